@@ -1,0 +1,52 @@
+"""The one door to customer data.
+
+Every list, page, search, count, API call, export and bulk action reads customers through
+``visible_customers`` and fetches one through ``access_customer``. A customer outside the
+actor's scope does not exist for them (404, so its existence is not leaked); a customer they
+can see but may not act on in the asked way is a 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from retain.org.policy import Action, scope_filter
+
+from .models import Customer, Status
+
+
+class CustomerNotFound(Http404):
+    pass
+
+
+def visible_customers(actor, action: str = Action.VIEW, *, include_merged: bool = False):
+    """The customers the actor may ``action``; merged-away records are left out unless asked."""
+    condition = scope_filter(actor, action)
+    if condition is None:
+        return Customer.objects.none()
+    customers = Customer.objects.filter(condition)
+    if not include_merged:
+        customers = customers.filter(status=Status.ACTIVE)
+    return customers
+
+
+def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_merged: bool = False,
+                    for_update: bool = False) -> Customer:
+    """Fetch one customer for ``action`` or raise: 404 if out of sight, 403 if seen but not allowed."""
+    try:
+        customer_id = int(customer_id)
+    except (TypeError, ValueError):
+        raise CustomerNotFound(_("No such customer."))
+    visible = visible_customers(actor, Action.VIEW, include_merged=include_merged).filter(pk=customer_id)
+    if action != Action.VIEW:
+        if not visible.exists():
+            raise CustomerNotFound(_("No such customer."))
+        visible = visible_customers(actor, action, include_merged=include_merged).filter(pk=customer_id)
+        if not visible.exists():
+            raise PermissionDenied(_("You may not %(action)s this customer.") % {"action": Action.LABELS[action]})
+    if for_update:
+        visible = visible.select_for_update(of=("self",))
+    customer = visible.select_related("dealer", "owner").first()
+    if customer is None:
+        raise CustomerNotFound(_("No such customer."))
+    return customer

@@ -1,0 +1,211 @@
+"""Forms parse what a person typed; the services decide whether it is acceptable.
+
+``apply_errors`` puts a service's ``ValidationError`` next to the fields it names, so a page
+shows the same message the API would give.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from retain.org.models import Staff
+from retain.org.policy import Action, dealers_in_scope
+
+from .models import (
+    Classification,
+    ConsentChannel,
+    ConsentPurpose,
+    CustomerKind,
+    Gender,
+    Source,
+    TransactionKind,
+)
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def staff_choices(dealers, *, active_only: bool = True):
+    staff = Staff.objects.filter(dealer__in=dealers).order_by("dealer__code", "username")
+    if active_only:
+        staff = staff.filter(is_active=True)
+    return [(s.pk, f"{s.display_name} ({s.username})" + ("" if s.is_active else f" · {_('left')}")) for s in staff]
+
+
+class CustomerForm(forms.Form):
+    """Create and edit. On edit, mobile and ID number start empty: blank keeps the stored value,
+    so the page never carries the unmasked number."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    mobile = forms.CharField(label=_("Mobile"), max_length=30, error_messages={"required": _("Enter a mobile number.")})
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices, initial=CustomerKind.PERSON)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=_DATE)
+    city = forms.CharField(label=_("City"), max_length=50, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    national_id = forms.CharField(label=_("ID card number"), max_length=30, required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.WALK_IN)
+    classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices,
+                                       initial=Classification.POTENTIAL)
+    dealer = forms.TypedChoiceField(label=_("Dealer"), coerce=int)
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    confirm_duplicate = forms.BooleanField(label=_("Create anyway: this is a different person"), required=False,
+                                           widget=forms.HiddenInput)
+
+    PROFILE_FIELDS = ("name", "mobile", "kind", "gender", "birthday", "city", "address", "national_id", "source")
+
+    def __init__(self, *args, actor, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        if customer is not None:
+            for name in ("classification", "dealer", "owner"):
+                del self.fields[name]
+            self.fields["mobile"].required = False
+            self.fields["mobile"].widget.attrs["placeholder"] = customer.masked_mobile
+            self.fields["mobile"].help_text = _("Leave empty to keep the current number.")
+            self.fields["national_id"].widget.attrs["placeholder"] = "*" * 18 if customer.national_id else ""
+            self.fields["national_id"].help_text = _("Leave empty to keep the current number.")
+            return
+        dealers = dealers_in_scope(actor, Action.CREATE)
+        self.fields["dealer"].choices = [(d.pk, str(d)) for d in dealers]
+        self.fields["dealer"].initial = actor.dealer_id
+        if actor.role == "consultant":
+            del self.fields["owner"]
+            self.fields["dealer"].widget = forms.HiddenInput()
+        else:
+            self.fields["owner"].choices = [("", _("Unassigned"))] + staff_choices(dealers)
+
+    def profile(self) -> dict:
+        """The profile values to hand to the service (on edit: only what was filled in or changed)."""
+        data = {name: self.cleaned_data[name] for name in self.PROFILE_FIELDS}
+        data["gender"] = data["gender"] or ""
+        if self.customer is not None:
+            for secret in ("mobile", "national_id"):
+                if not data[secret]:
+                    del data[secret]
+        return data
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"placeholder": _("Name, mobile, last digits, plate or VIN")}))
+    classification = forms.ChoiceField(label=_("Classification"), required=False,
+                                       choices=[("", _("All classes"))] + list(Classification.choices))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    dealer = forms.TypedChoiceField(label=_("Dealer"), required=False, coerce=int, empty_value=None)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = dealers_in_scope(actor, Action.VIEW)
+        if actor.role == "consultant":
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
+                (str(pk), label) for pk, label in staff_choices(dealers)
+            ]
+        if dealers.count() > 1:
+            self.fields["dealer"].choices = [("", _("All dealers"))] + [(d.pk, str(d)) for d in dealers]
+        else:
+            del self.fields["dealer"]
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("mobile", _("Mobile")), ("national_id", _("ID card number"))],
+                              widget=forms.HiddenInput, initial="mobile")
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
+                           help_text=_("Separate tags with commas."))
+
+    def clean_tags(self):
+        return [name for name in re.split(r"[,，;；]", self.cleaned_data["tags"]) if name.strip()]
+
+
+class ClassificationForm(forms.Form):
+    classification = forms.ChoiceField(label=_("New classification"), choices=Classification.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    granted = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "yes",
+                                     choices=[("yes", _("Granted")), ("no", _("Withdrawn / refused"))])
+    channel = forms.ChoiceField(label=_("Channel"), choices=ConsentChannel.choices)
+    notice_version = forms.CharField(label=_("Privacy notice version"), max_length=20)
+
+
+class VehicleForm(forms.Form):
+    vin = forms.CharField(label=_("VIN"), max_length=30)
+    plate = forms.CharField(label=_("Plate"), max_length=12, required=False)
+    make = forms.CharField(label=_("Make"), max_length=40)
+    model = forms.CharField(label=_("Model"), max_length=60)
+    purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=_DATE)
+    sold_by_us = forms.BooleanField(label=_("Sold by us"), required=False)
+    mileage_km = forms.IntegerField(label=_("Mileage (km)"), required=False, min_value=0)
+    insurance_expiry = forms.DateField(label=_("Insurance expiry"), required=False, widget=_DATE)
+
+
+class TransactionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TransactionKind.choices)
+    date = forms.DateField(label=_("Date"), widget=_DATE)
+    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
+    reference = forms.CharField(label=_("Reference number"), max_length=40, required=False)
+    vehicle_id = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle_id"].choices = [("", "—")] + [(v.pk, str(v)) for v in customer.vehicles.all()]
+
+    def clean_amount(self):
+        """Yuan with at most two decimals, turned into integer cents (money is never a float)."""
+        raw = self.cleaned_data["amount"].replace(",", "").replace("¥", "").strip()
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(_("Enter an amount such as 1280.50."))
+        if amount < 0:
+            raise ValidationError(_("The amount cannot be negative."))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(_("Use at most two decimals (fen)."))
+        return int(amount * 100)
+
+
+class MergeForm(forms.Form):
+    duplicate_id = forms.IntegerField(label=_("Number of the duplicate record to absorb"), min_value=1)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ReassignForm(forms.Form):
+    from_owner = forms.TypedChoiceField(label=_("From (departing or current owner)"), coerce=int)
+    to_owners = forms.TypedMultipleChoiceField(label=_("To (one or several colleagues, round-robin)"), coerce=int,
+                                               widget=forms.CheckboxSelectMultiple)
+    customer_ids = forms.CharField(label=_("Only these customer numbers (optional)"), required=False,
+                                   help_text=_("Separate numbers with commas or spaces; empty moves all."))
+    note = forms.CharField(label=_("Note"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = dealers_in_scope(actor, Action.REASSIGN)
+        self.fields["from_owner"].choices = staff_choices(dealers, active_only=False)
+        self.fields["to_owners"].choices = staff_choices(dealers)
+
+    def clean_customer_ids(self):
+        raw = self.cleaned_data["customer_ids"].replace(",", " ").split()
+        if not raw:
+            return None
+        if not all(part.isdigit() for part in raw):
+            raise ValidationError(_("Customer numbers are whole numbers separated by commas or spaces."))
+        return [int(part) for part in raw]

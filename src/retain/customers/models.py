@@ -1,0 +1,232 @@
+"""The customer base (DOMAIN.md section 3): customers, their vehicles, transactions,
+classification history, consent and tags.
+
+Customers are read and changed only through ``customers.access`` (the door that applies the
+policy) and ``customers.services`` (the business actions); nothing else queries them directly.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from retain.org.masking import mask_mobile, mask_national_id
+from retain.org.models import Dealer, DealerGroup, Staff
+
+from .fields import EncryptedTextField
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    COMPANY = "company", _("Company")
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "", _("Not stated")
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+
+
+class Classification(models.TextChoices):
+    POTENTIAL = "potential", _("Potential customer")
+    BASE = "base", _("Base customer")
+    VIP = "vip", _("VIP customer")
+    PROSPECT = "prospect", _("Prospect")
+    DEFEATED = "defeated", _("Defeated customer")
+    OWN_SOLD = "own_sold", _("Own-sold owner")
+    OTHER_SOLD = "other_sold", _("Other-sold owner")
+    OTHER_BRAND = "other_brand", _("Other-brand owner")
+
+
+class Source(models.TextChoices):
+    """Where the customer came from: the seven prospect sources of DOMAIN.md section 4, and more."""
+
+    BASE_MAINTENANCE = "base_maintenance", _("Base maintenance (replacement, additional, owner referral)")
+    VIP = "vip", _("VIP introduction")
+    KEY_ACCOUNT = "key_account", _("Key / fleet account")
+    WALK_IN = "walk_in", _("Walk-in / phone-in")
+    INTERNAL = "internal", _("Internal intelligence (staff relatives and friends)")
+    OUTDOOR = "outdoor", _("Outdoor display")
+    SECONDARY_NETWORK = "secondary_network", _("Secondary network")
+    CANVASSING = "canvassing", _("Area canvassing")
+    SERVICE = "service", _("After-sales service visit")
+    IMPORT = "import", _("Imported list")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged into another record")
+
+
+class Tag(models.Model):
+    group = models.ForeignKey(DealerGroup, models.CASCADE, related_name="tags", verbose_name=_("group"))
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="unique_tag_per_group")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=20, db_index=True, help_text=_("Stored in E.164."))
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    national_id = EncryptedTextField(_("ID card number"), blank=True, default="")
+    classification = models.CharField(
+        _("classification"), max_length=20, choices=Classification.choices, default=Classification.POTENTIAL
+    )
+    classified_on = models.DateField(_("classified on"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices, default=Source.OTHER)
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="customers", verbose_name=_("dealer"))
+    owner = models.ForeignKey(
+        Staff, models.SET_NULL, null=True, blank=True, related_name="customers", verbose_name=_("owner")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="merged_records", verbose_name=_("merged into")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["dealer", "status", "-id"], name="customer_dealer_list"),
+            models.Index(fields=["owner", "status", "-id"], name="customer_owner_list"),
+            models.Index(fields=["status", "-id"], name="customer_status_list"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def masked_national_id(self) -> str:
+        return mask_national_id(self.national_id)
+
+
+class ClassificationChange(models.Model):
+    """Each change of a customer's class, with its date and reason (DOMAIN.md section 3)."""
+
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="classification_changes", verbose_name=_("customer")
+    )
+    from_class = models.CharField(_("from"), max_length=20, choices=Classification.choices, blank=True)
+    to_class = models.CharField(_("to"), max_length=20, choices=Classification.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    changed_by = models.ForeignKey(Staff, models.PROTECT, null=True, related_name="+", verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("classification change")
+        verbose_name_plural = _("classification changes")
+        ordering = ["-changed_at", "-id"]
+
+
+class ConsentPurpose(models.TextChoices):
+    SERVICE = "service", _("Service contact")
+    MARKETING = "marketing", _("Marketing")
+    MANUFACTURER = "manufacturer", _("Sharing with the manufacturer")
+
+
+class ConsentChannel(models.TextChoices):
+    PAPER = "paper", _("Signed form")
+    WEB = "web", _("Web page")
+    PHONE = "phone", _("Phone call (recorded)")
+    SMS = "sms", _("SMS reply")
+    WECHAT = "wechat", _("WeChat")
+    IN_PERSON = "in_person", _("In person")
+
+
+class Consent(models.Model):
+    """One grant or withdrawal of consent. The newest row per purpose is the current state;
+    older rows are kept as evidence."""
+
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="consents", verbose_name=_("customer"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    channel = models.CharField(_("channel"), max_length=20, choices=ConsentChannel.choices)
+    notice_version = models.CharField(_("notice version"), max_length=20)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(Staff, models.PROTECT, null=True, related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["customer", "purpose", "-recorded_at"])]
+
+
+class Vehicle(models.Model):
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="vehicles", verbose_name=_("customer"))
+    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    plate = models.CharField(_("plate"), max_length=10, blank=True, db_index=True)
+    make = models.CharField(_("make"), max_length=40)
+    model = models.CharField(_("model"), max_length=60)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    sold_by_us = models.BooleanField(_("sold by us"), default=False)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
+    insurance_expiry = models.DateField(_("insurance expiry"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        ordering = ["-purchase_date", "-id"]
+
+    def __str__(self):
+        return f"{self.make} {self.model} {self.plate or self.vin}"
+
+
+class TransactionKind(models.TextChoices):
+    VEHICLE_SALE = "vehicle_sale", _("Vehicle sale")
+    SERVICE = "service", _("Service / repair order")
+    PARTS = "parts", _("Parts and accessories")
+    INSURANCE = "insurance", _("Insurance")
+    OTHER = "other", _("Other")
+
+
+class Transaction(models.Model):
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="transactions", verbose_name=_("customer"))
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="transactions", verbose_name=_("dealer"))
+    vehicle = models.ForeignKey(
+        Vehicle, models.SET_NULL, null=True, blank=True, related_name="transactions", verbose_name=_("vehicle")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
+    date = models.DateField(_("date"))
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    reference = models.CharField(_("reference number"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-date"]),
+            models.Index(fields=["dealer", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_cents__gte=0), name="transaction_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["dealer", "reference"], condition=~models.Q(reference=""), name="unique_reference_per_dealer"
+            ),
+        ]
+
+    @property
+    def amount(self):
+        from decimal import Decimal
+
+        return Decimal(self.amount_cents) / 100

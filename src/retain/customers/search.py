@@ -1,0 +1,62 @@
+"""Finding customers by what a person at the counter has in hand: a name, a mobile number (or
+its last digits, "尾号"), a plate or a VIN. Always applied to a queryset from the access door.
+
+Each kind of key uses an index: a full mobile matches the normalised column exactly, a VIN or
+plate goes through the vehicles table's unique/plain index, and only a name (or a partial
+number) falls back to a substring scan over the visible rows.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from .models import Vehicle
+from .validators import VIN_PATTERN, normalise_mobile, normalise_plate
+
+_DIGITS = re.compile(r"^\+?[\d\s\-]{4,20}$")
+_PLATE_TAIL = re.compile(r"^[A-Z0-9]{5,7}$")
+
+
+def _owners_of(**vehicle_filter):
+    return Q(pk__in=Vehicle.objects.filter(**vehicle_filter).values("customer_id"))
+
+
+def search(customers, q: str):
+    q = (q or "").strip()
+    if not q:
+        return customers
+    upper = q.upper().replace(" ", "")
+    if VIN_PATTERN.match(upper):
+        return customers.filter(_owners_of(vin=upper))
+    if _DIGITS.match(q):
+        digits = re.sub(r"\D", "", q)
+        if len(digits) >= 11:
+            try:
+                return customers.filter(mobile=normalise_mobile(q))
+            except ValidationError:
+                pass
+        return customers.filter(mobile__endswith=digits)
+    try:
+        return customers.filter(_owners_of(plate=normalise_plate(q)))
+    except ValidationError:
+        pass
+    if _PLATE_TAIL.match(upper) and any(c.isdigit() for c in upper):
+        return customers.filter(_owners_of(plate__endswith=upper))
+    return customers.filter(name__icontains=q)
+
+
+def filter_customers(customers, *, q: str = "", classification: str = "", owner=None, dealer=None, tag=None):
+    """Search plus the list's filters. ``owner="none"`` selects unassigned customers."""
+    customers = search(customers, q)
+    if classification:
+        customers = customers.filter(classification=classification)
+    if owner == "none":
+        customers = customers.filter(owner__isnull=True)
+    elif owner:
+        customers = customers.filter(owner_id=owner)
+    if dealer:
+        customers = customers.filter(dealer_id=dealer)
+    if tag:
+        customers = customers.filter(tags__name=tag)
+    return customers

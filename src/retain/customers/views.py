@@ -1,0 +1,291 @@
+"""Customer pages. Thin: parse the form, call the door or a service, render."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from retain.org import audit
+from retain.org.models import AuditEvent
+from retain.org.policy import Action, allowed
+
+from . import services
+from .access import access_customer, visible_customers
+from .forms import (
+    ClassificationForm,
+    ConsentForm,
+    CustomerForm,
+    ListFilterForm,
+    MergeForm,
+    RevealForm,
+    TagsForm,
+    TransactionForm,
+    VehicleForm,
+    apply_errors,
+)
+from .search import filter_customers
+
+PAGE_SIZE = 25
+
+
+def _filtered(request, action=Action.VIEW):
+    form = ListFilterForm(request.GET or None, actor=request.user)
+    customers = visible_customers(request.user, action)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        customers = filter_customers(customers, q=data["q"], classification=data["classification"],
+                                     owner=data.get("owner"), dealer=data.get("dealer"))
+    return form, customers
+
+
+@login_required
+def customer_list(request):
+    """The customers the user may see, searchable and filterable; htmx swaps only the results."""
+    form, customers = _filtered(request)
+    page_number = form.cleaned_data.get("page") if form.is_bound and form.is_valid() else 1
+    page = Paginator(customers.select_related("owner", "dealer"), PAGE_SIZE).get_page(page_number)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(),
+               "can_export": allowed(request.user, Action.EXPORT)}
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "customers/_results.html", context)
+    return render(request, "customers/list.html", context)
+
+
+@login_required
+def customer_export(request):
+    """CSV of the current list, mobile masked; the export itself is audit-logged."""
+    if not allowed(request.user, Action.EXPORT):
+        raise PermissionDenied(_("You may not export customers."))
+    _form, customers = _filtered(request, Action.EXPORT)
+    with transaction.atomic():
+        count = customers.count()
+        audit.record(actor=request.user, action="customer.export", object_type="customer", object_id="*",
+                     dealer_id=request.user.dealer_id, after={"rows": count, "filter": request.GET.urlencode()})
+
+    header = [_("Number"), _("Name"), _("Mobile"), _("Classification"), _("Owner"), _("Dealer"), _("City")]
+    labels = dict(customers.model._meta.get_field("classification").choices)
+
+    def rows():
+        yield header
+        for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000):
+            yield [c.pk, c.name, c.masked_mobile, labels[c.classification],
+                   c.owner.username if c.owner_id else "", c.dealer.code, c.city]
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(("\ufeff" if i == 0 else "") + writer.writerow(r) for i, r in enumerate(rows()))
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+@login_required
+def customer_create(request):
+    if not allowed(request.user, Action.CREATE):
+        raise PermissionDenied(_("You may not add customers."))
+    form = CustomerForm(request.POST or None, actor=request.user)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer = services.create_customer(
+                actor=request.user, dealer_id=data["dealer"], owner_id=data.get("owner"),
+                classification=data["classification"], confirm_duplicate=data["confirm_duplicate"], **form.profile(),
+            )
+        except services.DuplicateCustomer as exc:
+            duplicate = exc.existing
+            apply_errors(form, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
+            return redirect("customers:card", customer_id=customer.pk)
+    context = {"form": form, "duplicate": duplicate,
+               "duplicate_visible": duplicate is not None
+               and visible_customers(request.user).filter(pk=duplicate.pk).exists()}
+    return render(request, "customers/form.html", context)
+
+
+@login_required
+def customer_edit(request, customer_id):
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    initial = {name: getattr(customer, name) for name in CustomerForm.PROFILE_FIELDS if name not in ("mobile", "national_id")}
+    form = CustomerForm(request.POST or None, initial=initial, actor=request.user, customer=customer)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_customer(actor=request.user, customer_id=customer.pk,
+                                     confirm_duplicate=form.cleaned_data["confirm_duplicate"], **form.profile())
+        except services.DuplicateCustomer as exc:
+            duplicate = exc.existing
+            apply_errors(form, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:card", customer_id=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer, "duplicate": duplicate})
+
+
+def _timeline(customer):
+    vehicle_ids = [str(pk) for pk in customer.vehicles.values_list("pk", flat=True)]
+    return (
+        AuditEvent.objects.filter(
+            Q(object_type="customer", object_id=str(customer.pk)) | Q(object_type="vehicle", object_id__in=vehicle_ids)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:50]
+    )
+
+
+@login_required
+def customer_card(request, customer_id):
+    """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
+    customer = access_customer(request.user, customer_id, include_merged=True)
+    transactions = customer.transactions.select_related("vehicle")
+    totals = transactions.aggregate(count=Count("id"), cents=Sum("amount_cents"))
+    context = {
+        "customer": customer,
+        "vehicles": customer.vehicles.all(),
+        "transactions": transactions[:20],
+        "totals": totals,
+        "consents": services.current_consents(customer),
+        "consent_history": customer.consents.select_related("recorded_by")[:20],
+        "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
+        "timeline": _timeline(customer),
+        "tags": customer.tags.all(),
+        "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),
+        "can_reveal": visible_customers(request.user, Action.REVEAL).filter(pk=customer.pk).exists(),
+        "can_merge": visible_customers(request.user, Action.MERGE).filter(pk=customer.pk).exists(),
+        "reveal_form": RevealForm(),
+        "classification_form": ClassificationForm(initial={"classification": customer.classification}),
+        "consent_form": ConsentForm(),
+        "vehicle_form": VehicleForm(),
+        "transaction_form": TransactionForm(customer=customer),
+        "merge_form": MergeForm(),
+        "tags_form": TagsForm(initial={"tags": ", ".join(t.name for t in customer.tags.all())}),
+    }
+    return render(request, "customers/card.html", context)
+
+
+@login_required
+@require_POST
+def customer_reveal(request, customer_id):
+    """Reveal one personal field with a reason; answers the htmx fragment that replaces the mask."""
+    form = RevealForm(request.POST)
+    value, error = None, None
+    if form.is_valid():
+        try:
+            value = services.reveal(actor=request.user, customer_id=customer_id, **form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = _("Say why you need to see it.")
+    return render(request, "customers/_revealed.html",
+                  {"value": value, "error": error, "form": form, "customer_id": customer_id},
+                  status=200 if value else 422)
+
+
+def _card_action(request, customer_id, form, action, success):
+    """Shared flow for the card's small forms: valid -> service -> back to the card; invalid ->
+    the card again with the errors shown."""
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    if form.is_valid():
+        try:
+            action(customer, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("customers:card", customer_id=customer.pk)
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("customers:card", customer_id=customer.pk)
+
+
+@login_required
+@require_POST
+def customer_classify(request, customer_id):
+    return _card_action(
+        request, customer_id, ClassificationForm(request.POST),
+        lambda c, d: services.change_classification(actor=request.user, customer_id=c.pk, to=d["classification"],
+                                                    reason=d["reason"]),
+        _("Classification changed."),
+    )
+
+
+@login_required
+@require_POST
+def customer_consent(request, customer_id):
+    return _card_action(
+        request, customer_id, ConsentForm(request.POST),
+        lambda c, d: services.record_consent(actor=request.user, customer_id=c.pk, **d),
+        _("Consent recorded."),
+    )
+
+
+@login_required
+@require_POST
+def customer_tags(request, customer_id):
+    return _card_action(
+        request, customer_id, TagsForm(request.POST),
+        lambda c, d: services.set_tags(actor=request.user, customer_id=c.pk, names=d["tags"]),
+        _("Tags saved."),
+    )
+
+
+@login_required
+@require_POST
+def vehicle_create(request, customer_id):
+    return _card_action(
+        request, customer_id, VehicleForm(request.POST),
+        lambda c, d: services.add_vehicle(actor=request.user, customer_id=c.pk, **d),
+        _("Vehicle added."),
+    )
+
+
+@login_required
+@require_POST
+def transaction_create(request, customer_id):
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+
+    def add(c, d):
+        d = dict(d)
+        d["amount_cents"] = d.pop("amount")
+        services.add_transaction(actor=request.user, customer_id=c.pk, **d)
+
+    return _card_action(request, customer_id, TransactionForm(request.POST, customer=customer), add,
+                        _("Transaction recorded."))
+
+
+@login_required
+@require_POST
+def customer_merge(request, customer_id):
+    """Absorb a duplicate into this customer (the survivor)."""
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.merge_customers(actor=request.user, survivor_id=customer_id,
+                                     duplicate_id=form.cleaned_data["duplicate_id"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Records merged."))
+    else:
+        messages.error(request, _("Enter the number of the duplicate record."))
+    return redirect("customers:card", customer_id=customer_id)

@@ -1,0 +1,190 @@
+"""The organisation: group -> region -> dealer -> department, the staff who work there,
+their API tokens, and the append-only audit log."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DealerGroup(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("dealer group")
+        verbose_name_plural = _("dealer groups")
+
+    def __str__(self):
+        return self.name
+
+
+class Region(models.Model):
+    group = models.ForeignKey(DealerGroup, models.PROTECT, related_name="regions", verbose_name=_("group"))
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Dealer(models.Model):
+    region = models.ForeignKey(Region, models.PROTECT, related_name="dealers", verbose_name=_("region"))
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    city = models.CharField(_("city"), max_length=50)
+
+    class Meta:
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class DepartmentKind(models.TextChoices):
+    SALES = "sales", _("Sales")
+    SERVICE = "service", _("After-sales service")
+    MARKETING = "marketing", _("Marketing")
+    MANAGEMENT = "management", _("Management")
+
+
+class Department(models.Model):
+    dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="departments", verbose_name=_("dealer"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["dealer", "kind"], name="one_department_per_kind")]
+
+    def __str__(self):
+        return f"{self.dealer} · {self.get_kind_display()}"
+
+
+class Role(models.TextChoices):
+    CONSULTANT = "consultant", _("Sales consultant")
+    SHOWROOM_MANAGER = "showroom_manager", _("Showroom manager")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    SERVICE_ADVISOR = "service_advisor", _("Service advisor")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    MARKETING = "marketing", _("Marketing")
+    DEALER_GM = "dealer_gm", _("Dealer general manager")
+    REGION_MANAGER = "region_manager", _("Region manager")
+    GROUP_ADMIN = "group_admin", _("Group administrator")
+
+
+#: Roles that work inside one dealer; they must have a dealer, and their region is the dealer's.
+DEALER_ROLES = frozenset(Role) - {Role.REGION_MANAGER, Role.GROUP_ADMIN}
+
+
+class Staff(AbstractUser):
+    """A person who works for the group. Where they sit decides what they can see."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    group = models.ForeignKey(
+        DealerGroup, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("group")
+    )
+    region = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("region")
+    )
+    dealer = models.ForeignKey(
+        Dealer, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("dealer")
+    )
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("department")
+    )
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    def clean(self):
+        super().clean()
+        if self.role in DEALER_ROLES and not self.dealer_id:
+            raise ValidationError({"dealer": _("This role works at a dealer: choose one.")})
+        if self.role == Role.REGION_MANAGER and not self.region_id:
+            raise ValidationError({"region": _("A region manager needs a region.")})
+        if self.dealer_id:
+            self.region_id = self.dealer.region_id
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the raw token is shown once."""
+
+    staff = models.ForeignKey(Staff, models.CASCADE, related_name="api_tokens", verbose_name=_("staff member"))
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @classmethod
+    def issue(cls, staff: Staff) -> str:
+        raw = "rt_" + secrets.token_urlsafe(32)
+        cls.objects.create(staff=staff, digest=_hash_token(raw))
+        return raw
+
+    @classmethod
+    def staff_for(cls, raw: str):
+        token = cls.objects.select_related("staff").filter(digest=_hash_token(raw), staff__is_active=True).first()
+        return token.staff if token else None
+
+
+class AuditEvent(models.Model):
+    """One append-only row per change or sensitive read (reveal, export).
+
+    Written by ``org.audit.record`` inside the transaction of the change it describes, so a
+    change that rolls back leaves no row, and a row never describes a change that did not
+    happen. Database triggers (migration 0002) refuse UPDATE and DELETE.
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        Staff, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=50)
+    dealer = models.ForeignKey(
+        Dealer, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("dealer")
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")

@@ -1,0 +1,85 @@
+"""Shared fixtures: a small organisation with every role, built fresh for each test.
+
+Layout::
+
+    group G1 ── region RA ── dealer D1 (every dealer role + a second consultant "colleague")
+             │            └─ dealer D2 (a consultant)
+             └─ region RB ── dealer D3 (a consultant)
+    group G2 ── region RC ── dealer D4 (a consultant)
+
+plus ``region_manager`` of RA and ``group_admin`` of G1.
+"""
+
+import itertools
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from retain.customers.models import Customer
+from retain.org.models import Dealer, DealerGroup, Department, DepartmentKind, Region, Role, Staff
+
+# Browser tests run a live server in a thread; Django refuses sync DB access from an event loop
+# otherwise (Playwright's sync API runs one).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-42"
+_mobiles = itertools.count(13800000001)
+
+DEPARTMENT_OF = {
+    Role.CONSULTANT: DepartmentKind.SALES,
+    Role.SHOWROOM_MANAGER: DepartmentKind.SALES,
+    Role.SALES_MANAGER: DepartmentKind.SALES,
+    Role.SERVICE_ADVISOR: DepartmentKind.SERVICE,
+    Role.SERVICE_MANAGER: DepartmentKind.SERVICE,
+    Role.MARKETING: DepartmentKind.MARKETING,
+    Role.DEALER_GM: DepartmentKind.MANAGEMENT,
+}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast password hashing; English messages so assertions read the source strings
+    (the zh-hans catalogue is checked on its own in tests/web/test_i18n.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def make_staff(username, role, *, group, dealer=None, region=None):
+    staff = Staff(username=username, role=role, group=group, dealer=dealer,
+                  region=dealer.region if dealer else region, first_name=username)
+    if dealer is not None:
+        staff.department = Department.objects.get_or_create(dealer=dealer, kind=DEPARTMENT_OF[role])[0]
+    staff.set_password(PASSWORD)
+    staff.save()
+    return staff
+
+
+def make_customer(*, dealer, owner=None, name="张三", **extra):
+    """A customer written straight to the table (tests of services create theirs through them)."""
+    mobile = extra.pop("mobile", f"+86{next(_mobiles)}")
+    return Customer.objects.create(dealer=dealer, owner=owner, name=name, mobile=mobile, **extra)
+
+
+@pytest.fixture
+def org(db):
+    g1, g2 = DealerGroup.objects.create(name="G1"), DealerGroup.objects.create(name="G2")
+    ra = Region.objects.create(group=g1, code="RA", name="Region A")
+    rb = Region.objects.create(group=g1, code="RB", name="Region B")
+    rc = Region.objects.create(group=g2, code="RC", name="Region C")
+    d1 = Dealer.objects.create(region=ra, code="D1", name="Dealer 1", city="上海")
+    d2 = Dealer.objects.create(region=ra, code="D2", name="Dealer 2", city="杭州")
+    d3 = Dealer.objects.create(region=rb, code="D3", name="Dealer 3", city="北京")
+    d4 = Dealer.objects.create(region=rc, code="D4", name="Dealer 4", city="广州")
+    staff = {role.value: make_staff(role.value, role, group=g1, dealer=d1) for role in DEPARTMENT_OF}
+    staff["region_manager"] = make_staff("region_manager", Role.REGION_MANAGER, group=g1, region=ra)
+    staff["group_admin"] = make_staff("group_admin", Role.GROUP_ADMIN, group=g1)
+    staff["colleague"] = make_staff("colleague", Role.CONSULTANT, group=g1, dealer=d1)
+    staff["d2_consultant"] = make_staff("d2_consultant", Role.CONSULTANT, group=g1, dealer=d2)
+    staff["d3_consultant"] = make_staff("d3_consultant", Role.CONSULTANT, group=g1, dealer=d3)
+    staff["d4_consultant"] = make_staff("d4_consultant", Role.CONSULTANT, group=g2, dealer=d4)
+    return SimpleNamespace(groups=(g1, g2), regions=(ra, rb, rc), d1=d1, d2=d2, d3=d3, d4=d4, staff=staff)

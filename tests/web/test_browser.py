@@ -1,0 +1,81 @@
+"""A consultant's session in a real browser (Debian's Chromium driven by Playwright):
+log in, search a customer, open the information card, reveal the mobile with a reason, and
+fail to open a colleague's customer."""
+
+import os
+import shutil
+
+import pytest
+
+from retain.org.models import AuditEvent, Role
+from tests.conftest import PASSWORD, make_customer, make_staff
+
+CHROMIUM = os.environ.get("RETAIN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: .ci/run installs it with apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def showroom(transactional_db):
+    from retain.org.models import Dealer, DealerGroup, Region
+
+    group = DealerGroup.objects.create(name="华东汽车集团")
+    region = Region.objects.create(group=group, code="R1", name="华东区")
+    dealer = Dealer.objects.create(region=region, code="D01", name="上海浦东4S店", city="上海")
+    consultant1 = make_staff("consultant1", Role.CONSULTANT, group=group, dealer=dealer)
+    consultant2 = make_staff("consultant2", Role.CONSULTANT, group=group, dealer=dealer)
+    mine = make_customer(dealer=dealer, owner=consultant1, name="王建国", mobile="+8613812341234")
+    theirs = make_customer(dealer=dealer, owner=consultant2, name="李秀英", mobile="+8613956785678")
+    return mine, theirs
+
+
+def test_consultant_finds_own_customer_and_cannot_open_a_colleagues(live_server, page, showroom):
+    mine, theirs = showroom
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "consultant1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/*")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+
+    # Search by the mobile's last four digits; htmx swaps in the results without a reload.
+    page.fill("input[name=q]", "1234")
+    page.locator("#results").get_by_text("王建国").wait_for()
+    assert page.locator("#results").get_by_text("李秀英").count() == 0
+    page.locator("#results").get_by_text("王建国").click()
+
+    page.wait_for_url(f"{live_server.url}/customers/{mine.pk}/")
+    assert page.locator("#reveal-mobile").inner_text() == "138****1234"
+    page.fill("#profile form.reveal input[name=reason]", "客户来电要求回拨")
+    page.click("#profile form.reveal button")
+    page.locator("#reveal-mobile strong").wait_for()
+    assert page.locator("#reveal-mobile strong").inner_text() == "+8613812341234"
+    assert AuditEvent.objects.filter(action="customer.reveal", object_id=str(mine.pk)).count() == 1
+
+    response = page.goto(f"{live_server.url}/customers/{theirs.pk}/")
+    assert response.status == 404
+    assert "李秀英" not in page.content()
+    assert "13956785678" not in page.content()
