@@ -12,7 +12,7 @@ SQLITE = [
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 ]
 POSTGRES = [
-    """CREATE FUNCTION org_auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION org_auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$""",
     """CREATE TRIGGER org_auditevent_append_only BEFORE UPDATE OR DELETE ON org_auditevent
        FOR EACH ROW EXECUTE FUNCTION org_auditevent_append_only()""",

@@ -1,0 +1,86 @@
+"""Build the demo dealer group: wipe the demo database, generate, bulk-load, summarise.
+
+``retain demo`` calls ``reset_database``, migrates, then ``build_demo``. Reset refuses to touch
+a database that holds records but no ``DemoBuild`` row: pointing ``RETAIN_DATABASE_URL`` at a
+real database and typing ``retain demo`` must not destroy it.
+"""
+
+import time
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+
+from retain.org import audit
+
+from .generate import SCALES, Scale, generate
+from .load import load
+from .models import DemoBuild
+
+PASSWORD = "retain-demo"
+
+
+class NotADemoDatabase(Exception):
+    """The configured database holds real data; the demo will not overwrite it."""
+
+
+def reset_database() -> None:
+    """Remove every table of the configured database (or its SQLite file) if it is a demo."""
+    tables = connection.introspection.table_names()
+    if "org_staff" in tables:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM org_staff")
+            has_staff = cursor.fetchone()[0] > 0
+            has_demo = False
+            if "demo_demobuild" in tables:
+                cursor.execute("SELECT COUNT(*) FROM demo_demobuild")
+                has_demo = cursor.fetchone()[0] > 0
+        if has_staff and not has_demo:
+            raise NotADemoDatabase(
+                f"{connection.settings_dict['NAME']} holds staff records and was not built by `retain demo`; "
+                "refusing to overwrite it. Point RETAIN_DATA_DIR or RETAIN_DATABASE_URL elsewhere."
+            )
+    if connection.vendor == "sqlite":
+        path = Path(connection.settings_dict["NAME"])
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+
+
+def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
+    """Generate and load the demo into the (empty, migrated) database; return a summary."""
+    sizes = SCALES[scale] if isinstance(scale, str) else scale
+    started = time.perf_counter()
+    data = generate(sizes, seed, make_password(PASSWORD))
+    generated = time.perf_counter()
+    counts = {label: data.count(label) for label in data.tables}
+    with transaction.atomic():
+        load(data.tables)
+        build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
+                                         counts=counts)
+        audit.record(actor=None, action="demo_built", obj=build, after={"scale": build.scale, "seed": seed})
+    return {
+        "scale": build.scale, "seed": seed, "counts": counts, "logins": data.logins,
+        "generate_seconds": generated - started, "load_seconds": time.perf_counter() - generated,
+    }
+
+
+def describe(summary: dict, *, elapsed: float, database: str) -> str:
+    """What was built and how to log in, for the terminal."""
+    counts = summary["counts"]
+    lines = [
+        f"retain demo ({summary['scale']}, seed {summary['seed']}) built in {elapsed:.1f} s "
+        f"(generate {summary['generate_seconds']:.1f} s, load {summary['load_seconds']:.1f} s) into {database}",
+        f"  {counts['org.Region']} regions, {counts['org.Dealer']} dealers, {counts['org.Staff']} staff",
+        f"  {counts['customers.Customer']:,} customers, {counts['customers.Vehicle']:,} vehicles, "
+        f"{counts['customers.Transaction']:,} transactions",
+        "",
+        f"Logins (password: {PASSWORD}):",
+    ]
+    width = max(len(username) for username, _, _ in summary["logins"])
+    lines += [f"  {username:<{width}}  {role:<17} {where}" for username, role, where in summary["logins"]]
+    return "\n".join(lines)
