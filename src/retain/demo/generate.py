@@ -160,7 +160,7 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
         "is_superuser": np.zeros(n, dtype=bool), "is_staff": np.zeros(n, dtype=bool),
         "is_active": np.ones(n, dtype=bool),
         "date_joined": np.full(n, np.datetime64(truth.OBSERVATION_START, "s") - np.timedelta64(365, "D")),
-        "last_login": np.ma.masked_all(n, dtype="datetime64[s]"),
+        "last_login": _nulls(n, "datetime64[s]"),
         "role": roles.astype(str), "group_id": np.ones(n, dtype=np.int64),
         "region_id": _nullable(region_ids), "dealer_id": _nullable(dealer_ids), "department_id": _nullable(department),
     }
@@ -179,6 +179,10 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
 def _nullable(values: np.ndarray) -> np.ma.MaskedArray:
     missing = np.array([v is None for v in values])
     return np.ma.masked_array(np.where(missing, 0, values).astype(np.int64), mask=missing)
+
+
+def _nulls(n: int, dtype) -> np.ma.MaskedArray:
+    return np.ma.masked_array(np.zeros(n, dtype=dtype), mask=np.ones(n, dtype=bool))
 
 
 def _given_names(rng, n: int) -> np.ndarray:
@@ -276,7 +280,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
         "national_id": national_id, "classification": classification,
         "classified_on": created_day, "source": source, "dealer_id": dealer + 1, "owner_id": owner,
-        "status": np.full(n, "active"), "merged_into_id": np.ma.masked_all(n, dtype=np.int64),
+        "status": np.full(n, "active"), "merged_into_id": _nulls(n, np.int64),
         "created_at": created, "updated_at": created,
     }
     return Customers(ids, dealer, owner, classification, created, birth, segment, org)
