@@ -7,6 +7,7 @@ policy) and ``customers.services`` (the business actions); nothing else queries 
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from retain.org.masking import mask_mobile, mask_national_id
 from retain.org.models import Dealer, DealerGroup, Staff
@@ -139,7 +140,7 @@ class ClassificationChange(models.Model):
 
 class ConsentPurpose(models.TextChoices):
     SERVICE = "service", _("Service contact")
-    MARKETING = "marketing", _("Marketing")
+    MARKETING = "marketing", pgettext_lazy("consent purpose", "Marketing")
     MANUFACTURER = "manufacturer", _("Sharing with the manufacturer")
 
 

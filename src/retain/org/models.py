@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DealerGroup(models.Model):
@@ -53,7 +54,7 @@ class Dealer(models.Model):
 class DepartmentKind(models.TextChoices):
     SALES = "sales", _("Sales")
     SERVICE = "service", _("After-sales service")
-    MARKETING = "marketing", _("Marketing")
+    MARKETING = "marketing", pgettext_lazy("department", "Marketing")
     MANAGEMENT = "management", _("Management")
 
 
@@ -76,7 +77,7 @@ class Role(models.TextChoices):
     SALES_MANAGER = "sales_manager", _("Sales manager")
     SERVICE_ADVISOR = "service_advisor", _("Service advisor")
     SERVICE_MANAGER = "service_manager", _("Service manager")
-    MARKETING = "marketing", _("Marketing")
+    MARKETING = "marketing", pgettext_lazy("role", "Marketing")
     DEALER_GM = "dealer_gm", _("Dealer general manager")
     REGION_MANAGER = "region_manager", _("Region manager")
     GROUP_ADMIN = "group_admin", _("Group administrator")
