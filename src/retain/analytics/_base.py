@@ -1,0 +1,77 @@
+"""What every analytics module shares: input checks with clear messages, and the result mixin.
+
+Checks raise ``ValueError`` saying which input is wrong and how (empty, NaN, out of range,
+constant), so a caller sees the cause rather than a NaN three steps later.
+"""
+
+from dataclasses import fields
+
+import numpy as np
+import pandas as pd
+
+
+def as_vector(values, name: str, *, integer: bool = False, low: float | None = None,
+              high: float | None = None, min_size: int = 1) -> np.ndarray:
+    """A 1-d float array (int64 when ``integer``) from any array-like, checked."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers") from None
+    if array.ndim != 1:
+        array = array.ravel() if array.ndim > 1 and 1 in array.shape else array
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    if array.size < min_size:
+        raise ValueError(f"{name} is empty" if min_size == 1 else f"{name} needs at least {min_size} values, got {array.size}")
+    missing = np.isnan(array)
+    if missing.any():
+        raise ValueError(f"{name} contains {int(missing.sum())} missing value(s) (NaN); drop or impute them first")
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values")
+    if integer and (array != np.round(array)).any():
+        raise ValueError(f"{name} must be whole numbers")
+    if low is not None and (array < low).any():
+        raise ValueError(f"{name} must be >= {low}; found {array.min():g}")
+    if high is not None and (array > high).any():
+        raise ValueError(f"{name} must be <= {high}; found {array.max():g}")
+    return array.astype(np.int64) if integer else array
+
+
+def as_frame(data, name: str, *, min_rows: int = 2, non_constant: bool = True) -> pd.DataFrame:
+    """A numeric DataFrame with named columns, no NaN, and (by default) no constant column."""
+    frame = pd.DataFrame(data)
+    if frame.empty or len(frame) < min_rows:
+        raise ValueError(f"{name} needs at least {min_rows} rows, got {len(frame)}")
+    try:
+        frame = frame.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must hold numbers only") from None
+    frame.columns = [str(c) for c in frame.columns]
+    missing = frame.isna().sum()
+    if missing.any():
+        raise ValueError(f"{name} has missing values (NaN) in column(s) {list(missing[missing > 0].index)}")
+    if non_constant:
+        constant = [c for c in frame.columns if frame[c].nunique() < 2]
+        if constant:
+            raise ValueError(f"{name} has constant column(s) {constant}: they carry no information")
+    return frame
+
+
+class Result:
+    """Mixin for frozen result dataclasses: a readable ``summary()`` and a ``to_frame()``.
+
+    Scalar fields become one row; a result with per-item data overrides ``to_frame``.
+    """
+
+    def _scalars(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if np.isscalar(getattr(self, f.name)) or getattr(self, f.name) is None}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self._scalars()])
+
+    def summary(self) -> str:
+        lines = [type(self).__name__]
+        for key, value in self._scalars().items():
+            lines.append(f"  {key:<14} {value:.4g}" if isinstance(value, float) else f"  {key:<14} {value}")
+        return "\n".join(lines)
