@@ -77,6 +77,24 @@ def cmd_token(args):
     print(ApiToken.issue(staff))
 
 
+def cmd_analyze(args):
+    """Score the customer base and print what was found."""
+    from datetime import date
+
+    from retain.insights import report, services
+
+    analyses = services.ANALYSES if args.analysis == "all" else (args.analysis,)
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+        scores = services.score_customers(
+            analyses=analyses, as_of=as_of, dealer_code=args.dealer,
+            kinds=None if args.kind == "all" else (args.kind,), classifications=args.classification or None,
+        )
+    except ValueError as error:
+        sys.exit(f"retain analyze: {error}")
+    print(report.describe(scores))
+
+
 def cmd_manage(args):
     from django.core.management import execute_from_command_line
 
@@ -103,6 +121,17 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a new API token for a staff member")
     token.add_argument("username")
     token.set_defaults(func=cmd_token)
+
+    analyze = sub.add_parser("analyze", help="score customers (RFM, CLV, pyramid) and store the scores")
+    analyze.add_argument("analysis", choices=["rfm", "clv", "pyramid", "all"])
+    analyze.add_argument("--dealer", help="dealer code (default: the whole group)")
+    analyze.add_argument("--as-of", help="YYYY-MM-DD (default: the date of the latest transaction)")
+    analyze.add_argument("--kind", default="service",
+                         choices=["service", "parts", "vehicle_sale", "insurance", "other", "all"],
+                         help="which transactions count as purchases (default: service visits)")
+    analyze.add_argument("--classification", action="append",
+                         help="only customers of this class (repeatable), e.g. own_sold")
+    analyze.set_defaults(func=cmd_analyze)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

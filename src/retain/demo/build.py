@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from retain.org import audit
 
 from .generate import SCALES, Scale, generate
-from .load import load
+from retain.bulk import load
 from .models import DemoBuild
 
 PASSWORD = "retain-demo"

@@ -14,15 +14,17 @@ from django.db import connection
 from retain.customers.fields import EncryptedTextField
 
 
-def load(tables: dict[str, dict[str, np.ndarray]]) -> None:
-    """Insert every table (in order), move the id sequences past the inserted ids, and refresh
-    the planner's statistics: without them SQLite walks a dealer index where a mobile-number
-    lookup would take one probe."""
+def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = True) -> None:
+    """Insert every table (in order). With explicit ids (``reset_sequences``), move the id
+    sequences past them and refresh the planner's statistics afterwards: without statistics
+    SQLite walks a dealer index where a mobile-number lookup would take one probe."""
     models = []
     for label, columns in tables.items():
         model = apps.get_model(label)
         models.append(model)
         _insert(model, columns)
+    if not reset_sequences:
+        return
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)

@@ -1,0 +1,131 @@
+"""Scoring the operational database: the warehouse summary is right, the fitted models
+recover the truths planted in the demo, and scores are stored, dated and audited."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from retain.analytics import rfm
+from retain.cli import main
+from retain.customers.models import Transaction
+from retain.demo import build, truth
+from retain.demo.generate import Scale
+from retain.insights import services
+from retain.insights.models import CustomerScore, ScoreRun
+from retain.org.models import AuditEvent
+from retain.warehouse import purchases, source
+
+END = truth.OBSERVATION_END
+
+
+@pytest.fixture
+def small_demo(db):
+    build.build_demo("small", seed=1)
+
+
+@pytest.fixture
+def tiny_demo(db):
+    build.build_demo(Scale(regions=2, dealers=3, customers=2_000), seed=4)
+
+
+def _within(estimate, se, value, k=3.0):
+    return abs(estimate - value) <= k * se
+
+
+def test_fits_recover_the_planted_bg_nbd_and_gamma_gamma(small_demo):
+    """Daily data: r, a, b are unit-free; alpha per day is 7 x alpha per week. Each estimate
+    must lie within three of its standard errors of the planted value."""
+    for segment, (classes, planted) in truth.SEGMENTS.items():
+        scores = services.score_customers(analyses=("clv",), as_of=END, classifications=classes)
+        fit = scores.run.fitted["bg_nbd"]
+        params, se = fit["params"], fit["se"]
+        assert fit["converged"]
+        assert _within(params["r"], se["r"], planted.r), (segment, params, se)
+        assert _within(params["alpha"] / 7, se["alpha"] / 7, planted.alpha), (segment, params, se)
+        assert _within(params["a"], se["a"], planted.a), (segment, params, se)
+        assert _within(params["b"], se["b"], planted.b), (segment, params, se)
+    spend = services.score_customers(analyses=("clv",), as_of=END).run.fitted["gamma_gamma"]
+    planted = truth.SERVICE_SPEND
+    for name, value in {"p": planted.p, "q": planted.q, "v": planted.gamma}.items():
+        assert _within(spend["params"][name], spend["se"][name], value), (name, spend)
+
+
+@pytest.mark.parametrize("period", ["D", "W"])
+def test_warehouse_summary_equals_the_in_memory_summary(tiny_demo, period):
+    """The Ibis aggregation in the database against ``analytics.rfm.summary`` on the raw rows."""
+    as_of = date(2026, 3, 31)
+    in_db = purchases.summary(source.connect(), as_of=as_of, period=period, kinds=None)
+    rows = pd.DataFrame(list(Transaction.objects.filter(date__lte=as_of).values_list(
+        "customer_id", "date", "amount_cents")), columns=["customer_id", "date", "amount_cents"])
+    rows["amount"] = rows.amount_cents / 100
+    in_memory = rfm.summary(rows, observation_end=as_of, period=period).sort_index()
+    assert list(in_db.index) == list(in_memory.index)
+    for column in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(in_db[column].to_numpy(float), in_memory[column].to_numpy(float), column)
+    np.testing.assert_allclose(in_db["monetary"], in_memory["monetary"], rtol=1e-12, atol=1e-9)
+
+
+def test_scores_are_stored_dated_and_audited(tiny_demo):
+    scores = services.score_customers(as_of=END)
+    run = scores.run
+    stored = CustomerScore.objects.filter(run=run)
+    assert stored.count() == run.customers == len(scores.frame) > 0
+    assert not stored.exclude(as_of=END).exists()
+    assert not stored.filter(p_alive__gt=1).exists() and not stored.filter(p_alive__lt=0).exists()
+    assert set(stored.values_list("tier", flat=True)) <= set(rfm.TIERS)
+    assert set(stored.values_list("rfm_segment", flat=True)) <= set(rfm.SEGMENTS)
+    assert stored.filter(tier="small").count() >= 0.79 * run.customers
+    assert AuditEvent.objects.filter(action="scores_computed", object_id=str(run.pk)).count() == 1
+    one = stored.order_by("customer_id").first()
+    assert one.clv_cents == round(scores.frame.loc[one.customer_id, "clv"] * 100)
+
+
+def test_dealer_scope_only_scores_that_dealers_transactions(tiny_demo):
+    scores = services.score_customers(as_of=END, dealer_code="D02", analyses=("rfm",))
+    dealers = set(Transaction.objects.filter(customer_id__in=scores.frame.index, kind="service")
+                  .values_list("dealer_id", flat=True))
+    assert scores.run.dealer.code == "D02" and dealers == {scores.run.dealer.pk}
+
+
+def test_analyze_command_prints_and_stores(tiny_demo, capsys):
+    main(["analyze", "all", "--as-of", "2026-06-30"])
+    out = capsys.readouterr().out
+    assert "bg_nbd" in out and "Champions" in out and "VIP" in out
+    assert ScoreRun.objects.count() == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["analyze", "rfm", "--dealer", "NOPE"], "no dealer with code"),
+    (["analyze", "rfm", "--as-of", "30/06/2026"], "Invalid isoformat"),
+    (["analyze", "rfm", "--as-of", "2000-01-01"], "no purchases on or before 2000-01-01"),
+    (["analyze", "clv", "--classification", "prospect"], "no purchases in this scope"),
+])
+def test_bad_analyze_requests_exit_with_a_message_and_store_nothing(tiny_demo, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert message in str(exited.value)
+    assert not ScoreRun.objects.exists() and not CustomerScore.objects.exists()
+
+
+def test_unknown_analysis_is_refused(tiny_demo):
+    with pytest.raises(ValueError, match="analyses must be among"):
+        services.score_customers(analyses=("churn",))
+
+
+def test_reading_through_ibis_leaves_djangos_connection_as_it_was(org):
+    """Ibis shares Django's connection: it must not commit the open transaction (a customer
+    created in this test's transaction is still rolled back) nor make ``icontains`` case-sensitive."""
+    from django.db import connection, transaction
+
+    from retain.customers.models import Customer
+    from tests.conftest import make_customer
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_customer(dealer=org.d1, owner=None, name="Zhang WEI")
+        purchases.summary(source.connect(), as_of=END, kinds=None)
+        assert Customer.objects.filter(name__icontains="wei").exists()
+        raise RuntimeError("roll back")
+    assert not Customer.objects.filter(name="Zhang WEI").exists()
+    assert connection.in_atomic_block  # the test's own transaction is still open
