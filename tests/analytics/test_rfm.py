@@ -182,6 +182,19 @@ def test_row_order_invariance_on_reference(engine):
         assert_same_summary(rfm.summary(shuffled, period="W", engine=engine), reference("W", None))
 
 
+@pytest.mark.parametrize("dtype", ["int32", "uint64", "Int64", "category", "object"])
+def test_customer_dtypes(dtype):
+    tx = transactions()
+    codes = {c: i + 3 for i, c in enumerate(sorted(tx["customer_id"].unique()))}
+    customers = tx["customer_id"] if dtype in ("category", "object") else tx["customer_id"].map(codes)
+    typed = tx.assign(customer_id=customers.astype(dtype))
+    want = reference("D", None)
+    if dtype not in ("category", "object"):
+        want.index = pd.Index([codes[c] for c in want.index], name="customer_id")
+    for engine in rfm.ENGINES:
+        assert_same_summary(rfm.summary(typed, engine=engine), want)
+
+
 def test_string_and_integer_customers_agree_on_random_data():
     rng = np.random.default_rng(5)
     n = 5_000

@@ -43,13 +43,27 @@ def _check_rft(frequency, recency, T):
     return x, t_x, big_t
 
 
+def _unique_inverse(column: np.ndarray):
+    """``np.unique(column, return_inverse=True)``, in linear time for whole numbers in a small
+    range (days, counts: the usual case) instead of a sort."""
+    if column.size and column.dtype.kind in "iuf":
+        low, high = column.min(), column.max()
+        if low >= 0 and high <= 4 * column.size + 1024 and (column.dtype.kind != "f" or (column == np.floor(column)).all()):
+            whole = column.astype(np.int64)
+            present = np.zeros(int(high) + 1, dtype=bool)
+            present[whole] = True
+            values = np.flatnonzero(present)
+            return values.astype(column.dtype), (np.cumsum(present) - 1)[whole]
+    return np.unique(column, return_inverse=True)
+
+
 class _Levels:
     """A column as (distinct values, index into them): a function of the column is computed
     on the few distinct values and gathered, instead of once per row."""
 
     def __init__(self, column=None, *, values=None, index=None):
         if column is not None:
-            values, index = np.unique(column, return_inverse=True)
+            values, index = _unique_inverse(np.asarray(column))
         self.values, self.index = values, index
 
     def take(self, rows) -> "_Levels":
@@ -105,6 +119,16 @@ def _fit(negloglik_and_grad, x0, names, total):
             -result.fun * total, result, converged)
 
 
+def _distinct(*columns):
+    """Distinct rows of the columns and, per input row, the index of its distinct row."""
+    levels = [_Levels(column) for column in columns]
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for level in levels:
+        key = key * len(level.values) + level.index
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return [column[first] for column in columns], inverse
+
+
 def _standard_errors(hessian):
     try:
         variances = np.diag(np.linalg.inv(-hessian))
@@ -136,6 +160,10 @@ def _newton(loglik, theta0, n: float, max_iter: int = 200, tol: float = 1e-10):
                 shift = max(2 * shift, 1e-6 * np.max(np.abs(np.diag(h_phi))) + 1e-12)
         step = np.linalg.solve(h_phi + shift * np.eye(len(phi)), g_phi)
         step = step * min(1.0, 2.0 / np.max(np.abs(step)))  # at most a factor e^2 at once, same direction
+        if shift == 0.0 and np.max(np.abs(step)) < 1e-9:
+            # A Newton step this small from a point where the Hessian is negative definite: the
+            # optimum is within a relative 1e-9; taking the step would cost one more full pass.
+            return np.exp(phi + step), ll, hess, iteration, True
         for _ in range(60):
             candidate = phi + step
             new_ll, new_grad, new_hess = loglik(np.exp(candidate), hessian=True)
@@ -290,13 +318,28 @@ class BetaGeo(FittedModel):
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: purchases in the next t periods by customers with this history (eq. 10)."""
+        if np.ndim(t) == 0:
+            return self.expected_purchases_by([t], frequency, recency, T)[0]
         r, alpha, a, b = self._unpack()
         x, t_x, big_t = _check_rft(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
+        return self._if_alive(np.asarray(t, dtype=float), x, big_t) * self.p_alive(x, t_x, big_t)
+
+    def expected_purchases_by(self, horizons, frequency, recency, T) -> np.ndarray:
+        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array (horizons, customers).
+
+        Eq. 10 is P(alive) times a term that depends on x and T alone, so that term (with its
+        Gaussian hypergeometric function, the costly part) is computed once per distinct (x, T)
+        and horizon, and P(alive) once per customer."""
+        x, t_x, big_t = _check_rft(frequency, recency, T)
+        alive = self.p_alive(x, t_x, big_t)
+        (ux, ut), inverse = _distinct(x, big_t)
+        return np.stack([self._if_alive(float(t), ux, ut)[inverse] * alive for t in horizons])
+
+    def _if_alive(self, t, x, big_t):
+        r, alpha, a, b = self._unpack()
         z = t / (alpha + big_t + t)
         head = (a + b + x - 1) / (a - 1)
-        bracket = 1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-        return head * bracket * self.p_alive(x, t_x, big_t)
+        return head * (1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
 
 
 @dataclass(frozen=True)
@@ -350,6 +393,13 @@ class ParetoNBD(FittedModel):
         t = np.asarray(t, dtype=float)
         return ((r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1))
                 * (1 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1)) * self.p_alive(x, t_x, big_t))
+
+    def expected_purchases_by(self, horizons, frequency, recency, T) -> np.ndarray:
+        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array (horizons, customers)."""
+        r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
+        x, t_x, big_t = _check_rft(frequency, recency, T)
+        scale = (r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1)) * self.p_alive(x, t_x, big_t)
+        return np.stack([scale * (1 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1)) for t in horizons])
 
 
 def _pareto_loglik(params, x, t_x, big_t):
@@ -437,13 +487,10 @@ def lifetime_value(transactions_model, spend_model, frequency, recency, T, monet
     if periods < 1 or period_length <= 0 or discount_rate < 0:
         raise ValueError("periods must be >= 1, period_length > 0 and discount_rate >= 0")
     spend = spend_model.expected_spend(frequency, monetary)
-    total = np.zeros(len(spend))
-    previous = np.zeros(len(spend))
-    for i in range(1, periods + 1):
-        cumulative = transactions_model.expected_purchases(i * period_length, frequency, recency, T)
-        total += (cumulative - previous) * spend / (1 + discount_rate) ** i
-        previous = cumulative
-    return total
+    steps = np.arange(1, periods + 1)
+    cumulative = transactions_model.expected_purchases_by(steps * period_length, frequency, recency, T)
+    per_period = np.diff(cumulative, axis=0, prepend=0.0)
+    return (per_period / (1 + discount_rate) ** steps[:, None]).sum(axis=0) * spend
 
 
 @dataclass(frozen=True)

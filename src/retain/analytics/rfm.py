@@ -277,13 +277,15 @@ def _customer_codes(customers: pd.Series, max_bits: int):
     whose range fits in ``max_bits`` (id = code + offset), else ``(codes, 0, uniques)`` from
     ``pd.factorize(sort=True)``."""
     dtype = customers.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         values = customers.to_numpy()
         low, high = int(values.min()), int(values.max())
-        if (high - low).bit_length() <= max_bits:
+        if (high - low).bit_length() <= max_bits and high < 2**63:
             codes = values.astype(np.int64)  # always a copy: the caller shifts it in place
             codes -= low
             return codes, low, None
+    if isinstance(dtype, pd.CategoricalDtype):  # label the result by value, as pandas does
+        customers = customers.astype(dtype.categories.dtype)
     try:
         codes, uniques = pd.factorize(customers, sort=True)
     except TypeError:  # mixed types that do not sort: keep first-seen order
