@@ -224,6 +224,7 @@ GOOD = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-0
     (lambda f: f.assign(date=["2024-01-01", "not a date", "2024-01-02"]), "not dates"),
     (lambda f: f.assign(date=[1, 2, 3]), "must hold dates"),
     (lambda f: f.assign(amount=[10.0, np.nan, 5.0]), "amount column 'amount' contains 1 missing"),
+    (lambda f: f.assign(amount=pd.array([10.0, None, 5.0], dtype="Float64")), "amount column 'amount' contains 1 missing"),
     (lambda f: f.assign(amount=["10", "x", "5"]), "amount column 'amount' must hold numbers"),
     (lambda f: f.assign(amount=[10.0, -20.0, 5.0]), "amount column 'amount' must be >= 0"),
     (lambda f: f.assign(amount=[10.0, np.inf, 5.0]), "infinite"),

@@ -96,8 +96,8 @@ def summary(transactions: pd.DataFrame, customer: str = "customer_id", date: str
     the mean of the repeat periods to a relative error of about 1e-16 x (total / repeat spend).
     ``engine="pandas"`` is the plain pandas ``groupby`` equivalent on the two columns, written
     independently (it marks the first period and takes the mean of the rest, as lifetimes
-    does); it is about 3-4 times slower on 10 million rows (bench/bench_rfm.py) and is kept as
-    the in-process second implementation the tests compare against.
+    does); it is about 3 times slower on 10 million rows and 2 cores (bench/bench_rfm.py) and
+    is kept as the in-process second implementation the tests compare against.
 
     Raises ``ValueError`` naming the problem: not a DataFrame, missing columns, empty frame,
     missing customers/dates/amounts, dates that cannot be read, negative amounts, unknown
@@ -152,7 +152,9 @@ def _checked_columns(transactions, customer, date, amount):
     amounts = transactions[amount]
     if not (pd.api.types.is_numeric_dtype(amounts) and not pd.api.types.is_bool_dtype(amounts)):
         raise ValueError(f"amount column {amount!r} must hold numbers, got dtype {amounts.dtype}")
-    amounts = as_vector(amounts.to_numpy(dtype=float, na_value=np.nan), f"amount column {amount!r}", low=0)
+    # numpy-backed columns go in as they are (no copy); nullable ones with NA -> NaN -> error
+    raw = amounts.to_numpy() if isinstance(amounts.dtype, np.dtype) else amounts.to_numpy(dtype=float, na_value=np.nan)
+    amounts = as_vector(raw, f"amount column {amount!r}", low=0)
     return customers, dates, amounts
 
 
