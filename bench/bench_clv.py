@@ -3,7 +3,7 @@
     python3 -m venv /tmp/lifetimes && /tmp/lifetimes/bin/pip install -r bench/requirements-lifetimes.txt
     python bench/bench_clv.py --lifetimes-python /tmp/lifetimes/bin/python [--readme README.md]
 
-1. **BG/NBD fit**: 1,000,000 customers drawn exactly from BG/NBD (r = 0.8, alpha = 40 per day,
+1. **BG/NBD fit**: 1,000,000 customers drawn exactly from BG/NBD (r = 0.8, alpha = 30 per day,
    a = 0.7, b = 3.0; first purchase spread over 1,000 days, observed until day 1,460; daily
    resolution). ``retain.analytics.clv.BetaGeo.fit`` against ``lifetimes.BetaGeoFitter.fit``
    on the same (frequency, recency, T), median of ``--repeat`` runs each; the estimates must
@@ -33,7 +33,7 @@ import pandas as pd
 
 from retain.analytics import clv, rfm
 
-TRUTH = {"r": 0.8, "alpha": 40.0, "a": 0.7, "b": 3.0}
+TRUTH = {"r": 0.8, "alpha": 30.0, "a": 0.7, "b": 3.0}
 GAMMA_GAMMA = {"p": 6.0, "q": 4.0, "gamma": 400.0}
 TARGET = 15.0
 

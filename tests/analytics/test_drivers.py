@@ -349,7 +349,10 @@ def test_weights_sum_to_r2_and_rescaled_to_100(data):
         result = method(X, y)
         assert result.weights.sum() == pytest.approx(r2, abs=1e-10)
         assert result.r2 == pytest.approx(r2, abs=1e-10)
-        assert result.rescaled.sum() == pytest.approx(100, abs=1e-8)
+        if r2 > 1e-9:
+            assert result.rescaled.sum() == pytest.approx(100, abs=1e-8)
+        else:
+            assert result.rescaled.isna().all()
         if method is not ols:
             assert (result.weights >= -1e-12).all()
             assert (result.weights <= result.r2 + 1e-12).all()
@@ -582,3 +585,13 @@ def test_module_does_not_import_django():
             "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
     assert drivers.MAX_SHAPLEY_DRIVERS == 15
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_drivers_that_explain_nothing_have_undefined_shares(method):
+    # y is orthogonal to both drivers (all centred): R2 = 0, so percent shares are undefined.
+    X = pd.DataFrame({"a": [1.0, -1.0, 1.0, -1.0, 0.0, 0.0], "b": [1.0, 1.0, -1.0, -1.0, 0.0, 0.0]})
+    y = np.array([1.0, -1.0, -1.0, 1.0, 2.0, -2.0])
+    result = method(X, y)
+    assert result.r2 == pytest.approx(0, abs=1e-12)
+    assert result.rescaled.isna().all()

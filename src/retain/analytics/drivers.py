@@ -266,7 +266,9 @@ def _fit(method: str, X, y, bootstrap: int, seed, level: float) -> DriverResult:
     index = pd.Index(names, name="driver")
     return DriverResult(
         method=method, weights=pd.Series(weights, index=index, name="weight"),
-        rescaled=pd.Series(100 * weights / r2, index=index, name="rescaled"),
+        # Shares of nothing are undefined: when the drivers explain none of y, rescaled is NaN.
+        rescaled=pd.Series(100 * weights / r2 if r2 > 1e-12 else np.full(len(weights), np.nan),
+                           index=index, name="rescaled"),
         beta=pd.Series(beta, index=index, name="beta"), r2=r2, n=len(response),
         bootstrap=bootstrap, level=level if bootstrap else None,
         seed=seed if bootstrap and (seed is None or isinstance(seed, (int, np.integer))) else None,
