@@ -129,3 +129,15 @@ def test_reading_through_ibis_leaves_djangos_connection_as_it_was(org):
         raise RuntimeError("roll back")
     assert not Customer.objects.filter(name="Zhang WEI").exists()
     assert connection.in_atomic_block  # the test's own transaction is still open
+
+
+def test_the_same_expressions_run_on_duckdb_over_parquet(tiny_demo, tmp_path):
+    """Export the three tables to Parquet, read them with DuckDB: the same summary as in the database."""
+    con = source.connect()
+    for table in source.TABLES:
+        con.table(table).to_parquet(tmp_path / f"{table}.parquet")
+    in_db = purchases.summary(con, as_of=END, kinds=None)
+    off_line = purchases.summary(source.parquet(tmp_path), as_of=END, kinds=None)
+    pd.testing.assert_frame_equal(in_db, off_line, check_dtype=False)
+    with pytest.raises(ValueError, match="is missing"):
+        source.parquet(tmp_path / "nowhere")

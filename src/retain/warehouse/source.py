@@ -42,3 +42,22 @@ def connect():
     if connection.vendor == "postgresql":
         return ibis.postgres.from_connection(raw)
     raise ValueError(f"the warehouse cannot read a {connection.vendor} database")
+
+
+#: The operational tables the warehouse expressions read.
+TABLES = ("customers_transaction", "customers_customer", "org_dealer")
+
+
+def parquet(folder):
+    """An Ibis backend (DuckDB, in memory) over Parquet exports of the operational tables, one
+    ``<table>.parquet`` file each: the same expressions then run off-line or on a copy kept in a
+    data lake, without touching the production database."""
+    from pathlib import Path
+
+    con = ibis.duckdb.connect()
+    for table in TABLES:
+        path = Path(folder) / f"{table}.parquet"
+        if not path.exists():
+            raise ValueError(f"{path} is missing: export {', '.join(TABLES)} as Parquet first")
+        con.read_parquet(path, table_name=table)
+    return con
