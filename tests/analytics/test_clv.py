@@ -106,6 +106,20 @@ def test_analytic_gradient_and_hessian_match_finite_differences(cdnow):
         np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-3)
 
 
+def test_gamma_gamma_gradient_and_hessian_match_finite_differences(cdnow):
+    repeat = cdnow[cdnow.x > 0]
+    data = clv._GammaGammaData(repeat.x.to_numpy(float), repeat.zbar.to_numpy(float))
+    for theta in (np.array([6.0, 3.0, 15.0]), np.array([2.0, 5.0, 40.0])):
+        _, grad, hess = data.loglik(theta, hessian=True)
+        eps = 1e-6 * theta
+        numeric_grad = np.array([(data.loglik(theta + e)[0] - data.loglik(theta - e)[0]) / (2 * e.max())
+                                 for e in np.diag(eps)])
+        numeric_hess = np.array([(data.loglik(theta + e)[1] - data.loglik(theta - e)[1]) / (2 * e.max())
+                                 for e in np.diag(eps)])
+        np.testing.assert_allclose(grad, numeric_grad, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-3)
+
+
 def simulate_bg_nbd(rng, n, r, alpha, a, b, horizon):
     """Event by event: exponential gaps while alive; after each repeat purchase a coin with
     probability p ends the relationship. Returns x, t_x, T."""

@@ -427,6 +427,51 @@ def _pareto_loglik(params, x, t_x, big_t):
     return common + np.logaddexp(first, second_term)
 
 
+class _GammaGammaData:
+    """Repeat buyers' (x, m_x) and the Gamma-Gamma log-likelihood with its analytic gradient and
+    Hessian (FHL 2005 "RFM and CLV", eq. 3 integrated over nu):
+
+        log L = lnG(px+q) - lnG(px) - lnG(q) + q ln v + (px-1) ln m + px ln x - (px+q) ln(v+mx)
+
+    The gamma-function terms depend on x alone and are summed over its distinct values; the
+    only per-customer work in a pass is ln(v + m x) and 1/(v + m x)."""
+
+    def __init__(self, x, m):
+        self.x, self.m, self.n = x, m, float(len(x))
+        xs = _Levels(x)
+        self.u_x = xs.values.astype(float)
+        self.count_by_x = np.bincount(xs.index, minlength=len(xs.values)).astype(float)
+        self.score_p = x @ np.log(m) + x @ np.log(x)  # sum of x (ln m + ln x): the p-term's data
+        self.sum_log_m = np.log(m).sum()
+
+    def loglik(self, theta, hessian=False):
+        p, q, v = theta
+        n, x, ux, cx = self.n, self.x, self.u_x, self.count_by_x
+        log_vmx = np.log(v + self.m * x)
+        inv_vmx = 1.0 / (v + self.m * x)
+        x_log, sum_log = x @ log_vmx, log_vmx.sum()
+        ll = (cx @ (gammaln(p * ux + q) - gammaln(p * ux)) - n * gammaln(q) + n * q * np.log(v)
+              + p * self.score_p - self.sum_log_m - p * x_log - q * sum_log)
+        x_inv, sum_inv = x @ inv_vmx, inv_vmx.sum()
+        grad = np.array([
+            cx @ (ux * (digamma(p * ux + q) - digamma(p * ux))) + self.score_p - x_log,
+            cx @ digamma(p * ux + q) - n * digamma(q) + n * np.log(v) - sum_log,
+            n * q / v - p * x_inv - q * sum_inv,
+        ])
+        if not hessian:
+            return ll, grad, None
+        inv2 = inv_vmx * inv_vmx
+        trig = polygamma(1, p * ux + q)
+        h = np.empty((3, 3))
+        h[0, 0] = cx @ (ux * ux * (trig - polygamma(1, p * ux)))
+        h[0, 1] = h[1, 0] = cx @ (ux * trig)
+        h[0, 2] = h[2, 0] = -x_inv
+        h[1, 1] = cx @ trig - n * polygamma(1, q)
+        h[1, 2] = h[2, 1] = n / v - sum_inv
+        h[2, 2] = -n * q / v**2 + p * (x @ inv2) + q * inv2.sum()
+        return ll, grad, h
+
+
 @dataclass(frozen=True)
 class GammaGamma(FittedModel):
     """A fitted Gamma-Gamma spend model. Use ``GammaGamma.fit(frequency, monetary)``, with
@@ -444,26 +489,12 @@ class GammaGamma(FittedModel):
             raise ValueError("monetary must be > 0 for customers with repeat purchases")
         if keep.sum() < 3:
             raise ValueError("Gamma-Gamma needs at least 3 customers with repeat purchases")
-        levels, counts = _patterns(x[keep].astype(float), m[keep])
-        x, m = (level.column for level in levels)
-        log_m, log_x = np.log(m), np.log(x)
-
-        def negloglik_and_grad(log_params):
-            p, q, v = np.exp(log_params)
-            px = p * x
-            log_vmx = np.log(v + m * x)
-            ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-                  + (px - 1) * log_m + px * log_x - (px + q) * log_vmx)
-            g_p = x * (digamma(px + q) - digamma(px) + log_m + log_x - log_vmx)
-            g_q = digamma(px + q) - digamma(q) + np.log(v) - log_vmx
-            g_v = q / v - (px + q) / (v + m * x)
-            grad = np.array([counts @ g_p, counts @ g_q, counts @ g_v]) * np.exp(log_params)
-            return -(counts @ ll), -grad
-
-        params, se, loglik, res, converged = _fit(
-            negloglik_and_grad, np.array([1.0, 1.0, float(np.average(m, weights=counts))]), ["p", "q", "v"], counts.sum())
-        return cls(params=params, se=se, loglik=loglik, n=int(counts.sum()), iterations=int(res.nit),
-                   converged=converged)
+        data = _GammaGammaData(x[keep].astype(float), m[keep])
+        theta, loglik, hessian, iterations, converged = _newton(
+            data.loglik, np.array([1.0, 1.0, float(m[keep].mean())]), data.n)
+        return cls(params=dict(zip(["p", "q", "v"], theta.tolist())),
+                   se=dict(zip(["p", "q", "v"], _standard_errors(hessian).tolist())),
+                   loglik=loglik, n=int(data.n), iterations=iterations, converged=converged)
 
     def expected_spend(self, frequency, monetary) -> np.ndarray:
         """E[M | x, m_x] (FHL 2005 "RFM and CLV", eq. 5): a weighted mean of the population mean
