@@ -67,8 +67,10 @@ def _forbidden(request, exc):
 
 def _register_routers():
     from retain.customers.api import router as customers
+    from retain.sales.api import router as sales
 
     api.add_router("/", customers)
+    api.add_router("/", sales)
 
 
 _register_routers()

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "retain.web",
     "retain.org",
     "retain.customers",
+    "retain.sales",
     "retain.insights",
     "retain.demo",
 ]

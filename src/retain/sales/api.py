@@ -1,0 +1,158 @@
+"""Prospects, contacts, the showroom register and the day's follow-ups over JSON. Thin: every
+call goes through the prospect door and the sales services."""
+
+import datetime as dt
+from typing import Literal
+
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from . import services
+from .access import access_prospect, visible_prospects
+from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, Grade, VisitKind, VisitOutcome
+
+router = Router(tags=["sales"])
+
+GradeCode = Literal[tuple(Grade.values)]  # type: ignore[valid-type]
+SourceCode = Literal[tuple(str(s) for s in PROSPECT_SOURCES)]  # type: ignore[valid-type]
+ContactCode = Literal[tuple(ContactKind.values)]  # type: ignore[valid-type]
+VisitKindCode = Literal[tuple(VisitKind.values)]  # type: ignore[valid-type]
+OutcomeCode = Literal[tuple(VisitOutcome.values)]  # type: ignore[valid-type]
+
+
+class ProspectOut(Schema):
+    id: int
+    customer_id: int
+    customer: str
+    grade: str
+    status: str
+    source: str
+    model_of_interest: str
+    owner: str | None
+    dealer: str
+    first_contact: dt.date
+    last_contact: dt.date
+    next_follow_up: dt.date
+    overdue: bool
+
+    @staticmethod
+    def resolve_customer(obj):
+        return obj.customer.name
+
+    @staticmethod
+    def resolve_owner(obj):
+        return obj.owner.username if obj.owner_id else None
+
+    @staticmethod
+    def resolve_dealer(obj):
+        return obj.dealer.code
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return obj.next_follow_up < timezone.localdate()
+
+
+class ProspectIn(Schema):
+    customer_id: int
+    grade: GradeCode
+    model_of_interest: str
+    source: SourceCode = "walk_in"
+    budget_cents: int | None = None
+    purchase_by: dt.date | None = None
+    competitors: str = ""
+    owner_id: int | None = None
+
+
+class GradeIn(Schema):
+    grade: GradeCode
+    reason: str
+
+
+class ContactIn(Schema):
+    kind: ContactCode
+    notes: str = ""
+    result: str = ""
+    next_step: str = ""
+    contacted_on: dt.date | None = None
+    next_follow_up: dt.date | None = None
+
+
+class TodayOut(Schema):
+    date: dt.date
+    overdue: list[ProspectOut]
+    due: list[ProspectOut]
+
+
+class VisitIn(Schema):
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None = None
+    kind: VisitKindCode = "walk_in"
+    source: SourceCode = "walk_in"
+    first_visit: bool = True
+    party_size: int = 1
+    model_of_interest: str = ""
+    outcome: OutcomeCode = "just_looking"
+    customer_id: int | None = None
+    consultant_id: int | None = None
+    note: str = ""
+
+
+class VisitOut(Schema):
+    id: int
+    dealer_id: int
+    consultant_id: int | None
+    kind: str
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+    source: str
+    first_visit: bool
+    party_size: int
+    model_of_interest: str
+    outcome: str
+    customer_id: int | None
+
+
+@router.get("/prospects", response=list[ProspectOut])
+@paginate(LimitOffsetPagination)
+def list_prospects(request, grade: GradeCode | None = None, overdue: bool = False):
+    prospects = visible_prospects(request.user).filter(status__in=ACTIVE_STATUSES)
+    if grade:
+        prospects = prospects.filter(grade=grade)
+    if overdue:
+        prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
+    return prospects.select_related("customer", "owner", "dealer")
+
+
+@router.post("/prospects", response={201: ProspectOut})
+def create_prospect(request, payload: ProspectIn):
+    prospect = services.open_prospect(actor=request.user, **payload.dict())
+    return Status(201, prospect)
+
+
+@router.get("/prospects/{prospect_id}", response=ProspectOut)
+def get_prospect(request, prospect_id: int):
+    return access_prospect(request.user, prospect_id)
+
+
+@router.post("/prospects/{prospect_id}/grade", response=ProspectOut)
+def grade_prospect(request, prospect_id: int, payload: GradeIn):
+    return services.change_grade(actor=request.user, prospect_id=prospect_id, **payload.dict())
+
+
+@router.post("/prospects/{prospect_id}/contacts", response=ProspectOut)
+def contact_prospect(request, prospect_id: int, payload: ContactIn):
+    data = payload.dict()
+    data["next_follow_up_on"] = data.pop("next_follow_up")
+    return services.log_contact(actor=request.user, prospect_id=prospect_id, **data)
+
+
+@router.get("/today", response=TodayOut)
+def today(request):
+    work = services.today(request.user)
+    return {"date": work["date"], "overdue": work["overdue"], "due": work["due"]}
+
+
+@router.post("/visits", response={201: VisitOut})
+def register_visit(request, payload: VisitIn):
+    return Status(201, services.register_visit(actor=request.user, **payload.dict()))

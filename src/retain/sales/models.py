@@ -1,0 +1,181 @@
+"""Winning prospects (DOMAIN.md section 4): the showroom register, graded prospects, their
+grade history and follow-up contacts, and the per-dealer follow-up cadence.
+
+Prospects are read and changed only through ``sales.access`` and ``sales.services``; the
+cadence decides each prospect's next follow-up date, recomputed on every contact and grade change.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from retain.customers.models import Customer, Source
+from retain.org.models import Dealer, Staff
+
+
+class Grade(models.TextChoices):
+    """How close a prospect is to buying (DOMAIN.md section 4)."""
+
+    O = "O", _("O – order taken, not yet delivered")  # noqa: E741
+    H = "H", _("H – expected to close within 7 days")
+    A = "A", _("A – 7 to 15 days")
+    B = "B", _("B – 15 days to 1 month")
+    C = "C", _("C – 1 to 3 months")
+
+
+#: Days between follow-ups per grade, unless a dealer sets its own (``Cadence``).
+DEFAULT_CADENCE_DAYS = {Grade.O: 7, Grade.H: 2, Grade.A: 3, Grade.B: 7, Grade.C: 14}
+#: Urgency order for work lists: the hottest grade first.
+GRADE_ORDER = [Grade.O, Grade.H, Grade.A, Grade.B, Grade.C]
+
+#: The prospect sources of DOMAIN.md section 4 (codes 1-7, plus area canvassing).
+PROSPECT_SOURCES = [Source.BASE_MAINTENANCE, Source.VIP, Source.KEY_ACCOUNT, Source.WALK_IN, Source.INTERNAL,
+                    Source.OUTDOOR, Source.SECONDARY_NETWORK, Source.CANVASSING]
+
+
+class Cadence(models.Model):
+    """A dealer's own follow-up interval for one grade."""
+
+    dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="cadences", verbose_name=_("dealer"))
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    days = models.PositiveSmallIntegerField(_("days between follow-ups"))
+
+    class Meta:
+        verbose_name = _("follow-up cadence")
+        verbose_name_plural = _("follow-up cadences")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "grade"], name="one_cadence_per_grade"),
+            models.CheckConstraint(condition=models.Q(days__gte=1), name="cadence_at_least_a_day"),
+        ]
+
+
+class VisitKind(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    PHONE_IN = "phone_in", _("Phone-in")
+
+
+class VisitOutcome(models.TextChoices):
+    JUST_LOOKING = "just_looking", _("Just looking, no details left")
+    LEFT_CONTACT = "left_contact", _("Left contact details")
+    PROSPECT = "prospect", _("Became a prospect")
+    ORDER = "order", _("Placed an order")
+    SERVICE = "service", _("Came for after-sales service")
+
+
+class ShowroomVisit(models.Model):
+    """One line of the walk-in / phone-in register (来店(电)客户登记表). The visitor may stay
+    anonymous and be linked to a customer later."""
+
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="showroom_visits", verbose_name=_("dealer"))
+    consultant = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="showroom_visits",
+                                   verbose_name=_("consultant"))
+    kind = models.CharField(_("kind"), max_length=10, choices=VisitKind.choices, default=VisitKind.WALK_IN)
+    arrived_at = models.DateTimeField(_("time in"))
+    left_at = models.DateTimeField(_("time out"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices, default=Source.WALK_IN)
+    first_visit = models.BooleanField(_("first visit"), default=True)
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
+    model_of_interest = models.CharField(_("model of interest"), max_length=60, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=VisitOutcome.choices,
+                               default=VisitOutcome.JUST_LOOKING)
+    customer = models.ForeignKey(Customer, models.SET_NULL, null=True, blank=True, related_name="showroom_visits",
+                                 verbose_name=_("customer"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("showroom visit")
+        verbose_name_plural = _("showroom visits")
+        ordering = ["-arrived_at", "-id"]
+        indexes = [models.Index(fields=["dealer", "arrived_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(party_size__gte=1), name="party_of_at_least_one")]
+
+
+class ProspectStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DEFEAT_PENDING = "defeat_pending", _("Defeat awaiting approval")
+    WON = "won", _("Won")
+    DEFEATED = "defeated", _("Defeated")
+
+
+#: Statuses in which the prospect is still being worked (and gets follow-ups).
+ACTIVE_STATUSES = (ProspectStatus.OPEN, ProspectStatus.DEFEAT_PENDING)
+
+
+class Prospect(models.Model):
+    """A customer being worked towards a purchase. One open prospect per customer at a time;
+    a later purchase (replacement, additional car) opens a new one."""
+
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="prospects", verbose_name=_("customer"))
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="prospects", verbose_name=_("dealer"))
+    owner = models.ForeignKey(Staff, models.SET_NULL, null=True, blank=True, related_name="prospects",
+                              verbose_name=_("consultant"))
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    status = models.CharField(_("status"), max_length=20, choices=ProspectStatus.choices, default=ProspectStatus.OPEN)
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices)
+    model_of_interest = models.CharField(_("model of interest"), max_length=60)
+    budget_cents = models.BigIntegerField(_("budget (cents)"), null=True, blank=True)
+    purchase_by = models.DateField(_("expected purchase by"), null=True, blank=True)
+    competitors = models.CharField(_("competitor models considered"), max_length=200, blank=True)
+    first_contact = models.DateField(_("first contact"))
+    last_contact = models.DateField(_("last contact"))
+    next_follow_up = models.DateField(_("next follow-up"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+        ordering = ["next_follow_up", "id"]
+        indexes = [models.Index(fields=["owner", "status", "next_follow_up"]),
+                   models.Index(fields=["dealer", "status", "next_follow_up"])]
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(status__in=["open", "defeat_pending"]),
+                                    name="one_active_prospect_per_customer"),
+            models.CheckConstraint(condition=models.Q(budget_cents__gte=0) | models.Q(budget_cents__isnull=True),
+                                   name="budget_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} ({self.grade})"
+
+
+class GradeChange(models.Model):
+    """Every grade a prospect was given: who, when, from what, to what, and why."""
+
+    prospect = models.ForeignKey(Prospect, models.CASCADE, related_name="grade_changes", verbose_name=_("prospect"))
+    from_grade = models.CharField(_("from"), max_length=1, choices=Grade.choices, blank=True)
+    to_grade = models.CharField(_("to"), max_length=1, choices=Grade.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    changed_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        ordering = ["-changed_at", "-id"]
+
+
+class ContactKind(models.TextChoices):
+    VISIT = "visit", _("Showroom visit")
+    CALL = "call", _("Phone call")
+    MESSAGE = "message", _("Message (SMS / WeChat)")
+    TEST_DRIVE = "test_drive", _("Test drive")
+    QUOTE = "quote", _("Quotation")
+
+
+class Contact(models.Model):
+    """A follow-up contact with a prospect; it moves the prospect's last-contact date."""
+
+    prospect = models.ForeignKey(Prospect, models.CASCADE, related_name="contacts", verbose_name=_("prospect"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
+    contacted_on = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+    result = models.CharField(_("result"), max_length=200, blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-contacted_on", "-id"]

@@ -1,0 +1,225 @@
+"""The showroom's business actions: register a visit, open a prospect, grade it, log contacts,
+and list the day's follow-ups.
+
+Each action is one transaction that checks access through the doors (``customers.access``,
+``sales.access``), validates (``ValidationError`` naming the field; nothing written), writes,
+and appends its audit row. Dates are the dealer's local dates (``RETAIN_TIME_ZONE``).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from retain.customers import services as customer_services
+from retain.customers.access import access_customer
+from retain.customers.models import Classification
+from retain.org import audit
+from retain.org.models import Role, Staff
+from retain.org.policy import Action
+
+from .access import access_prospect, visible_prospects
+from .cadence import next_follow_up
+from .models import (
+    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, Grade, GradeChange, Prospect,
+    ShowroomVisit, VisitKind, VisitOutcome,
+)
+
+#: Classes a customer leaves when they become a prospect; owners keep their owner class.
+BECOMES_PROSPECT = (Classification.POTENTIAL, Classification.BASE, Classification.DEFEATED, Classification.VIP)
+
+
+def _grade(value, field="grade") -> str:
+    if value not in Grade.values:
+        raise ValidationError({field: _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": value}})
+    return value
+
+
+def _required(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+@transaction.atomic
+def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, source: str, budget_cents=None,
+                  purchase_by: dt.date | None = None, competitors: str = "", owner_id=None,
+                  first_contact: dt.date | None = None) -> Prospect:
+    """Make a customer a prospect: graded, with a model and a source, and a first follow-up date."""
+    customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
+    today = timezone.localdate()
+    errors = {}
+    if grade not in Grade.values:
+        errors["grade"] = _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": grade}
+    if not (model_of_interest or "").strip():
+        errors["model_of_interest"] = _("Which model is the customer interested in?")
+    if source not in PROSPECT_SOURCES:
+        errors["source"] = _("Choose one of the prospect sources.")
+    if budget_cents is not None and budget_cents < 0:
+        errors["budget_cents"] = _("The budget cannot be negative.")
+    first_contact = first_contact or today
+    if first_contact > today:
+        errors["first_contact"] = _("The first contact cannot be in the future.")
+    if purchase_by is not None and purchase_by < first_contact:
+        errors["purchase_by"] = _("The expected purchase date is before the first contact.")
+    if Prospect.objects.filter(customer=customer, status__in=ACTIVE_STATUSES).exists():
+        errors["customer_id"] = _("This customer is already an open prospect.")
+    owner = _owner_for(actor, customer, owner_id, errors)
+    if errors:
+        raise ValidationError(errors)
+    prospect = Prospect.objects.create(
+        customer=customer, dealer=customer.dealer, owner=owner, grade=grade, source=source,
+        model_of_interest=model_of_interest.strip(), budget_cents=budget_cents, purchase_by=purchase_by,
+        competitors=competitors.strip(), first_contact=first_contact, last_contact=first_contact,
+        next_follow_up=next_follow_up(customer.dealer_id, grade, first_contact),
+    )
+    GradeChange.objects.create(prospect=prospect, from_grade="", to_grade=grade, reason=_("Prospect opened"),
+                               changed_by=actor)
+    if customer.classification in BECOMES_PROSPECT:
+        customer_services.change_classification(actor=actor, customer_id=customer.pk, to=Classification.PROSPECT,
+                                                reason=_("Prospect opened"))
+    audit.record(actor=actor, action="prospect_opened", obj=prospect,
+                 after={"customer": customer.pk, "grade": grade, "owner": owner.pk if owner else None,
+                        "next_follow_up": prospect.next_follow_up})
+    return prospect
+
+
+def _owner_for(actor, customer, owner_id, errors):
+    """Consultants work their own prospects; managers may give one to a consultant of the dealer."""
+    if actor.role == Role.CONSULTANT:
+        return actor
+    if owner_id is None:
+        return customer.owner
+    owner = Staff.objects.filter(pk=owner_id, dealer_id=customer.dealer_id, is_active=True).first()
+    if owner is None:
+        errors["owner_id"] = _("Choose an active colleague at the customer's dealer.")
+    return owner
+
+
+@transaction.atomic
+def change_grade(*, actor, prospect_id, grade: str, reason: str) -> Prospect:
+    """Regrade a prospect. Any grade may follow any other (customers do cool off), but every
+    change is recorded with its reason, and the next follow-up moves to last contact + the new
+    grade's cadence."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    _grade(grade)
+    reason = _required(reason, "reason", _("Say why the grade changes."))
+    if prospect.status not in ACTIVE_STATUSES:
+        raise ValidationError({"grade": _("This prospect is closed.")})
+    if grade == prospect.grade:
+        raise ValidationError({"grade": _("The prospect already has grade %(grade)s.") % {"grade": grade}})
+    before = {"grade": prospect.grade, "next_follow_up": prospect.next_follow_up}
+    GradeChange.objects.create(prospect=prospect, from_grade=prospect.grade, to_grade=grade, reason=reason,
+                               changed_by=actor)
+    prospect.grade = grade
+    prospect.next_follow_up = next_follow_up(prospect.dealer_id, grade, prospect.last_contact)
+    prospect.save(update_fields=["grade", "next_follow_up", "updated_at"])
+    audit.record(actor=actor, action="grade_changed", obj=prospect, before=before,
+                 after={"grade": grade, "next_follow_up": prospect.next_follow_up}, note=reason)
+    return prospect
+
+
+@transaction.atomic
+def log_contact(*, actor, prospect_id, kind: str, notes: str = "", result: str = "", next_step: str = "",
+                contacted_on: dt.date | None = None, next_follow_up_on: dt.date | None = None) -> Prospect:
+    """Record a contact. The prospect's last contact becomes its date; the next follow-up is the
+    date agreed with the customer if one is given (never in the past), else last contact + cadence."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    today = timezone.localdate()
+    contacted_on = contacted_on or today
+    errors = {}
+    if kind not in ContactKind.values:
+        errors["kind"] = _("Choose a kind of contact.")
+    if contacted_on > today:
+        errors["contacted_on"] = _("A contact cannot be logged in advance.")
+    elif contacted_on < prospect.first_contact:
+        errors["contacted_on"] = _("This is before the first contact with the prospect.")
+    if next_follow_up_on is not None and next_follow_up_on < today:
+        errors["next_follow_up"] = _("The next follow-up cannot be in the past.")
+    if prospect.status not in ACTIVE_STATUSES:
+        errors["prospect"] = _("This prospect is closed.")
+    if errors:
+        raise ValidationError(errors)
+    Contact.objects.create(prospect=prospect, kind=kind, contacted_on=contacted_on, notes=notes.strip(),
+                           result=result.strip(), next_step=next_step.strip(), recorded_by=actor)
+    before = {"last_contact": prospect.last_contact, "next_follow_up": prospect.next_follow_up}
+    prospect.last_contact = max(prospect.last_contact, contacted_on)
+    prospect.next_follow_up = next_follow_up_on or next_follow_up(prospect.dealer_id, prospect.grade,
+                                                                  prospect.last_contact)
+    prospect.save(update_fields=["last_contact", "next_follow_up", "updated_at"])
+    audit.record(actor=actor, action="contact_logged", obj=prospect, before=before,
+                 after={"kind": kind, "last_contact": prospect.last_contact,
+                        "next_follow_up": prospect.next_follow_up})
+    return prospect
+
+
+def today(actor, on: dt.date | None = None) -> dict:
+    """The actor's follow-ups for the day: overdue first (longest overdue first), then due today
+    by grade (O, H, A, B, C), and the visits registered today without a customer yet."""
+    on = on or timezone.localdate()
+    mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES, next_follow_up__lte=on)
+            .select_related("customer"))
+    rank = {grade: i for i, grade in enumerate(GRADE_ORDER)}
+    overdue = sorted((p for p in mine if p.next_follow_up < on), key=lambda p: (p.next_follow_up, rank[p.grade]))
+    due = sorted((p for p in mine if p.next_follow_up == on), key=lambda p: (rank[p.grade], p.pk))
+    start = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+    unlinked = ShowroomVisit.objects.filter(consultant=actor, customer__isnull=True, arrived_at__gte=start,
+                                            arrived_at__lt=start + dt.timedelta(days=1))
+    return {"date": on, "overdue": overdue, "due": due, "visits_to_register": list(unlinked)}
+
+
+def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
+    """For managers: open prospects and overdue follow-ups per consultant in their scope."""
+    on = on or timezone.localdate()
+    rows = (visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
+            .values("owner_id", "owner__username")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
+            .order_by("-overdue", "owner__username"))
+    return list(rows)
+
+
+@transaction.atomic
+def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK_IN, source: str = "walk_in",
+                   first_visit: bool = True, party_size: int = 1, model_of_interest: str = "",
+                   outcome: str = VisitOutcome.JUST_LOOKING, left_at: dt.datetime | None = None,
+                   customer_id=None, consultant_id=None, note: str = "") -> ShowroomVisit:
+    """One line of the walk-in / phone-in register, at the actor's dealer."""
+    if not actor.dealer_id:
+        raise PermissionDenied(_("Visits are registered at a dealer; your account has none."))
+    errors = {}
+    now = timezone.now()
+    if kind not in VisitKind.values:
+        errors["kind"] = _("Choose walk-in or phone-in.")
+    if source not in PROSPECT_SOURCES:
+        errors["source"] = _("Choose one of the prospect sources.")
+    if outcome not in VisitOutcome.values:
+        errors["outcome"] = _("Choose an outcome.")
+    if arrived_at > now + dt.timedelta(minutes=5):
+        errors["arrived_at"] = _("The visit cannot start in the future.")
+    if left_at is not None and left_at < arrived_at:
+        errors["left_at"] = _("The visitor cannot leave before arriving.")
+    if party_size < 1:
+        errors["party_size"] = _("At least one person came.")
+    customer = None
+    if customer_id is not None:
+        customer = access_customer(actor, customer_id, Action.VIEW)
+    consultant = actor if actor.role == Role.CONSULTANT else None
+    if consultant_id is not None and actor.role != Role.CONSULTANT:
+        consultant = Staff.objects.filter(pk=consultant_id, dealer_id=actor.dealer_id, is_active=True).first()
+        if consultant is None:
+            errors["consultant_id"] = _("Choose an active colleague at your dealer.")
+    if errors:
+        raise ValidationError(errors)
+    visit = ShowroomVisit.objects.create(
+        dealer_id=actor.dealer_id, consultant=consultant, kind=kind, arrived_at=arrived_at, left_at=left_at,
+        source=source, first_visit=first_visit, party_size=party_size,
+        model_of_interest=(model_of_interest or "").strip(), outcome=outcome, customer=customer,
+        note=(note or "").strip(), recorded_by=actor,
+    )
+    audit.record(actor=actor, action="visit_registered", obj=visit,
+                 after={"kind": kind, "outcome": outcome, "customer": customer.pk if customer else None})
+    return visit

@@ -1,0 +1,41 @@
+"""The follow-up cadence: each grade gives the right next date, across month and year ends,
+and a dealer's own table overrides the defaults for that dealer only."""
+
+import datetime as dt
+
+import pytest
+
+from retain.sales.cadence import cadence_table, next_follow_up
+from retain.sales.models import Cadence
+
+D = dt.date
+
+
+@pytest.mark.parametrize("grade, last, expected", [
+    ("O", D(2026, 3, 2), D(2026, 3, 9)),     # weekly
+    ("H", D(2026, 3, 2), D(2026, 3, 4)),     # every 2 days
+    ("A", D(2026, 3, 2), D(2026, 3, 5)),     # every 3 days
+    ("B", D(2026, 3, 2), D(2026, 3, 9)),     # weekly
+    ("C", D(2026, 3, 2), D(2026, 3, 16)),    # every 2 weeks
+    ("H", D(2026, 1, 30), D(2026, 2, 1)),    # across a month end
+    ("A", D(2026, 2, 27), D(2026, 3, 2)),    # across February (28 days in 2026)
+    ("A", D(2028, 2, 27), D(2028, 3, 1)),    # ... and in a leap year
+    ("C", D(2026, 12, 25), D(2027, 1, 8)),   # across the year end
+    ("O", D(2026, 4, 28), D(2026, 5, 5)),
+])
+def test_default_cadence(org, grade, last, expected):
+    assert next_follow_up(org.d1.pk, grade, last) == expected
+
+
+def test_a_dealer_can_set_its_own_cadence(org):
+    Cadence.objects.create(dealer=org.d1, grade="H", days=1)
+    Cadence.objects.create(dealer=org.d1, grade="C", days=10)
+    assert next_follow_up(org.d1.pk, "H", D(2026, 5, 31)) == D(2026, 6, 1)
+    assert next_follow_up(org.d1.pk, "C", D(2026, 5, 31)) == D(2026, 6, 10)
+    assert next_follow_up(org.d2.pk, "H", D(2026, 5, 31)) == D(2026, 6, 2)  # other dealers keep the default
+    assert cadence_table(org.d1.pk) == {"O": 7, "H": 1, "A": 3, "B": 7, "C": 10}
+
+
+def test_unknown_grade_is_refused(org):
+    with pytest.raises(ValueError, match="unknown grade"):
+        next_follow_up(org.d1.pk, "X", D(2026, 1, 1))
