@@ -15,6 +15,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from retain.customers.models import Customer
 from retain.org.models import Dealer, DealerGroup, Department, DepartmentKind, Region, Role, Staff
@@ -22,6 +23,10 @@ from retain.org.models import Dealer, DealerGroup, Department, DepartmentKind, R
 # Browser tests run a live server in a thread; Django refuses sync DB access from an event loop
 # otherwise (Playwright's sync API runs one).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests draw the same examples on every run: CI must not pass or fail by luck.
+hypothesis_settings.register_profile("retain", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("retain")
 
 PASSWORD = "correct-horse-42"
 _mobiles = itertools.count(13800000001)

@@ -21,7 +21,7 @@ def test_every_api_endpoint_is_documented():
 
     schema = api.get_openapi_schema()
     documented = set(re.findall(r"^\| `(GET|POST|PATCH|PUT|DELETE) (/api/v1/\S+)`", README, flags=re.M))
-    actual = {(method.upper(), path.replace("{customer_id}", "{id}"))
+    actual = {(method.upper(), re.sub(r"\{\w+_id\}", "{id}", path))
               for path, operations in schema["paths"].items() for method in operations}
     assert actual == documented
 

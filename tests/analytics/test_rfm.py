@@ -168,10 +168,11 @@ def test_duckdb_engine_equals_pandas_engine(log, period, seed):
     assert (want["recency"] <= want["T"]).all()
     assert ((want["frequency"] == 0) == (want["recency"] == 0)).all()
     assert (want.loc[want["frequency"] == 0, "monetary"] == 0).all()
-    # row order does not matter
+    # row order does not matter (up to the order of floating-point additions within a period)
     shuffled = frame.sample(frac=1.0, random_state=seed)
     assert_same_summary(rfm.summary(shuffled, observation_end=end, period=period), want, exact=False)
-    assert_same_summary(rfm.summary(shuffled, observation_end=end, period=period, engine="pandas"), want)
+    assert_same_summary(rfm.summary(shuffled, observation_end=end, period=period, engine="pandas"), want,
+                        exact=False)
 
 
 @pytest.mark.parametrize("engine", rfm.ENGINES)
