@@ -191,3 +191,73 @@ def test_api_registers_a_walk_in(org, client):
     bad = client.post("/api/v1/visits", {"arrived_at": now.isoformat(), "left_at": (now - dt.timedelta(hours=1)).isoformat()},
                       content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "left_at"
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+def test_order_then_delivery_makes_an_own_sold_owner(org, customer, client, today):
+    from retain.customers.models import Transaction, Vehicle
+
+    prospect = _open(org, customer, grade="A")
+    client.force_login(org.staff["consultant"])
+    no_money = client.post(f"/api/v1/prospects/{prospect.pk}/outcome", {"result": "order"},
+                           content_type="application/json")
+    assert no_money.status_code == 422 and no_money.json()["detail"][0]["loc"][-1] == "deposit_cents"
+    ordered = client.post(f"/api/v1/prospects/{prospect.pk}/outcome", {"result": "order", "deposit_cents": 500000},
+                          content_type="application/json").json()
+    assert ordered["grade"] == "O" and ordered["next_follow_up"] == (today + 7 * DAY).isoformat()
+    delivered = client.post(f"/api/v1/prospects/{prospect.pk}/outcome",
+                            {"result": "delivered", "vin": "LSVAB4BR5PN000001", "plate": "沪A12345", "make": "大众",
+                             "model": "途观L", "price_cents": 24_500_000}, content_type="application/json")
+    assert delivered.status_code == 200, delivered.content
+    assert delivered.json()["status"] == "won"
+    customer.refresh_from_db()
+    assert customer.classification == Classification.OWN_SOLD
+    vehicle = Vehicle.objects.get(customer=customer)
+    assert vehicle.sold_by_us and vehicle.purchase_date == today
+    assert Transaction.objects.get(customer=customer).amount_cents == 24_500_000
+    assert list(GradeChange.objects.filter(prospect=prospect).values_list("to_grade", flat=True).order_by("id")) == ["A", "O"]
+
+
+def test_delivery_without_an_order_is_refused(org, customer):
+    prospect = _open(org, customer)
+    with pytest.raises(ValidationError) as refused:
+        services.record_delivery(actor=org.staff["consultant"], prospect_id=prospect.pk, vin="LSVAB4BR5PN000001",
+                                 make="大众", model="途观L", price_cents=1)
+    assert "prospect" in refused.value.message_dict
+
+
+def test_defeat_needs_competitor_and_reason_then_a_managers_approval(org, customer, client):
+    prospect = _open(org, customer, grade="B")
+    client.force_login(org.staff["consultant"])
+    missing = client.post(f"/api/v1/prospects/{prospect.pk}/outcome", {"result": "defeated", "reason": "price"},
+                          content_type="application/json")
+    assert missing.status_code == 422
+    assert {d["loc"][-1] for d in missing.json()["detail"]} == {"competitor_make", "competitor_model"}
+    applied = client.post(f"/api/v1/prospects/{prospect.pk}/outcome",
+                          {"result": "defeated", "competitor_make": "丰田", "competitor_model": "RAV4荣放",
+                           "reason": "price", "note": "对方优惠多一万"}, content_type="application/json")
+    assert applied.json()["status"] == "defeat_pending"
+    # The consultant cannot approve their own application; a sales manager can.
+    assert client.post(f"/api/v1/prospects/{prospect.pk}/defeat-decision", {"approve": True},
+                       content_type="application/json").status_code == 403
+    client.force_login(org.staff["sales_manager"])
+    assert client.post(f"/api/v1/prospects/{prospect.pk}/defeat-decision", {"approve": False},
+                       content_type="application/json").status_code == 422  # sending back needs a note
+    approved = client.post(f"/api/v1/prospects/{prospect.pk}/defeat-decision", {"approve": True, "note": "同意"},
+                           content_type="application/json").json()
+    assert approved["status"] == "defeated"
+    customer.refresh_from_db()
+    assert customer.classification == Classification.DEFEATED
+    fresh = Prospect.objects.get(pk=prospect.pk)
+    assert (fresh.defeat_stage, fresh.defeat_decided_by) == ("B", org.staff["sales_manager"])
+
+
+def test_a_defeat_sent_back_is_worked_again(org, customer):
+    prospect = _open(org, customer, grade="C")
+    services.apply_for_defeat(actor=org.staff["consultant"], prospect_id=prospect.pk, competitor_make="本田",
+                              competitor_model="CR-V", reason="brand")
+    back = services.decide_defeat(actor=org.staff["showroom_manager"], prospect_id=prospect.pk, approve=False,
+                                  note="再约一次试驾")
+    assert back.status == "open" and back.defeat_decision_note == "再约一次试驾"
+    assert services.today(org.staff["consultant"], on=back.next_follow_up)["due"] == [back]

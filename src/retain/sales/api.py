@@ -4,13 +4,15 @@ call goes through the prospect door and the sales services."""
 import datetime as dt
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import services
 from .access import access_prospect, visible_prospects
-from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, Grade, VisitKind, VisitOutcome
+from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
 
 router = Router(tags=["sales"])
 
@@ -19,6 +21,7 @@ SourceCode = Literal[tuple(str(s) for s in PROSPECT_SOURCES)]  # type: ignore[va
 ContactCode = Literal[tuple(ContactKind.values)]  # type: ignore[valid-type]
 VisitKindCode = Literal[tuple(VisitKind.values)]  # type: ignore[valid-type]
 OutcomeCode = Literal[tuple(VisitOutcome.values)]  # type: ignore[valid-type]
+DefeatCode = Literal[tuple(DefeatReason.values)]  # type: ignore[valid-type]
 
 
 class ProspectOut(Schema):
@@ -76,6 +79,33 @@ class ContactIn(Schema):
     next_step: str = ""
     contacted_on: dt.date | None = None
     next_follow_up: dt.date | None = None
+
+
+class OutcomeIn(Schema):
+    """``order``: deposit_cents and/or contract_number; ``delivered``: vin, make, model,
+    price_cents (plate, reference optional); ``defeated``: competitor_make, competitor_model,
+    reason (note optional; a manager approves)."""
+
+    result: Literal["order", "delivered", "defeated"]
+    deposit_cents: int | None = None
+    contract_number: str = ""
+    ordered_on: dt.date | None = None
+    vin: str = ""
+    plate: str = ""
+    make: str = ""
+    model: str = ""
+    price_cents: int | None = None
+    delivered_on: dt.date | None = None
+    reference: str = ""
+    competitor_make: str = ""
+    competitor_model: str = ""
+    reason: DefeatCode | Literal[""] = ""
+    note: str = ""
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
 
 
 class TodayOut(Schema):
@@ -145,6 +175,28 @@ def contact_prospect(request, prospect_id: int, payload: ContactIn):
     data = payload.dict()
     data["next_follow_up_on"] = data.pop("next_follow_up")
     return services.log_contact(actor=request.user, prospect_id=prospect_id, **data)
+
+
+@router.post("/prospects/{prospect_id}/outcome", response=ProspectOut)
+def prospect_outcome(request, prospect_id: int, payload: OutcomeIn):
+    data, actor = payload.dict(), request.user
+    if data["result"] == "order":
+        return services.record_order(actor=actor, prospect_id=prospect_id, deposit_cents=data["deposit_cents"],
+                                     contract_number=data["contract_number"], ordered_on=data["ordered_on"])
+    if data["result"] == "delivered":
+        if data["price_cents"] is None:
+            raise ValidationError({"price_cents": _("Enter the price of the car.")})
+        return services.record_delivery(actor=actor, prospect_id=prospect_id, vin=data["vin"], plate=data["plate"],
+                                        make=data["make"], model=data["model"], price_cents=data["price_cents"],
+                                        delivered_on=data["delivered_on"], reference=data["reference"])
+    return services.apply_for_defeat(actor=actor, prospect_id=prospect_id, competitor_make=data["competitor_make"],
+                                     competitor_model=data["competitor_model"], reason=data["reason"],
+                                     note=data["note"])
+
+
+@router.post("/prospects/{prospect_id}/defeat-decision", response=ProspectOut)
+def defeat_decision(request, prospect_id: int, payload: DecisionIn):
+    return services.decide_defeat(actor=request.user, prospect_id=prospect_id, **payload.dict())
 
 
 @router.get("/today", response=TodayOut)

@@ -101,6 +101,20 @@ class ProspectStatus(models.TextChoices):
 ACTIVE_STATUSES = (ProspectStatus.OPEN, ProspectStatus.DEFEAT_PENDING)
 
 
+class DefeatReason(models.TextChoices):
+    """Why a sale was lost (销售促成失控(败)分析表)."""
+
+    PRICE = "price", _("Price / discount")
+    PRODUCT = "product", _("Product (model, configuration, quality)")
+    BRAND = "brand", _("Brand preference")
+    SERVICE = "service", _("Our service or follow-up")
+    FINANCING = "financing", _("Financing or trade-in terms")
+    DELIVERY = "delivery", _("Delivery time / stock")
+    RELATIONSHIP = "relationship", _("Relationship with another dealer")
+    POSTPONED = "postponed", _("Gave up or postponed buying")
+    OTHER = "other", _("Other")
+
+
 class Prospect(models.Model):
     """A customer being worked towards a purchase. One open prospect per customer at a time;
     a later purchase (replacement, additional car) opens a new one."""
@@ -119,6 +133,23 @@ class Prospect(models.Model):
     first_contact = models.DateField(_("first contact"))
     last_contact = models.DateField(_("last contact"))
     next_follow_up = models.DateField(_("next follow-up"), db_index=True)
+    # Won: the order (grade O), then the delivery.
+    ordered_on = models.DateField(_("ordered on"), null=True, blank=True)
+    deposit_cents = models.BigIntegerField(_("deposit (cents)"), null=True, blank=True)
+    contract_number = models.CharField(_("contract number"), max_length=40, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    # Defeated: the consultant's application and the manager's decision.
+    defeat_make = models.CharField(_("competitor make"), max_length=40, blank=True)
+    defeat_model = models.CharField(_("competitor model"), max_length=60, blank=True)
+    defeat_reason = models.CharField(_("reason for the defeat"), max_length=20, choices=DefeatReason.choices,
+                                     blank=True)
+    defeat_note = models.TextField(_("defeat note"), blank=True)
+    defeat_stage = models.CharField(_("grade when lost"), max_length=1, choices=Grade.choices, blank=True)
+    defeat_applied_on = models.DateField(_("defeat applied on"), null=True, blank=True)
+    defeat_decided_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                                          verbose_name=_("decided by"))
+    defeat_decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -133,6 +164,8 @@ class Prospect(models.Model):
                                     name="one_active_prospect_per_customer"),
             models.CheckConstraint(condition=models.Q(budget_cents__gte=0) | models.Q(budget_cents__isnull=True),
                                    name="budget_not_negative"),
+            models.CheckConstraint(condition=models.Q(deposit_cents__gte=0) | models.Q(deposit_cents__isnull=True),
+                                   name="deposit_not_negative"),
         ]
 
     def __str__(self):

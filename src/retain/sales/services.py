@@ -24,8 +24,8 @@ from retain.org.policy import Action
 from .access import access_prospect, visible_prospects
 from .cadence import next_follow_up
 from .models import (
-    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, Grade, GradeChange, Prospect,
-    ShowroomVisit, VisitKind, VisitOutcome,
+    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, DefeatReason, Grade, GradeChange,
+    Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
 )
 
 #: Classes a customer leaves when they become a prospect; owners keep their owner class.
@@ -223,3 +223,120 @@ def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK
     audit.record(actor=actor, action="visit_registered", obj=visit,
                  after={"kind": kind, "outcome": outcome, "customer": customer.pk if customer else None})
     return visit
+
+
+#: Who approves or sends back a consultant's defeat application.
+DEFEAT_APPROVERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
+
+
+@transaction.atomic
+def record_order(*, actor, prospect_id, deposit_cents=None, contract_number: str = "",
+                 ordered_on: dt.date | None = None) -> Prospect:
+    """The customer orders: a deposit taken or a contract signed (at least one). The prospect
+    becomes grade O and is followed up weekly until delivery."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    today = timezone.localdate()
+    ordered_on = ordered_on or today
+    contract_number = (contract_number or "").strip()
+    errors = {}
+    if prospect.status != ProspectStatus.OPEN:
+        errors["prospect"] = _("Only an open prospect can order.")
+    if not (deposit_cents or contract_number):
+        errors["deposit_cents"] = _("An order needs a deposit or a signed contract.")
+    if deposit_cents is not None and deposit_cents < 0:
+        errors["deposit_cents"] = _("The deposit cannot be negative.")
+    if ordered_on > today:
+        errors["ordered_on"] = _("An order cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    if prospect.grade != Grade.O:
+        GradeChange.objects.create(prospect=prospect, from_grade=prospect.grade, to_grade=Grade.O,
+                                   reason=_("Order taken"), changed_by=actor)
+    prospect.grade, prospect.ordered_on = Grade.O, ordered_on
+    prospect.deposit_cents, prospect.contract_number = deposit_cents, contract_number
+    prospect.last_contact = max(prospect.last_contact, ordered_on)
+    prospect.next_follow_up = next_follow_up(prospect.dealer_id, Grade.O, prospect.last_contact)
+    prospect.save()
+    audit.record(actor=actor, action="order_recorded", obj=prospect,
+                 after={"deposit_cents": deposit_cents, "contract_number": contract_number, "ordered_on": ordered_on})
+    return prospect
+
+
+@transaction.atomic
+def record_delivery(*, actor, prospect_id, vin: str, make: str, model: str, price_cents: int, plate: str = "",
+                    delivered_on: dt.date | None = None, reference: str = "") -> Prospect:
+    """The car is handed over: the prospect is won, the customer becomes an own-sold owner with
+    the vehicle on record and a vehicle-sale transaction."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    today = timezone.localdate()
+    delivered_on = delivered_on or today
+    if prospect.status != ProspectStatus.OPEN or prospect.ordered_on is None:
+        raise ValidationError({"prospect": _("Record the order (deposit or contract) before the delivery.")})
+    if delivered_on > today or delivered_on < prospect.ordered_on:
+        raise ValidationError({"delivered_on": _("The delivery date must fall between the order and today.")})
+    customer_id = prospect.customer_id
+    vehicle = customer_services.add_vehicle(actor=actor, customer_id=customer_id, vin=vin, plate=plate, make=make,
+                                            model=model, purchase_date=delivered_on, sold_by_us=True)
+    customer_services.add_transaction(actor=actor, customer_id=customer_id, kind="vehicle_sale", date=delivered_on,
+                                      amount_cents=price_cents, vehicle_id=vehicle.pk, reference=reference)
+    if prospect.customer.classification != Classification.OWN_SOLD:
+        customer_services.change_classification(actor=actor, customer_id=customer_id, to=Classification.OWN_SOLD,
+                                                reason=_("Car delivered"))
+    prospect.status, prospect.delivered_on, prospect.closed_on = ProspectStatus.WON, delivered_on, delivered_on
+    prospect.save()
+    audit.record(actor=actor, action="delivery_recorded", obj=prospect,
+                 after={"vehicle": vehicle.pk, "delivered_on": delivered_on, "price_cents": price_cents})
+    return prospect
+
+
+@transaction.atomic
+def apply_for_defeat(*, actor, prospect_id, competitor_make: str, competitor_model: str, reason: str,
+                     note: str = "") -> Prospect:
+    """The consultant reports the customer bought elsewhere; a manager must approve."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    errors = {}
+    if prospect.status != ProspectStatus.OPEN:
+        errors["prospect"] = _("Only an open prospect can be reported lost.")
+    if not (competitor_make or "").strip():
+        errors["competitor_make"] = _("Which make did the customer buy?")
+    if not (competitor_model or "").strip():
+        errors["competitor_model"] = _("Which model did the customer buy?")
+    if reason not in DefeatReason.values:
+        errors["reason"] = _("Choose the reason the sale was lost.")
+    if errors:
+        raise ValidationError(errors)
+    prospect.status = ProspectStatus.DEFEAT_PENDING
+    prospect.defeat_make, prospect.defeat_model = competitor_make.strip(), competitor_model.strip()
+    prospect.defeat_reason, prospect.defeat_note = reason, (note or "").strip()
+    prospect.defeat_stage, prospect.defeat_applied_on = prospect.grade, timezone.localdate()
+    prospect.defeat_decided_by, prospect.defeat_decision_note = None, ""
+    prospect.save()
+    audit.record(actor=actor, action="defeat_applied", obj=prospect,
+                 after={"make": prospect.defeat_make, "model": prospect.defeat_model, "reason": reason})
+    return prospect
+
+
+@transaction.atomic
+def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prospect:
+    """A sales manager approves a defeat (the customer stays in the base as a defeated customer,
+    for later replacement marketing) or sends it back to be worked on."""
+    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
+    if actor.role not in DEFEAT_APPROVERS:
+        raise PermissionDenied(_("Only a sales or showroom manager or the general manager decides on defeats."))
+    if prospect.status != ProspectStatus.DEFEAT_PENDING:
+        raise ValidationError({"prospect": _("There is no defeat application to decide on.")})
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": _("Say what the consultant should do next.")})
+    today = timezone.localdate()
+    prospect.defeat_decided_by, prospect.defeat_decision_note = actor, note
+    if approve:
+        prospect.status, prospect.closed_on = ProspectStatus.DEFEATED, today
+        customer_services.change_classification(actor=actor, customer_id=prospect.customer_id,
+                                                to=Classification.DEFEATED, reason=_("Defeat approved"))
+    else:
+        prospect.status = ProspectStatus.OPEN
+        prospect.next_follow_up = max(today, next_follow_up(prospect.dealer_id, prospect.grade, prospect.last_contact))
+    prospect.save()
+    audit.record(actor=actor, action="defeat_approved" if approve else "defeat_sent_back", obj=prospect, note=note)
+    return prospect
