@@ -67,10 +67,11 @@ def _forbidden(request, exc):
 
 def _register_routers():
     from retain.customers.api import router as customers
-    from retain.sales.api import router as sales
+    from retain.sales import api as sales, api_planning, api_reports, api_tables
 
     api.add_router("/", customers)
-    api.add_router("/", sales)
+    for router in (sales.router, api_reports.router, api_tables.router, api_planning.router):
+        api.add_router("/", router)
 
 
 _register_routers()

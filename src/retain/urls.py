@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("customers/", include("retain.customers.urls")),
     path("org/", include("retain.org.urls")),
+    path("sales/", include("retain.sales.urls")),
 ]

@@ -196,12 +196,26 @@ class ContactKind(models.TextChoices):
     QUOTE = "quote", _("Quotation")
 
 
-class Contact(models.Model):
-    """A follow-up contact with a prospect; it moves the prospect's last-contact date."""
+class ContactPurpose(models.TextChoices):
+    """The mix the daily report checks (DOMAIN.md section 4)."""
 
-    prospect = models.ForeignKey(Prospect, models.CASCADE, related_name="contacts", verbose_name=_("prospect"))
+    DEVELOPMENT = "development", _("Development (working a prospect)")
+    MAINTENANCE = "maintenance", _("Maintenance (caring for an owner)")
+    PROMOTION = "promotion", _("Promotion (inviting to an event or offer)")
+
+
+class Contact(models.Model):
+    """A contact with a customer: a follow-up of a prospect (it moves the prospect's dates), a
+    visit to an owner, or an invitation."""
+
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="sales_contacts", verbose_name=_("customer"))
+    prospect = models.ForeignKey(Prospect, models.CASCADE, null=True, blank=True, related_name="contacts",
+                                 verbose_name=_("prospect"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices,
+                               default=ContactPurpose.DEVELOPMENT)
     kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
     contacted_on = models.DateField(_("date"))
+    grade = models.CharField(_("grade at the time"), max_length=1, choices=Grade.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     result = models.CharField(_("result"), max_length=200, blank=True)
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
@@ -212,3 +226,93 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-contacted_on", "-id"]
+        indexes = [models.Index(fields=["recorded_by", "contacted_on"])]
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SIGNED = "signed", _("Signed")
+
+
+class DailyReport(models.Model):
+    """A consultant's daily business report (营业日报表): figures generated from the day's
+    records, completed by the consultant, signed by the showroom or sales manager."""
+
+    consultant = models.ForeignKey(Staff, models.PROTECT, related_name="daily_reports", verbose_name=_("consultant"))
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="daily_reports", verbose_name=_("dealer"))
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    figures = models.JSONField(_("figures"), default=dict)
+    visit_notes = models.TextField(_("visit notes"), blank=True)
+    tomorrow_plan = models.TextField(_("tomorrow's plan"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    signed_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("signed by"))
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    instruction = models.TextField(_("manager's instruction"), blank=True)
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        ordering = ["-date", "consultant_id"]
+        constraints = [models.UniqueConstraint(fields=["consultant", "date"], name="one_report_per_day")]
+
+
+class SalesTarget(models.Model):
+    """A month's targets for a dealer (no consultant) or one consultant (营业目标计划)."""
+
+    dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="sales_targets", verbose_name=_("dealer"))
+    consultant = models.ForeignKey(Staff, models.CASCADE, null=True, blank=True, related_name="sales_targets",
+                                   verbose_name=_("consultant"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    walk_ins = models.PositiveIntegerField(_("walk-ins"), default=0)
+    new_prospects = models.PositiveIntegerField(_("new prospects"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=0)
+
+    class Meta:
+        verbose_name = _("sales target")
+        verbose_name_plural = _("sales targets")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "consultant", "month"], name="one_target_per_month"),
+            models.UniqueConstraint(fields=["dealer", "month"], condition=models.Q(consultant__isnull=True),
+                                    name="one_dealer_target_per_month"),
+        ]
+
+
+class PromotionEvent(models.Model):
+    """A showroom event (new model launch, test-drive day, owners' club) with invitations drawn
+    from the customer base."""
+
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="promotion_events", verbose_name=_("dealer"))
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion event")
+        verbose_name_plural = _("promotion events")
+        ordering = ["-starts_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                              name="event_ends_after_it_starts")]
+
+
+class Invitation(models.Model):
+    """A customer invited to an event: whether they came, and the follow-up after."""
+
+    event = models.ForeignKey(PromotionEvent, models.CASCADE, related_name="invitations", verbose_name=_("event"))
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="invitations", verbose_name=_("customer"))
+    invited_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("invited by"))
+    invited_on = models.DateField(_("invited on"))
+    attended_on = models.DateField(_("attended on"), null=True, blank=True)
+    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True)
+    follow_up_result = models.CharField(_("follow-up result"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["event", "customer"], name="one_invitation_per_customer")]

@@ -24,7 +24,7 @@ from retain.org.policy import Action
 from .access import access_prospect, visible_prospects
 from .cadence import next_follow_up
 from .models import (
-    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, DefeatReason, Grade, GradeChange,
+    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
     Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
 )
 
@@ -144,7 +144,8 @@ def log_contact(*, actor, prospect_id, kind: str, notes: str = "", result: str =
         errors["prospect"] = _("This prospect is closed.")
     if errors:
         raise ValidationError(errors)
-    Contact.objects.create(prospect=prospect, kind=kind, contacted_on=contacted_on, notes=notes.strip(),
+    Contact.objects.create(customer_id=prospect.customer_id, prospect=prospect, purpose=ContactPurpose.DEVELOPMENT,
+                           kind=kind, contacted_on=contacted_on, grade=prospect.grade, notes=notes.strip(),
                            result=result.strip(), next_step=next_step.strip(), recorded_by=actor)
     before = {"last_contact": prospect.last_contact, "next_follow_up": prospect.next_follow_up}
     prospect.last_contact = max(prospect.last_contact, contacted_on)
@@ -155,6 +156,29 @@ def log_contact(*, actor, prospect_id, kind: str, notes: str = "", result: str =
                  after={"kind": kind, "last_contact": prospect.last_contact,
                         "next_follow_up": prospect.next_follow_up})
     return prospect
+
+
+@transaction.atomic
+def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = ContactPurpose.MAINTENANCE,
+                         notes: str = "", result: str = "", contacted_on: dt.date | None = None) -> Contact:
+    """A contact that is not a prospect follow-up: caring for an owner (maintenance) or inviting
+    a customer to an event or offer (promotion). It counts on the daily report."""
+    customer = access_customer(actor, customer_id, Action.EDIT)
+    today_ = timezone.localdate()
+    contacted_on = contacted_on or today_
+    errors = {}
+    if kind not in ContactKind.values:
+        errors["kind"] = _("Choose a kind of contact.")
+    if purpose not in (ContactPurpose.MAINTENANCE, ContactPurpose.PROMOTION):
+        errors["purpose"] = _("Log prospect follow-ups on the prospect.")
+    if contacted_on > today_:
+        errors["contacted_on"] = _("A contact cannot be logged in advance.")
+    if errors:
+        raise ValidationError(errors)
+    contact = Contact.objects.create(customer=customer, purpose=purpose, kind=kind, contacted_on=contacted_on,
+                                     notes=(notes or "").strip(), result=(result or "").strip(), recorded_by=actor)
+    audit.record(actor=actor, action="contact_logged", obj=customer, after={"purpose": purpose, "kind": kind})
+    return contact
 
 
 def today(actor, on: dt.date | None = None) -> dict:

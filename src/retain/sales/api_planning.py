@@ -1,0 +1,5 @@
+"""Sales API: planning."""
+
+from ninja import Router
+
+router = Router(tags=["sales"])

@@ -1,0 +1,5 @@
+"""Sales API: reports."""
+
+from ninja import Router
+
+router = Router(tags=["sales"])

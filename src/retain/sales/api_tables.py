@@ -1,0 +1,5 @@
+"""Sales API: tables."""
+
+from ninja import Router
+
+router = Router(tags=["sales"])
