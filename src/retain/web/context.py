@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from retain.org.policy import Action, allowed
 
 _ENTRIES = (
+    (_("Today"), "sales:today", Action.VIEW),
+    (_("Prospects"), "sales:prospects", Action.VIEW),
+    (_("Walk-ins"), "sales:visits", Action.CREATE),
     (_("Customers"), "customers:list", Action.VIEW),
     (_("New customer"), "customers:create", Action.CREATE),
     (_("Reassign customers"), "org:reassign", Action.REASSIGN),

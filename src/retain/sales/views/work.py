@@ -1,3 +1,176 @@
-"""Sales pages: work."""
+"""Sales pages for the day's work: today's follow-ups, prospects, grading, contacts, outcomes,
+and the walk-in / phone-in register. Thin: parse the form, call a service, render."""
 
-urlpatterns = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from retain.customers.access import access_customer
+from retain.customers.forms import apply_errors
+from retain.org.models import Role
+from retain.org.policy import Action
+
+from .. import services
+from ..access import access_prospect, visible_prospects
+from ..forms import ContactForm, DecisionForm, DefeatForm, GradeForm, OrderForm, ProspectForm, VisitForm, cents
+from ..models import ACTIVE_STATUSES, Grade, ProspectStatus, ShowroomVisit
+
+
+@login_required
+def today(request):
+    work = services.today(request.user)
+    context = {**work, "team": None}
+    if request.user.role != Role.CONSULTANT:
+        context["team"] = services.overdue_by_consultant(request.user)
+    return render(request, "sales/today.html", context)
+
+
+@login_required
+def prospect_list(request):
+    prospects = visible_prospects(request.user).filter(status__in=ACTIVE_STATUSES)
+    grade = request.GET.get("grade", "")
+    if grade in Grade.values:
+        prospects = prospects.filter(grade=grade)
+    if request.GET.get("overdue"):
+        prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
+    page = Paginator(prospects.select_related("customer", "owner"), 25).get_page(request.GET.get("page"))
+    return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
+                                                    "today": timezone.localdate()})
+
+
+@login_required
+def prospect_create(request, customer_id):
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    form = ProspectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            prospect = services.open_prospect(
+                actor=request.user, customer_id=customer.pk, grade=data["grade"],
+                model_of_interest=data["model_of_interest"], source=data["source"], budget_cents=cents(data["budget"]),
+                purchase_by=data["purchase_by"], competitors=data["competitors"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s is now a prospect, graded %(grade)s.") % {
+                "name": customer.name, "grade": prospect.grade})
+            return redirect("sales:prospect", prospect.pk)
+    return render(request, "sales/prospect_form.html", {"form": form, "customer": customer})
+
+
+def _detail_context(request, prospect, **forms):
+    can_decide = request.user.role in services.DEFEAT_APPROVERS
+    return {
+        "prospect": prospect, "today": timezone.localdate(),
+        "budget": None if prospect.budget_cents is None else f"{prospect.budget_cents / 100:,.2f}",
+        "grade_changes": prospect.grade_changes.select_related("changed_by"),
+        "contacts": prospect.contacts.select_related("recorded_by"),
+        "grade_form": forms.get("grade_form") or GradeForm(initial={"grade": prospect.grade}),
+        "contact_form": forms.get("contact_form") or ContactForm(),
+        "order_form": forms.get("order_form") or OrderForm(),
+        "defeat_form": forms.get("defeat_form") or DefeatForm(),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "can_decide": can_decide, "open": prospect.status == ProspectStatus.OPEN,
+    }
+
+
+@login_required
+def prospect_detail(request, prospect_id):
+    prospect = access_prospect(request.user, prospect_id)
+    return render(request, "sales/prospect.html", _detail_context(request, prospect))
+
+
+def _act(request, prospect_id, form_class, form_name, call, success):
+    """Validate a form posted from the prospect page, run the service, or show the errors."""
+    prospect = access_prospect(request.user, prospect_id, Action.EDIT)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(prospect, form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("sales:prospect", prospect.pk)
+    return render(request, "sales/prospect.html", _detail_context(request, prospect, **{form_name: form}), status=422)
+
+
+@login_required
+@require_POST
+def prospect_grade(request, prospect_id):
+    return _act(request, prospect_id, GradeForm, "grade_form", lambda p, d: services.change_grade(
+        actor=request.user, prospect_id=p.pk, grade=d["grade"], reason=d["reason"]), _("Grade changed."))
+
+
+@login_required
+@require_POST
+def prospect_contact(request, prospect_id):
+    return _act(request, prospect_id, ContactForm, "contact_form", lambda p, d: services.log_contact(
+        actor=request.user, prospect_id=p.pk, kind=d["kind"], notes=d["notes"], result=d["result"],
+        next_step=d["next_step"], contacted_on=d["contacted_on"], next_follow_up_on=d["next_follow_up_on"]),
+        _("Contact logged."))
+
+
+@login_required
+@require_POST
+def prospect_order(request, prospect_id):
+    return _act(request, prospect_id, OrderForm, "order_form", lambda p, d: services.record_order(
+        actor=request.user, prospect_id=p.pk, deposit_cents=cents(d["deposit"]),
+        contract_number=d["contract_number"]), _("Order recorded."))
+
+
+@login_required
+@require_POST
+def prospect_defeat(request, prospect_id):
+    return _act(request, prospect_id, DefeatForm, "defeat_form", lambda p, d: services.apply_for_defeat(
+        actor=request.user, prospect_id=p.pk, competitor_make=d["competitor_make"],
+        competitor_model=d["competitor_model"], reason=d["reason"], note=d["note"]),
+        _("Defeat reported; a manager will decide."))
+
+
+@login_required
+@require_POST
+def prospect_decision(request, prospect_id):
+    return _act(request, prospect_id, DecisionForm, "decision_form", lambda p, d: services.decide_defeat(
+        actor=request.user, prospect_id=p.pk, approve=d["approve"], note=d["note"]), _("Decision recorded."))
+
+
+@login_required
+def visits(request):
+    """The walk-in / phone-in register: today's lines and a form for the next one."""
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.register_visit(actor=request.user, **data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Visit registered."))
+            return redirect("sales:visits")
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    todays = ShowroomVisit.objects.filter(dealer_id=request.user.dealer_id, arrived_at__gte=start)
+    if request.user.role == Role.CONSULTANT:
+        todays = todays.filter(consultant=request.user)
+    return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
+                  status=422 if form.errors else 200)
+
+
+urlpatterns = [
+    path("today/", today, name="today"),
+    path("prospects/", prospect_list, name="prospects"),
+    path("prospects/new/<int:customer_id>/", prospect_create, name="prospect_create"),
+    path("prospects/<int:prospect_id>/", prospect_detail, name="prospect"),
+    path("prospects/<int:prospect_id>/grade/", prospect_grade, name="prospect_grade"),
+    path("prospects/<int:prospect_id>/contact/", prospect_contact, name="prospect_contact"),
+    path("prospects/<int:prospect_id>/order/", prospect_order, name="prospect_order"),
+    path("prospects/<int:prospect_id>/defeat/", prospect_defeat, name="prospect_defeat"),
+    path("prospects/<int:prospect_id>/decision/", prospect_decision, name="prospect_decision"),
+    path("visits/", visits, name="visits"),
+]

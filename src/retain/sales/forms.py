@@ -1,0 +1,75 @@
+"""Forms for the showroom's daily work; the services decide what is acceptable."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from retain.customers.models import Source
+
+from .models import PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_SOURCES = [(s.value, s.label) for s in (Source(v) for v in PROSPECT_SOURCES)]
+
+
+class ProspectForm(forms.Form):
+    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
+    model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60)
+    source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
+    budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, decimal_places=2)
+    purchase_by = forms.DateField(label=_("Expected purchase by"), required=False, widget=_DATE)
+    competitors = forms.CharField(label=_("Competitor models considered"), max_length=200, required=False)
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("New grade"), choices=Grade.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
+    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.CharField(label=_("Result"), max_length=200, required=False)
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_follow_up_on = forms.DateField(label=_("Next follow-up (if agreed)"), required=False, widget=_DATE)
+
+
+class OrderForm(forms.Form):
+    deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, decimal_places=2)
+    contract_number = forms.CharField(label=_("Contract number"), max_length=40, required=False)
+
+
+class DefeatForm(forms.Form):
+    competitor_make = forms.CharField(label=_("Competitor make"), max_length=40)
+    competitor_model = forms.CharField(label=_("Competitor model"), max_length=60)
+    reason = forms.ChoiceField(label=_("Reason"), choices=DefeatReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1",
+                                     choices=[("1", _("Approve the defeat")), ("0", _("Send back to work on"))])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class VisitForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
+    arrived_at = forms.DateTimeField(label=_("Time in"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    left_at = forms.DateTimeField(label=_("Time out"), required=False,
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
+    first_visit = forms.BooleanField(label=_("First visit"), required=False, initial=True)
+    party_size = forms.IntegerField(label=_("Party size"), min_value=1, initial=1)
+    model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60, required=False)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=VisitOutcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("arrived_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+
+
+def cents(amount) -> int | None:
+    return None if amount is None else int(round(amount * 100))
