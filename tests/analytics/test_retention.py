@@ -172,8 +172,8 @@ def test_no_finite_slope_is_reported_not_invented(scores, retained, why):
     ({"scores": ["good", "bad"], "retained": [1, 0]}, "scores must be numbers"),
     ({"scores": [1, 6], "retained": [1, 0], "levels": [1, 2, 3, 4, 5]}, "value 6 at position 1"),
     ({"scores": [1, 2], "retained": [1, 0], "levels": [1, 2, 2]}, "duplicates"),
-    ({"scores": [1, 2], "retained": [1, 0], "confidence": 1.0}, "confidence must be between 0 and 1"),
-    ({"scores": [1, 2], "retained": [1, 0], "confidence": 0}, "confidence must be between 0 and 1"),
+    ({"scores": [1, 2], "retained": [1, 0], "confidence": 1.0}, "confidence must be strictly between 0 and 1"),
+    ({"scores": [1, 2], "retained": [1, 0], "confidence": 0}, "confidence must be strictly between 0 and 1"),
     ({"scores": [1, 2], "retained": [1, 0], "confidence": "high"}, "confidence must be a number"),
 ])
 def test_by_satisfaction_rejects_bad_input(kwargs, message):

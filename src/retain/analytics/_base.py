@@ -37,6 +37,17 @@ def as_vector(values, name: str, *, integer: bool = False, low: float | None = N
     return array.astype(np.int64) if integer else array
 
 
+def as_confidence(confidence) -> float:
+    """A confidence level strictly between 0 and 1 (0.95, not 95)."""
+    try:
+        confidence = float(confidence)
+    except (TypeError, ValueError):
+        raise ValueError("confidence must be a number between 0 and 1") from None
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    return confidence
+
+
 def as_frame(data, name: str, *, min_rows: int = 2, non_constant: bool = True) -> pd.DataFrame:
     """A numeric DataFrame with named columns, no NaN, and (by default) no constant column."""
     frame = pd.DataFrame(data)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from retain.analytics._base import Result, as_frame
+from retain.analytics._base import Result, as_confidence, as_frame
 
 # After-sales CSS weights, DOMAIN.md section 5 (seed 000: 一汽-大众CSS调研 售后考评体系). They sum to 1.
 AFTER_SALES_CSS_WEIGHTS: Mapping[str, float] = MappingProxyType({
@@ -170,12 +170,7 @@ def index(item_scores: pd.DataFrame, weights: Mapping[str, float] | None = None,
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {MISSING}, got {missing!r}")
-    try:
-        confidence = float(confidence)
-    except (TypeError, ValueError):
-        raise ValueError("confidence must be a number between 0 and 1") from None
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    confidence = as_confidence(confidence)
     low, high = _check_scale(scale)
 
     frame = pd.DataFrame(item_scores)

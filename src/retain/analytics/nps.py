@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from retain.analytics._base import Result, as_vector
+from retain.analytics._base import Result, as_confidence, as_vector
 
 METHODS = ("wald", "adjusted_wald")
 
@@ -101,12 +101,7 @@ class NPSComparison(Result):
 
 def _z(confidence: float) -> float:
     """Two-sided normal critical value; ``confidence`` must lie strictly between 0 and 1."""
-    try:
-        confidence = float(confidence)
-    except (TypeError, ValueError):
-        raise ValueError("confidence must be a number between 0 and 1") from None
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    confidence = as_confidence(confidence)
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._base import Result, as_vector
+from ._base import Result, as_confidence, as_vector
 
 #: Column names of :attr:`RetentionCurve.table` in English and Chinese, for display.
 COLUMN_LABELS = {
@@ -57,7 +57,7 @@ def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray,
     ``(p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)`` with ``z`` the two-sided normal
     quantile. Unlike the Wald interval it stays inside [0, 1] and is sensible at 0/n and n/n.
     """
-    _check_confidence(confidence)
+    as_confidence(confidence)
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -223,16 +223,6 @@ class RetentionCurve(Result):
         return head + note + "\n" + self.table.to_string(index=False, float_format="{:.4f}".format)
 
 
-def _check_confidence(confidence) -> float:
-    try:
-        value = float(confidence)
-    except (TypeError, ValueError):
-        raise ValueError(f"confidence must be a number between 0 and 1, got {confidence!r}") from None
-    if not 0 < value < 1:
-        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-    return value
-
-
 def by_satisfaction(scores, retained, levels=None, confidence: float = 0.95) -> RetentionCurve:
     """The business's own satisfaction -> retention curve (DOMAIN.md §1).
 
@@ -246,7 +236,7 @@ def by_satisfaction(scores, retained, levels=None, confidence: float = 0.95) -> 
     the score -> the table and intervals are still given, the slope is NaN and
     ``logistic.note`` says why (no finite maximum-likelihood estimate exists).
     """
-    confidence = _check_confidence(confidence)
+    confidence = as_confidence(confidence)
     s = as_vector(scores, "scores")
     y = as_vector(retained, "retained", integer=True, low=0, high=1)
     if s.size != y.size:
