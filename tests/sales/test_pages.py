@@ -49,3 +49,18 @@ def test_visit_register_page(org, client):
     bad = client.post("/sales/visits/", {"kind": "walk_in", "arrived_at": now, "source": "walk_in",
                                          "party_size": 0, "outcome": "left_contact"})
     assert bad.status_code == 422 and ShowroomVisit.objects.count() == 1
+
+
+def test_a_prospect_can_name_todays_anonymous_visitor(org, client):
+    consultant = org.staff["consultant"]
+    visit = services.register_visit(actor=consultant, arrived_at=timezone.now(), model_of_interest="途观L",
+                                    outcome="prospect")
+    customer = make_customer(dealer=org.d1, owner=consultant, name="来店客户")
+    client.force_login(consultant)
+    form = client.get(f"/sales/prospects/new/{customer.pk}/").content.decode()
+    assert f'value="{visit.pk}"' in form
+    client.post(f"/sales/prospects/new/{customer.pk}/", {"visit": visit.pk, "grade": "H", "model_of_interest": "途观L",
+                                                         "source": "walk_in"})
+    visit.refresh_from_db()
+    assert visit.customer == customer
+    assert list(services.unlinked_visits(consultant)) == []

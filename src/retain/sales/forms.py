@@ -13,12 +13,21 @@ _SOURCES = [(s.value, s.label) for s in (Source(v) for v in PROSPECT_SOURCES)]
 
 
 class ProspectForm(forms.Form):
+    visit = forms.TypedChoiceField(label=_("Today's register line"), coerce=int, required=False, empty_value=None,
+                                   help_text=_("The walk-in or phone-in this prospect came from, if any."))
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
     model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60)
     source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
     budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, decimal_places=2)
     purchase_by = forms.DateField(label=_("Expected purchase by"), required=False, widget=_DATE)
     competitors = forms.CharField(label=_("Competitor models considered"), max_length=200, required=False)
+
+
+    def __init__(self, *args, visits=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit"].choices = [("", "—")] + [
+            (v.pk, f"{timezone.localtime(v.arrived_at):%H:%M} · {v.get_kind_display()} · {v.model_of_interest or '—'}")
+            for v in visits]
 
 
 class GradeForm(forms.Form):

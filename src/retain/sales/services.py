@@ -190,10 +190,7 @@ def today(actor, on: dt.date | None = None) -> dict:
     rank = {grade: i for i, grade in enumerate(GRADE_ORDER)}
     overdue = sorted((p for p in mine if p.next_follow_up < on), key=lambda p: (p.next_follow_up, rank[p.grade]))
     due = sorted((p for p in mine if p.next_follow_up == on), key=lambda p: (rank[p.grade], p.pk))
-    start = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
-    unlinked = ShowroomVisit.objects.filter(consultant=actor, customer__isnull=True, arrived_at__gte=start,
-                                            arrived_at__lt=start + dt.timedelta(days=1))
-    return {"date": on, "overdue": overdue, "due": due, "visits_to_register": list(unlinked)}
+    return {"date": on, "overdue": overdue, "due": due, "visits_to_register": list(unlinked_visits(actor, on))}
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
@@ -364,3 +361,27 @@ def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prosp
     prospect.save()
     audit.record(actor=actor, action="defeat_approved" if approve else "defeat_sent_back", obj=prospect, note=note)
     return prospect
+
+
+def unlinked_visits(actor, on: dt.date | None = None):
+    """Today's register lines of the actor (or, for managers, their dealer) without a customer."""
+    on = on or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+    visits = ShowroomVisit.objects.filter(dealer_id=actor.dealer_id, customer__isnull=True, arrived_at__gte=start,
+                                          arrived_at__lt=start + dt.timedelta(days=1))
+    return visits.filter(consultant=actor) if actor.role == Role.CONSULTANT else visits
+
+
+@transaction.atomic
+def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
+    """Name an anonymous visitor: attach a register line to the customer they turned out to be."""
+    customer = access_customer(actor, customer_id, Action.EDIT)
+    visit = ShowroomVisit.objects.select_for_update().filter(pk=visit_id, dealer_id=actor.dealer_id).first()
+    if visit is None or (actor.role == Role.CONSULTANT and visit.consultant_id != actor.pk):
+        raise ValidationError({"visit": _("Choose one of your own register lines.")})
+    if visit.customer_id and visit.customer_id != customer.pk:
+        raise ValidationError({"visit": _("This register line already belongs to another customer.")})
+    visit.customer = customer
+    visit.save(update_fields=["customer"])
+    audit.record(actor=actor, action="visit_linked", obj=visit, after={"customer": customer.pk})
+    return visit

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -47,14 +48,18 @@ def prospect_list(request):
 @login_required
 def prospect_create(request, customer_id):
     customer = access_customer(request.user, customer_id, Action.EDIT)
-    form = ProspectForm(request.POST or None)
+    form = ProspectForm(request.POST or None, visits=services.unlinked_visits(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            prospect = services.open_prospect(
-                actor=request.user, customer_id=customer.pk, grade=data["grade"],
-                model_of_interest=data["model_of_interest"], source=data["source"], budget_cents=cents(data["budget"]),
-                purchase_by=data["purchase_by"], competitors=data["competitors"])
+            with transaction.atomic():
+                prospect = services.open_prospect(
+                    actor=request.user, customer_id=customer.pk, grade=data["grade"],
+                    model_of_interest=data["model_of_interest"], source=data["source"],
+                    budget_cents=cents(data["budget"]), purchase_by=data["purchase_by"],
+                    competitors=data["competitors"])
+                if data["visit"]:
+                    services.link_visit(actor=request.user, visit_id=data["visit"], customer_id=customer.pk)
         except ValidationError as error:
             apply_errors(form, error)
         else:
