@@ -70,7 +70,8 @@ def _register_routers():
     from retain.sales import api as sales, api_planning, api_reports, api_tables
 
     api.add_router("/", customers)
-    for router in (sales.router, api_reports.router, api_tables.router, api_planning.router):
+    # Fixed paths (/prospects/contact-status) before the general ones (/prospects/{prospect_id}).
+    for router in (api_reports.router, api_tables.router, api_planning.router, sales.router):
         api.add_router("/", router)
 
 

@@ -1,3 +1,125 @@
-"""Sales pages: reports."""
+"""Sales pages: the daily business report (营业日报表). Thin: call the report door or a service
+in ``sales.daily_report``, render.
 
-urlpatterns = []
+- ``sales:daily_report``: the actor's report for today (prepared on opening, while still a
+  draft) with the submit form; managers who sign reports get their dealer's list instead.
+- ``sales:daily_reports``: the reports in the actor's scope for a date, with their status.
+- ``sales:daily_report_detail``: one report, with the sign form for a manager who may sign it.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import daily_report
+from ..models import DailyReport, ReportStatus
+
+
+def _errors(exc: ValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _mix(report: DailyReport) -> list[dict]:
+    """The maintenance / promotion / development mix the manager checks, with shares."""
+    by_purpose = (report.figures or {}).get("contacts", {}).get("by_purpose", {})
+    total = sum(by_purpose.values()) or 0
+    labels = {"development": _("Development"), "maintenance": _("Maintenance"), "promotion": _("Promotion")}
+    return [{"key": key, "label": label, "count": by_purpose.get(key, 0),
+             "share": round(100 * by_purpose.get(key, 0) / total) if total else 0}
+            for key, label in labels.items()]
+
+
+def _render_report(request, report, *, errors=None, values=None, status=200):
+    actor = request.user
+    context = {
+        "report": report,
+        "f": report.figures or {},
+        "mix": _mix(report),
+        "can_submit": report.consultant_id == actor.pk and report.status == ReportStatus.DRAFT,
+        "can_sign": daily_report.can_sign(actor, report) and report.status == ReportStatus.SUBMITTED,
+        "errors": errors or {},
+        "values": values or {"visit_notes": report.visit_notes, "tomorrow_plan": report.tomorrow_plan},
+    }
+    return render(request, "sales/report_daily.html", context, status=status)
+
+
+def _date_param(request) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _render_list(request):
+    on = _date_param(request)
+    reports = (daily_report.visible_reports(request.user).filter(date=on)
+               .select_related("consultant", "signed_by").order_by("consultant__username"))
+    context = {"date": on, "reports": reports, "can_sign": daily_report.can_sign(request.user),
+               "previous": on - dt.timedelta(days=1), "next": on + dt.timedelta(days=1),
+               "is_today": on == timezone.localdate()}
+    return render(request, "sales/report_list.html", context)
+
+
+@login_required
+def report_today(request):
+    actor = request.user
+    if daily_report.can_sign(actor) or not actor.dealer_id:
+        return _render_list(request)
+    report = DailyReport.objects.filter(consultant=actor, date=timezone.localdate()).first()
+    if report is None or report.status == ReportStatus.DRAFT:
+        report = daily_report.prepare(actor)
+    return _render_report(request, report)
+
+
+@login_required
+def report_list(request):
+    return _render_list(request)
+
+
+@login_required
+def report_detail(request, report_id):
+    return _render_report(request, daily_report.access_report(request.user, report_id))
+
+
+@login_required
+@require_POST
+def report_submit(request, report_id):
+    values = {key: request.POST.get(key, "") for key in ("visit_notes", "tomorrow_plan")}
+    try:
+        report = daily_report.submit(request.user, report_id, **values)
+    except ValidationError as exc:
+        report = daily_report.access_report(request.user, report_id)
+        return _render_report(request, report, errors=_errors(exc), values=values, status=422)
+    messages.success(request, _("Report for %(date)s submitted.") % {"date": report.date.isoformat()})
+    return redirect("sales:daily_report_detail", report.pk)
+
+
+@login_required
+@require_POST
+def report_sign(request, report_id):
+    try:
+        report = daily_report.sign(request.user, report_id, request.POST.get("instruction", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in _errors(exc).values() for m in ms))
+        return redirect("sales:daily_report_detail", report_id)
+    messages.success(request, _("Report of %(name)s signed.") % {"name": report.consultant.display_name})
+    nxt = request.POST.get("next", "")
+    if nxt == "list":
+        return redirect(f"{reverse('sales:daily_reports')}?date={report.date.isoformat()}")
+    return redirect("sales:daily_report_detail", report.pk)
+
+
+urlpatterns = [
+    path("reports/daily/", report_today, name="daily_report"),
+    path("reports/daily/list/", report_list, name="daily_reports"),
+    path("reports/daily/<int:report_id>/", report_detail, name="daily_report_detail"),
+    path("reports/daily/<int:report_id>/submit/", report_submit, name="daily_report_submit"),
+    path("reports/daily/<int:report_id>/sign/", report_sign, name="daily_report_sign"),
+]

@@ -1,0 +1,251 @@
+"""The consultant's daily business report (营业日报表, DOMAIN.md section 4).
+
+The paper form is filled by hand each evening; here its figures are computed from the day's
+records (contacts, prospects, grade changes, the showroom register), the consultant adds the
+visit notes and tomorrow's plan and submits, and a showroom manager, sales manager or the
+dealer's general manager signs it with an instruction.
+
+``figures`` is a pure read (aggregate queries); ``prepare``, ``submit`` and ``sign`` are one
+transaction each, check access through the report door below, validate (``ValidationError``
+naming the field; nothing written) and append their audit row.
+
+Counting rules (the lead may want to revisit them):
+- contacts are counted as rows (two contacts with one customer on one day count twice);
+- owners contacted are maintenance contacts split by the customer's *current* classification;
+- "on hand" is the state now (open or defeat-pending prospects by grade; active customers the
+  consultant owns classed own-sold / other-sold), not reconstructed for a past date.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from retain.customers.models import Classification, Customer, Status
+from retain.org import audit
+from retain.org.models import Role
+from retain.org.policy import Action, scope_filter
+
+from .models import (
+    ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
+    ShowroomVisit, VisitKind,
+)
+
+#: Who checks and signs a consultant's daily report (at the report's dealer).
+SIGNERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.DEALER_GM)
+GRADES = [str(g) for g in GRADE_ORDER]  # O, H, A, B, C
+OWNER_CLASSES = (Classification.OWN_SOLD, Classification.OTHER_SOLD)
+PURPOSES = [str(p) for p in ContactPurpose.values]
+
+
+def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The dealer's local day as an aware [start, end) range (index-friendly, unlike __date)."""
+    start = timezone.make_aware(dt.datetime.combine(date, dt.time.min))
+    return start, timezone.make_aware(dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min))
+
+
+def figures(consultant, date: dt.date) -> dict:
+    """The report's figures for one consultant and one day, as JSON-ready values."""
+    month_start = date.replace(day=1)
+    start, end = _day_bounds(date)
+
+    # Contacts: the day's, by grade at the time, by purpose, owners by class; and month to date.
+    contacts = Contact.objects.filter(recorded_by=consultant, contacted_on__range=(month_start, date))
+    today_q = Q(contacted_on=date)
+    maintenance_q = today_q & Q(purpose=ContactPurpose.MAINTENANCE)
+    c = contacts.aggregate(
+        total=Count("id", filter=today_q),
+        month=Count("id"),
+        **{f"grade_{g}": Count("id", filter=today_q & Q(grade=g)) for g in GRADES},
+        **{f"purpose_{p}": Count("id", filter=today_q & Q(purpose=p)) for p in PURPOSES},
+        **{f"owner_{k}": Count("id", filter=maintenance_q & Q(customer__classification=k)) for k in OWNER_CLASSES},
+    )
+
+    # Prospects of the consultant: opened, ordered, delivered (day and month), and on hand by grade.
+    prospects = Prospect.objects.filter(owner=consultant)
+    active_q = Q(status__in=ACTIVE_STATUSES)
+    p = prospects.aggregate(
+        new=Count("id", filter=Q(first_contact=date)),
+        new_month=Count("id", filter=Q(first_contact__range=(month_start, date))),
+        orders=Count("id", filter=Q(ordered_on=date)),
+        orders_month=Count("id", filter=Q(ordered_on__range=(month_start, date))),
+        deliveries=Count("id", filter=Q(delivered_on=date)),
+        deliveries_month=Count("id", filter=Q(delivered_on__range=(month_start, date))),
+        on_hand=Count("id", filter=active_q),
+        carried_over=Count("id", filter=active_q & Q(first_contact__lt=month_start)),
+        **{f"on_hand_{g}": Count("id", filter=active_q & Q(grade=g)) for g in GRADES},
+    )
+
+    owners = Customer.objects.filter(owner=consultant, status=Status.ACTIVE, classification__in=OWNER_CLASSES)
+    o = owners.aggregate(**{k: Count("id", filter=Q(classification=k)) for k in OWNER_CLASSES})
+
+    visits = ShowroomVisit.objects.filter(consultant=consultant, arrived_at__gte=start, arrived_at__lt=end)
+    v = visits.aggregate(total=Count("id"), **{k: Count("id", filter=Q(kind=k)) for k in VisitKind.values})
+
+    # Grade changes made that day (the opening row, from '', is a new prospect, not a change).
+    rank = {g: i for i, g in enumerate(GRADES)}
+    changes = [
+        {"prospect_id": row["prospect_id"], "customer": row["prospect__customer__name"],
+         "from": row["from_grade"], "to": row["to_grade"], "reason": row["reason"],
+         "direction": "up" if rank[row["to_grade"]] < rank[row["from_grade"]] else "down"}
+        for row in GradeChange.objects.filter(changed_by=consultant, changed_at__gte=start, changed_at__lt=end)
+        .exclude(from_grade="").order_by("changed_at", "id")
+        .values("prospect_id", "prospect__customer__name", "from_grade", "to_grade", "reason")
+    ]
+
+    # The paper form's check: every new prospect should be in the walk-in / phone-in register.
+    registered = ShowroomVisit.objects.filter(consultant=consultant, customer_id=OuterRef("customer_id"),
+                                              arrived_at__gte=start, arrived_at__lt=end)
+    unregistered = [
+        {"prospect_id": row["id"], "customer": row["customer__name"], "source": row["source"]}
+        for row in prospects.filter(first_contact=date).filter(~Exists(registered)).order_by("id")
+        .values("id", "customer__name", "source")
+    ]
+
+    return {
+        "date": date.isoformat(),
+        "contacts": {
+            "total": c["total"],
+            "by_grade": {g: c[f"grade_{g}"] for g in GRADES},
+            "by_purpose": {p_: c[f"purpose_{p_}"] for p_ in PURPOSES},
+            "owners": {"own_sold": c["owner_own_sold"], "other_sold": c["owner_other_sold"],
+                       "total": c["owner_own_sold"] + c["owner_other_sold"]},
+        },
+        "new_prospects": p["new"],
+        "grade_changes": len(changes),
+        "grade_change_list": changes,
+        "visits": {"total": v["total"], **{k: v[k] for k in VisitKind.values}},
+        "orders": p["orders"],
+        "deliveries": p["deliveries"],
+        "month_to_date": {"new_prospects": p["new_month"], "orders": p["orders_month"],
+                          "deliveries": p["deliveries_month"], "contacts": c["month"]},
+        "on_hand": {
+            "prospects": {**{g: p[f"on_hand_{g}"] for g in GRADES}, "total": p["on_hand"],
+                          "carried_over": p["carried_over"], "new_this_month": p["on_hand"] - p["carried_over"]},
+            "owners": {"own_sold": o["own_sold"], "other_sold": o["other_sold"],
+                       "total": o["own_sold"] + o["other_sold"]},
+        },
+        "unregistered_new_prospects": unregistered,
+    }
+
+
+# --- The report door -------------------------------------------------------------------------
+
+def visible_reports(actor, action: str = Action.VIEW):
+    """Reports within the actor's scope: a consultant's own, a manager's dealer's, and so on."""
+    condition = scope_filter(actor, action, owner="consultant")
+    if condition is None:
+        return DailyReport.objects.none()
+    return DailyReport.objects.filter(condition)
+
+
+def access_report(actor, report_id, action: str = Action.VIEW, *, for_update: bool = False) -> DailyReport:
+    """Outside the scope a report answers 404; seen but not allowed, 403."""
+    try:
+        report_id = int(report_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such report."))
+    if not visible_reports(actor, Action.VIEW).filter(pk=report_id).exists():
+        raise Http404(_("No such report."))
+    allowed = visible_reports(actor, action).filter(pk=report_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    report = allowed.select_related("consultant", "dealer", "signed_by").first()
+    if report is None:
+        raise PermissionDenied(_("You may not %(action)s this report.") % {"action": Action.LABELS[action]})
+    return report
+
+
+def can_sign(actor, report: DailyReport | None = None) -> bool:
+    """Whether the actor signs reports (and this one: their dealer's, not their own)."""
+    if getattr(actor, "role", None) not in SIGNERS or not actor.dealer_id:
+        return False
+    return report is None or (report.dealer_id == actor.dealer_id and report.consultant_id != actor.pk)
+
+
+def _summary(values: dict) -> dict:
+    """The headline counts for the audit row (the full figures stay on the report)."""
+    if not values:
+        return {}
+    return {"contacts": values["contacts"]["total"], "new_prospects": values["new_prospects"],
+            "orders": values["orders"], "deliveries": values["deliveries"],
+            "unregistered": len(values["unregistered_new_prospects"])}
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def prepare(actor, date: dt.date | None = None) -> DailyReport:
+    """Create the actor's own draft report for the day (today by default), or refresh the
+    figures of the existing draft. A submitted or signed report is not recomputed."""
+    today = timezone.localdate()
+    date = date or today
+    if not actor.dealer_id:
+        raise PermissionDenied(_("Daily reports are kept at a dealer; your account has none."))
+    if date > today:
+        raise ValidationError({"date": _("A report cannot be prepared for a day that has not come yet.")})
+    report, created = DailyReport.objects.get_or_create(consultant=actor, date=date,
+                                                        defaults={"dealer_id": actor.dealer_id})
+    report = DailyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.DRAFT:
+        message = (_("This report was already signed; its figures are kept as they were.")
+                   if report.status == ReportStatus.SIGNED
+                   else _("This report was already submitted; its figures are kept as they were."))
+        raise ValidationError({"status": message})
+    fresh = figures(actor, date)
+    if created or fresh != report.figures:
+        before = None if created else _summary(report.figures)
+        report.figures = fresh
+        report.save(update_fields=["figures"])
+        audit.record(actor=actor, action="daily_report_prepared" if created else "daily_report_refreshed",
+                     obj=report, before=before, after={"date": date, **_summary(fresh)})
+    return report
+
+
+@transaction.atomic
+def submit(actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> DailyReport:
+    """The consultant hands in the day's report; the figures are recomputed at this moment."""
+    report = access_report(actor, report_id, Action.VIEW, for_update=True)
+    if report.consultant_id != actor.pk:
+        raise PermissionDenied(_("Only the consultant who wrote the report submits it."))
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError({"status": _("This report was already submitted.")})
+    tomorrow_plan = (tomorrow_plan or "").strip()
+    if not tomorrow_plan:
+        raise ValidationError({"tomorrow_plan": _("Write tomorrow's plan before submitting.")})
+    report.figures = figures(actor, report.date)
+    report.visit_notes, report.tomorrow_plan = (visit_notes or "").strip(), tomorrow_plan
+    report.status, report.submitted_at = ReportStatus.SUBMITTED, timezone.now()
+    report.save(update_fields=["figures", "visit_notes", "tomorrow_plan", "status", "submitted_at"])
+    audit.record(actor=actor, action="daily_report_submitted", obj=report,
+                 after={"date": report.date, **_summary(report.figures)})
+    return report
+
+
+@transaction.atomic
+def sign(actor, report_id, instruction: str = "") -> DailyReport:
+    """A showroom manager, sales manager or the general manager of the report's dealer checks
+    the report and signs it with an instruction. A report is signed once."""
+    report = access_report(actor, report_id, Action.EDIT, for_update=True)
+    if not can_sign(actor, report):
+        raise PermissionDenied(_("Only a showroom or sales manager or the general manager of the dealer signs "
+                                 "a consultant's daily report."))
+    if report.status == ReportStatus.SIGNED:
+        raise ValidationError({"status": _("This report was already signed by %(name)s on %(when)s.") % {
+            "name": report.signed_by.display_name if report.signed_by_id else "?",
+            "when": timezone.localtime(report.signed_at).strftime("%Y-%m-%d %H:%M") if report.signed_at else "?"}})
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError({"status": _("The consultant has not submitted this report yet.")})
+    instruction = (instruction or "").strip()
+    if not instruction:
+        raise ValidationError({"instruction": _("Write your instruction to the consultant.")})
+    report.status, report.signed_by, report.signed_at = ReportStatus.SIGNED, actor, timezone.now()
+    report.instruction = instruction
+    report.save(update_fields=["status", "signed_by", "signed_at", "instruction"])
+    audit.record(actor=actor, action="daily_report_signed", obj=report, after={"date": report.date},
+                 note=instruction)
+    return report
