@@ -1,5 +1,224 @@
-"""Sales API: planning."""
+"""Sales API: planning. Targets against actual figures, the funnel by source, and promotion
+events (invitations, attendance, follow-ups, comparison). Thin: every call goes through
+``sales.planning``."""
 
-from ninja import Router
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from . import planning
 
 router = Router(tags=["sales"])
+
+
+class TargetIn(Schema):
+    """``month`` as YYYY-MM (or any day of it); ``dealer_id`` defaults to the caller's dealer;
+    without ``consultant_id`` the target is the dealer's."""
+
+    month: str
+    dealer_id: int | None = None
+    consultant_id: int | None = None
+    walk_ins: int = 0
+    new_prospects: int = 0
+    orders: int = 0
+    deliveries: int = 0
+
+
+class TargetOut(Schema):
+    id: int
+    dealer_id: int
+    consultant_id: int | None
+    month: dt.date
+    walk_ins: int
+    new_prospects: int
+    orders: int
+    deliveries: int
+
+
+class Cell(Schema):
+    target: int
+    actual: int
+    achievement: float | None
+
+
+class TargetRow(Schema):
+    consultant_id: int | None
+    consultant: str
+    walk_ins: Cell
+    new_prospects: Cell
+    orders: Cell
+    deliveries: Cell
+
+
+class TargetsOut(Schema):
+    dealer_id: int
+    month: dt.date
+    rows: list[TargetRow]
+    total: TargetRow | None
+
+
+class Stages(Schema):
+    walk_ins: int
+    prospects: int
+    orders: int
+    deliveries: int
+    prospect_rate: float | None
+    order_rate: float | None
+    delivery_rate: float | None
+    close_rate: float | None
+
+
+class SourceStages(Stages):
+    source: str
+    label: str
+    referred: bool
+
+
+class CloseRate(Schema):
+    prospects: int
+    deliveries: int
+    close_rate: float | None
+    close_rate_low: float | None
+    close_rate_high: float | None
+
+
+class FunnelOut(Schema):
+    start: dt.date
+    end: dt.date
+    overall: Stages
+    by_source: list[SourceStages]
+    referred_sources: list[str]
+    referral_share: float | None
+    referred: CloseRate
+    other: CloseRate
+    close_rate_ratio: float | None
+
+
+class EventIn(Schema):
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    description: str = ""
+    dealer_id: int | None = None
+
+
+class EventOut(Schema):
+    id: int
+    dealer_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    description: str
+
+
+class InvitationsIn(Schema):
+    customer_ids: list[int]
+
+
+class InvitationsOut(Schema):
+    invited: list[int]
+    skipped: list[int]
+    no_consent: list[int]
+
+
+class AttendanceIn(Schema):
+    customer_id: int
+    attended_on: dt.date | None = None
+
+
+class FollowUpIn(Schema):
+    result: str
+    followed_up_on: dt.date | None = None
+
+
+class InvitationOut(Schema):
+    id: int
+    event_id: int
+    customer_id: int
+    invited_on: dt.date
+    attended_on: dt.date | None
+    followed_up_on: dt.date | None
+    follow_up_result: str
+
+
+class ComparisonOut(Schema):
+    id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    invited: int
+    attended: int
+    attendance_rate: float | None
+    followed_up: int
+    prospects: int
+    orders: int
+    order_rate: float | None
+
+
+def _ids(text: str, field: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError({field: _("Give numbers separated by commas.")})
+
+
+@router.put("/targets", response=TargetOut)
+def put_target(request, payload: TargetIn):
+    data = payload.dict()
+    return planning.set_target(request.user, data.pop("dealer_id"), data.pop("month"), data.pop("consultant_id"),
+                               **data)
+
+
+@router.get("/targets/actual", response=TargetsOut)
+def targets_actual(request, month: str, dealer: int | None = None):
+    table = planning.targets_vs_actual(request.user, month, dealer)
+    return {**table, "dealer_id": table["dealer"].pk}
+
+
+@router.get("/funnel", response=FunnelOut)
+def get_funnel(request, start: dt.date, end: dt.date, dealer: int | None = None):
+    return planning.funnel(request.user, start, end, dealer)
+
+
+@router.post("/events", response={201: EventOut})
+def create_event(request, payload: EventIn):
+    return Status(201, planning.create_event(request.user, **payload.dict()))
+
+
+@router.get("/events", response=list[EventOut])
+def list_events(request, start: dt.date | None = None, end: dt.date | None = None):
+    events = planning.visible_events(request.user)
+    if start:
+        events = events.filter(ends_on__gte=start)
+    if end:
+        events = events.filter(starts_on__lte=end)
+    return events
+
+
+@router.get("/events/compare", response=list[ComparisonOut])
+def compare_events(request, ids: str | None = None, start: dt.date | None = None, end: dt.date | None = None):
+    if ids is None and start is None and end is None:
+        raise ValidationError({"ids": _("Choose events, or a period.")})
+    return planning.compare_events(request.user, _ids(ids, "ids") if ids is not None else None, start, end)
+
+
+@router.get("/events/{event_id}", response=EventOut)
+def get_event(request, event_id: int):
+    return planning.access_event(request.user, event_id)
+
+
+@router.post("/events/{event_id}/invitations", response={201: InvitationsOut})
+def invite(request, event_id: int, payload: InvitationsIn):
+    return Status(201, planning.invite(request.user, event_id, payload.customer_ids))
+
+
+@router.post("/events/{event_id}/attendance", response=InvitationOut)
+def attendance(request, event_id: int, payload: AttendanceIn):
+    return planning.register_attendance(request.user, event_id, payload.customer_id, payload.attended_on)
+
+
+@router.post("/invitations/{invitation_id}/follow-up", response=InvitationOut)
+def follow_up(request, invitation_id: int, payload: FollowUpIn):
+    return planning.record_follow_up(request.user, invitation_id, payload.result, payload.followed_up_on)

@@ -1,3 +1,192 @@
-"""Sales pages: planning."""
+"""Sales pages: planning. Targets against actual figures (营业目标计划与实际比较表), the funnel by
+source, and promotion events. Thin: parse the request, call ``sales.planning``, render."""
 
-urlpatterns = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from retain.customers.access import visible_customers
+from retain.customers.search import search
+from retain.org.models import Role, Staff
+from retain.org.policy import Action, dealers_in_scope
+
+from .. import planning
+
+SEARCH_LIMIT = 20
+
+
+def _date(value, field, default=None):
+    value = (value or "").strip()
+    if not value:
+        if default is not None:
+            return default
+        raise ValidationError({field: _("Enter a date.")})
+    try:
+        parsed = parse_date(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")})
+    return parsed
+
+
+def _errors(exc: ValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _dealer_choice(request):
+    """The dealer asked for, else the user's own, else the first in their scope."""
+    dealer = request.GET.get("dealer") or request.POST.get("dealer") or None
+    if dealer is None and not request.user.dealer_id:
+        first = dealers_in_scope(request.user, Action.VIEW).order_by("code").first()
+        dealer = first.pk if first else None
+    return dealer
+
+
+@login_required
+def targets(request):
+    """The month's targets against what was done, per consultant and for the dealer; managers
+    set targets in the form below the table."""
+    actor, errors, status = request.user, {}, 200
+    month_text = request.GET.get("month") or request.POST.get("month") or timezone.localdate().strftime("%Y-%m")
+    dealer = _dealer_choice(request)
+    if request.method == "POST":
+        consultant = request.POST.get("consultant") or None
+        try:
+            planning.set_target(actor, dealer, month_text, consultant,
+                                **{field: request.POST.get(field) or 0 for field in planning.TARGET_FIELDS})
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect(f"{request.path}?month={month_text}" + (f"&dealer={dealer}" if dealer else ""))
+    try:
+        table = planning.targets_vs_actual(actor, month_text, dealer)
+    except ValidationError as exc:
+        errors, status = {**errors, **_errors(exc)}, 422
+        table = planning.targets_vs_actual(actor, timezone.localdate(), dealer)
+    can_set = planning.can_set_targets(actor)
+    context = {
+        "table": table, "month_text": table["month"].strftime("%Y-%m"), "errors": errors, "can_set": can_set,
+        "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None,
+        "consultants": Staff.objects.filter(dealer=table["dealer"], is_active=True,
+                                            role__in=(Role.CONSULTANT, Role.SALES_MANAGER, Role.SHOWROOM_MANAGER))
+        .order_by("username") if can_set else [],
+        "form": request.POST if request.method == "POST" else {},
+    }
+    return render(request, "sales/plan_targets.html", context, status=status)
+
+
+@login_required
+def funnel(request):
+    """Walk-ins to deliveries for a period, by source, with referred against other prospects."""
+    today = timezone.localdate()
+    errors, status, result = {}, 200, None
+    try:
+        start = _date(request.GET.get("start"), "start", today.replace(day=1))
+        end = _date(request.GET.get("end"), "end", today)
+        dealer = request.GET.get("dealer") or None
+        result = planning.funnel(request.user, start, end, dealer)
+    except ValidationError as exc:
+        errors, status = _errors(exc), 422
+    context = {"result": result, "errors": errors, "start": request.GET.get("start") or today.replace(day=1),
+               "end": request.GET.get("end") or today,
+               "dealers": dealers_in_scope(request.user, Action.VIEW).order_by("code"),
+               "dealer": request.GET.get("dealer") or ""}
+    if result:
+        context["groups"] = [(_("Referred"), result["referred"]), (_("Other sources"), result["other"])]
+    return render(request, "sales/plan_funnel.html", context, status=status)
+
+
+@login_required
+def events(request):
+    """Promotion events: the list with their results side by side, and a form to create one."""
+    actor, errors, status = request.user, {}, 200
+    can_create = planning.can_organise_events(actor)
+    if request.method == "POST":
+        try:
+            event = planning.create_event(actor, request.POST.get("name", ""),
+                                          _date(request.POST.get("starts_on"), "starts_on"),
+                                          _date(request.POST.get("ends_on"), "ends_on"),
+                                          request.POST.get("description", ""),
+                                          dealer_id=request.POST.get("dealer") or None)
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+        else:
+            messages.success(request, _("Event %(name)s created.") % {"name": event.name})
+            return redirect("sales:event", event_id=event.pk)
+    page = Paginator(planning.visible_events(actor).select_related("dealer"), 20).get_page(request.GET.get("page"))
+    comparison = planning.compare_events(actor, [e.pk for e in page]) if len(page) else []
+    context = {"comparison": comparison, "page": page, "errors": errors, "can_create": can_create,
+               "form": request.POST if request.method == "POST" else {},
+               "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None}
+    return render(request, "sales/event_list.html", context, status=status)
+
+
+def _event_context(request, event):
+    actor = request.user
+    q = (request.GET.get("q") or "").strip()
+    invited = set(event.invitations.values_list("customer_id", flat=True))
+    found = []
+    if q:
+        found = list(search(visible_customers(actor), q).exclude(pk__in=invited)
+                     .select_related("owner").order_by("name", "pk")[:SEARCH_LIMIT])
+    invitations = planning._invitations(actor, event).select_related("customer", "invited_by") \
+        .order_by("customer__name", "pk")
+    summary = planning.compare_events(actor, [event.pk])[0]
+    today = timezone.localdate()
+    return {"event": event, "q": q, "found": found, "invitations": invitations, "summary": summary,
+            "open_for_invitations": event.ends_on >= today,
+            "attendance_default": min(max(today, event.starts_on), event.ends_on),
+            "today": today}
+
+
+@login_required
+def event(request, event_id):
+    """One event: invite from a customer search, mark who came, record follow-ups."""
+    actor = request.user
+    the_event = planning.access_event(actor, event_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "invite":
+                result = planning.invite(actor, the_event.pk, request.POST.getlist("customer"))
+                messages.success(request, _("%(invited)d invited, %(skipped)d already invited, "
+                                            "%(withdrawn)d without marketing consent.") % {
+                    "invited": len(result["invited"]), "skipped": len(result["skipped"]),
+                    "withdrawn": len(result["no_consent"])})
+            elif action == "attend":
+                planning.register_attendance(actor, the_event.pk, request.POST.get("customer"),
+                                             _date(request.POST.get("attended_on"), "attended_on"))
+                messages.success(request, _("Attendance registered."))
+            elif action == "follow_up":
+                planning.record_follow_up(actor, request.POST.get("invitation"), request.POST.get("result", ""),
+                                          _date(request.POST.get("followed_up_on"), "followed_up_on",
+                                                timezone.localdate()))
+                messages.success(request, _("Follow-up recorded."))
+            else:
+                raise ValidationError({"action": _("Unknown action.")})
+        except ValidationError as exc:
+            errors, status = _errors(exc), 422
+        else:
+            return redirect("sales:event", event_id=the_event.pk)
+    context = _event_context(request, the_event)
+    context["errors"] = errors
+    if request.htmx and request.htmx.target == "found":
+        return render(request, "sales/event_search.html", context)
+    return render(request, "sales/event_detail.html", context, status=status)
+
+
+urlpatterns = [
+    path("targets/", targets, name="targets"),
+    path("funnel/", funnel, name="funnel"),
+    path("events/", events, name="events"),
+    path("events/<int:event_id>/", event, name="event"),
+]

@@ -1,0 +1,537 @@
+"""Planning and measuring the showroom's work (DOMAIN.md section 4): monthly targets against
+what was done (营业目标计划与实际比较表), the sales funnel by source with the referral effect,
+and promotion events (invite from the base, register who came, follow up, compare events).
+
+Definitions used throughout:
+
+* **walk-ins** are lines of the walk-in / phone-in register (``ShowroomVisit``, 来店(电)),
+  except visits for after-sales service, counted by the local date the visitor arrived;
+* **new prospects** are prospects whose first contact falls in the period;
+* **orders** and **deliveries** are counted by ``ordered_on`` / ``delivered_on`` for targets
+  (what happened in the month), and, in the funnel, as the outcome to date of the prospects
+  first contacted in the period (a cohort), so that conversion rates compare like with like;
+* **referred** prospects are those from source ``base_maintenance`` (owners' referrals,
+  replacement and additional purchases) or ``vip`` (VIP introductions): both come through
+  someone who already knows the dealer. DOMAIN.md says they close about twice as often.
+
+Writes are transactions that check access, validate (``ValidationError`` naming the field,
+nothing written) and append their audit rows, like ``sales.services``.
+"""
+
+import datetime as dt
+import math
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from retain.analytics.retention import wilson_interval
+from retain.customers.access import CustomerNotFound, access_customer, visible_customers
+from retain.customers.models import Consent, ConsentPurpose, Source
+from retain.org import audit
+from retain.org.models import Dealer, Role, Staff
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_filter, scope_of
+
+from .access import visible_prospects
+from .models import (
+    PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget,
+    ShowroomVisit, VisitOutcome,
+)
+
+#: Roles that set monthly targets (with edit scope at dealer level or wider).
+TARGET_SETTERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.DEALER_GM, Role.REGION_MANAGER, Role.GROUP_ADMIN)
+#: Roles that organise promotion events.
+EVENT_ORGANISERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM, Role.MARKETING,
+                    Role.REGION_MANAGER, Role.GROUP_ADMIN)
+#: The figures a target sets.
+TARGET_FIELDS = ("walk_ins", "new_prospects", "orders", "deliveries")
+#: Sources counted as "referred" (see the module docstring).
+REFERRED_SOURCES = (Source.BASE_MAINTENANCE, Source.VIP)
+#: Days after an event's last day in which attendees' new prospects and orders count for it.
+EVENT_EFFECT_DAYS = 30
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def month_start(value) -> dt.date:
+    """The first day of the month of ``value``: a date, or text "YYYY-MM" / "YYYY-MM-DD"."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    text = (value or "").strip() if isinstance(value, str) else ""
+    for fmt in ("%Y-%m", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date().replace(day=1)
+        except ValueError:
+            continue
+    raise ValidationError({"month": _("Give the month as YYYY-MM.")})
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _local_range(start: dt.date, end_exclusive: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+            timezone.make_aware(dt.datetime.combine(end_exclusive, dt.time.min)))
+
+
+def rate(part, whole) -> float | None:
+    """``part / whole`` as a fraction, or None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def achievement(actual, target) -> float | None:
+    """Actual as a percentage of the target (one decimal), None without a target."""
+    return round(100 * actual / target, 1) if target else None
+
+
+def _interval(successes: int, n: int) -> tuple[float | None, float | None]:
+    low, high = wilson_interval(successes, n)
+    low, high = float(low), float(high)
+    return (None if math.isnan(low) else low, None if math.isnan(high) else high)
+
+
+def _count(value, field) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("Enter a whole number.")})
+    if number != value and not isinstance(value, str):
+        raise ValidationError({field: _("Enter a whole number.")})
+    if number < 0:
+        raise ValidationError({field: _("A target cannot be negative.")})
+    return number
+
+
+def _dealer_for(actor, dealer_id, action=Action.VIEW) -> Dealer:
+    """The dealer asked for (default: the actor's own), which must be in the actor's scope."""
+    if dealer_id in (None, ""):
+        if actor.dealer_id:
+            return actor.dealer
+        raise ValidationError({"dealer": _("Choose a dealer.")})
+    try:
+        dealer_id = int(dealer_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"dealer": _("Choose a dealer.")})
+    dealer = dealers_in_scope(actor, action).filter(pk=dealer_id).first()
+    if dealer is None:
+        raise Http404(_("No such dealer."))
+    return dealer
+
+
+def visible_visits(actor):
+    """Register lines in the actor's scope: a consultant's own, a manager's dealer's, and so on."""
+    condition = scope_filter(actor, Action.VIEW, owner="consultant")
+    return ShowroomVisit.objects.filter(condition) if condition is not None else ShowroomVisit.objects.none()
+
+
+def _walk_ins(visits):
+    return visits.exclude(outcome=VisitOutcome.SERVICE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+
+
+def can_set_targets(actor) -> bool:
+    return actor.role in TARGET_SETTERS and scope_of(actor, Action.EDIT) >= Scope.DEALER
+
+
+@transaction.atomic
+def set_target(actor, dealer_id, month, consultant_id=None, *, walk_ins=0, new_prospects=0, orders=0,
+               deliveries=0) -> SalesTarget:
+    """Set (create or replace) a month's targets for a dealer, or for one consultant there."""
+    if not can_set_targets(actor):
+        raise PermissionDenied(_("Only sales managers and the general manager set targets."))
+    dealer = _dealer_for(actor, dealer_id, Action.EDIT)
+    errors, figures = {}, {}
+    try:
+        month = month_start(month)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for field, value in zip(TARGET_FIELDS, (walk_ins, new_prospects, orders, deliveries)):
+        try:
+            figures[field] = _count(value, field)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    consultant = None
+    if consultant_id not in (None, ""):
+        consultant = Staff.objects.filter(pk=consultant_id, dealer=dealer, is_active=True).first() \
+            if str(consultant_id).isdigit() else None
+        if consultant is None:
+            errors["consultant_id"] = _("Choose an active colleague at the dealer.")
+    if errors:
+        raise ValidationError(errors)
+    target = SalesTarget.objects.select_for_update().filter(dealer=dealer, consultant=consultant, month=month).first()
+    before = {field: getattr(target, field) for field in TARGET_FIELDS} if target else None
+    if target is None:
+        target = SalesTarget(dealer=dealer, consultant=consultant, month=month)
+    for field, value in figures.items():
+        setattr(target, field, value)
+    target.save()
+    audit.record(actor=actor, action="target_set", obj=target, before=before,
+                 after={"month": month, "consultant": consultant.pk if consultant else None, **figures})
+    return target
+
+
+def _by_owner(queryset, owner_field):
+    return {row[owner_field]: row["n"] for row in queryset.values(owner_field).annotate(n=Count("id")).order_by()}
+
+
+def targets_vs_actual(actor, month, dealer_id=None) -> dict:
+    """The target vs actual table (营业目标计划与实际比较表) of a dealer for a month: one row per
+    consultant (and one for work without a consultant) and the dealer's total. A consultant
+    sees only their own row."""
+    month = month_start(month)
+    dealer = _dealer_for(actor, dealer_id)
+    end = next_month(month)
+    arrive_from, arrive_to = _local_range(month, end)
+    visits = _walk_ins(visible_visits(actor).filter(dealer=dealer, arrived_at__gte=arrive_from,
+                                                    arrived_at__lt=arrive_to))
+    prospects = visible_prospects(actor).filter(dealer=dealer)
+    actual = {
+        "walk_ins": _by_owner(visits, "consultant_id"),
+        "new_prospects": _by_owner(prospects.filter(first_contact__gte=month, first_contact__lt=end), "owner_id"),
+        "orders": _by_owner(prospects.filter(ordered_on__gte=month, ordered_on__lt=end), "owner_id"),
+        "deliveries": _by_owner(prospects.filter(delivered_on__gte=month, delivered_on__lt=end), "owner_id"),
+    }
+    own_only = scope_of(actor, Action.VIEW) is Scope.OWN
+    targets = SalesTarget.objects.filter(dealer=dealer, month=month)
+    if own_only:
+        targets = targets.filter(consultant=actor)
+    targets = list(targets)
+    consultant_targets = {t.consultant_id: t for t in targets if t.consultant_id}
+    dealer_target = next((t for t in targets if t.consultant_id is None), None)
+
+    if own_only:
+        ids = {actor.pk}
+    else:
+        ids = set(consultant_targets) | set(Staff.objects.filter(dealer=dealer, role=Role.CONSULTANT, is_active=True)
+                                            .values_list("pk", flat=True))
+        for figures in actual.values():
+            ids |= set(figures)
+    people = {s.pk: s for s in Staff.objects.filter(pk__in=[i for i in ids if i is not None])}
+
+    def row(target, counts, **extra):
+        cells = []
+        for field in TARGET_FIELDS:
+            goal = getattr(target, field) if target else 0
+            cells.append({"field": field, "target": goal, "actual": counts[field],
+                          "achievement": achievement(counts[field], goal)})
+        return {**extra, "cells": cells, **{f: c for f, c in zip(TARGET_FIELDS, cells)}}
+
+    rows = []
+    for pk in sorted(ids, key=lambda i: (i is None, people[i].username if i in people else "")):
+        counts = {field: actual[field].get(pk, 0) for field in TARGET_FIELDS}
+        rows.append(row(consultant_targets.get(pk), counts, consultant_id=pk,
+                        consultant=people[pk].display_name if pk in people else _("No consultant")))
+    total = None
+    if not own_only:
+        counts = {field: sum(actual[field].values()) for field in TARGET_FIELDS}
+        total = row(dealer_target, counts, consultant_id=None, consultant=_("Dealer total"),
+                    consultant_targets={f: sum(getattr(t, f) for t in consultant_targets.values())
+                                        for f in TARGET_FIELDS})
+    return {"dealer": dealer, "month": month, "rows": rows, "total": total, "fields": TARGET_FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel
+
+
+def _period(start, end) -> tuple[dt.date, dt.date]:
+    errors = {}
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, dt.date):
+            errors[name] = _("Enter a date.")
+    if not errors and end < start:
+        errors["end"] = _("The end is before the start.")
+    if errors:
+        raise ValidationError(errors)
+    return start, end
+
+
+def _stages(walk_ins: int, prospects: int, orders: int, deliveries: int) -> dict:
+    return {"walk_ins": walk_ins, "prospects": prospects, "orders": orders, "deliveries": deliveries,
+            "prospect_rate": rate(prospects, walk_ins), "order_rate": rate(orders, prospects),
+            "delivery_rate": rate(deliveries, orders), "close_rate": rate(deliveries, prospects)}
+
+
+def funnel(actor, start: dt.date, end: dt.date, dealer_id=None) -> dict:
+    """Walk-ins -> prospects -> orders -> deliveries for the period (both days included), overall
+    and by source, and the close rate of referred against other prospects with Wilson 95%
+    intervals. Prospects are those first contacted in the period; their orders and deliveries
+    count to date. The walk-in -> prospect rate divides prospects from every source by the
+    register's walk-ins, the way the showroom statistics table does."""
+    start, end = _period(start, end)
+    visits = visible_visits(actor)
+    prospects = visible_prospects(actor)
+    dealer = None
+    if dealer_id not in (None, ""):
+        dealer = _dealer_for(actor, dealer_id)
+        visits, prospects = visits.filter(dealer=dealer), prospects.filter(dealer=dealer)
+    arrive_from, arrive_to = _local_range(start, end + dt.timedelta(days=1))
+    visit_counts = {row["source"]: row["n"] for row in
+                    _walk_ins(visits.filter(arrived_at__gte=arrive_from, arrived_at__lt=arrive_to))
+                    .values("source").annotate(n=Count("id")).order_by()}
+    cohort = {row["source"]: row for row in
+              prospects.filter(first_contact__gte=start, first_contact__lte=end).values("source")
+              .annotate(prospects=Count("id"), orders=Count("id", filter=Q(ordered_on__isnull=False)),
+                        deliveries=Count("id", filter=Q(delivered_on__isnull=False))).order_by()}
+    labels = dict(Source.choices)
+    sources = [s for s in PROSPECT_SOURCES] + [s for s in set(visit_counts) | set(cohort) if s not in PROSPECT_SOURCES]
+    by_source = []
+    for source in sources:
+        c = cohort.get(source, {})
+        stages = _stages(visit_counts.get(source, 0), c.get("prospects", 0), c.get("orders", 0),
+                         c.get("deliveries", 0))
+        by_source.append({"source": str(source), "label": str(labels.get(source, source)),
+                          "referred": source in REFERRED_SOURCES, **stages})
+
+    def total(rows):
+        return _stages(*(sum(r[k] for r in rows) for k in ("walk_ins", "prospects", "orders", "deliveries")))
+
+    overall = total(by_source)
+    groups = {}
+    for name, referred in (("referred", True), ("other", False)):
+        rows = [r for r in by_source if r["referred"] is referred]
+        stages = total(rows)
+        low, high = _interval(stages["deliveries"], stages["prospects"])
+        groups[name] = {"prospects": stages["prospects"], "deliveries": stages["deliveries"],
+                        "close_rate": stages["close_rate"], "close_rate_low": low, "close_rate_high": high}
+    referred, other = groups["referred"], groups["other"]
+    return {
+        "start": start, "end": end, "dealer": dealer, "overall": overall, "by_source": by_source,
+        "referred_sources": [str(s) for s in REFERRED_SOURCES],
+        "referral_share": rate(referred["prospects"], overall["prospects"]),
+        "referred": referred, "other": other,
+        "close_rate_ratio": (referred["close_rate"] / other["close_rate"]
+                             if referred["close_rate"] is not None and other["close_rate"] else None),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Promotion events
+
+
+def can_organise_events(actor) -> bool:
+    return actor.role in EVENT_ORGANISERS
+
+
+def visible_events(actor):
+    """Events at the dealers the actor sees (a consultant: their own dealer's)."""
+    return PromotionEvent.objects.filter(dealer__in=dealers_in_scope(actor, Action.VIEW))
+
+
+def access_event(actor, event_id) -> PromotionEvent:
+    try:
+        event_id = int(event_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such event."))
+    event = visible_events(actor).filter(pk=event_id).select_related("dealer").first()
+    if event is None:
+        raise Http404(_("No such event."))
+    return event
+
+
+def _invitations(actor, event):
+    """The event's invitations of customers the actor sees."""
+    return event.invitations.filter(customer__in=visible_customers(actor))
+
+
+@transaction.atomic
+def create_event(actor, name: str, starts_on: dt.date, ends_on: dt.date, description: str = "", *,
+                 dealer_id=None) -> PromotionEvent:
+    """A promotion event at the actor's dealer (a region or group manager names the dealer)."""
+    if not can_organise_events(actor):
+        raise PermissionDenied(_("Only managers and marketing organise events."))
+    dealer = _dealer_for(actor, dealer_id)
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the event a name.")
+    elif len(name) > 100:
+        errors["name"] = _("Keep the name under 100 characters.")
+    if not isinstance(starts_on, dt.date):
+        errors["starts_on"] = _("Enter a date.")
+    if not isinstance(ends_on, dt.date):
+        errors["ends_on"] = _("Enter a date.")
+    elif not errors and ends_on < starts_on:
+        errors["ends_on"] = _("The event cannot end before it starts.")
+    if errors:
+        raise ValidationError(errors)
+    event = PromotionEvent.objects.create(dealer=dealer, name=name, starts_on=starts_on, ends_on=ends_on,
+                                          description=(description or "").strip(), created_by=actor)
+    audit.record(actor=actor, action="event_created", obj=event,
+                 after={"name": name, "starts_on": starts_on, "ends_on": ends_on})
+    return event
+
+
+def _marketing_withdrawn(customer_ids) -> set[int]:
+    """Customers whose newest marketing consent row is a withdrawal."""
+    newest = Consent.objects.filter(customer_id=OuterRef("customer_id"), purpose=ConsentPurpose.MARKETING) \
+        .order_by("-recorded_at", "-id").values("pk")[:1]
+    return set(Consent.objects.filter(customer_id__in=customer_ids, purpose=ConsentPurpose.MARKETING,
+                                      pk=Subquery(newest), granted=False).values_list("customer_id", flat=True))
+
+
+@transaction.atomic
+def invite(actor, event_id, customer_ids) -> dict:
+    """Invite customers the actor sees to an event. Customers already invited (or listed twice)
+    are skipped, and so are those who withdrew marketing consent; each invitation is also a
+    promotion contact (a message) on the daily report. A customer out of sight refuses the whole
+    call (404) and nothing is written."""
+    event = access_event(actor, event_id)
+    today = timezone.localdate()
+    if event.ends_on < today:
+        raise ValidationError({"event": _("The event is over; invitations are closed.")})
+    if not isinstance(customer_ids, (list, tuple, set)) or not customer_ids:
+        raise ValidationError({"customer_ids": _("Choose at least one customer.")})
+    try:
+        ids = [int(pk) for pk in customer_ids]
+    except (TypeError, ValueError):
+        raise ValidationError({"customer_ids": _("Customer numbers are whole numbers.")})
+    found = set(visible_customers(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    if set(ids) - found:
+        raise CustomerNotFound(_("No such customer."))
+    already = set(event.invitations.filter(customer_id__in=ids).values_list("customer_id", flat=True))
+    withdrawn = _marketing_withdrawn(ids)
+    invited, skipped, seen = [], [], set()
+    for pk in ids:
+        if pk in seen or pk in already:
+            skipped.append(pk)
+        elif pk not in withdrawn:
+            invited.append(pk)
+        seen.add(pk)
+    created = Invitation.objects.bulk_create(
+        Invitation(event=event, customer_id=pk, invited_by=actor, invited_on=today) for pk in invited)
+    note = _("Invited to %(event)s") % {"event": event.name}
+    Contact.objects.bulk_create(
+        Contact(customer_id=pk, purpose=ContactPurpose.PROMOTION, kind=ContactKind.MESSAGE, contacted_on=today,
+                notes=note, recorded_by=actor) for pk in invited)
+    audit.record_many(actor=actor, action="customer_invited", object_type="invitation",
+                      rows=[(inv.pk, event.dealer_id, None, {"event": event.pk, "customer": inv.customer_id})
+                            for inv in created])
+    return {"event": event, "invited": invited, "skipped": skipped, "no_consent": sorted(withdrawn & set(ids))}
+
+
+@transaction.atomic
+def register_attendance(actor, event_id, customer_id, attended_on: dt.date | None = None) -> Invitation:
+    """An invited customer came (a day within the event, not in the future)."""
+    event = access_event(actor, event_id)
+    customer = access_customer(actor, customer_id)
+    attended_on = attended_on or timezone.localdate()
+    invitation = event.invitations.select_for_update().filter(customer=customer).first()
+    errors = {}
+    if invitation is None:
+        errors["customer_id"] = _("This customer was not invited to the event.")
+    if not isinstance(attended_on, dt.date):
+        errors["attended_on"] = _("Enter a date.")
+    elif not event.starts_on <= attended_on <= event.ends_on:
+        errors["attended_on"] = _("The day must fall within the event (%(start)s to %(end)s).") % {
+            "start": event.starts_on, "end": event.ends_on}
+    elif attended_on > timezone.localdate():
+        errors["attended_on"] = _("Attendance cannot be registered in advance.")
+    if errors:
+        raise ValidationError(errors)
+    before = {"attended_on": invitation.attended_on}
+    invitation.attended_on = attended_on
+    invitation.save(update_fields=["attended_on"])
+    audit.record(actor=actor, action="attendance_registered", obj=invitation, dealer_id=event.dealer_id,
+                 before=before, after={"attended_on": attended_on})
+    return invitation
+
+
+def access_invitation(actor, invitation_id) -> Invitation:
+    try:
+        invitation_id = int(invitation_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such invitation."))
+    invitation = (Invitation.objects.filter(pk=invitation_id, event__in=visible_events(actor),
+                                            customer__in=visible_customers(actor))
+                  .select_related("event", "customer").first())
+    if invitation is None:
+        raise Http404(_("No such invitation."))
+    return invitation
+
+
+@transaction.atomic
+def record_follow_up(actor, invitation_id, result: str, followed_up_on: dt.date | None = None) -> Invitation:
+    """The follow-up after the event: what came of it, and when."""
+    invitation = access_invitation(actor, invitation_id)
+    followed_up_on = followed_up_on or timezone.localdate()
+    result = (result or "").strip()
+    errors = {}
+    if not result:
+        errors["result"] = _("Say what came of the follow-up.")
+    elif len(result) > 200:
+        errors["result"] = _("Keep the result under 200 characters.")
+    if not isinstance(followed_up_on, dt.date):
+        errors["followed_up_on"] = _("Enter a date.")
+    elif followed_up_on > timezone.localdate():
+        errors["followed_up_on"] = _("A follow-up cannot be recorded in advance.")
+    elif followed_up_on < invitation.invited_on:
+        errors["followed_up_on"] = _("The follow-up is before the invitation.")
+    if errors:
+        raise ValidationError(errors)
+    before = {"followed_up_on": invitation.followed_up_on, "result": invitation.follow_up_result}
+    invitation.followed_up_on, invitation.follow_up_result = followed_up_on, result
+    invitation.save(update_fields=["followed_up_on", "follow_up_result"])
+    audit.record(actor=actor, action="event_follow_up", obj=invitation, dealer_id=invitation.event.dealer_id,
+                 before=before, after={"followed_up_on": followed_up_on, "result": result})
+    return invitation
+
+
+def compare_events(actor, event_ids=None, start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+    """Events side by side: invited, attended, attendance rate, followed up, and the prospects
+    opened and orders taken by attendees from the event's first day to 30 days after its last.
+    Events are picked by id, or those starting within [start, end]; counts cover the customers
+    and prospects the actor sees."""
+    events = visible_events(actor)
+    if event_ids is not None:
+        try:
+            ids = [int(pk) for pk in event_ids]
+        except (TypeError, ValueError):
+            raise ValidationError({"ids": _("Event numbers are whole numbers.")})
+        if not ids:
+            raise ValidationError({"ids": _("Choose at least one event.")})
+        events = events.filter(pk__in=ids)
+        if events.count() != len(set(ids)):
+            raise Http404(_("No such event."))
+    else:
+        if start is not None and end is not None:
+            _period(start, end)
+        if start is not None:
+            events = events.filter(starts_on__gte=start)
+        if end is not None:
+            events = events.filter(starts_on__lte=end)
+    events = list(events.select_related("dealer").order_by("starts_on", "id"))
+    seen_customers = visible_customers(actor)
+    counts = {row["event_id"]: row for row in
+              Invitation.objects.filter(event__in=[e.pk for e in events], customer__in=seen_customers)
+              .values("event_id")
+              .annotate(invited=Count("id"), attended=Count("id", filter=Q(attended_on__isnull=False)),
+                        followed_up=Count("id", filter=Q(followed_up_on__isnull=False))).order_by()}
+    prospects = visible_prospects(actor)
+    rows = []
+    for event in events:
+        c = counts.get(event.pk, {"invited": 0, "attended": 0, "followed_up": 0})
+        until = event.ends_on + dt.timedelta(days=EVENT_EFFECT_DAYS)
+        attendees = event.invitations.filter(attended_on__isnull=False, customer__in=seen_customers) \
+            .values("customer_id")
+        theirs = prospects.filter(customer_id__in=attendees)
+        effect = theirs.aggregate(
+            prospects=Count("id", filter=Q(first_contact__gte=event.starts_on, first_contact__lte=until)),
+            orders=Count("id", filter=Q(ordered_on__gte=event.starts_on, ordered_on__lte=until)))
+        rows.append({"event": event, "id": event.pk, "name": event.name, "starts_on": event.starts_on,
+                     "ends_on": event.ends_on, "invited": c["invited"], "attended": c["attended"],
+                     "attendance_rate": rate(c["attended"], c["invited"]), "followed_up": c["followed_up"],
+                     "prospects": effect["prospects"], "orders": effect["orders"],
+                     "order_rate": rate(effect["orders"], c["attended"])})
+    return rows
