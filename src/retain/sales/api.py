@@ -160,24 +160,24 @@ def create_prospect(request, payload: ProspectIn):
     return Status(201, prospect)
 
 
-@router.get("/prospects/{prospect_id}", response=ProspectOut)
+@router.get("/prospects/{int:prospect_id}", response=ProspectOut)
 def get_prospect(request, prospect_id: int):
     return access_prospect(request.user, prospect_id)
 
 
-@router.post("/prospects/{prospect_id}/grade", response=ProspectOut)
+@router.post("/prospects/{int:prospect_id}/grade", response=ProspectOut)
 def grade_prospect(request, prospect_id: int, payload: GradeIn):
     return services.change_grade(actor=request.user, prospect_id=prospect_id, **payload.dict())
 
 
-@router.post("/prospects/{prospect_id}/contacts", response=ProspectOut)
+@router.post("/prospects/{int:prospect_id}/contacts", response=ProspectOut)
 def contact_prospect(request, prospect_id: int, payload: ContactIn):
     data = payload.dict()
     data["next_follow_up_on"] = data.pop("next_follow_up")
     return services.log_contact(actor=request.user, prospect_id=prospect_id, **data)
 
 
-@router.post("/prospects/{prospect_id}/outcome", response=ProspectOut)
+@router.post("/prospects/{int:prospect_id}/outcome", response=ProspectOut)
 def prospect_outcome(request, prospect_id: int, payload: OutcomeIn):
     data, actor = payload.dict(), request.user
     if data["result"] == "order":
@@ -194,7 +194,7 @@ def prospect_outcome(request, prospect_id: int, payload: OutcomeIn):
                                      note=data["note"])
 
 
-@router.post("/prospects/{prospect_id}/defeat-decision", response=ProspectOut)
+@router.post("/prospects/{int:prospect_id}/defeat-decision", response=ProspectOut)
 def defeat_decision(request, prospect_id: int, payload: DecisionIn):
     return services.decide_defeat(actor=request.user, prospect_id=prospect_id, **payload.dict())
 

@@ -1,5 +1,201 @@
-"""Sales API: tables."""
+"""Sales API: the showroom's analysis tables (traffic statistics, prospect contact status and
+its Excel file, lost-sale analysis). Thin: every figure comes from ``sales.analysis``, which
+reads through the access door. Bad parameters answer 422 naming the parameter."""
 
-from ninja import Router
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema
+
+from . import analysis
 
 router = Router(tags=["sales"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """Default: the month to date."""
+    end = end or timezone.localdate()
+    start = start or end.replace(day=1)
+    analysis.check_period(start, end)
+    return start, end
+
+
+class CountOut(Schema):
+    count: int
+    share: float
+
+
+class DayCount(Schema):
+    date: dt.date
+    count: int
+
+
+class HourCount(Schema):
+    hour: int
+    count: int
+
+
+class SourceCount(CountOut):
+    source: str
+    code: int | None
+    label: str
+
+
+class KindCount(CountOut):
+    kind: str
+    label: str
+
+
+class OutcomeCount(CountOut):
+    outcome: str
+    label: str
+
+
+class ConsultantVisits(CountOut):
+    consultant_id: int | None
+    consultant: str
+    left_contact: int
+    became_prospect: int
+
+
+class TrafficOut(Schema):
+    start: dt.date
+    end: dt.date
+    dealer: int | None
+    total: int
+    first_visits: int
+    return_visits: int
+    left_contact: int
+    left_contact_share: float
+    became_prospect: int
+    prospect_share: float
+    timed_visits: int
+    average_minutes: float | None
+    by_day: list[DayCount]
+    by_hour: list[HourCount]
+    by_source: list[SourceCount]
+    by_kind: list[KindCount]
+    by_outcome: list[OutcomeCount]
+    by_consultant: list[ConsultantVisits]
+
+
+@router.get("/showroom/traffic", response=TrafficOut, summary="Showroom traffic statistics")
+def showroom_traffic(request, start: dt.date | None = None, end: dt.date | None = None, dealer: int | None = None):
+    """Visits and calls registered between ``start`` and ``end`` (local dates, inclusive;
+    default the month to date), within the caller's scope, optionally at one dealer."""
+    start, end = _period(start, end)
+    return analysis.traffic(request.user, start, end, dealer)
+
+
+class DayCell(Schema):
+    day: int
+    grade: str
+    contacts: list[str]
+    mark: str
+
+
+class ContactStatusRow(Schema):
+    number: int
+    prospect_id: int
+    customer_id: int
+    customer: str
+    model_of_interest: str
+    source: str
+    source_code: int | None
+    first_contact: dt.date
+    consultant_id: int | None
+    consultant: str
+    dealer: str
+    days: list[DayCell]
+    contacts_in_month: int
+    grade: str
+    status: str
+
+
+class ContactStatusOut(Schema):
+    month: str
+    days: int
+    marks: dict[str, str]
+    rows: list[ContactStatusRow]
+
+
+@router.get("/prospects/contact-status", response=ContactStatusOut, summary="Prospect contact-status table")
+def prospect_contact_status(request, month: str = "", consultant: int | None = None):
+    """One row per prospect worked in ``month`` (YYYY-MM, default this month): the grade held on
+    each day and the contacts made (kinds, and the mark shown on the paper form)."""
+    first = analysis.parse_month(month)
+    rows = analysis.contact_status(request.user, first, consultant)
+    marks = {str(kind): mark for kind, mark in analysis.CONTACT_MARKS.items()}
+    return {"month": first.strftime("%Y-%m"), "days": analysis.month_end(first).day, "marks": marks, "rows": rows}
+
+
+@router.get("/prospects/contact-status.xlsx", summary="Prospect contact-status table as Excel",
+            openapi_extra={"responses": {200: {"description": "The .xlsx file",
+                                               "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}})
+def prospect_contact_status_xlsx(request, month: str = "", consultant: int | None = None):
+    """The same table as an Excel file. Audit-logged; needs the export permission, except that a
+    consultant may export their own table."""
+    content, filename = analysis.export_contact_status(request.user, month, consultant)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ReasonCount(CountOut):
+    reason: str
+    label: str
+
+
+class MakeCount(CountOut):
+    make: str
+
+
+class CompetitorCount(CountOut):
+    make: str
+    model: str
+
+
+class StageCount(CountOut):
+    grade: str
+
+
+class ConsultantCount(CountOut):
+    consultant_id: int | None
+    consultant: str
+
+
+class PendingDefeat(Schema):
+    prospect_id: int
+    customer: str
+    consultant: str
+    make: str
+    model: str
+    reason: str
+    reason_label: str
+    stage: str
+    applied_on: dt.date | None
+
+
+class LostSalesOut(Schema):
+    start: dt.date
+    end: dt.date
+    total: int
+    won: int
+    defeat_rate: float
+    by_reason: list[ReasonCount]
+    by_make: list[MakeCount]
+    by_competitor: list[CompetitorCount]
+    by_stage: list[StageCount]
+    by_consultant: list[ConsultantCount]
+    pending: list[PendingDefeat]
+
+
+@router.get("/lost-sales", response=LostSalesOut, summary="Lost-sale analysis")
+def lost_sales(request, start: dt.date | None = None, end: dt.date | None = None):
+    """Defeats approved between ``start`` and ``end`` (default the month to date) by reason,
+    competitor, grade when lost and consultant; plus the applications awaiting a decision."""
+    start, end = _period(start, end)
+    return analysis.lost_sales(request.user, start, end)

@@ -1,3 +1,154 @@
-"""Sales pages: tables."""
+"""Sales pages: the showroom's analysis tables (traffic statistics, prospect contact status with
+its Excel download, lost-sale analysis). Thin: parse the filter form, ask ``sales.analysis``."""
 
-urlpatterns = []
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from retain.org.models import Role, Staff
+from retain.org.policy import Action, dealers_in_scope
+
+from .. import analysis
+from ..api_tables import XLSX
+from ..models import ContactKind
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        data["end"] = data.get("end") or timezone.localdate()
+        data["start"] = data.get("start") or data["end"].replace(day=1)
+        try:
+            analysis.check_period(data["start"], data["end"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field, messages)
+        return data
+
+
+class TrafficForm(PeriodForm):
+    dealer = forms.ModelChoiceField(label=gettext_lazy("Dealer"), queryset=None, required=False,
+                                    empty_label=gettext_lazy("All dealers"))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["dealer"].queryset = dealers_in_scope(actor, Action.VIEW).order_by("code")
+        if actor.role == Role.CONSULTANT or self.fields["dealer"].queryset.count() <= 1:
+            self.fields["dealer"].widget = forms.HiddenInput()
+
+
+class ContactStatusForm(forms.Form):
+    month = forms.CharField(label=gettext_lazy("Month"), required=False,
+                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
+    consultant = forms.ModelChoiceField(label=gettext_lazy("Consultant"), queryset=None, required=False,
+                                        empty_label=gettext_lazy("All consultants"))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = dealers_in_scope(actor, Action.VIEW)
+        self.fields["consultant"].queryset = (Staff.objects.filter(role=Role.CONSULTANT, dealer__in=dealers)
+                                              .order_by("dealer__code", "username"))
+        if actor.role == Role.CONSULTANT:
+            self.fields["consultant"].widget = forms.HiddenInput()
+
+    def clean_month(self):
+        try:
+            return analysis.parse_month(self.cleaned_data["month"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["month"])
+
+
+def _bound(form_class, request):
+    return form_class(request.GET or {}, actor=request.user)
+
+
+@login_required
+def traffic(request):
+    """Showroom traffic statistics (展厅来店(电)统计表)."""
+    form = _bound(TrafficForm, request)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        dealer = data["dealer"].pk if data.get("dealer") else None
+        report = analysis.traffic(request.user, data["start"], data["end"], dealer)
+        peak = max((row["count"] for row in report["by_hour"]), default=0) or 1
+        for row in report["by_hour"]:
+            row["bar"] = round(100 * row["count"] / peak)
+        report["by_hour_open"] = [row for row in report["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
+    return render(request, "sales/table_traffic.html", {"form": form, "report": report})
+
+
+@login_required
+def contact_status(request):
+    """The prospect contact-status table (意向客户接触状况表), printable, with its Excel file."""
+    form = _bound(ContactStatusForm, request)
+    rows, month, days = None, None, []
+    if form.is_valid():
+        month = form.cleaned_data["month"]
+        consultant = form.cleaned_data.get("consultant")
+        rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
+        last = analysis.month_end(month)
+        days = [{"day": d, "weekend": dt.date(month.year, month.month, d).weekday() >= 5}
+                for d in range(1, last.day + 1)]
+    query = request.GET.copy()
+    context = {
+        "form": form, "rows": rows, "month": month, "days": days, "query": query.urlencode(),
+        "can_export": analysis.may_export_contact_status(request.user),
+        "marks": [(mark, ContactKind(kind).label) for kind, mark in analysis.CONTACT_MARKS.items()],
+        "sources": analysis.source_legend(),
+        "dealer": request.user.dealer.name if request.user.dealer_id else "",
+    }
+    return render(request, "sales/table_contact_status.html", context)
+
+
+@login_required
+def contact_status_export(request):
+    """The contact-status table as .xlsx (audit-logged; consultants: their own table only)."""
+    form = _bound(ContactStatusForm, request)
+    if not form.is_valid():
+        return render(request, "sales/table_contact_status.html",
+                      {"form": form, "rows": None, "can_export": False}, status=422)
+    consultant = form.cleaned_data.get("consultant")
+    content, filename = analysis.export_contact_status(request.user, form.cleaned_data["month"],
+                                                       consultant.pk if consultant else None)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def lost_sales(request):
+    """Lost-sale analysis (销售促成失控(败)分析表)."""
+    form = _bound(PeriodForm, request)
+    report = None
+    if form.is_valid():
+        report = analysis.lost_sales(request.user, form.cleaned_data["start"], form.cleaned_data["end"])
+    return render(request, "sales/table_lost_sales.html", {"form": form, "report": report})
+
+
+urlpatterns = [
+    path("showroom/traffic/", traffic, name="traffic"),
+    path("prospects/contact-status/", contact_status, name="contact_status"),
+    path("prospects/contact-status.xlsx", contact_status_export, name="contact_status_export"),
+    path("lost-sales/", lost_sales, name="lost_sales"),
+]
