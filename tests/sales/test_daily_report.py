@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from retain.customers.models import Classification
 from retain.org.models import AuditEvent, Role
-from retain.sales import daily_report, services
+from retain.sales import access, daily_report, services
 from retain.sales.models import DailyReport, ReportStatus
 from tests.conftest import make_customer, make_staff
 
@@ -246,10 +246,10 @@ def test_visible_reports_follow_the_scope(org, today):
     mine = daily_report.prepare(org.staff["consultant"])
     theirs = daily_report.prepare(org.staff["colleague"])
     elsewhere = daily_report.prepare(org.staff["d2_consultant"])
-    assert list(daily_report.visible_reports(org.staff["consultant"])) == [mine]
-    assert set(daily_report.visible_reports(org.staff["showroom_manager"])) == {mine, theirs}
-    assert set(daily_report.visible_reports(org.staff["region_manager"])) == {mine, theirs, elsewhere}
-    assert not daily_report.visible_reports(org.staff["d4_consultant"]).filter(pk=mine.pk).exists()
+    assert list(access.visible_reports(org.staff["consultant"])) == [mine]
+    assert set(access.visible_reports(org.staff["showroom_manager"])) == {mine, theirs}
+    assert set(access.visible_reports(org.staff["region_manager"])) == {mine, theirs, elsewhere}
+    assert not access.visible_reports(org.staff["d4_consultant"]).filter(pk=mine.pk).exists()
 
 
 def _json(client, url, data=None):

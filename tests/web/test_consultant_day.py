@@ -10,7 +10,6 @@ from django.utils import timezone
 from retain.org.models import Role
 from retain.sales.models import DailyReport, Prospect, ShowroomVisit
 from tests.conftest import PASSWORD, make_staff
-from tests.web.test_browser import browser, page  # noqa: F401 - the shared Chromium fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def _login(page, live_server, username):
     page.wait_for_url(f"{live_server.url}/customers/*")
 
 
-def test_a_consultants_day(live_server, page, showroom):  # noqa: F811
+def test_a_consultants_day(live_server, page, showroom):
     consultant, manager = showroom
     today = timezone.localdate()
     _login(page, live_server, "consultant1")

@@ -18,7 +18,7 @@ Inputs follow ``rfm.summary``: frequency = repeat purchase periods, recency = fi
 purchase, T = first purchase to the end of observation, monetary = mean repeat spend.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd

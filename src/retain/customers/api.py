@@ -12,7 +12,6 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from retain.org.masking import mask_mobile
 from retain.org.models import Dealer, Staff
-from retain.org.policy import Action
 
 from . import services
 from .access import access_customer, visible_customers

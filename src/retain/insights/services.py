@@ -19,7 +19,7 @@ from retain.org import audit
 from retain.org.models import Dealer
 from retain.warehouse import purchases, source
 
-from .models import CustomerScore, ScoreRun
+from .models import ScoreRun
 
 ANALYSES = ("rfm", "clv", "pyramid")
 #: Forecast horizon: 12 months of 30 days (the ``lifetimes`` convention), discounted 1% a month.

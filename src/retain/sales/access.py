@@ -1,7 +1,9 @@
-"""The door to prospects: the customers' policy applied to the prospect's dealer and consultant.
+"""The doors to sales records: the customers' policy table applied to each record's dealer and
+the staff member it belongs to (a prospect's consultant, a register line's consultant, a report's
+author).
 
-A consultant sees and works only the prospects they own; managers see their dealer's (region's,
-group's). Outside the scope a prospect answers 404; seen but not allowed, 403.
+A consultant sees and works only their own records; managers see their dealer's (region's,
+group's). Outside the scope a record answers 404; seen but not allowed, 403.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -10,27 +12,51 @@ from django.utils.translation import gettext as _
 
 from retain.org.policy import Action, scope_filter
 
-from .models import Prospect
+from .models import DailyReport, Prospect, ShowroomVisit
+
+
+def _visible(model, actor, action: str, owner: str):
+    condition = scope_filter(actor, action, owner=owner)
+    return model.objects.none() if condition is None else model.objects.filter(condition)
+
+
+def _access(visible, actor, record_id, action, *, for_update, related, not_found, forbidden):
+    try:
+        record_id = int(record_id)
+    except (TypeError, ValueError):
+        raise Http404(not_found)
+    if not visible(actor, Action.VIEW).filter(pk=record_id).exists():
+        raise Http404(not_found)
+    allowed = visible(actor, action).filter(pk=record_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    record = allowed.select_related(*related).first()
+    if record is None:
+        raise PermissionDenied(forbidden % {"action": Action.LABELS[action]})
+    return record
 
 
 def visible_prospects(actor, action: str = Action.VIEW):
-    condition = scope_filter(actor, action)
-    if condition is None:
-        return Prospect.objects.none()
-    return Prospect.objects.filter(condition)
+    return _visible(Prospect, actor, action, "owner")
 
 
 def access_prospect(actor, prospect_id, action: str = Action.VIEW, *, for_update: bool = False) -> Prospect:
-    try:
-        prospect_id = int(prospect_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such prospect."))
-    if not visible_prospects(actor, Action.VIEW).filter(pk=prospect_id).exists():
-        raise Http404(_("No such prospect."))
-    allowed = visible_prospects(actor, action).filter(pk=prospect_id)
-    if for_update:
-        allowed = allowed.select_for_update(of=("self",))
-    prospect = allowed.select_related("customer", "dealer", "owner").first()
-    if prospect is None:
-        raise PermissionDenied(_("You may not %(action)s this prospect.") % {"action": Action.LABELS[action]})
-    return prospect
+    return _access(visible_prospects, actor, prospect_id, action, for_update=for_update,
+                   related=("customer", "dealer", "owner"), not_found=_("No such prospect."),
+                   forbidden=_("You may not %(action)s this prospect."))
+
+
+def visible_visits(actor, action: str = Action.VIEW):
+    """Register lines in scope: a consultant's own (the visitors they received), a manager's dealer's."""
+    return _visible(ShowroomVisit, actor, action, "consultant")
+
+
+def visible_reports(actor, action: str = Action.VIEW):
+    """Daily reports in scope: a consultant's own, a manager's dealer's, and so on."""
+    return _visible(DailyReport, actor, action, "consultant")
+
+
+def access_report(actor, report_id, action: str = Action.VIEW, *, for_update: bool = False) -> DailyReport:
+    return _access(visible_reports, actor, report_id, action, for_update=for_update,
+                   related=("consultant", "dealer", "signed_by"), not_found=_("No such report."),
+                   forbidden=_("You may not %(action)s this report."))

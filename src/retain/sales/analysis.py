@@ -33,7 +33,7 @@ from retain.org import audit
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, Scope, scope_filter, scope_of
 
-from .access import visible_prospects
+from .access import visible_prospects, visible_visits
 from .models import (
     PROSPECT_SOURCES, Contact, ContactKind, DefeatReason, Grade, GradeChange, Prospect,
     ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
@@ -99,14 +99,6 @@ def _staff_name(first, last, username) -> str:
 
 
 # -- 1. showroom traffic statistics -------------------------------------------------------------
-
-def visible_visits(actor, action: str = Action.VIEW):
-    """The register lines within the actor's scope (a consultant: the visits they received)."""
-    condition = scope_filter(actor, action, owner="consultant")
-    if condition is None:
-        return ShowroomVisit.objects.none()
-    return ShowroomVisit.objects.filter(condition)
-
 
 def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
     """Showroom traffic statistics for the local days ``start``..``end`` (inclusive).

@@ -7,7 +7,7 @@ from typing import Literal
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import daily_report
+from . import access, daily_report
 from .models import ReportStatus
 
 router = Router(tags=["sales"])
@@ -65,7 +65,7 @@ def prepare_report(request, payload: PrepareIn | None = None):
 @paginate(LimitOffsetPagination)
 def list_reports(request, date: dt.date | None = None, consultant: str | None = None,
                  status: StatusCode | None = None):
-    reports = daily_report.visible_reports(request.user)
+    reports = access.visible_reports(request.user)
     if date:
         reports = reports.filter(date=date)
     if consultant:
@@ -77,7 +77,7 @@ def list_reports(request, date: dt.date | None = None, consultant: str | None = 
 
 @router.get("/reports/daily/{report_id}", response=ReportOut)
 def get_report(request, report_id: int):
-    return daily_report.access_report(request.user, report_id)
+    return access.access_report(request.user, report_id)
 
 
 @router.post("/reports/daily/{report_id}/submit", response=ReportOut)

@@ -21,15 +21,15 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
 from retain.org.models import Role
-from retain.org.policy import Action, scope_filter
+from retain.org.policy import Action
 
+from .access import access_report
 from .models import (
     ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
     ShowroomVisit, VisitKind,
@@ -134,31 +134,6 @@ def figures(consultant, date: dt.date) -> dict:
 
 
 # --- The report door -------------------------------------------------------------------------
-
-def visible_reports(actor, action: str = Action.VIEW):
-    """Reports within the actor's scope: a consultant's own, a manager's dealer's, and so on."""
-    condition = scope_filter(actor, action, owner="consultant")
-    if condition is None:
-        return DailyReport.objects.none()
-    return DailyReport.objects.filter(condition)
-
-
-def access_report(actor, report_id, action: str = Action.VIEW, *, for_update: bool = False) -> DailyReport:
-    """Outside the scope a report answers 404; seen but not allowed, 403."""
-    try:
-        report_id = int(report_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such report."))
-    if not visible_reports(actor, Action.VIEW).filter(pk=report_id).exists():
-        raise Http404(_("No such report."))
-    allowed = visible_reports(actor, action).filter(pk=report_id)
-    if for_update:
-        allowed = allowed.select_for_update(of=("self",))
-    report = allowed.select_related("consultant", "dealer", "signed_by").first()
-    if report is None:
-        raise PermissionDenied(_("You may not %(action)s this report.") % {"action": Action.LABELS[action]})
-    return report
-
 
 def can_sign(actor, report: DailyReport | None = None) -> bool:
     """Whether the actor signs reports (and this one: their dealer's, not their own)."""

@@ -33,12 +33,11 @@ from retain.customers.access import CustomerNotFound, access_customer, visible_c
 from retain.customers.models import Consent, ConsentPurpose, Source
 from retain.org import audit
 from retain.org.models import Dealer, Role, Staff
-from retain.org.policy import Action, Scope, dealers_in_scope, scope_filter, scope_of
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
-from .access import visible_prospects
+from .access import visible_prospects, visible_visits
 from .models import (
-    PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget,
-    ShowroomVisit, VisitOutcome,
+    PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
 )
 
 #: Roles that set monthly targets (with edit scope at dealer level or wider).
@@ -124,12 +123,6 @@ def _dealer_for(actor, dealer_id, action=Action.VIEW) -> Dealer:
     if dealer is None:
         raise Http404(_("No such dealer."))
     return dealer
-
-
-def visible_visits(actor):
-    """Register lines in the actor's scope: a consultant's own, a manager's dealer's, and so on."""
-    condition = scope_filter(actor, Action.VIEW, owner="consultant")
-    return ShowroomVisit.objects.filter(condition) if condition is not None else ShowroomVisit.objects.none()
 
 
 def _walk_ins(visits):

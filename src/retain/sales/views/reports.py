@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import daily_report
+from .. import access, daily_report
 from ..models import DailyReport, ReportStatus
 
 
@@ -59,7 +59,7 @@ def _date_param(request) -> dt.date:
 
 def _render_list(request):
     on = _date_param(request)
-    reports = (daily_report.visible_reports(request.user).filter(date=on)
+    reports = (access.visible_reports(request.user).filter(date=on)
                .select_related("consultant", "signed_by").order_by("consultant__username"))
     context = {"date": on, "reports": reports, "can_sign": daily_report.can_sign(request.user),
                "previous": on - dt.timedelta(days=1), "next": on + dt.timedelta(days=1),
@@ -85,7 +85,7 @@ def report_list(request):
 
 @login_required
 def report_detail(request, report_id):
-    return _render_report(request, daily_report.access_report(request.user, report_id))
+    return _render_report(request, access.access_report(request.user, report_id))
 
 
 @login_required
@@ -95,7 +95,7 @@ def report_submit(request, report_id):
     try:
         report = daily_report.submit(request.user, report_id, **values)
     except ValidationError as exc:
-        report = daily_report.access_report(request.user, report_id)
+        report = access.access_report(request.user, report_id)
         return _render_report(request, report, errors=_errors(exc), values=values, status=422)
     messages.success(request, _("Report for %(date)s submitted.") % {"date": report.date.isoformat()})
     return redirect("sales:daily_report_detail", report.pk)
