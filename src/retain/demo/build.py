@@ -10,9 +10,11 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
 from retain.org import audit
 
+from . import truth
 from .generate import SCALES, Scale, generate
 from retain.bulk import load
 from .models import DemoBuild
@@ -55,7 +57,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
     """Generate and load the demo into the (empty, migrated) database; return a summary."""
     sizes = SCALES[scale] if isinstance(scale, str) else scale
     started = time.perf_counter()
-    data = generate(sizes, seed, make_password(PASSWORD))
+    data = generate(sizes, seed, make_password(PASSWORD), today=max(timezone.localdate(), truth.OBSERVATION_END))
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
@@ -78,6 +80,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"  {counts['org.Region']} regions, {counts['org.Dealer']} dealers, {counts['org.Staff']} staff",
         f"  {counts['customers.Customer']:,} customers, {counts['customers.Vehicle']:,} vehicles, "
         f"{counts['customers.Transaction']:,} transactions",
+        f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
+        f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
         "",
         f"Logins (password: {PASSWORD}):",
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import history, identifiers, names, truth
+from . import history, identifiers, names, sales, truth
 
 DAY = np.timedelta64(1, "D")
 START = np.datetime64(truth.OBSERVATION_START, "D")
@@ -68,7 +68,10 @@ class DemoData:
         return len(next(iter(self.tables[label].values())))
 
 
-def generate(scale: Scale, seed: int, password_hash: str) -> DemoData:
+def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoData:
+    """The whole demo. The customer base and its history end on ``truth.OBSERVATION_END``; the
+    showroom's year of sales work ends on ``today`` (default the same day), so a demo built
+    today has follow-ups due today."""
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     data = DemoData()
     org = _organisation(data, scale, password_hash)
@@ -78,6 +81,7 @@ def generate(scale: Scale, seed: int, password_hash: str) -> DemoData:
     _consents(data, streams[3], customers)
     _classification_history(data, customers)
     _tags(data, streams[4], customers)
+    sales.add_sales(data, streams[5], customers, vehicles, np.datetime64(today or truth.OBSERVATION_END, "D"))
     return data
 
 
