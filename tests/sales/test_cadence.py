@@ -39,3 +39,21 @@ def test_a_dealer_can_set_its_own_cadence(org):
 def test_unknown_grade_is_refused(org):
     with pytest.raises(ValueError, match="unknown grade"):
         next_follow_up(org.d1.pk, "X", D(2026, 1, 1))
+
+
+def test_managers_set_the_cadence_over_the_api(org, client):
+    from retain.org.models import AuditEvent
+
+    client.force_login(org.staff["sales_manager"])
+    table = client.put("/api/v1/cadence", {"dealer": "D1", "grade": "H", "days": 1}, content_type="application/json")
+    assert table.status_code == 200 and table.json()["H"] == 1
+    assert client.get("/api/v1/cadence?dealer=D1").json() == {"O": 7, "H": 1, "A": 3, "B": 7, "C": 14}
+    assert AuditEvent.objects.filter(action="cadence_set").count() == 1
+    bad = client.put("/api/v1/cadence", {"dealer": "D1", "grade": "H", "days": 0}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "days"
+    assert client.put("/api/v1/cadence", {"dealer": "D4", "grade": "H", "days": 3},
+                      content_type="application/json").status_code == 404  # another group's dealer
+    client.force_login(org.staff["consultant"])
+    assert client.put("/api/v1/cadence", {"dealer": "D1", "grade": "C", "days": 3},
+                      content_type="application/json").status_code == 403
+    assert Cadence.objects.get(dealer=org.d1).days == 1

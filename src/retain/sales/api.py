@@ -5,12 +5,15 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import services
+from retain.org.policy import Action, dealers_in_scope
+
+from . import cadence, services
 from .access import access_prospect, visible_prospects
 from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
 
@@ -197,6 +200,29 @@ def prospect_outcome(request, prospect_id: int, payload: OutcomeIn):
 @router.post("/prospects/{int:prospect_id}/defeat-decision", response=ProspectOut)
 def defeat_decision(request, prospect_id: int, payload: DecisionIn):
     return services.decide_defeat(actor=request.user, prospect_id=prospect_id, **payload.dict())
+
+
+class CadenceIn(Schema):
+    dealer: str
+    grade: GradeCode
+    days: int
+
+
+@router.get("/cadence", response=dict[str, int])
+def get_cadence(request, dealer: str):
+    """The dealer's follow-up interval in days per grade."""
+    found = dealers_in_scope(request.user, Action.VIEW).filter(code=dealer).first()
+    if found is None:
+        raise Http404(_("No such dealer."))
+    return cadence.cadence_table(found.pk)
+
+
+@router.put("/cadence", response=dict[str, int])
+def put_cadence(request, payload: CadenceIn):
+    found = dealers_in_scope(request.user, Action.VIEW).filter(code=payload.dealer).first()
+    if found is None:
+        raise Http404(_("No such dealer."))
+    return cadence.set_cadence(actor=request.user, dealer_id=found.pk, grade=payload.grade, days=payload.days)
 
 
 @router.get("/today", response=TodayOut)

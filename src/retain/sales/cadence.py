@@ -2,6 +2,15 @@
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from retain.org import audit
+from retain.org.models import Role
+from retain.org.policy import Action, dealers_in_scope
+
 from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
@@ -22,3 +31,30 @@ def cadence_table(dealer_id: int) -> dict[str, int]:
 def next_follow_up(dealer_id: int, grade: str, last_contact: dt.date) -> dt.date:
     """The last contact plus the grade's cadence, in calendar days (month and year ends included)."""
     return last_contact + dt.timedelta(days=cadence_days(dealer_id, grade))
+
+
+#: Roles that set their dealer's cadence.
+CADENCE_SETTERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM, Role.GROUP_ADMIN, Role.REGION_MANAGER)
+
+
+@transaction.atomic
+def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, int]:
+    """A dealer's own follow-up interval for one grade (1 to 90 days); returns the dealer's table.
+    Open prospects keep their next date until their next contact or grade change."""
+    if actor.role not in CADENCE_SETTERS:
+        raise PermissionDenied(_("Only sales managers, showroom managers and general managers set the cadence."))
+    if not dealers_in_scope(actor, Action.EDIT).filter(pk=dealer_id).exists():
+        raise Http404(_("No such dealer."))
+    errors = {}
+    if grade not in Grade.values:
+        errors["grade"] = _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": grade}
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+        errors["days"] = _("Follow up every 1 to 90 days.")
+    if errors:
+        raise ValidationError(errors)
+    before = cadence_table(dealer_id)
+    Cadence.objects.update_or_create(dealer_id=dealer_id, grade=grade, defaults={"days": days})
+    after = cadence_table(dealer_id)
+    audit.record(actor=actor, action="cadence_set", object_type="dealer", object_id=dealer_id, dealer_id=dealer_id,
+                 before=before, after=after)
+    return after
