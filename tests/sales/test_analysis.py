@@ -15,6 +15,7 @@ from django.utils import timezone
 from retain.org.models import AuditEvent
 from retain.sales import analysis, services
 from retain.sales.models import GradeChange
+from retain.sales.periods import month_end
 from tests.conftest import make_customer
 
 DAY = dt.timedelta(days=1)
@@ -134,7 +135,7 @@ def test_contact_status_grid_follows_the_grade_history(org, month, worked):
     assert grades[:2] == ["", ""]                                 # before the first contact
     assert grades[2:9] == ["C"] * 7                               # the 3rd to the 9th
     assert set(grades[9:]) == {"A"}                               # from the 10th to the month's end
-    assert len(row["days"]) == analysis.month_end(month).day
+    assert len(row["days"]) == month_end(month).day
     marks = {cell["day"]: cell["mark"] for cell in row["days"] if cell["mark"]}
     assert marks == {5: "☎", 10: "▲✉"}                           # call; test drive + message
     assert row["days"][9]["contacts"] == ["test_drive", "message"]
@@ -168,7 +169,7 @@ def test_contact_status_workbook_reads_back(org, month, worked, tmp_path):
     assert "Dealer 1" in sheet["A2"].value and month.strftime("%Y-%m") in sheet["A2"].value
     assert [sheet.cell(row=3, column=c).value for c in range(1, 7)] == ["No.", "Customer", "Model",
                                                                         "First contact", "Source", 1]
-    last = analysis.month_end(month).day
+    last = month_end(month).day
     assert sheet.cell(row=3, column=5 + last).value == last
     assert sheet.cell(row=4, column=2).value == "王先生"
     assert sheet.cell(row=4, column=5).value == 4                  # source code: walk-in

@@ -17,7 +17,6 @@ every other role needs an EXPORT scope and exports what that scope reaches. Eith
 export writes one audit row (``contact_table_export``).
 """
 
-import calendar
 import datetime as dt
 import io
 from collections import defaultdict
@@ -34,6 +33,7 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, Scope, scope_filter, scope_of
 
 from .access import visible_prospects, visible_visits
+from .periods import check_period, day_start, month_end, month_start
 from .models import (
     PROSPECT_SOURCES, Contact, ContactKind, DefeatReason, Grade, GradeChange, Prospect,
     ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
@@ -58,38 +58,6 @@ CONTACT_MARKS = {
 
 # -- parameters ---------------------------------------------------------------------------------
 
-def check_period(start: dt.date, end: dt.date) -> None:
-    """``ValidationError`` naming ``end`` if the period is upside down or too long."""
-    if end < start:
-        raise ValidationError({"end": _("The end date is before the start date.")})
-    if (end - start).days >= MAX_DAYS:
-        raise ValidationError({"end": _("Choose a period of at most %(days)d days.") % {"days": MAX_DAYS}})
-
-
-def parse_month(value, field: str = "month") -> dt.date:
-    """``"2025-03"`` (or a date) -> the first day of that month; ``ValidationError`` naming the field."""
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    if not value:
-        return timezone.localdate().replace(day=1)
-    try:
-        year, month = str(value).strip().split("-")
-        if len(year) != 4 or not 1 <= len(month) <= 2:
-            raise ValueError
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise ValidationError({field: _("Give the month as YYYY-MM, for example 2025-03.")})
-
-
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def _local_start(day: dt.date) -> dt.datetime:
-    """The first instant of a local day."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
-
-
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -108,10 +76,10 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
     total); and the average stay in minutes over the visits whose time out is known. Every
     figure is aggregated by the database.
     """
-    check_period(start, end)
+    check_period(start, end, max_days=MAX_DAYS)
     tz = timezone.get_default_timezone()
-    visits = visible_visits(actor).filter(arrived_at__gte=_local_start(start),
-                                          arrived_at__lt=_local_start(end + dt.timedelta(days=1)))
+    visits = visible_visits(actor).filter(arrived_at__gte=day_start(start),
+                                          arrived_at__lt=day_start(end + dt.timedelta(days=1)))
     if dealer not in (None, ""):
         try:
             visits = visits.filter(dealer_id=int(dealer))
@@ -215,7 +183,7 @@ def contact_status(actor, month: dt.date, consultant=None, *, action: str = Acti
     Three queries: the prospects, their grade changes, their contacts in
     the month. Days before the first contact, after the prospect closed or after today are blank.
     """
-    first = parse_month(month)
+    first = month_start(month or timezone.localdate())
     last = month_end(first)
     today = timezone.localdate()
     tz = timezone.get_default_timezone()
@@ -287,7 +255,7 @@ def contact_status_workbook(rows: list[dict], month: dt.date, *, dealer: str = "
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    first = parse_month(month)
+    first = month_start(month or timezone.localdate())
     last = month_end(first)
     dealer = dealer or "、".join(sorted({row["dealer"] for row in rows}))
     consultant = consultant or "、".join(sorted({row["consultant"] for row in rows if row["consultant"]}))
@@ -372,7 +340,7 @@ def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
     Consultants export their own table only (see the module notes); other roles need an
     EXPORT scope and get what it reaches. One audit row per export.
     """
-    first = parse_month(month)
+    first = month_start(month or timezone.localdate())
     if actor.role == Role.CONSULTANT and scope_of(actor, Action.EXPORT) is Scope.NONE:
         if consultant not in (None, "") and str(getattr(consultant, "pk", consultant)) != str(actor.pk):
             raise PermissionDenied(_("Consultants export only their own contact-status table."))
@@ -403,7 +371,7 @@ def lost_sales(actor, start: dt.date, end: dt.date) -> dict:
     competitor make and model bought, by the grade at which the sale was lost and by
     consultant, with shares of the total; the defeat rate against the sales won in the same
     period; and the applications still awaiting a manager's decision."""
-    check_period(start, end)
+    check_period(start, end, max_days=MAX_DAYS)
     visible = visible_prospects(actor)
     defeated = visible.filter(status=ProspectStatus.DEFEATED, closed_on__gte=start, closed_on__lte=end).order_by()
     total = defeated.count()
@@ -450,5 +418,5 @@ def lost_sales(actor, start: dt.date, end: dt.date) -> dict:
     }
 
 
-__all__ = ["CONTACT_MARKS", "SOURCE_CODES", "check_period", "contact_status",
-           "contact_status_workbook", "export_contact_status", "lost_sales", "month_end", "parse_month", "traffic"]
+__all__ = ["CONTACT_MARKS", "SOURCE_CODES", "contact_status", "contact_status_workbook", "export_contact_status",
+           "lost_sales", "traffic"]

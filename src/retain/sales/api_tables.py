@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from . import analysis
+from .periods import check_period, month_end, month_start
 
 router = Router(tags=["sales"])
 
@@ -19,7 +20,7 @@ def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.dat
     """Default: the month to date."""
     end = end or timezone.localdate()
     start = start or end.replace(day=1)
-    analysis.check_period(start, end)
+    check_period(start, end, max_days=analysis.MAX_DAYS)
     return start, end
 
 
@@ -126,10 +127,10 @@ class ContactStatusOut(Schema):
 def prospect_contact_status(request, month: str = "", consultant: int | None = None):
     """One row per prospect worked in ``month`` (YYYY-MM, default this month): the grade held on
     each day and the contacts made (kinds, and the mark shown on the paper form)."""
-    first = analysis.parse_month(month)
+    first = month_start(month or timezone.localdate())
     rows = analysis.contact_status(request.user, first, consultant)
     marks = {str(kind): mark for kind, mark in analysis.CONTACT_MARKS.items()}
-    return {"month": first.strftime("%Y-%m"), "days": analysis.month_end(first).day, "marks": marks, "rows": rows}
+    return {"month": first.strftime("%Y-%m"), "days": month_end(first).day, "marks": marks, "rows": rows}
 
 
 @router.get("/prospects/contact-status.xlsx", summary="Prospect contact-status table as Excel",

@@ -30,6 +30,7 @@ from retain.org.models import Role
 from retain.org.policy import Action
 
 from .access import access_report
+from .periods import day_bounds
 from .models import (
     ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
     ShowroomVisit, VisitKind,
@@ -42,16 +43,10 @@ OWNER_CLASSES = (Classification.OWN_SOLD, Classification.OTHER_SOLD)
 PURPOSES = [str(p) for p in ContactPurpose.values]
 
 
-def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The dealer's local day as an aware [start, end) range (index-friendly, unlike __date)."""
-    start = timezone.make_aware(dt.datetime.combine(date, dt.time.min))
-    return start, timezone.make_aware(dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min))
-
-
 def figures(consultant, date: dt.date) -> dict:
     """The report's figures for one consultant and one day, as JSON-ready values."""
     month_start = date.replace(day=1)
-    start, end = _day_bounds(date)
+    start, end = day_bounds(date)
 
     # Contacts: the day's, by grade at the time, by purpose, owners by class; and month to date.
     contacts = Contact.objects.filter(recorded_by=consultant, contacted_on__range=(month_start, date))

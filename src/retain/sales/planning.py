@@ -36,6 +36,7 @@ from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import visible_prospects, visible_visits
+from .periods import check_period, day_start, month_start, next_month
 from .models import (
     PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
 )
@@ -55,30 +56,6 @@ EVENT_EFFECT_DAYS = 30
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def month_start(value) -> dt.date:
-    """The first day of the month of ``value``: a date, or text "YYYY-MM" / "YYYY-MM-DD"."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.replace(day=1)
-    text = (value or "").strip() if isinstance(value, str) else ""
-    for fmt in ("%Y-%m", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().replace(day=1)
-        except ValueError:
-            continue
-    raise ValidationError({"month": _("Give the month as YYYY-MM.")})
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def _local_range(start: dt.date, end_exclusive: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return (timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
-            timezone.make_aware(dt.datetime.combine(end_exclusive, dt.time.min)))
 
 
 def rate(part, whole) -> float | None:
@@ -185,7 +162,7 @@ def targets_vs_actual(actor, month, dealer_id=None) -> dict:
     month = month_start(month)
     dealer = _dealer_for(actor, dealer_id)
     end = next_month(month)
-    arrive_from, arrive_to = _local_range(month, end)
+    arrive_from, arrive_to = day_start(month), day_start(end)
     visits = _walk_ins(visible_visits(actor).filter(dealer=dealer, arrived_at__gte=arrive_from,
                                                     arrived_at__lt=arrive_to))
     prospects = visible_prospects(actor).filter(dealer=dealer)
@@ -238,18 +215,6 @@ def targets_vs_actual(actor, month, dealer_id=None) -> dict:
 # Funnel
 
 
-def _period(start, end) -> tuple[dt.date, dt.date]:
-    errors = {}
-    for name, value in (("start", start), ("end", end)):
-        if not isinstance(value, dt.date):
-            errors[name] = _("Enter a date.")
-    if not errors and end < start:
-        errors["end"] = _("The end is before the start.")
-    if errors:
-        raise ValidationError(errors)
-    return start, end
-
-
 def _stages(walk_ins: int, prospects: int, orders: int, deliveries: int) -> dict:
     return {"walk_ins": walk_ins, "prospects": prospects, "orders": orders, "deliveries": deliveries,
             "prospect_rate": rate(prospects, walk_ins), "order_rate": rate(orders, prospects),
@@ -262,14 +227,14 @@ def funnel(actor, start: dt.date, end: dt.date, dealer_id=None) -> dict:
     intervals. Prospects are those first contacted in the period; their orders and deliveries
     count to date. The walk-in -> prospect rate divides prospects from every source by the
     register's walk-ins, the way the showroom statistics table does."""
-    start, end = _period(start, end)
+    start, end = check_period(start, end)
     visits = visible_visits(actor)
     prospects = visible_prospects(actor)
     dealer = None
     if dealer_id not in (None, ""):
         dealer = _dealer_for(actor, dealer_id)
         visits, prospects = visits.filter(dealer=dealer), prospects.filter(dealer=dealer)
-    arrive_from, arrive_to = _local_range(start, end + dt.timedelta(days=1))
+    arrive_from, arrive_to = day_start(start), day_start(end + dt.timedelta(days=1))
     visit_counts = {row["source"]: row["n"] for row in
                     _walk_ins(visits.filter(arrived_at__gte=arrive_from, arrived_at__lt=arrive_to))
                     .values("source").annotate(n=Count("id")).order_by()}
@@ -499,7 +464,7 @@ def compare_events(actor, event_ids=None, start: dt.date | None = None, end: dt.
             raise Http404(_("No such event."))
     else:
         if start is not None and end is not None:
-            _period(start, end)
+            check_period(start, end)
         if start is not None:
             events = events.filter(starts_on__gte=start)
         if end is not None:

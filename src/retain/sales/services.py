@@ -23,6 +23,7 @@ from retain.org.policy import Action
 
 from .access import access_prospect, visible_prospects
 from .cadence import next_follow_up
+from .periods import day_bounds
 from .models import (
     ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
     Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
@@ -366,9 +367,9 @@ def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prosp
 def unlinked_visits(actor, on: dt.date | None = None):
     """Today's register lines of the actor (or, for managers, their dealer) without a customer."""
     on = on or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+    start, end = day_bounds(on)
     visits = ShowroomVisit.objects.filter(dealer_id=actor.dealer_id, customer__isnull=True, arrived_at__gte=start,
-                                          arrived_at__lt=start + dt.timedelta(days=1))
+                                          arrived_at__lt=end)
     return visits.filter(consultant=actor) if actor.role == Role.CONSULTANT else visits
 
 

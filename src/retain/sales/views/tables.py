@@ -16,6 +16,7 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
 from .. import analysis
+from ..periods import check_period, month_end, month_start
 from ..api_tables import XLSX
 from ..models import ContactKind
 
@@ -39,7 +40,7 @@ class PeriodForm(forms.Form):
         data["end"] = data.get("end") or timezone.localdate()
         data["start"] = data.get("start") or data["end"].replace(day=1)
         try:
-            analysis.check_period(data["start"], data["end"])
+            check_period(data["start"], data["end"], max_days=analysis.MAX_DAYS)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 self.add_error(field, messages)
@@ -73,7 +74,7 @@ class ContactStatusForm(forms.Form):
 
     def clean_month(self):
         try:
-            return analysis.parse_month(self.cleaned_data["month"])
+            return month_start(self.cleaned_data["month"] or timezone.localdate())
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["month"])
 
@@ -107,7 +108,7 @@ def contact_status(request):
         month = form.cleaned_data["month"]
         consultant = form.cleaned_data.get("consultant")
         rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
-        last = analysis.month_end(month)
+        last = month_end(month)
         days = [{"day": d, "weekend": dt.date(month.year, month.month, d).weekday() >= 5}
                 for d in range(1, last.day + 1)]
     query = request.GET.copy()
