@@ -64,3 +64,15 @@ def test_a_prospect_can_name_todays_anonymous_visitor(org, client):
     visit.refresh_from_db()
     assert visit.customer == customer
     assert list(services.unlinked_visits(consultant)) == []
+
+
+def test_the_customer_card_shows_the_prospects_the_reader_may_see(org, client):
+    consultant = org.staff["consultant"]
+    customer = make_customer(dealer=org.d1, owner=consultant, name="卡片客户")
+    prospect = services.open_prospect(actor=consultant, customer_id=customer.pk, grade="A",
+                                      model_of_interest="迈腾", source="walk_in")
+    client.force_login(consultant)
+    card = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f"/sales/prospects/{prospect.pk}/" in card and "迈腾" in card
+    client.force_login(org.staff["marketing"])
+    assert "迈腾" in client.get(f"/customers/{customer.pk}/").content.decode()

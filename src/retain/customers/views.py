@@ -18,7 +18,7 @@ from retain.org import audit
 from retain.org.models import AuditEvent
 from retain.org.policy import Action, allowed
 
-from . import services
+from . import cards, services
 from .access import access_customer, visible_customers
 from .forms import (
     ClassificationForm,
@@ -168,6 +168,7 @@ def customer_card(request, customer_id):
         "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
         "timeline": _timeline(customer),
         "tags": customer.tags.all(),
+        "sections": cards.sections(request.user, customer),
         "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),
         "can_reveal": visible_customers(request.user, Action.REVEAL).filter(pk=customer.pk).exists(),
         "can_merge": visible_customers(request.user, Action.MERGE).filter(pk=customer.pk).exists(),
