@@ -309,5 +309,8 @@ def test_pages(org, client, visits, month, worked, lost, today):
     assert "The end date is before the start date." in bad
     client.force_login(org.staff["sales_manager"])
     page = client.get("/sales/prospects/contact-status/", {"month": f"{month:%Y-%m}"}).content.decode()
-    assert "王先生" in page and "李女士" in page
+    assert 'id="choose-consultant"' in page and "王先生" not in page  # a manager picks whose table
+    colleague = org.staff["colleague"].pk
+    page = client.get("/sales/prospects/contact-status/", {"month": f"{month:%Y-%m}", "consultant": colleague})
+    assert "李女士" in page.content.decode() and "王先生" not in page.content.decode()
     assert "Civic" in client.get("/sales/lost-sales/", {"start": today, "end": today}).content.decode()

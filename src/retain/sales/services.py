@@ -187,7 +187,7 @@ def today(actor, on: dt.date | None = None) -> dict:
     by grade (O, H, A, B, C), and the visits registered today without a customer yet."""
     on = on or timezone.localdate()
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES, next_follow_up__lte=on)
-            .select_related("customer"))
+            .select_related("customer", "owner", "dealer"))
     rank = {grade: i for i, grade in enumerate(GRADE_ORDER)}
     overdue = sorted((p for p in mine if p.next_follow_up < on), key=lambda p: (p.next_follow_up, rank[p.grade]))
     due = sorted((p for p in mine if p.next_follow_up == on), key=lambda p: (rank[p.grade], p.pk))

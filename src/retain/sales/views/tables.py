@@ -103,17 +103,21 @@ def traffic(request):
 def contact_status(request):
     """The prospect contact-status table (意向客户接触状况表), printable, with its Excel file."""
     form = _bound(ContactStatusForm, request)
-    rows, month, days = None, None, []
+    rows, month, days, choose = None, None, [], False
     if form.is_valid():
         month = form.cleaned_data["month"]
         consultant = form.cleaned_data.get("consultant")
-        rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
+        # The paper form is one consultant's: managers pick whose table to read (a whole group's
+        # prospects by day would be thousands of rows nobody reads).
+        choose = consultant is None and request.user.role != Role.CONSULTANT
+        if not choose:
+            rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
         last = month_end(month)
         days = [{"day": d, "weekend": dt.date(month.year, month.month, d).weekday() >= 5}
                 for d in range(1, last.day + 1)]
     query = request.GET.copy()
     context = {
-        "form": form, "rows": rows, "month": month, "days": days, "query": query.urlencode(),
+        "form": form, "rows": rows, "month": month, "days": days, "query": query.urlencode(), "choose": choose,
         "can_export": analysis.may_export_contact_status(request.user),
         "marks": [(mark, ContactKind(kind).label) for kind, mark in analysis.CONTACT_MARKS.items()],
         "sources": analysis.source_legend(),
