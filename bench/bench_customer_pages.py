@@ -1,4 +1,4 @@
-"""How fast the customer list, search and information card answer on a built demo database.
+"""How fast the customer and sales pages answer on a built demo database.
 
 Run against an existing demo (``retain demo --scale medium --no-serve`` first, with the same
 ``RETAIN_DATA_DIR`` / ``RETAIN_DATABASE_URL``)::
@@ -64,6 +64,30 @@ def _probe(actor):
 def scenarios(actor):
     customer, vehicle, busiest = _probe(actor)
     digits = customer.mobile.removeprefix("+86")
+    return _customer_pages(customer, vehicle, busiest, digits) + _sales_pages(actor)
+
+
+def _sales_pages(actor):
+    """The showroom's daily pages; the contact-status table is read for one consultant, as it is kept."""
+    from retain.sales.access import visible_prospects
+
+    prospect = visible_prospects(actor).order_by("id").first()
+    consultant = Staff.objects.filter(dealer=actor.dealer or prospect.dealer, role="consultant").order_by("id").first()
+    return [
+        ("sales: today", "/sales/today/"),
+        ("sales: prospects", "/sales/prospects/"),
+        ("sales: prospect page", f"/sales/prospects/{prospect.pk}/"),
+        ("sales: daily report", "/sales/reports/daily/"),
+        ("sales: showroom traffic, month", "/sales/showroom/traffic/"),
+        ("sales: contact-status table", f"/sales/prospects/contact-status/?consultant={consultant.pk}"),
+        ("sales: lost-sale analysis", "/sales/lost-sales/"),
+        ("sales: targets vs actual", "/sales/targets/"),
+        ("sales: funnel", "/sales/funnel/"),
+        ("API: today", "/api/v1/today"),
+    ]
+
+
+def _customer_pages(customer, vehicle, busiest, digits):
     return [
         ("list, page 1", "/customers/"),
         ("list, page 40", "/customers/?page=40"),
@@ -97,7 +121,7 @@ def run(repeat: int):
 
 def table(engine, customers, rows, repeat):
     lines = [
-        f"Customer pages on **{engine}**, {customers:,} customers (demo `--scale medium`), "
+        f"Customer and sales pages on **{engine}**, {customers:,} customers (demo `--scale medium`), "
         f"median of {repeat} requests; target < {TARGET_MS} ms.",
         "",
         "| user | request | median ms | max ms | × login page | SQL queries |",
