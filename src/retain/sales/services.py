@@ -1,5 +1,6 @@
-"""The showroom's business actions: register a visit, open a prospect, grade it, log contacts,
-and list the day's follow-ups.
+"""The showroom's business actions: register a visit and name its visitor, open a prospect,
+grade it, log contacts, record the order and the delivery or the defeat and its approval, and
+list the day's follow-ups.
 
 Each action is one transaction that checks access through the doors (``customers.access``,
 ``sales.access``), validates (``ValidationError`` naming the field; nothing written), writes,
@@ -10,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,11 +187,11 @@ def today(actor, on: dt.date | None = None) -> dict:
     """The actor's follow-ups for the day: overdue first (longest overdue first), then due today
     by grade (O, H, A, B, C), and the visits registered today without a customer yet."""
     on = on or timezone.localdate()
-    mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES, next_follow_up__lte=on)
-            .select_related("customer", "owner", "dealer"))
-    rank = {grade: i for i, grade in enumerate(GRADE_ORDER)}
-    overdue = sorted((p for p in mine if p.next_follow_up < on), key=lambda p: (p.next_follow_up, rank[p.grade]))
-    due = sorted((p for p in mine if p.next_follow_up == on), key=lambda p: (rank[p.grade], p.pk))
+    mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
+            .select_related("customer", "owner", "dealer")
+            .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
+    overdue = list(mine.filter(next_follow_up__lt=on).order_by("next_follow_up", "urgency", "pk"))
+    due = list(mine.filter(next_follow_up=on).order_by("urgency", "pk"))
     return {"date": on, "overdue": overdue, "due": due, "visits_to_register": list(unlinked_visits(actor, on))}
 
 
