@@ -141,3 +141,18 @@ def test_the_same_expressions_run_on_duckdb_over_parquet(tiny_demo, tmp_path):
     pd.testing.assert_frame_equal(in_db, off_line, check_dtype=False)
     with pytest.raises(ValueError, match="is missing"):
         source.parquet(tmp_path / "nowhere")
+
+
+def test_the_customer_card_shows_the_latest_scores(tiny_demo, client):
+    from retain.org.models import Staff
+
+    scores = services.score_customers(as_of=END)
+    scored = CustomerScore.objects.filter(run=scores.run, clv_cents__isnull=False).order_by("-clv_cents").first()
+    admin = Staff.objects.get(username="admin")
+    client.force_login(admin)
+    card = client.get(f"/customers/{scored.customer_id}/").content.decode()
+    assert 'id="scores"' in card and END.isoformat() in card and rfm.TIERS[scored.tier][0] in card
+    from retain.customers.models import Customer
+
+    unscored = Customer.objects.exclude(scores__isnull=False).first()
+    assert 'id="scores"' not in client.get(f"/customers/{unscored.pk}/").content.decode()

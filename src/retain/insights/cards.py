@@ -1,0 +1,32 @@
+"""What insights adds to the customer information card: the customer's latest scores.
+
+A score is read by whoever may see the customer (the card itself went through the customers
+door); it shows the run's date, so a stale number says so.
+"""
+
+from django.utils.translation import get_language
+
+from retain.analytics import rfm
+from retain.customers.cards import CardSection
+
+from .models import CustomerScore
+
+
+def _label(labels: dict, key: str) -> str:
+    """The analytics library labels in (English, Chinese, ...); pick the page's language."""
+    if key not in labels:
+        return key
+    return labels[key][1] if (get_language() or "").startswith("zh") else labels[key][0]
+
+
+def scores_section(actor, customer) -> CardSection | None:
+    score = (CustomerScore.objects.filter(customer=customer).select_related("run")
+             .order_by("-as_of", "-run_id").first())
+    if score is None:
+        return None
+    return CardSection("insights/_card_scores.html", {
+        "score": score,
+        "monetary": score.monetary_cents / 100,
+        "tier": _label(rfm.TIERS, score.tier), "segment": _label(rfm.SEGMENTS, score.rfm_segment),
+        "clv": None if score.clv_cents is None else score.clv_cents / 100,
+    })
