@@ -65,9 +65,15 @@ def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action="demo_built", obj=build, after={"scale": build.scale, "seed": seed})
+    loaded = time.perf_counter()
+    # Score the base as of the end of its history, so the cards show value and loyalty scores.
+    from retain.insights.services import score_customers
+
+    scores = score_customers(as_of=truth.OBSERVATION_END)
     return {
         "scale": build.scale, "seed": seed, "counts": counts, "logins": data.logins,
-        "generate_seconds": generated - started, "load_seconds": time.perf_counter() - generated,
+        "generate_seconds": generated - started, "load_seconds": loaded - generated,
+        "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
     }
 
 
@@ -76,12 +82,15 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
     counts = summary["counts"]
     lines = [
         f"retain demo ({summary['scale']}, seed {summary['seed']}) built in {elapsed:.1f} s "
-        f"(generate {summary['generate_seconds']:.1f} s, load {summary['load_seconds']:.1f} s) into {database}",
+        f"(generate {summary['generate_seconds']:.1f} s, load {summary['load_seconds']:.1f} s, "
+        f"score {summary['score_seconds']:.1f} s) into {database}",
         f"  {counts['org.Region']} regions, {counts['org.Dealer']} dealers, {counts['org.Staff']} staff",
         f"  {counts['customers.Customer']:,} customers, {counts['customers.Vehicle']:,} vehicles, "
         f"{counts['customers.Transaction']:,} transactions",
         f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
+        f"  {summary['scored']:,} customers scored (RFM, BG/NBD + Gamma-Gamma CLV, pyramid) as of "
+        f"{truth.OBSERVATION_END}",
         "",
         f"Logins (password: {PASSWORD}):",
     ]
