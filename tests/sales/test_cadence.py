@@ -57,3 +57,16 @@ def test_managers_set_the_cadence_over_the_api(org, client):
     assert client.put("/api/v1/cadence", {"dealer": "D1", "grade": "C", "days": 3},
                       content_type="application/json").status_code == 403
     assert Cadence.objects.get(dealer=org.d1).days == 1
+
+
+def test_cadence_page(org, client):
+    client.force_login(org.staff["sales_manager"])
+    page = client.get("/sales/cadence/")
+    assert page.status_code == 200 and 'value="14"' in page.content.decode()
+    assert client.post("/sales/cadence/?dealer=D1", {"grade": "C", "days": "10"}).status_code == 302
+    assert Cadence.objects.get(dealer=org.d1, grade="C").days == 10
+    bad = client.post("/sales/cadence/?dealer=D1", {"grade": "C", "days": "0"})
+    assert bad.status_code == 422 and Cadence.objects.get(dealer=org.d1, grade="C").days == 10
+    client.force_login(org.staff["consultant"])
+    page = client.get("/sales/cadence/").content.decode()
+    assert 'name="days"' not in page and "<td>10</td>" in page

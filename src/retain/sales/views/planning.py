@@ -16,7 +16,9 @@ from retain.customers.search import search
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
+from .. import cadence as cadence_rules
 from .. import planning
+from ..models import Grade
 
 SEARCH_LIMIT = 20
 
@@ -184,7 +186,36 @@ def event(request, event_id):
     return render(request, "sales/event_detail.html", context, status=status)
 
 
+@login_required
+def cadence(request):
+    """A dealer's follow-up cadence per grade; managers change it."""
+    dealers = dealers_in_scope(request.user, Action.VIEW)
+    dealer = dealers.filter(code=request.GET.get("dealer")).first() or dealers.filter(pk=request.user.dealer_id).first() \
+        or dealers.order_by("code").first()
+    errors = {}
+    if request.method == "POST" and dealer is not None:
+        try:
+            days = int(request.POST.get("days", ""))
+        except ValueError:
+            days = None
+        try:
+            cadence_rules.set_cadence(actor=request.user, dealer_id=dealer.pk, grade=request.POST.get("grade", ""),
+                                      days=days)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Cadence saved."))
+            return redirect(f"{request.path}?dealer={dealer.code}")
+    table = cadence_rules.cadence_table(dealer.pk) if dealer else {}
+    return render(request, "sales/plan_cadence.html", {
+        "dealer": dealer, "dealers": dealers.order_by("code") if dealers.count() > 1 else None,
+        "rows": [(grade, label, table.get(grade)) for grade, label in Grade.choices],
+        "can_set": request.user.role in cadence_rules.CADENCE_SETTERS, "errors": errors,
+    }, status=422 if errors else 200)
+
+
 urlpatterns = [
+    path("cadence/", cadence, name="cadence"),
     path("targets/", targets, name="targets"),
     path("funnel/", funnel, name="funnel"),
     path("events/", events, name="events"),
