@@ -92,32 +92,28 @@ def test_predictions_agree_with_lifetimes(fitted):
     np.testing.assert_allclose(value, ref.clv_12, rtol=1e-4)
 
 
-def test_analytic_gradient_and_hessian_match_finite_differences(cdnow):
+def assert_derivatives_match_finite_differences(loglik, theta):
+    """Central differences of the log-likelihood and of the analytic gradient, step 1e-6 x theta."""
+    _, grad, hess = loglik(theta, hessian=True)
+    steps = np.diag(1e-6 * theta)
+    numeric_grad = np.array([(loglik(theta + e)[0] - loglik(theta - e)[0]) / (2 * e.max()) for e in steps])
+    numeric_hess = np.array([(loglik(theta + e)[1] - loglik(theta - e)[1]) / (2 * e.max()) for e in steps])
+    np.testing.assert_allclose(grad, numeric_grad, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-3)
+
+
+def test_bg_nbd_gradient_and_hessian_match_finite_differences(cdnow):
     levels, counts = clv._patterns(*clv._check_rft(cdnow.x, cdnow.t_x, cdnow["T"]))
     data = clv._BgNbdData(*levels, counts)
     for theta in (np.array([0.3, 5.0, 0.9, 2.0]), np.array([1.3, 15.0, 0.4, 5.0])):
-        _, grad, hess = data.loglik(theta, hessian=True)
-        eps = 1e-6 * theta
-        numeric_grad = np.array([(data.loglik(theta + e)[0] - data.loglik(theta - e)[0]) / (2 * e.max())
-                                 for e in np.diag(eps)])
-        numeric_hess = np.array([(data.loglik(theta + e)[1] - data.loglik(theta - e)[1]) / (2 * e.max())
-                                 for e in np.diag(eps)])
-        np.testing.assert_allclose(grad, numeric_grad, rtol=1e-5, atol=1e-4)
-        np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-3)
+        assert_derivatives_match_finite_differences(data.loglik, theta)
 
 
 def test_gamma_gamma_gradient_and_hessian_match_finite_differences(cdnow):
     repeat = cdnow[cdnow.x > 0]
     data = clv._GammaGammaData(repeat.x.to_numpy(float), repeat.zbar.to_numpy(float))
     for theta in (np.array([6.0, 3.0, 15.0]), np.array([2.0, 5.0, 40.0])):
-        _, grad, hess = data.loglik(theta, hessian=True)
-        eps = 1e-6 * theta
-        numeric_grad = np.array([(data.loglik(theta + e)[0] - data.loglik(theta - e)[0]) / (2 * e.max())
-                                 for e in np.diag(eps)])
-        numeric_hess = np.array([(data.loglik(theta + e)[1] - data.loglik(theta - e)[1]) / (2 * e.max())
-                                 for e in np.diag(eps)])
-        np.testing.assert_allclose(grad, numeric_grad, rtol=1e-5, atol=1e-4)
-        np.testing.assert_allclose(hess, numeric_hess, rtol=1e-5, atol=1e-3)
+        assert_derivatives_match_finite_differences(data.loglik, theta)
 
 
 def simulate_bg_nbd(rng, n, r, alpha, a, b, horizon):
