@@ -191,6 +191,13 @@ def test_api_registers_a_walk_in(org, client):
     bad = client.post("/api/v1/visits", {"arrived_at": now.isoformat(), "left_at": (now - dt.timedelta(hours=1)).isoformat()},
                       content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "left_at"
+    register = client.get("/api/v1/visits").json()
+    assert register["count"] == 1 and register["items"][0]["model_of_interest"] == "ID.4 X"
+    client.force_login(org.staff["colleague"])
+    assert client.get("/api/v1/visits").json()["count"] == 0  # a colleague's visitors are not theirs
+    client.force_login(org.staff["showroom_manager"])
+    assert client.get("/api/v1/visits").json()["count"] == 1
+    assert client.get("/api/v1/visits", {"date": (timezone.localdate() - DAY).isoformat()}).json()["count"] == 0
 
 
 # --- outcomes ---------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from retain.org.policy import Action, dealers_in_scope
 
 from . import cadence, services
-from .access import access_prospect, visible_prospects
+from .periods import day_bounds
+from .access import access_prospect, visible_prospects, visible_visits
 from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
 
 router = Router(tags=["sales"])
@@ -229,6 +230,14 @@ def put_cadence(request, payload: CadenceIn):
 def today(request):
     work = services.today(request.user)
     return {"date": work["date"], "overdue": work["overdue"], "due": work["due"]}
+
+
+@router.get("/visits", response=list[VisitOut])
+@paginate(LimitOffsetPagination)
+def list_visits(request, date: dt.date | None = None):
+    """The walk-in / phone-in register in scope for one local day (default today), newest first."""
+    start, end = day_bounds(date or timezone.localdate())
+    return visible_visits(request.user).filter(arrived_at__gte=start, arrived_at__lt=end).order_by("-arrived_at", "-id")
 
 
 @router.post("/visits", response={201: VisitOut})
