@@ -10,9 +10,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from retain.org.models import Role
 from retain.org.policy import Action, scope_filter
 
 from .models import DailyReport, Prospect, ShowroomVisit
+
+
+#: The managers who run the showroom: they approve defeats and sign the daily reports.
+SALES_MANAGERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
+
+
+def is_sales_manager(actor) -> bool:
+    return getattr(actor, "role", None) in SALES_MANAGERS and bool(actor.dealer_id)
 
 
 def _visible(model, actor, action: str, owner: str):

@@ -4,18 +4,12 @@ call goes through the prospect door and the sales services."""
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from retain.org.policy import Action, dealers_in_scope
-
 from . import cadence, services
-from .periods import day_bounds
-from .access import access_prospect, visible_prospects, visible_visits
+from .access import access_prospect, visible_prospects
 from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
 
 router = Router(tags=["sales"])
@@ -188,8 +182,6 @@ def prospect_outcome(request, prospect_id: int, payload: OutcomeIn):
         return services.record_order(actor=actor, prospect_id=prospect_id, deposit_cents=data["deposit_cents"],
                                      contract_number=data["contract_number"], ordered_on=data["ordered_on"])
     if data["result"] == "delivered":
-        if data["price_cents"] is None:
-            raise ValidationError({"price_cents": _("Enter the price of the car.")})
         return services.record_delivery(actor=actor, prospect_id=prospect_id, vin=data["vin"], plate=data["plate"],
                                         make=data["make"], model=data["model"], price_cents=data["price_cents"],
                                         delivered_on=data["delivered_on"], reference=data["reference"])
@@ -212,32 +204,25 @@ class CadenceIn(Schema):
 @router.get("/cadence", response=dict[str, int])
 def get_cadence(request, dealer: str):
     """The dealer's follow-up interval in days per grade."""
-    found = dealers_in_scope(request.user, Action.VIEW).filter(code=dealer).first()
-    if found is None:
-        raise Http404(_("No such dealer."))
-    return cadence.cadence_table(found.pk)
+    return cadence.cadence_table(cadence.dealer_by_code(request.user, dealer).pk)
 
 
 @router.put("/cadence", response=dict[str, int])
 def put_cadence(request, payload: CadenceIn):
-    found = dealers_in_scope(request.user, Action.VIEW).filter(code=payload.dealer).first()
-    if found is None:
-        raise Http404(_("No such dealer."))
-    return cadence.set_cadence(actor=request.user, dealer_id=found.pk, grade=payload.grade, days=payload.days)
+    dealer = cadence.dealer_by_code(request.user, payload.dealer)
+    return cadence.set_cadence(actor=request.user, dealer_id=dealer.pk, grade=payload.grade, days=payload.days)
 
 
 @router.get("/today", response=TodayOut)
 def today(request):
-    work = services.today(request.user)
-    return {"date": work["date"], "overdue": work["overdue"], "due": work["due"]}
+    return services.today(request.user)
 
 
 @router.get("/visits", response=list[VisitOut])
 @paginate(LimitOffsetPagination)
 def list_visits(request, date: dt.date | None = None):
     """The walk-in / phone-in register in scope for one local day (default today), newest first."""
-    start, end = day_bounds(date or timezone.localdate())
-    return visible_visits(request.user).filter(arrived_at__gte=start, arrived_at__lt=end).order_by("-arrived_at", "-id")
+    return services.visits_on(request.user, date).order_by("-arrived_at", "-id")
 
 
 @router.post("/visits", response={201: VisitOut})

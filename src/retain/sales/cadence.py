@@ -14,6 +14,12 @@ from retain.org.policy import Action, dealers_in_scope
 from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
+def check_grade(value, errors: dict, field: str = "grade") -> None:
+    """Put a clear error on ``field`` unless ``value`` is one of the grades."""
+    if value not in Grade.values:
+        errors[field] = _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": value}
+
+
 def cadence_days(dealer_id: int, grade: str) -> int:
     """Days between follow-ups for ``grade`` at this dealer (its own setting or the default)."""
     if grade not in Grade.values:
@@ -33,6 +39,14 @@ def next_follow_up(dealer_id: int, grade: str, last_contact: dt.date) -> dt.date
     return last_contact + dt.timedelta(days=cadence_days(dealer_id, grade))
 
 
+def dealer_by_code(actor, code: str):
+    """A dealer the actor can see, by its code (404 otherwise)."""
+    dealer = dealers_in_scope(actor, Action.VIEW).filter(code=code).first()
+    if dealer is None:
+        raise Http404(_("No such dealer."))
+    return dealer
+
+
 #: Roles that set their dealer's cadence.
 CADENCE_SETTERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM, Role.GROUP_ADMIN, Role.REGION_MANAGER)
 
@@ -46,8 +60,7 @@ def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, in
     if not dealers_in_scope(actor, Action.EDIT).filter(pk=dealer_id).exists():
         raise Http404(_("No such dealer."))
     errors = {}
-    if grade not in Grade.values:
-        errors["grade"] = _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": grade}
+    check_grade(grade, errors)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
         errors["days"] = _("Follow up every 1 to 90 days.")
     if errors:

@@ -26,18 +26,16 @@ from django.utils.translation import gettext as _
 
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
-from retain.org.models import Role
 from retain.org.policy import Action
 
-from .access import access_report
-from .periods import day_bounds
+from .access import access_report, is_sales_manager
+from .periods import day_bounds, month_start
 from .models import (
     ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
     ShowroomVisit, VisitKind,
 )
 
 #: Who checks and signs a consultant's daily report (at the report's dealer).
-SIGNERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.DEALER_GM)
 GRADES = [str(g) for g in GRADE_ORDER]  # O, H, A, B, C
 OWNER_CLASSES = (Classification.OWN_SOLD, Classification.OTHER_SOLD)
 PURPOSES = [str(p) for p in ContactPurpose.values]
@@ -45,11 +43,11 @@ PURPOSES = [str(p) for p in ContactPurpose.values]
 
 def figures(consultant, date: dt.date) -> dict:
     """The report's figures for one consultant and one day, as JSON-ready values."""
-    month_start = date.replace(day=1)
+    first = month_start(date)
     start, end = day_bounds(date)
 
     # Contacts: the day's, by grade at the time, by purpose, owners by class; and month to date.
-    contacts = Contact.objects.filter(recorded_by=consultant, contacted_on__range=(month_start, date))
+    contacts = Contact.objects.filter(recorded_by=consultant, contacted_on__range=(first, date))
     today_q = Q(contacted_on=date)
     maintenance_q = today_q & Q(purpose=ContactPurpose.MAINTENANCE)
     c = contacts.aggregate(
@@ -65,13 +63,13 @@ def figures(consultant, date: dt.date) -> dict:
     active_q = Q(status__in=ACTIVE_STATUSES)
     p = prospects.aggregate(
         new=Count("id", filter=Q(first_contact=date)),
-        new_month=Count("id", filter=Q(first_contact__range=(month_start, date))),
+        new_month=Count("id", filter=Q(first_contact__range=(first, date))),
         orders=Count("id", filter=Q(ordered_on=date)),
-        orders_month=Count("id", filter=Q(ordered_on__range=(month_start, date))),
+        orders_month=Count("id", filter=Q(ordered_on__range=(first, date))),
         deliveries=Count("id", filter=Q(delivered_on=date)),
-        deliveries_month=Count("id", filter=Q(delivered_on__range=(month_start, date))),
+        deliveries_month=Count("id", filter=Q(delivered_on__range=(first, date))),
         on_hand=Count("id", filter=active_q),
-        carried_over=Count("id", filter=active_q & Q(first_contact__lt=month_start)),
+        carried_over=Count("id", filter=active_q & Q(first_contact__lt=first)),
         **{f"on_hand_{g}": Count("id", filter=active_q & Q(grade=g)) for g in GRADES},
     )
 
@@ -131,10 +129,8 @@ def figures(consultant, date: dt.date) -> dict:
 # --- The report door -------------------------------------------------------------------------
 
 def can_sign(actor, report: DailyReport | None = None) -> bool:
-    """Whether the actor signs reports (and this one: their dealer's, not their own)."""
-    if getattr(actor, "role", None) not in SIGNERS or not actor.dealer_id:
-        return False
-    return report is None or (report.dealer_id == actor.dealer_id and report.consultant_id != actor.pk)
+    """Whether the actor signs reports (and this one: not their own; the door keeps it to their dealer)."""
+    return is_sales_manager(actor) and (report is None or report.consultant_id != actor.pk)
 
 
 def _summary(values: dict) -> dict:
@@ -158,9 +154,8 @@ def prepare(actor, date: dt.date | None = None) -> DailyReport:
         raise PermissionDenied(_("Daily reports are kept at a dealer; your account has none."))
     if date > today:
         raise ValidationError({"date": _("A report cannot be prepared for a day that has not come yet.")})
-    report, created = DailyReport.objects.get_or_create(consultant=actor, date=date,
-                                                        defaults={"dealer_id": actor.dealer_id})
-    report = DailyReport.objects.select_for_update().get(pk=report.pk)
+    report, created = DailyReport.objects.select_for_update().get_or_create(
+        consultant=actor, date=date, defaults={"dealer_id": actor.dealer_id})
     if report.status != ReportStatus.DRAFT:
         message = (_("This report was already signed; its figures are kept as they were.")
                    if report.status == ReportStatus.SIGNED

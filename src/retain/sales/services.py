@@ -19,11 +19,11 @@ from retain.customers import services as customer_services
 from retain.customers.access import access_customer
 from retain.customers.models import Classification
 from retain.org import audit
-from retain.org.models import Role, Staff
-from retain.org.policy import Action
+from retain.org.models import Staff
+from retain.org.policy import Action, Scope, scope_of
 
-from .access import access_prospect, visible_prospects
-from .cadence import next_follow_up
+from .access import access_prospect, is_sales_manager, visible_prospects, visible_visits
+from .cadence import check_grade, next_follow_up
 from .periods import day_bounds
 from .models import (
     ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
@@ -34,17 +34,17 @@ from .models import (
 BECOMES_PROSPECT = (Classification.POTENTIAL, Classification.BASE, Classification.DEFEATED, Classification.VIP)
 
 
-def _grade(value, field="grade") -> str:
-    if value not in Grade.values:
-        raise ValidationError({field: _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": value}})
-    return value
+def _colleague(staff_id, dealer_id, field: str, errors: dict):
+    """An active staff member of the dealer, or an error on ``field``."""
+    staff = Staff.objects.filter(pk=staff_id, dealer_id=dealer_id, is_active=True).first()
+    if staff is None:
+        errors[field] = _("Choose an active colleague at the dealer.")
+    return staff
 
 
-def _required(value, field, message):
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message})
-    return value
+def _works_alone(actor) -> bool:
+    """Whose records the actor works on: only their own (consultants) or their dealer's and wider."""
+    return scope_of(actor, Action.CREATE) is Scope.OWN
 
 
 @transaction.atomic
@@ -55,8 +55,7 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
     today = timezone.localdate()
     errors = {}
-    if grade not in Grade.values:
-        errors["grade"] = _("“%(value)s” is not a grade; use O, H, A, B or C.") % {"value": grade}
+    check_grade(grade, errors)
     if not (model_of_interest or "").strip():
         errors["model_of_interest"] = _("Which model is the customer interested in?")
     if source not in PROSPECT_SOURCES:
@@ -92,14 +91,11 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
 
 def _owner_for(actor, customer, owner_id, errors):
     """Consultants work their own prospects; managers may give one to a consultant of the dealer."""
-    if actor.role == Role.CONSULTANT:
+    if _works_alone(actor):
         return actor
     if owner_id is None:
         return customer.owner
-    owner = Staff.objects.filter(pk=owner_id, dealer_id=customer.dealer_id, is_active=True).first()
-    if owner is None:
-        errors["owner_id"] = _("Choose an active colleague at the customer's dealer.")
-    return owner
+    return _colleague(owner_id, customer.dealer_id, "owner_id", errors)
 
 
 @transaction.atomic
@@ -108,12 +104,17 @@ def change_grade(*, actor, prospect_id, grade: str, reason: str) -> Prospect:
     change is recorded with its reason, and the next follow-up moves to last contact + the new
     grade's cadence."""
     prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
-    _grade(grade)
-    reason = _required(reason, "reason", _("Say why the grade changes."))
+    reason = (reason or "").strip()
+    errors = {}
+    check_grade(grade, errors)
+    if not reason:
+        errors["reason"] = _("Say why the grade changes.")
     if prospect.status not in ACTIVE_STATUSES:
-        raise ValidationError({"grade": _("This prospect is closed.")})
-    if grade == prospect.grade:
-        raise ValidationError({"grade": _("The prospect already has grade %(grade)s.") % {"grade": grade}})
+        errors["grade"] = _("This prospect is closed.")
+    elif grade == prospect.grade:
+        errors["grade"] = _("The prospect already has grade %(grade)s.") % {"grade": grade}
+    if errors:
+        raise ValidationError(errors)
     before = {"grade": prospect.grade, "next_follow_up": prospect.next_follow_up}
     GradeChange.objects.create(prospect=prospect, from_grade=prospect.grade, to_grade=grade, reason=reason,
                                changed_by=actor)
@@ -185,14 +186,14 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
 
 def today(actor, on: dt.date | None = None) -> dict:
     """The actor's follow-ups for the day: overdue first (longest overdue first), then due today
-    by grade (O, H, A, B, C), and the visits registered today without a customer yet."""
+    by grade (O, H, A, B, C)."""
     on = on or timezone.localdate()
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
             .select_related("customer", "owner", "dealer")
             .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
     overdue = list(mine.filter(next_follow_up__lt=on).order_by("next_follow_up", "urgency", "pk"))
     due = list(mine.filter(next_follow_up=on).order_by("urgency", "pk"))
-    return {"date": on, "overdue": overdue, "due": due, "visits_to_register": list(unlinked_visits(actor, on))}
+    return {"date": on, "overdue": overdue, "due": due}
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
@@ -230,11 +231,9 @@ def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK
     customer = None
     if customer_id is not None:
         customer = access_customer(actor, customer_id, Action.VIEW)
-    consultant = actor if actor.role == Role.CONSULTANT else None
-    if consultant_id is not None and actor.role != Role.CONSULTANT:
-        consultant = Staff.objects.filter(pk=consultant_id, dealer_id=actor.dealer_id, is_active=True).first()
-        if consultant is None:
-            errors["consultant_id"] = _("Choose an active colleague at your dealer.")
+    consultant = actor if _works_alone(actor) else None
+    if consultant_id is not None and not _works_alone(actor):
+        consultant = _colleague(consultant_id, actor.dealer_id, "consultant_id", errors)
     if errors:
         raise ValidationError(errors)
     visit = ShowroomVisit.objects.create(
@@ -248,8 +247,6 @@ def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK
     return visit
 
 
-#: Who approves or sends back a consultant's defeat application.
-DEFEAT_APPROVERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
 
 
 @transaction.atomic
@@ -286,7 +283,7 @@ def record_order(*, actor, prospect_id, deposit_cents=None, contract_number: str
 
 
 @transaction.atomic
-def record_delivery(*, actor, prospect_id, vin: str, make: str, model: str, price_cents: int, plate: str = "",
+def record_delivery(*, actor, prospect_id, vin: str, make: str, model: str, price_cents: int | None, plate: str = "",
                     delivered_on: dt.date | None = None, reference: str = "") -> Prospect:
     """The car is handed over: the prospect is won, the customer becomes an own-sold owner with
     the vehicle on record and a vehicle-sale transaction."""
@@ -297,6 +294,8 @@ def record_delivery(*, actor, prospect_id, vin: str, make: str, model: str, pric
         raise ValidationError({"prospect": _("Record the order (deposit or contract) before the delivery.")})
     if delivered_on > today or delivered_on < prospect.ordered_on:
         raise ValidationError({"delivered_on": _("The delivery date must fall between the order and today.")})
+    if price_cents is None:
+        raise ValidationError({"price_cents": _("Enter the price of the car.")})
     customer_id = prospect.customer_id
     vehicle = customer_services.add_vehicle(actor=actor, customer_id=customer_id, vin=vin, plate=plate, make=make,
                                             model=model, purchase_date=delivered_on, sold_by_us=True)
@@ -344,7 +343,7 @@ def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prosp
     """A sales manager approves a defeat (the customer stays in the base as a defeated customer,
     for later replacement marketing) or sends it back to be worked on."""
     prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
-    if actor.role not in DEFEAT_APPROVERS:
+    if not is_sales_manager(actor):
         raise PermissionDenied(_("Only a sales or showroom manager or the general manager decides on defeats."))
     if prospect.status != ProspectStatus.DEFEAT_PENDING:
         raise ValidationError({"prospect": _("There is no defeat application to decide on.")})
@@ -365,21 +364,23 @@ def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prosp
     return prospect
 
 
+def visits_on(actor, day: dt.date | None = None):
+    """The register lines in the actor's scope for one local day (default today)."""
+    start, end = day_bounds(day or timezone.localdate())
+    return visible_visits(actor).filter(arrived_at__gte=start, arrived_at__lt=end)
+
+
 def unlinked_visits(actor, on: dt.date | None = None):
-    """Today's register lines of the actor (or, for managers, their dealer) without a customer."""
-    on = on or timezone.localdate()
-    start, end = day_bounds(on)
-    visits = ShowroomVisit.objects.filter(dealer_id=actor.dealer_id, customer__isnull=True, arrived_at__gte=start,
-                                          arrived_at__lt=end)
-    return visits.filter(consultant=actor) if actor.role == Role.CONSULTANT else visits
+    """The day's register lines in the actor's scope that are not yet linked to a customer."""
+    return visits_on(actor, on).filter(customer__isnull=True)
 
 
 @transaction.atomic
 def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
     """Name an anonymous visitor: attach a register line to the customer they turned out to be."""
     customer = access_customer(actor, customer_id, Action.EDIT)
-    visit = ShowroomVisit.objects.select_for_update().filter(pk=visit_id, dealer_id=actor.dealer_id).first()
-    if visit is None or (actor.role == Role.CONSULTANT and visit.consultant_id != actor.pk):
+    visit = visible_visits(actor, Action.EDIT).select_for_update().filter(pk=visit_id).first()
+    if visit is None:
         raise ValidationError({"visit": _("Choose one of your own register lines.")})
     if visit.customer_id and visit.customer_id != customer.pk:
         raise ValidationError({"visit": _("This register line already belongs to another customer.")})

@@ -61,7 +61,8 @@ def _render_list(request):
     on = _date_param(request)
     reports = (access.visible_reports(request.user).filter(date=on)
                .select_related("consultant", "signed_by").order_by("consultant__username"))
-    context = {"date": on, "reports": reports, "can_sign": daily_report.can_sign(request.user),
+    signable = {r.pk for r in reports if r.status == ReportStatus.SUBMITTED and daily_report.can_sign(request.user, r)}
+    context = {"date": on, "reports": reports, "signable": signable,
                "previous": on - dt.timedelta(days=1), "next": on + dt.timedelta(days=1),
                "is_today": on == timezone.localdate()}
     return render(request, "sales/report_list.html", context)

@@ -14,20 +14,19 @@ from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
 from retain.customers.forms import apply_errors
-from retain.org.models import Role
-from retain.org.policy import Action
+from retain.org.policy import Action, Scope, scope_of
 
 from .. import services
-from ..access import access_prospect, visible_prospects
+from ..access import access_prospect, is_sales_manager, visible_prospects
 from ..forms import ContactForm, DecisionForm, DefeatForm, GradeForm, OrderForm, ProspectForm, VisitForm, cents
-from ..models import ACTIVE_STATUSES, Grade, ProspectStatus, ShowroomVisit
+from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 
 @login_required
 def today(request):
-    work = services.today(request.user)
-    context = {**work, "team": None}
-    if request.user.role != Role.CONSULTANT:
+    context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
+               "team": None}
+    if scope_of(request.user, Action.VIEW) > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
 
@@ -70,7 +69,7 @@ def prospect_create(request, customer_id):
 
 
 def _detail_context(request, prospect, **forms):
-    can_decide = request.user.role in services.DEFEAT_APPROVERS
+    can_decide = is_sales_manager(request.user)
     return {
         "prospect": prospect, "today": timezone.localdate(),
         "budget": None if prospect.budget_cents is None else f"{prospect.budget_cents / 100:,.2f}",
@@ -159,10 +158,7 @@ def visits(request):
         else:
             messages.success(request, _("Visit registered."))
             return redirect("sales:visits")
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    todays = ShowroomVisit.objects.filter(dealer_id=request.user.dealer_id, arrived_at__gte=start)
-    if request.user.role == Role.CONSULTANT:
-        todays = todays.filter(consultant=request.user)
+    todays = services.visits_on(request.user).order_by("-arrived_at", "-id")
     return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
                   status=422 if form.errors else 200)
 
