@@ -31,7 +31,7 @@ def generate_with_sales(scale, seed):
     g._consents(data, streams[3], customers)
     g._classification_history(data, customers)
     g._tags(data, streams[4], customers)
-    sales.add_sales(data, streams[5], customers, vehicles, TODAY)
+    sales.add_sales(data, streams[5], customers, TODAY)
     return data, customers
 
 

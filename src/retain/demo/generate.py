@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import columns as col
 from . import history, identifiers, names, sales, truth
 
 DAY = np.timedelta64(1, "D")
@@ -23,8 +24,7 @@ CLASSES = ["own_sold", "other_sold", "other_brand", "base", "vip", "prospect", "
 CLASS_SHARES = [0.48, 0.12, 0.08, 0.07, 0.03, 0.10, 0.04, 0.08]
 #: Classes whose members own cars on record.
 HOLDERS = {"own_sold", "other_sold", "other_brand", "base", "vip"}
-PROSPECT_SOURCES = ["walk_in", "base_maintenance", "vip", "key_account", "internal", "outdoor",
-                    "secondary_network", "canvassing"]
+PROSPECT_SOURCES = names.PROSPECT_SOURCES
 PROSPECT_SOURCE_SHARES = [0.42, 0.16, 0.06, 0.05, 0.08, 0.06, 0.09, 0.08]
 OWNER_SOURCES = ["walk_in", "service", "base_maintenance", "import", "vip"]
 OWNER_SOURCE_SHARES = [0.45, 0.25, 0.15, 0.10, 0.05]
@@ -81,22 +81,8 @@ def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoDat
     _consents(data, streams[3], customers)
     _classification_history(data, customers)
     _tags(data, streams[4], customers)
-    sales.add_sales(data, streams[5], customers, vehicles, np.datetime64(today or truth.OBSERVATION_END, "D"))
+    sales.add_sales(data, streams[5], customers, np.datetime64(today or truth.OBSERVATION_END, "D"))
     return data
-
-
-def _ids(n: int) -> np.ndarray:
-    return np.arange(1, n + 1, dtype=np.int64)
-
-
-def _datetimes(rng, days: np.ndarray) -> np.ndarray:
-    """A time in office hours (09:00-18:00 Beijing, i.e. 01:00-10:00 UTC) on each day."""
-    seconds = rng.integers(3600, 10 * 3600, size=len(days))
-    return days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-
-
-def _pick(rng, choices, shares, n) -> np.ndarray:
-    return np.asarray(choices)[rng.choice(len(choices), size=n, p=np.asarray(shares) / np.sum(shares))]
 
 
 @dataclass
@@ -113,7 +99,7 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
     data.tables["org.DealerGroup"] = {"id": np.array([1]), "name": np.array([names.GROUP_NAME])}
     regions = [names.REGIONS[i % len(names.REGIONS)] for i in range(scale.regions)]
     data.tables["org.Region"] = {
-        "id": _ids(scale.regions), "group_id": np.ones(scale.regions, dtype=np.int64),
+        "id": col.ids(scale.regions), "group_id": np.ones(scale.regions, dtype=np.int64),
         "code": np.array([f"R{i + 1}" for i in range(scale.regions)]),
         "name": np.array([name for name, _ in regions]),
     }
@@ -128,13 +114,13 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
         cities.append(city), plates.append(plate), districts.append(district)
         dealer_names.append(f"瑞泰{city}{district}{round_ + 1 if round_ else ''}店")
     data.tables["org.Dealer"] = {
-        "id": _ids(scale.dealers), "region_id": dealer_region + 1,
+        "id": col.ids(scale.dealers), "region_id": dealer_region + 1,
         "code": np.array([f"D{i + 1:02d}" for i in range(scale.dealers)]),
         "name": np.array(dealer_names), "city": np.array(cities),
     }
     data.tables["org.Department"] = {
-        "id": _ids(scale.dealers * len(DEPARTMENTS)),
-        "dealer_id": np.repeat(_ids(scale.dealers), len(DEPARTMENTS)),
+        "id": col.ids(scale.dealers * len(DEPARTMENTS)),
+        "dealer_id": np.repeat(col.ids(scale.dealers), len(DEPARTMENTS)),
         "kind": np.tile(DEPARTMENTS, scale.dealers),
     }
 
@@ -158,15 +144,15 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
         dtype=object,
     )
     data.tables["org.Staff"] = {
-        "id": _ids(n), "username": usernames.astype(str), "password": np.full(n, password_hash),
+        "id": col.ids(n), "username": usernames.astype(str), "password": np.full(n, password_hash),
         "last_name": np.asarray(names.SURNAMES)[rng.integers(0, 40, size=n)],
         "first_name": _given_names(rng, n), "email": np.full(n, ""),
         "is_superuser": np.zeros(n, dtype=bool), "is_staff": np.zeros(n, dtype=bool),
         "is_active": np.ones(n, dtype=bool),
         "date_joined": np.full(n, np.datetime64(truth.OBSERVATION_START, "s") - np.timedelta64(365, "D")),
-        "last_login": _nulls(n, "datetime64[s]"),
+        "last_login": col.nulls(n, "datetime64[s]"),
         "role": roles.astype(str), "group_id": np.ones(n, dtype=np.int64),
-        "region_id": _nullable(region_ids), "dealer_id": _nullable(dealer_ids), "department_id": _nullable(department),
+        "region_id": col.nullable(region_ids), "dealer_id": col.nullable(dealer_ids), "department_id": col.nullable(department),
     }
     dealer_names_by_id = dict(zip(range(1, scale.dealers + 1), dealer_names))
     region_names = {r + 1: regions[r][0] for r in range(scale.regions)}
@@ -178,15 +164,6 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
     ]
     return Org(np.array(cities), np.array(plates), np.array(districts), np.array(first_consultant),
                scale.consultants_per_dealer)
-
-
-def _nullable(values: np.ndarray) -> np.ma.MaskedArray:
-    missing = np.array([v is None for v in values])
-    return np.ma.masked_array(np.where(missing, 0, values).astype(np.int64), mask=missing)
-
-
-def _nulls(n: int, dtype) -> np.ma.MaskedArray:
-    return np.ma.masked_array(np.zeros(n, dtype=dtype), mask=np.ones(n, dtype=bool))
 
 
 def _given_names(rng, n: int) -> np.ndarray:
@@ -212,7 +189,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     n = scale.customers
     n_dealers = len(org.dealer_city)
     dealer = rng.choice(n_dealers, size=n, p=rng.dirichlet(np.full(n_dealers, 8.0)))
-    classification = _pick(rng, CLASSES, CLASS_SHARES, n)
+    classification = col.pick(rng, CLASSES, CLASS_SHARES, n)
     company = rng.random(n) < 0.03
     male = rng.random(n) < 0.58
 
@@ -265,18 +242,18 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     )
     created_day[duplicates] = np.maximum(created_day[duplicate_of], END - 90 * DAY) + rng.integers(0, 60, size=n_duplicates) * DAY
     created_day = np.minimum(created_day, END)
-    created = _datetimes(rng, created_day)
+    created = col.datetimes(rng, created_day)
 
     owner = org.first_consultant[dealer] + rng.integers(0, org.consultants_per_dealer, size=n)
     owner = np.ma.masked_array(owner, mask=rng.random(n) < UNASSIGNED_SHARE)
     source = np.where(
         np.isin(classification, ["prospect", "defeated", "potential"]),
-        _pick(rng, PROSPECT_SOURCES, PROSPECT_SOURCE_SHARES, n),
-        _pick(rng, OWNER_SOURCES, OWNER_SOURCE_SHARES, n),
+        col.pick(rng, PROSPECT_SOURCES, PROSPECT_SOURCE_SHARES, n),
+        col.pick(rng, OWNER_SOURCES, OWNER_SOURCE_SHARES, n),
     )
     source[duplicates] = "import"
 
-    ids = _ids(n)
+    ids = col.ids(n)
     data.tables["customers.Customer"] = {
         "id": ids, "kind": np.where(company, "company", "person"), "name": name, "mobile": mobile,
         "gender": np.where(company, "", np.where(male, "M", "F")),
@@ -284,7 +261,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
         "national_id": national_id, "classification": classification,
         "classified_on": created_day, "source": source, "dealer_id": dealer + 1, "owner_id": owner,
-        "status": np.full(n, "active"), "merged_into_id": _nulls(n, np.int64),
+        "status": np.full(n, "active"), "merged_into_id": col.nulls(n, np.int64),
         "created_at": created, "updated_at": created,
     }
     return Customers(ids, dealer, owner, classification, created, birth, segment, org)
@@ -336,7 +313,7 @@ def _vehicles(data: DemoData, rng, customers: Customers) -> Vehicles:
     new_energy = np.isin(model, ["ID.4 X", "秦PLUS", "宋PLUS", "汉"])
     model_year = purchase.astype("datetime64[Y]").astype(np.int64) + 1970
 
-    ids = _ids(n)
+    ids = col.ids(n)
     data.tables["customers.Vehicle"] = {
         "id": ids, "customer_id": owner + 1,
         "vin": identifiers.vins(rng, wmi, model_year),
@@ -387,7 +364,7 @@ def _transactions(data: DemoData, rng, customers: Customers, vehicles: Vehicles)
     amount = np.concatenate([p[4] for p in parts])
     order = np.argsort(day, kind="stable")
     customer, vehicle, day, kind, amount = customer[order], vehicle[order], day[order], kind[order], amount[order]
-    ids = _ids(customer.size)
+    ids = col.ids(customer.size)
     prefix = np.select([kind == "service", kind == "parts", kind == "vehicle_sale"], ["RO", "PA", "VS"], "IN")
     data.tables["customers.Transaction"] = {
         "id": ids, "customer_id": customer + 1, "dealer_id": customers.dealer[customer] + 1,
@@ -408,9 +385,9 @@ def _consents(data: DemoData, rng, customers: Customers) -> None:
     who = np.concatenate([c[0] for c in columns])
     count = who.size
     data.tables["customers.Consent"] = {
-        "id": _ids(count), "customer_id": who + 1, "purpose": np.concatenate([c[1] for c in columns]),
+        "id": col.ids(count), "customer_id": who + 1, "purpose": np.concatenate([c[1] for c in columns]),
         "granted": np.concatenate([c[2] for c in columns]),
-        "channel": _pick(rng, ["paper", "web", "phone", "sms", "wechat", "in_person"], [4, 1, 1, 1, 2, 3], count),
+        "channel": col.pick(rng, ["paper", "web", "phone", "sms", "wechat", "in_person"], [4, 1, 1, 1, 2, 3], count),
         "notice_version": np.full(count, "2022.1"), "recorded_at": customers.created[who],
         "recorded_by_id": customers.owner[who],
     }
@@ -425,7 +402,7 @@ def _classification_history(data: DemoData, customers: Customers) -> None:
     who = np.concatenate([np.arange(n), defeated])
     count = who.size
     data.tables["customers.ClassificationChange"] = {
-        "id": _ids(count), "customer_id": who + 1,
+        "id": col.ids(count), "customer_id": who + 1,
         "from_class": np.concatenate([np.full(n, ""), np.full(defeated.size, "prospect")]),
         "to_class": np.concatenate([first_class, np.full(defeated.size, "defeated")]),
         "reason": np.concatenate([np.full(n, "建档"), np.full(defeated.size, "已购买竞品车型")]),
@@ -436,9 +413,9 @@ def _classification_history(data: DemoData, customers: Customers) -> None:
 
 def _tags(data: DemoData, rng, customers: Customers) -> None:
     n_tags = len(names.TAGS)
-    data.tables["customers.Tag"] = {"id": _ids(n_tags), "group_id": np.ones(n_tags, dtype=np.int64),
+    data.tables["customers.Tag"] = {"id": col.ids(n_tags), "group_id": np.ones(n_tags, dtype=np.int64),
                                     "name": np.array(names.TAGS)}
     tagged = np.flatnonzero(rng.random(len(customers.id)) < 0.15)
     data.tables["customers.Customer_tags"] = {
-        "id": _ids(tagged.size), "customer_id": tagged + 1, "tag_id": rng.integers(1, n_tags + 1, size=tagged.size),
+        "id": col.ids(tagged.size), "customer_id": tagged + 1, "tag_id": rng.integers(1, n_tags + 1, size=tagged.size),
     }

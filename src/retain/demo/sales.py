@@ -1,6 +1,6 @@
 """The showroom and its prospects for the year before the demo's "today", as columns.
 
-``add_sales(data, rng, customers, vehicles, today)`` appends the sales tables to ``data.tables``
+``add_sales(data, rng, customers, today)`` appends the sales tables to ``data.tables``
 (after the customer tables, in insertion order): the walk-in / phone-in register, prospects with
 their grade histories and follow-up contacts, monthly targets, the last month's daily reports,
 and promotion events with their invitations. Everything is drawn column-wise with numpy; the
@@ -44,10 +44,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import columns as col
 from . import names
 
 if TYPE_CHECKING:  # generate imports this module; no import cycle at run time
-    from .generate import Customers, DemoData, Vehicles
+    from .generate import Customers, DemoData
 
 DAY = np.timedelta64(1, "D")
 MINUTE = np.timedelta64(60, "s")
@@ -60,8 +61,7 @@ LOST_OPENING_SHARES = [0.0, 0.05, 0.25, 0.45, 0.25]
 #: Open prospects: opening grade = current grade + this step (clipped), with these odds.
 OPEN_STEPS, OPEN_STEP_SHARES = [-1, 0, 1, 2], [0.15, 0.45, 0.30, 0.10]
 
-SOURCES = np.array(["walk_in", "base_maintenance", "vip", "key_account", "internal", "outdoor",
-                    "secondary_network", "canvassing"])
+SOURCES = np.array(names.PROSPECT_SOURCES)
 SOURCE_SHARES = np.array([0.70, 0.10, 0.05, 0.04, 0.04, 0.025, 0.025, 0.02])
 REFERRED = ("base_maintenance", "vip")
 REFERRED_CLOSE_FACTOR = 2.0
@@ -95,8 +95,7 @@ EVENT_NAMES = ["新款上市发布会", "周末试驾日", "车主俱乐部自�
 CONTACT_KINDS, CONTACT_KIND_SHARES = ["call", "message", "visit", "test_drive", "quote"], [0.55, 0.25, 0.10, 0.05, 0.05]
 
 
-def add_sales(data: DemoData, rng: np.random.Generator, customers: Customers, vehicles: Vehicles,
-              today: np.datetime64) -> None:
+def add_sales(data: DemoData, rng: np.random.Generator, customers: Customers, today: np.datetime64) -> None:
     """Append the sales tables for the 365 days before ``today`` to ``data.tables``."""
     from retain.sales.models import DEFAULT_CADENCE_DAYS
 
@@ -120,33 +119,6 @@ def add_sales(data: DemoData, rng: np.random.Generator, customers: Customers, ve
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _ids(n: int) -> np.ndarray:
-    return np.arange(1, n + 1, dtype=np.int64)
-
-
-def _groups(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For groups of ``counts`` rows: each row's group, its position in the group, group starts."""
-    counts = np.asarray(counts, dtype=np.int64)
-    group = np.repeat(np.arange(counts.size), counts)
-    start = np.cumsum(counts) - counts
-    return group, np.arange(group.size) - start[group], start
-
-
-def _office_time(rng, days: np.ndarray, lo_hour: float = 1.0, hi_hour: float = 10.0) -> np.ndarray:
-    """A time on each day between lo and hi hours UTC (09:00-18:00 Beijing by default)."""
-    seconds = rng.integers(int(lo_hour * 3600), int(hi_hour * 3600), size=len(days))
-    return days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-
-
-def _choice(rng, values, shares, n) -> np.ndarray:
-    shares = np.asarray(shares, dtype=float)
-    return np.asarray(values)[rng.choice(len(shares), size=n, p=shares / shares.sum())]
-
-
-def _masked(values: np.ndarray, missing: np.ndarray) -> np.ma.MaskedArray:
-    return np.ma.masked_array(values, mask=np.asarray(missing, dtype=bool))
 
 
 def _weekday(days: np.ndarray) -> np.ndarray:
@@ -184,8 +156,8 @@ def _source_given_won(won: np.ndarray, rng) -> np.ndarray:
     if_won = SOURCE_SHARES * rate
     if_lost = SOURCE_SHARES * (1 - rate)
     source = np.empty(won.size, dtype=SOURCES.dtype)
-    source[won] = _choice(rng, SOURCES, if_won, int(won.sum()))
-    source[~won] = _choice(rng, SOURCES, if_lost, int((~won).sum()))
+    source[won] = col.pick(rng, SOURCES, if_won, int(won.sum()))
+    source[~won] = col.pick(rng, SOURCES, if_lost, int((~won).sum()))
     return source
 
 
@@ -296,35 +268,35 @@ def _prospects(rng, customers: Customers, staff: dict, today, cadence: np.ndarra
     decided = a["status"] == DEFEATED
     arrival = np.where(a["registered"] & (customers.created[a["who"]].astype("datetime64[D]") == a["first"]),
                        customers.created[a["who"]] - rng.integers(10, 50, size=n) * MINUTE,
-                       _office_time(rng, a["first"]))
+                       col.datetimes(rng, a["first"]))
     arrays["arrival"] = arrival
     closing = np.where(won_ | decided, a["closed"], a["last"])
-    ids = _ids(n)
+    ids = col.ids(n)
     columns = {
         "id": ids, "customer_id": customers.id[a["who"]], "dealer_id": a["dealer"] + 1, "owner_id": a["owner"],
         "grade": GRADES[a["final"]], "status": STATUS[a["status"]], "source": a["source"],
         "model_of_interest": a["model_name"],
-        "budget_cents": _masked(np.round(a["price"] * rng.uniform(0.85, 1.05, size=n)).astype(np.int64) * 100,
+        "budget_cents": col.masked(np.round(a["price"] * rng.uniform(0.85, 1.05, size=n)).astype(np.int64) * 100,
                                 rng.random(n) < 0.3),
-        "purchase_by": _masked(a["first"] + a["horizon"] * DAY, rng.random(n) < 0.4),
+        "purchase_by": col.masked(a["first"] + a["horizon"] * DAY, rng.random(n) < 0.4),
         "competitors": np.where(rng.random(n) < 0.4, np.char.add(np.char.add(a["other_make"], " "), a["other_model"]),
                                 ""),
         "first_contact": a["first"], "last_contact": a["last"], "next_follow_up": a["next_follow_up"],
-        "ordered_on": _masked(a["ordered_on"], ~has_order),
-        "deposit_cents": _masked(rng.integers(5, 21, size=n) * 1000 * 100, ~has_order),
+        "ordered_on": col.masked(a["ordered_on"], ~has_order),
+        "deposit_cents": col.masked(rng.integers(5, 21, size=n) * 1000 * 100, ~has_order),
         "contract_number": np.where(has_order, np.char.add("HT", np.char.zfill(ids.astype(str), 7)), ""),
-        "delivered_on": _masked(a["delivered_on"], ~won_),
+        "delivered_on": col.masked(a["delivered_on"], ~won_),
         "defeat_make": np.where(lost_, a["other_make"], ""),
         "defeat_model": np.where(lost_, a["other_model"], ""),
-        "defeat_reason": np.where(lost_, _choice(rng, DEFEAT_REASONS, DEFEAT_REASON_SHARES, n), ""),
+        "defeat_reason": np.where(lost_, col.pick(rng, DEFEAT_REASONS, DEFEAT_REASON_SHARES, n), ""),
         "defeat_note": np.where(lost_, "客户已在其他经销商订车", ""),
         "defeat_stage": np.where(lost_, GRADES[a["final"]], ""),
-        "defeat_applied_on": _masked(a["applied"], ~lost_),
-        "defeat_decided_by_id": _masked(staff["sales_manager"][a["dealer"]], ~decided),
+        "defeat_applied_on": col.masked(a["applied"], ~lost_),
+        "defeat_decided_by_id": col.masked(staff["sales_manager"][a["dealer"]], ~decided),
         "defeat_decision_note": np.where(decided, "同意战败，转入战败客户回访", ""),
-        "closed_on": _masked(a["closed"], ~(won_ | decided)),
+        "closed_on": col.masked(a["closed"], ~(won_ | decided)),
         "created_at": arrival + 30 * MINUTE,
-        "updated_at": _office_time(rng, closing, 10.0, 11.0),
+        "updated_at": col.datetimes(rng, closing, 10.0, 11.0),
     }
     arrays["columns"] = columns
     return arrays
@@ -333,7 +305,7 @@ def _prospects(rng, customers: Customers, staff: dict, today, cadence: np.ndarra
 def _contacts(rng, p: dict) -> dict:
     """Follow-ups from first to last contact, a grade change at evenly spaced ones."""
     n_contacts, steps, first, last = p["contacts"], p["steps"], p["first"], p["last"]
-    pid, pos, start = _groups(n_contacts)
+    pid, pos, start = col.groups(n_contacts)
     total = pid.size
     u = rng.random(total)
     u = u[np.lexsort((u, pid))]
@@ -345,7 +317,7 @@ def _contacts(rng, p: dict) -> dict:
     changes_so_far = (pos * steps[pid]) // span[pid]
     grade = p["opening"][pid] + sign[pid] * changes_so_far
     changed = (pos > 0) & (changes_so_far != np.concatenate([[0], changes_so_far[:-1]]))
-    kind = np.where(pos == 0, "visit", _choice(rng, CONTACT_KINDS, CONTACT_KIND_SHARES, total))
+    kind = np.where(pos == 0, "visit", col.pick(rng, CONTACT_KINDS, CONTACT_KIND_SHARES, total))
     seconds = rng.integers(3600, 10 * 3600, size=total)
     seconds = seconds[np.lexsort((seconds, pid))]  # increasing within a prospect: its history reads in order
     recorded = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
@@ -359,7 +331,7 @@ def _contacts(rng, p: dict) -> dict:
 
     # Grade changes: the opening one ("" -> opening grade) and one per step, at contacts
     # ceil(j * (contacts - 1) / steps).
-    gid, j, _ = _groups(steps + 1)
+    gid, j, _ = col.groups(steps + 1)
     m = np.maximum(steps[gid], 1)
     at = np.where(j == 0, 0, (j * (n_contacts[gid] - 1) + m - 1) // m)
     row = start[gid] + at
@@ -371,7 +343,7 @@ def _contacts(rng, p: dict) -> dict:
     when = recorded[row] + 5 * MINUTE
     order = np.lexsort((gid, when))
     grade_changes = {
-        "id": _ids(gid.size), "prospect_id": (gid + 1)[order],
+        "id": col.ids(gid.size), "prospect_id": (gid + 1)[order],
         "from_grade": np.where(j == 0, "", GRADES[np.clip(to_grade - sign[gid], 0, 4)])[order],
         "to_grade": GRADES[to_grade][order], "reason": reason[order],
         "changed_by_id": p["owner"][gid][order], "changed_at": when[order],
@@ -383,7 +355,7 @@ def _all_contacts(development: dict, promotion: dict) -> dict:
     columns = {k: np.ma.concatenate([development[k], promotion[k]]) if k == "prospect_id"
                else np.concatenate([development[k], promotion[k]]) for k in development}
     order = np.lexsort((columns["recorded_at"], columns["contacted_on"]))
-    out = {"id": _ids(order.size)}
+    out = {"id": col.ids(order.size)}
     out.update({k: v[order] for k, v in columns.items()})
     return out
 
@@ -405,7 +377,7 @@ def _visits(rng, p: dict, staff: dict, today) -> dict:
     won = np.flatnonzero(p["status"] == WON)
     orders = {
         "dealer": p["dealer"][won], "consultant": p["owner"][won], "kind": np.full(won.size, "walk_in"),
-        "arrived": _office_time(rng, p["ordered_on"][won]), "minutes": rng.integers(60, 180, size=won.size),
+        "arrived": col.datetimes(rng, p["ordered_on"][won]), "minutes": rng.integers(60, 180, size=won.size),
         "source": p["source"][won], "first_visit": np.zeros(won.size, bool),
         "party": 1 + rng.poisson(1.0, size=won.size), "model": p["model_name"][won],
         "outcome": np.full(won.size, "order"), "customer": p["columns"]["customer_id"][won],
@@ -430,9 +402,9 @@ def _visits(rng, p: dict, staff: dict, today) -> dict:
     left = rng.random(m) < (LEFT_DETAILS_SHARE - prospects) / (1 - prospects)
     other = {
         "dealer": dealer, "consultant": consultants[dealer, k], "kind": np.where(phone, "phone_in", "walk_in"),
-        "arrived": _office_time(rng, days[d]),
+        "arrived": col.datetimes(rng, days[d]),
         "minutes": np.where(phone, rng.integers(2, 10, size=m), rng.integers(10, 60, size=m)),
-        "source": _choice(rng, SOURCES, SOURCE_SHARES, m), "first_visit": np.ones(m, bool),
+        "source": col.pick(rng, SOURCES, SOURCE_SHARES, m), "first_visit": np.ones(m, bool),
         "party": np.where(phone, 1, 1 + rng.poisson(0.6, size=m)),
         "model": np.where(rng.random(m) < 0.2, "", np.array([x for x, _ in names.OUR_MODELS])[
             rng.integers(0, len(names.OUR_MODELS), size=m)]),
@@ -447,7 +419,7 @@ def _visits(rng, p: dict, staff: dict, today) -> dict:
     has_customer = has_customer[order]
     total = order.size
     return {
-        "id": _ids(total), "dealer_id": cols["dealer"] + 1, "consultant_id": cols["consultant"],
+        "id": col.ids(total), "dealer_id": cols["dealer"] + 1, "consultant_id": cols["consultant"],
         "kind": cols["kind"], "arrived_at": cols["arrived"], "left_at": cols["arrived"] + cols["minutes"] * MINUTE,
         "source": cols["source"], "first_visit": cols["first_visit"], "party_size": cols["party"],
         "model_of_interest": cols["model"], "outcome": cols["outcome"],
@@ -500,7 +472,7 @@ def _targets(rng, p: dict, visits: dict, staff: dict, today) -> dict:
     }
     for key in actual:
         columns[key] = np.concatenate([target[key].ravel(), dealer_sum[key]])
-    return {"id": _ids(columns["dealer_id"].size), **columns}
+    return {"id": col.ids(columns["dealer_id"].size), **columns}
 
 
 def _reports(rng, contacts: dict, p: dict, staff: dict, today) -> dict:
@@ -527,7 +499,7 @@ def _reports(rng, contacts: dict, p: dict, staff: dict, today) -> dict:
     figures = np.char.add(np.char.add(np.char.add('{"contacts": ', n_contacts.astype(str)), ', "new_prospects": '),
                           np.char.add(n_new.astype(str), "}"))
     signed = days[d] < today - DAY
-    submitted_at = _office_time(rng, days[d], 10.0, 11.5)
+    submitted_at = col.datetimes(rng, days[d], 10.0, 11.5)
     order = np.lexsort((staff_id, days[d]))
     columns = {
         "consultant_id": staff_id, "dealer_id": dealer + 1, "date": days[d],
@@ -535,11 +507,11 @@ def _reports(rng, contacts: dict, p: dict, staff: dict, today) -> dict:
         "visit_notes": np.char.add(np.char.add("今日接触", n_contacts.astype(str)), "位客户"),
         "tomorrow_plan": np.full(n, "按回访计划跟进到期意向客户"),
         "submitted_at": np.ma.masked_array(submitted_at, mask=False),
-        "signed_by_id": _masked(staff["showroom_manager"][dealer], ~signed),
-        "signed_at": _masked(_office_time(rng, days[d] + DAY, 1.0, 2.0), ~signed),
+        "signed_by_id": col.masked(staff["showroom_manager"][dealer], ~signed),
+        "signed_at": col.masked(col.datetimes(rng, days[d] + DAY, 1.0, 2.0), ~signed),
         "instruction": np.where(signed & (rng.random(n) < 0.3), "逾期客户今日必须回访", ""),
     }
-    return {"id": _ids(n), **{key: value[order] for key, value in columns.items()}}
+    return {"id": col.ids(n), **{key: value[order] for key, value in columns.items()}}
 
 
 def _events(rng, customers: Customers, staff: dict, today):
@@ -552,10 +524,10 @@ def _events(rng, customers: Customers, staff: dict, today):
     ends = starts + rng.integers(0, 3, size=n_events) * DAY
     event_names = np.asarray(EVENT_NAMES)[rng.integers(0, len(EVENT_NAMES), size=n_events)]
     events = {
-        "id": _ids(n_events), "dealer_id": event_dealer + 1, "name": event_names, "starts_on": starts, "ends_on": ends,
+        "id": col.ids(n_events), "dealer_id": event_dealer + 1, "name": event_names, "starts_on": starts, "ends_on": ends,
         "description": np.full(n_events, "邀约保有客户到店参加活动"),
         "created_by_id": staff["marketing"][event_dealer],
-        "created_at": _office_time(rng, starts - 21 * DAY),
+        "created_at": col.datetimes(rng, starts - 21 * DAY),
     }
     own_sold = customers.classification == "own_sold"
     invited_parts, event_parts = [], []
@@ -578,17 +550,17 @@ def _events(rng, customers: Customers, staff: dict, today):
     followed = np.minimum(np.where(came, attended, ends[event]) + rng.integers(1, 4, size=n) * DAY, today)
     is_followed = rng.random(n) < np.where(came, 0.8, 0.4)
     invitations = {
-        "id": _ids(n), "event_id": event + 1, "customer_id": customers.id[who], "invited_by_id": by,
-        "invited_on": invited_on, "attended_on": _masked(attended, ~came),
-        "followed_up_on": _masked(followed, ~is_followed),
+        "id": col.ids(n), "event_id": event + 1, "customer_id": customers.id[who], "invited_by_id": by,
+        "invited_on": invited_on, "attended_on": col.masked(attended, ~came),
+        "followed_up_on": col.masked(followed, ~is_followed),
         "follow_up_result": np.where(is_followed, np.where(came, "到店参加，满意", "未能到场，下次再约"), ""),
     }
     promotion = {
-        "customer_id": customers.id[who], "prospect_id": np.ma.masked_array(np.zeros(n, dtype=np.int64), mask=True),
-        "purpose": np.full(n, "promotion"), "kind": _choice(rng, ["call", "message"], [0.6, 0.4], n),
+        "customer_id": customers.id[who], "prospect_id": col.nulls(n, np.int64),
+        "purpose": np.full(n, "promotion"), "kind": col.pick(rng, ["call", "message"], [0.6, 0.4], n),
         "contacted_on": invited_on, "grade": np.full(n, ""),
         "notes": np.char.add("邀约参加", event_names[event]), "result": np.full(n, "已邀约"),
         "next_step": np.full(n, "活动前一天再次提醒"), "recorded_by_id": by,
-        "recorded_at": _office_time(rng, invited_on),
+        "recorded_at": col.datetimes(rng, invited_on),
     }
     return events, invitations, promotion
