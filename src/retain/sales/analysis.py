@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from retain.org import audit
 from retain.org.models import Role, Staff
-from retain.org.policy import Action, Scope, scope_filter, scope_of
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import visible_prospects, visible_visits
 from .periods import check_period, day_start, month_end, month_start
@@ -114,10 +114,6 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
                              left_contact=Count("id", filter=Q(outcome__in=LEFT_CONTACT)),
                              became_prospect=Count("id", filter=Q(outcome__in=BECAME_PROSPECT)))
 
-    def _day(value):
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-    per_day = {_day(day): count for day, count in per_day.items()}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     source_labels = dict(ShowroomVisit._meta.get_field("source").choices)
     average = totals["average_stay"]
@@ -162,14 +158,11 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
 def _prospects_in_month(actor, first: dt.date, last: dt.date, consultant, action: str):
     """Prospects being worked at some point of the month: first contact on or before its last
     day, and not closed before its first day (open ones have no closing date)."""
-    condition = scope_filter(actor, action)
-    if condition is None:
-        return Prospect.objects.none()
-    prospects = Prospect.objects.filter(condition).filter(
+    prospects = visible_prospects(actor, action).filter(
         Q(first_contact__lte=last), Q(closed_on__isnull=True) | Q(closed_on__gte=first))
     if consultant not in (None, ""):
         try:
-            prospects = prospects.filter(owner_id=int(getattr(consultant, "pk", consultant)))
+            prospects = prospects.filter(owner_id=int(consultant))
         except (TypeError, ValueError):
             raise ValidationError({"consultant": _("Choose a consultant.")})
     return prospects
@@ -183,7 +176,7 @@ def contact_status(actor, month: dt.date, consultant=None, *, action: str = Acti
     Three queries: the prospects, their grade changes, their contacts in
     the month. Days before the first contact, after the prospect closed or after today are blank.
     """
-    first = month_start(month or timezone.localdate())
+    first = month_start(month)
     last = month_end(first)
     today = timezone.localdate()
     tz = timezone.get_default_timezone()
@@ -255,7 +248,7 @@ def contact_status_workbook(rows: list[dict], month: dt.date, *, dealer: str = "
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    first = month_start(month or timezone.localdate())
+    first = month_start(month)
     last = month_end(first)
     dealer = dealer or "、".join(sorted({row["dealer"] for row in rows}))
     consultant = consultant or "、".join(sorted({row["consultant"] for row in rows if row["consultant"]}))
@@ -330,8 +323,16 @@ def source_legend() -> list[tuple[int, str]]:
     return [(code, str(labels[source])) for source, code in SOURCE_CODES.items()]
 
 
+def _export_action(actor) -> str | None:
+    """Which scope an export of the table reads: EXPORT where the policy gives one; a consultant
+    (who has none) exports only their own table, read with VIEW; anyone else may not."""
+    if scope_of(actor, Action.EXPORT) is not Scope.NONE:
+        return Action.EXPORT
+    return Action.VIEW if actor.role == Role.CONSULTANT else None
+
+
 def may_export_contact_status(actor) -> bool:
-    return actor.role == Role.CONSULTANT or scope_of(actor, Action.EXPORT) is not Scope.NONE
+    return _export_action(actor) is not None
 
 
 def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
@@ -340,19 +341,18 @@ def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
     Consultants export their own table only (see the module notes); other roles need an
     EXPORT scope and get what it reaches. One audit row per export.
     """
-    first = month_start(month or timezone.localdate())
-    if actor.role == Role.CONSULTANT and scope_of(actor, Action.EXPORT) is Scope.NONE:
-        if consultant not in (None, "") and str(getattr(consultant, "pk", consultant)) != str(actor.pk):
-            raise PermissionDenied(_("Consultants export only their own contact-status table."))
-        consultant, action = actor.pk, Action.VIEW
-    elif scope_of(actor, Action.EXPORT) is Scope.NONE:
+    first = month_start(month)
+    action = _export_action(actor)
+    if action is None:
         raise PermissionDenied(_("You may not export the contact-status table."))
-    else:
-        action = Action.EXPORT
+    if action == Action.VIEW:
+        if consultant not in (None, "") and str(consultant) != str(actor.pk):
+            raise PermissionDenied(_("Consultants export only their own contact-status table."))
+        consultant = actor.pk
     rows = contact_status(actor, first, consultant, action=action)
     owner = None
-    if consultant not in (None, ""):
-        owner = Staff.objects.filter(pk=int(getattr(consultant, "pk", consultant))).first()
+    if consultant not in (None, ""):  # named in the file only if the actor may see that colleague's table
+        owner = Staff.objects.filter(pk=int(consultant), dealer__in=dealers_in_scope(actor, action)).first()
     dealer = actor.dealer.name if actor.dealer_id else ""
     content = contact_status_workbook(rows, first, dealer=dealer, consultant=owner.display_name if owner else "")
     with transaction.atomic():
@@ -416,7 +416,3 @@ def lost_sales(actor, start: dt.date, end: dt.date) -> dict:
              "reason_label": str(reason_labels.get(p.defeat_reason, p.defeat_reason)), "stage": p.defeat_stage,
              "applied_on": p.defeat_applied_on} for p in pending],
     }
-
-
-__all__ = ["CONTACT_MARKS", "SOURCE_CODES", "contact_status", "contact_status_workbook", "export_contact_status",
-           "lost_sales", "traffic"]

@@ -42,22 +42,13 @@ def _errors(exc: ValidationError) -> dict:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
-def _dealer_choice(request):
-    """The dealer asked for, else the user's own, else the first in their scope."""
-    dealer = request.GET.get("dealer") or request.POST.get("dealer") or None
-    if dealer is None and not request.user.dealer_id:
-        first = dealers_in_scope(request.user, Action.VIEW).order_by("code").first()
-        dealer = first.pk if first else None
-    return dealer
-
-
 @login_required
 def targets(request):
     """The month's targets against what was done, per consultant and for the dealer; managers
     set targets in the form below the table."""
     actor, errors, status = request.user, {}, 200
     month_text = request.GET.get("month") or request.POST.get("month") or timezone.localdate().strftime("%Y-%m")
-    dealer = _dealer_choice(request)
+    dealer = request.GET.get("dealer") or request.POST.get("dealer") or None
     if request.method == "POST":
         consultant = request.POST.get("consultant") or None
         try:
@@ -72,7 +63,7 @@ def targets(request):
         table = planning.targets_vs_actual(actor, month_text, dealer)
     except ValidationError as exc:
         errors, status = {**errors, **_errors(exc)}, 422
-        table = planning.targets_vs_actual(actor, timezone.localdate(), dealer)
+        table = planning.targets_vs_actual(actor, timezone.localdate(), None)
     can_set = planning.can_set_targets(actor)
     context = {
         "table": table, "month_text": table["month"].strftime("%Y-%m"), "errors": errors, "can_set": can_set,
@@ -124,7 +115,9 @@ def events(request):
             messages.success(request, _("Event %(name)s created.") % {"name": event.name})
             return redirect("sales:event", event_id=event.pk)
     page = Paginator(planning.visible_events(actor).select_related("dealer"), 20).get_page(request.GET.get("page"))
-    comparison = planning.compare_events(actor, [e.pk for e in page]) if len(page) else []
+    order = {event.pk: i for i, event in enumerate(page)}  # the page's order: newest first
+    comparison = sorted(planning.compare_events(actor, list(order)), key=lambda row: order[row["id"]]) \
+        if order else []
     context = {"comparison": comparison, "page": page, "errors": errors, "can_create": can_create,
                "form": request.POST if request.method == "POST" else {},
                "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None}
