@@ -605,3 +605,10 @@ def test_ignores_unused_columns(mobi):
     a = pls.fit(extra, SEMINR_BLOCKS, SEMINR_PATHS)
     b = pls.fit(mobi, SEMINR_BLOCKS, SEMINR_PATHS)
     assert a.path_coefficients == b.path_coefficients
+
+
+def test_rejects_duplicate_column_names(small):
+    data, blocks, paths = small
+    doubled = pd.concat([data, data[["a1"]]], axis=1)
+    with pytest.raises(ValueError, match="duplicate columns"):
+        pls.fit(doubled, blocks, paths, scale=None)

@@ -249,3 +249,10 @@ def test_lost_customer_value_direct_only():
 def test_lost_customer_value_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         retention.lost_customer_value(**kwargs)
+
+
+def test_wilson_interval_reads_the_confidence_it_checked():
+    # A confidence given as text ("0.95", as from a form) is checked and then used as a number.
+    assert retention.wilson_interval(81, 263, "0.95") == retention.wilson_interval(81, 263, 0.95)
+    with pytest.raises(ValueError, match="confidence"):
+        retention.wilson_interval(81, 263, "95%")

@@ -8,6 +8,7 @@ from dataclasses import fields
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 
 def as_vector(values, name: str, *, integer: bool = False, low: float | None = None,
@@ -48,6 +49,12 @@ def as_confidence(confidence) -> float:
     return confidence
 
 
+def critical_value(confidence, df: float | None = None) -> float:
+    """The two-sided critical value of a checked confidence level: normal, or Student's t with ``df``."""
+    q = 0.5 + as_confidence(confidence) / 2
+    return float(stats.norm.ppf(q) if df is None else stats.t.ppf(q, df))
+
+
 def as_frame(data, name: str, *, min_rows: int = 2, non_constant: bool = True) -> pd.DataFrame:
     """A numeric DataFrame with named columns, no NaN, and (by default) no constant column."""
     frame = pd.DataFrame(data)
@@ -58,6 +65,10 @@ def as_frame(data, name: str, *, min_rows: int = 2, non_constant: bool = True) -
     except (TypeError, ValueError):
         raise ValueError(f"{name} must hold numbers only") from None
     frame.columns = [str(c) for c in frame.columns]
+    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if repeated:
+        raise ValueError(f"{name} has duplicate columns (duplicated column name(s) {repeated}): "
+                         "each needs its own name")
     missing = frame.isna().sum()
     if missing.any():
         raise ValueError(f"{name} has missing values (NaN) in column(s) {list(missing[missing > 0].index)}")

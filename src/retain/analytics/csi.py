@@ -36,9 +36,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from retain.analytics._base import Result, as_confidence, as_frame
+from retain.analytics._base import Result, as_confidence, as_frame, critical_value
 
 # After-sales CSS weights, DOMAIN.md section 5 (seed 000: 一汽-大众CSS调研 售后考评体系). They sum to 1.
 AFTER_SALES_CSS_WEIGHTS: Mapping[str, float] = MappingProxyType({
@@ -177,8 +176,6 @@ def index(item_scores: pd.DataFrame, weights: Mapping[str, float] | None = None,
     if frame.shape[1] == 0:
         raise ValueError("item_scores has no item columns")
     frame.columns = [str(c) for c in frame.columns]
-    if frame.columns.duplicated().any():
-        raise ValueError(f"item_scores has duplicate columns {sorted(set(frame.columns[frame.columns.duplicated()]))}")
     incomplete = frame.isna().any(axis=1)
     if incomplete.any():
         if missing == "raise":
@@ -200,7 +197,7 @@ def index(item_scores: pd.DataFrame, weights: Mapping[str, float] | None = None,
     n = len(respondent)
     value = float(respondent.mean())
     se = float(respondent.std(ddof=1) / np.sqrt(n))
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)) * se
+    half = critical_value(confidence, df=n - 1) * se
     return CSIResult(
         value=value,
         se=se,

@@ -111,10 +111,6 @@ def _prepare(X, y) -> tuple[pd.DataFrame, np.ndarray]:
     X = X.to_frame() if isinstance(X, pd.Series) else pd.DataFrame(X)
     if X.shape[1] == 0:
         raise ValueError("X has no driver columns")
-    names = pd.Index([str(c) for c in X.columns])
-    if names.has_duplicates:
-        raise ValueError(f"X has duplicated column name(s) {sorted(set(names[names.duplicated()]))}; "
-                         "each driver needs its own name")
     frame = as_frame(X, "X", min_rows=2)
     n, p = frame.shape
     if n < p + 2:

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from retain.analytics._base import Result, as_confidence, as_vector
+from retain.analytics._base import Result, as_vector, critical_value
 
 METHODS = ("wald", "adjusted_wald")
 
@@ -99,12 +99,6 @@ class NPSComparison(Result):
     confidence: float
 
 
-def _z(confidence: float) -> float:
-    """Two-sided normal critical value; ``confidence`` must lie strictly between 0 and 1."""
-    confidence = as_confidence(confidence)
-    return float(stats.norm.ppf(0.5 + confidence / 2.0))
-
-
 def _trinomial_se(p_promoter: float, p_detractor: float, n: float) -> float:
     """SE of p_P - p_D under one multinomial draw of size n (Rocks 2016), as a share."""
     variance = (p_promoter + p_detractor - (p_promoter - p_detractor) ** 2) / n
@@ -135,7 +129,7 @@ def score(scores, weights=None, method: str = "adjusted_wald", confidence: float
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    z = _z(confidence)
+    z = critical_value(confidence)
     answers = as_vector(scores, "scores", integer=True, low=0, high=10)
     n = int(answers.size)
 
@@ -207,7 +201,7 @@ def compare(a, b, confidence: float = 0.95, *, method: str = "adjusted_wald") ->
     Raises ``ValueError`` when the methods differ or when se_d is 0 (only possible with ``wald``
     and both samples in a single category: no test is possible, use ``adjusted_wald``).
     """
-    z_crit = _z(confidence)
+    z_crit = critical_value(confidence)
     first = a if isinstance(a, NPSResult) else score(a, method=method)
     second = b if isinstance(b, NPSResult) else score(b, method=method)
     if first.method != second.method:

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ._base import Result, as_confidence, as_vector
+from ._base import Result, as_confidence, as_vector, critical_value
 
 #: Column names of :attr:`RetentionCurve.table` in English and Chinese, for display.
 COLUMN_LABELS = {
@@ -57,10 +56,9 @@ def wilson_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarray,
     ``(p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)`` with ``z`` the two-sided normal
     quantile. Unlike the Wald interval it stays inside [0, 1] and is sensible at 0/n and n/n.
     """
-    as_confidence(confidence)
+    z = critical_value(confidence)
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / m
         denominator = 1 + z * z / m
