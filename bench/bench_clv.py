@@ -20,7 +20,6 @@ lifetimes cannot be installed next to numpy 2 / pandas 3, so it runs in its own 
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _readme import write_block
 from retain.analytics import clv, rfm
 
 TRUTH = {"r": 0.8, "alpha": 30.0, "a": 0.7, "b": 3.0}
@@ -163,14 +163,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     if args.readme:
-        start, end = "<!-- bench:clv -->", "<!-- /bench:clv -->"
-        content = args.readme.read_text()
-        block = f"{start}\n{text}\n{end}"
-        if start in content:
-            content = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, content, flags=re.S)
-        else:
-            content = content.replace("<!-- bench:analytics -->", f"<!-- bench:analytics -->\n{block}")
-        args.readme.write_text(content)
+        write_block(args.readme, "clv", text, "<!-- bench:analytics -->")
     return 0
 
 

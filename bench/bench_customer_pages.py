@@ -13,7 +13,6 @@ machines; the absolute milliseconds are what the 300 ms target is about.
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
@@ -33,6 +32,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from retain.customers.models import Customer, Vehicle  # noqa: E402
 from retain.org.models import Staff  # noqa: E402
+from _readme import write_block  # noqa: E402
 
 TARGET_MS = 300
 ACTORS = ("consultant1", "gm1", "region1", "admin")
@@ -135,17 +135,6 @@ def table(engine, customers, rows, repeat):
     return "\n".join(lines)
 
 
-def write_readme(readme: Path, engine: str, text: str):
-    start, end = f"<!-- bench:pages:{engine} -->", f"<!-- /bench:pages:{engine} -->"
-    content = readme.read_text()
-    block = f"{start}\n{text}\n{end}"
-    if start in content:
-        content = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, content, flags=re.S)
-    else:
-        content = content.replace("<!-- bench:pages -->", f"<!-- bench:pages -->\n{block}")
-    readme.write_text(content)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=15)
@@ -155,7 +144,7 @@ def main(argv=None):
     text = table(engine, customers, rows, args.repeat)
     print(text)
     if args.readme:
-        write_readme(args.readme, engine, text)
+        write_block(args.readme, f"pages:{engine}", text, "<!-- bench:pages -->")
     return 0
 
 

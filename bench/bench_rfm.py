@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _readme import write_block
 from retain.analytics import rfm
 
 TARGET = 3.0
-START, END = "<!-- bench:rfm -->", "<!-- /bench:rfm -->"
 ANCHOR = "<!-- bench:analytics -->"
 
 
@@ -82,26 +82,6 @@ def table(rows: int, customers: int, seconds: dict, repeat: int) -> str:
     return "\n".join(lines)
 
 
-def write_readme(path: Path, block: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    section = f"{START}\n{block}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        lines = text.splitlines(keepends=True)
-        for number, line in enumerate(lines):
-            if line.strip() == ANCHOR:
-                lines.insert(number + 1, section + "\n")
-                break
-        else:
-            print(f"note: {ANCHOR} not found in {path}; appending the table at the end", file=sys.stderr)
-            lines.append(("" if text.endswith("\n") or not text else "\n") + section + "\n")
-        text = "".join(lines)
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -123,7 +103,7 @@ def main(argv=None) -> int:
     block = table(args.rows, results["duckdb"].shape[0], seconds, args.repeat)
     print(block)
     if args.readme:
-        write_readme(args.readme, block)
+        write_block(args.readme, "rfm", block, ANCHOR)
     ratio = seconds["pandas"] / seconds["duckdb"]
     if ratio < TARGET:
         print(f"warning: DuckDB is only {ratio:.2f}x faster than pandas (target {TARGET:g}x)", file=sys.stderr)

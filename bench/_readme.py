@@ -1,0 +1,21 @@
+"""Writing a benchmark's table into the README between its markers, shared by the bench scripts."""
+
+import sys
+from pathlib import Path
+
+
+def write_block(path: Path, name: str, block: str, anchor: str) -> None:
+    """Replace the text between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``; if the
+    markers are missing, insert them after ``anchor``, or (saying so) at the end."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = path.read_text(encoding="utf-8")
+    section = f"{start}\n{block}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + section + rest.split(end, 1)[1]
+    elif anchor in text:
+        text = text.replace(anchor, f"{anchor}\n{section}", 1)
+    else:
+        print(f"note: {anchor} not found in {path}; appending the table at the end", file=sys.stderr)
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
