@@ -511,15 +511,19 @@ class GammaGamma(FittedModel):
 
 
 def lifetime_value(transactions_model, spend_model, frequency, recency, T, monetary, *, periods: int = 12,
-                   period_length: float = 30.0, discount_rate: float = 0.01) -> np.ndarray:
+                   period_length: float = 30.0, discount_rate: float = 0.01, cumulative=None) -> np.ndarray:
     """Discounted expected revenue over ``periods`` future periods of ``period_length`` time units
     (months of 30 days when T is in days), as ``lifetimes.utils._customer_lifetime_value``:
-    sum over i of (E[purchases by i] - E[purchases by i-1]) x E[spend] / (1 + d)^i."""
+    sum over i of (E[purchases by i] - E[purchases by i-1]) x E[spend] / (1 + d)^i.
+
+    ``cumulative`` takes the model's ``expected_purchases_by`` at those horizons when the caller
+    has already computed it (it is the costly part)."""
     if periods < 1 or period_length <= 0 or discount_rate < 0:
         raise ValueError("periods must be >= 1, period_length > 0 and discount_rate >= 0")
     spend = spend_model.expected_spend(frequency, monetary)
     steps = np.arange(1, periods + 1)
-    cumulative = transactions_model.expected_purchases_by(steps * period_length, frequency, recency, T)
+    if cumulative is None:
+        cumulative = transactions_model.expected_purchases_by(steps * period_length, frequency, recency, T)
     per_period = np.diff(cumulative, axis=0, prepend=0.0)
     return (per_period / (1 + discount_rate) ** steps[:, None]).sum(axis=0) * spend
 

@@ -92,12 +92,15 @@ def _forecast(summary: pd.DataFrame):
     fitted = {"bg_nbd": _describe(visits, time_unit="day")}
     forecast = pd.DataFrame(index=summary.index)
     forecast["p_alive"] = visits.p_alive(x, t_x, big_t)
-    forecast["expected_purchases"] = visits.expected_purchases(MONTHS * DAYS_PER_MONTH, x, t_x, big_t)
+    # The month-by-month forecast serves both the 12-month visits and the CLV.
+    cumulative = visits.expected_purchases_by(np.arange(1, MONTHS + 1) * DAYS_PER_MONTH, x, t_x, big_t)
+    forecast["expected_purchases"] = cumulative[-1]
     if (x > 0).sum() >= 3:
         spend = clv.GammaGamma.fit(x, m)
         fitted["gamma_gamma"] = _describe(spend, currency="yuan")
         forecast["clv"] = clv.lifetime_value(visits, spend, x, t_x, big_t, m, periods=MONTHS,
-                                             period_length=DAYS_PER_MONTH, discount_rate=MONTHLY_DISCOUNT)
+                                             period_length=DAYS_PER_MONTH, discount_rate=MONTHLY_DISCOUNT,
+                                             cumulative=cumulative)
     return fitted, forecast
 
 
