@@ -35,6 +35,11 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def error_dict(exc: ValidationError) -> dict:
+    """A service's ``ValidationError`` as {field: [messages]} for pages without a form object."""
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
 def staff_choices(dealers, *, active_only: bool = True):
     staff = Staff.objects.filter(dealer__in=dealers).order_by("dealer__code", "username")
     if active_only:

@@ -20,8 +20,16 @@ from .models import DailyReport, Prospect, ShowroomVisit
 SALES_MANAGERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
 
 
+#: Who plans the showroom's work (targets, the follow-up cadence): its managers and those above them.
+PLANNERS = SALES_MANAGERS + (Role.REGION_MANAGER, Role.GROUP_ADMIN)
+
+
 def is_sales_manager(actor) -> bool:
     return getattr(actor, "role", None) in SALES_MANAGERS and bool(actor.dealer_id)
+
+
+def is_planner(actor) -> bool:
+    return getattr(actor, "role", None) in PLANNERS
 
 
 def _visible(model, actor, action: str, owner: str):

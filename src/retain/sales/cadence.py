@@ -8,9 +8,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.org import audit
-from retain.org.models import Role
 from retain.org.policy import Action, dealers_in_scope
 
+from .access import is_planner
 from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
@@ -47,15 +47,11 @@ def dealer_by_code(actor, code: str):
     return dealer
 
 
-#: Roles that set their dealer's cadence.
-CADENCE_SETTERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM, Role.GROUP_ADMIN, Role.REGION_MANAGER)
-
-
 @transaction.atomic
 def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, int]:
     """A dealer's own follow-up interval for one grade (1 to 90 days); returns the dealer's table.
     Open prospects keep their next date until their next contact or grade change."""
-    if actor.role not in CADENCE_SETTERS:
+    if not is_planner(actor):
         raise PermissionDenied(_("Only sales managers, showroom managers and general managers set the cadence."))
     if not dealers_in_scope(actor, Action.EDIT).filter(pk=dealer_id).exists():
         raise Http404(_("No such dealer."))

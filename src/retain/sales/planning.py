@@ -35,14 +35,12 @@ from retain.org import audit
 from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
-from .access import visible_prospects, visible_visits
+from .access import is_planner, visible_prospects, visible_visits
 from .periods import check_period, day_start, month_start, next_month
 from .models import (
     PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
 )
 
-#: Roles that set monthly targets (with edit scope at dealer level or wider).
-TARGET_SETTERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.DEALER_GM, Role.REGION_MANAGER, Role.GROUP_ADMIN)
 #: Roles that organise promotion events.
 EVENT_ORGANISERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM, Role.MARKETING,
                     Role.REGION_MANAGER, Role.GROUP_ADMIN)
@@ -114,7 +112,7 @@ def _walk_ins(visits):
 
 
 def can_set_targets(actor) -> bool:
-    return actor.role in TARGET_SETTERS and scope_of(actor, Action.EDIT) >= Scope.DEALER
+    return is_planner(actor)
 
 
 @transaction.atomic

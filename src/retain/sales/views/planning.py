@@ -12,12 +12,14 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
+from retain.customers.forms import error_dict
 from retain.customers.search import search
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
 from .. import cadence as cadence_rules
 from .. import planning
+from ..access import is_planner
 from ..models import Grade
 
 SEARCH_LIMIT = 20
@@ -38,10 +40,6 @@ def _date(value, field, default=None):
     return parsed
 
 
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-
-
 @login_required
 def targets(request):
     """The month's targets against what was done, per consultant and for the dealer; managers
@@ -55,14 +53,14 @@ def targets(request):
             planning.set_target(actor, dealer, month_text, consultant,
                                 **{field: request.POST.get(field) or 0 for field in planning.TARGET_FIELDS})
         except ValidationError as exc:
-            errors, status = _errors(exc), 422
+            errors, status = error_dict(exc), 422
         else:
             messages.success(request, _("Target saved."))
             return redirect(f"{request.path}?month={month_text}" + (f"&dealer={dealer}" if dealer else ""))
     try:
         table = planning.targets_vs_actual(actor, month_text, dealer)
     except ValidationError as exc:
-        errors, status = {**errors, **_errors(exc)}, 422
+        errors, status = {**errors, **error_dict(exc)}, 422
         table = planning.targets_vs_actual(actor, timezone.localdate(), None)
     can_set = planning.can_set_targets(actor)
     context = {
@@ -87,7 +85,7 @@ def funnel(request):
         dealer = request.GET.get("dealer") or None
         result = planning.funnel(request.user, start, end, dealer)
     except ValidationError as exc:
-        errors, status = _errors(exc), 422
+        errors, status = error_dict(exc), 422
     context = {"result": result, "errors": errors, "start": request.GET.get("start") or today.replace(day=1),
                "end": request.GET.get("end") or today,
                "dealers": dealers_in_scope(request.user, Action.VIEW).order_by("code"),
@@ -110,7 +108,7 @@ def events(request):
                                           request.POST.get("description", ""),
                                           dealer_id=request.POST.get("dealer") or None)
         except ValidationError as exc:
-            errors, status = _errors(exc), 422
+            errors, status = error_dict(exc), 422
         else:
             messages.success(request, _("Event %(name)s created.") % {"name": event.name})
             return redirect("sales:event", event_id=event.pk)
@@ -169,7 +167,7 @@ def event(request, event_id):
             else:
                 raise ValidationError({"action": _("Unknown action.")})
         except ValidationError as exc:
-            errors, status = _errors(exc), 422
+            errors, status = error_dict(exc), 422
         else:
             return redirect("sales:event", event_id=the_event.pk)
     context = _event_context(request, the_event)
@@ -195,7 +193,7 @@ def cadence(request):
             cadence_rules.set_cadence(actor=request.user, dealer_id=dealer.pk, grade=request.POST.get("grade", ""),
                                       days=days)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_dict(exc)
         else:
             messages.success(request, _("Cadence saved."))
             return redirect(f"{request.path}?dealer={dealer.code}")
@@ -203,7 +201,7 @@ def cadence(request):
     return render(request, "sales/plan_cadence.html", {
         "dealer": dealer, "dealers": dealers.order_by("code") if dealers.count() > 1 else None,
         "rows": [(grade, label, table.get(grade)) for grade, label in Grade.choices],
-        "can_set": request.user.role in cadence_rules.CADENCE_SETTERS, "errors": errors,
+        "can_set": is_planner(request.user), "errors": errors,
     }, status=422 if errors else 200)
 
 

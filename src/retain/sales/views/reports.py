@@ -18,12 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from retain.customers.forms import error_dict
+
 from .. import access, daily_report
 from ..models import DailyReport, ReportStatus
-
-
-def _errors(exc: ValidationError) -> dict:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
 def _mix(report: DailyReport) -> list[dict]:
@@ -97,7 +95,7 @@ def report_submit(request, report_id):
         report = daily_report.submit(request.user, report_id, **values)
     except ValidationError as exc:
         report = access.access_report(request.user, report_id)
-        return _render_report(request, report, errors=_errors(exc), values=values, status=422)
+        return _render_report(request, report, errors=error_dict(exc), values=values, status=422)
     messages.success(request, _("Report for %(date)s submitted.") % {"date": report.date.isoformat()})
     return redirect("sales:daily_report_detail", report.pk)
 
@@ -108,7 +106,7 @@ def report_sign(request, report_id):
     try:
         report = daily_report.sign(request.user, report_id, request.POST.get("instruction", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in _errors(exc).values() for m in ms))
+        messages.error(request, " ".join(m for ms in error_dict(exc).values() for m in ms))
         return redirect("sales:daily_report_detail", report_id)
     messages.success(request, _("Report of %(name)s signed.") % {"name": report.consultant.display_name})
     nxt = request.POST.get("next", "")
