@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from retain.customers.access import visible_customers
 from retain.org.models import Role
-from retain.org.policy import Action, scope_filter
+from retain.org.policy import Action, dealers_in_scope, scope_filter
 
-from .models import DailyReport, Prospect, ShowroomVisit
+from .models import DailyReport, Invitation, PromotionEvent, Prospect, ShowroomVisit
 
 
 #: The managers who run the showroom: they approve defeats and sign the daily reports.
@@ -77,3 +78,25 @@ def access_report(actor, report_id, action: str = Action.VIEW, *, for_update: bo
     return _access(visible_reports, actor, report_id, action, for_update=for_update,
                    related=("consultant", "dealer", "signed_by"), not_found=_("No such report."),
                    forbidden=_("You may not %(action)s this report."))
+
+
+def visible_events(actor, action: str = Action.VIEW):
+    """Events at the dealers in the actor's scope (a consultant: their own dealer's)."""
+    return PromotionEvent.objects.filter(dealer__in=dealers_in_scope(actor, action))
+
+
+def access_event(actor, event_id, action: str = Action.VIEW) -> PromotionEvent:
+    return _access(visible_events, actor, event_id, action, for_update=False, related=("dealer",),
+                   not_found=_("No such event."), forbidden=_("You may not %(action)s this event."))
+
+
+def visible_invitations(actor, action: str = Action.VIEW):
+    """Invitations to visible events of customers the actor may see."""
+    return Invitation.objects.filter(event__in=visible_events(actor, action),
+                                     customer__in=visible_customers(actor, action))
+
+
+def access_invitation(actor, invitation_id, action: str = Action.VIEW) -> Invitation:
+    return _access(visible_invitations, actor, invitation_id, action, for_update=False,
+                   related=("event", "customer"), not_found=_("No such invitation."),
+                   forbidden=_("You may not %(action)s this invitation."))

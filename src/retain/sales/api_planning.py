@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from . import planning
+from . import access, planning
 
 router = Router(tags=["sales"])
 
@@ -189,7 +189,7 @@ def create_event(request, payload: EventIn):
 
 @router.get("/events", response=list[EventOut])
 def list_events(request, start: dt.date | None = None, end: dt.date | None = None):
-    events = planning.visible_events(request.user)
+    events = access.visible_events(request.user)
     if start:
         events = events.filter(ends_on__gte=start)
     if end:
@@ -206,7 +206,7 @@ def compare_events(request, ids: str | None = None, start: dt.date | None = None
 
 @router.get("/events/{event_id}", response=EventOut)
 def get_event(request, event_id: int):
-    return planning.access_event(request.user, event_id)
+    return access.access_event(request.user, event_id)
 
 
 @router.post("/events/{event_id}/invitations", response={201: InvitationsOut})

@@ -35,7 +35,7 @@ from retain.org import audit
 from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
-from .access import is_planner, visible_prospects, visible_visits
+from .access import access_event, access_invitation, is_planner, visible_events, visible_prospects, visible_visits
 from .periods import check_period, day_start, month_start, next_month
 from .models import (
     PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
@@ -283,23 +283,7 @@ def can_organise_events(actor) -> bool:
     return actor.role in EVENT_ORGANISERS
 
 
-def visible_events(actor):
-    """Events at the dealers the actor sees (a consultant: their own dealer's)."""
-    return PromotionEvent.objects.filter(dealer__in=dealers_in_scope(actor, Action.VIEW))
-
-
-def access_event(actor, event_id) -> PromotionEvent:
-    try:
-        event_id = int(event_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such event."))
-    event = visible_events(actor).filter(pk=event_id).select_related("dealer").first()
-    if event is None:
-        raise Http404(_("No such event."))
-    return event
-
-
-def _invitations(actor, event):
+def event_invitations(actor, event):
     """The event's invitations of customers the actor sees."""
     return event.invitations.filter(customer__in=visible_customers(actor))
 
@@ -404,19 +388,6 @@ def register_attendance(actor, event_id, customer_id, attended_on: dt.date | Non
     invitation.save(update_fields=["attended_on"])
     audit.record(actor=actor, action="attendance_registered", obj=invitation, dealer_id=event.dealer_id,
                  before=before, after={"attended_on": attended_on})
-    return invitation
-
-
-def access_invitation(actor, invitation_id) -> Invitation:
-    try:
-        invitation_id = int(invitation_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such invitation."))
-    invitation = (Invitation.objects.filter(pk=invitation_id, event__in=visible_events(actor),
-                                            customer__in=visible_customers(actor))
-                  .select_related("event", "customer").first())
-    if invitation is None:
-        raise Http404(_("No such invitation."))
     return invitation
 
 

@@ -18,7 +18,7 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
 from .. import cadence as cadence_rules
-from .. import planning
+from .. import access, planning
 from ..access import is_planner
 from ..models import Grade
 
@@ -112,7 +112,7 @@ def events(request):
         else:
             messages.success(request, _("Event %(name)s created.") % {"name": event.name})
             return redirect("sales:event", event_id=event.pk)
-    page = Paginator(planning.visible_events(actor).select_related("dealer"), 20).get_page(request.GET.get("page"))
+    page = Paginator(access.visible_events(actor).select_related("dealer"), 20).get_page(request.GET.get("page"))
     order = {event.pk: i for i, event in enumerate(page)}  # the page's order: newest first
     comparison = sorted(planning.compare_events(actor, list(order)), key=lambda row: order[row["id"]]) \
         if order else []
@@ -130,7 +130,7 @@ def _event_context(request, event):
     if q:
         found = list(search(visible_customers(actor), q).exclude(pk__in=invited)
                      .select_related("owner").order_by("name", "pk")[:SEARCH_LIMIT])
-    invitations = planning._invitations(actor, event).select_related("customer", "invited_by") \
+    invitations = planning.event_invitations(actor, event).select_related("customer", "invited_by") \
         .order_by("customer__name", "pk")
     summary = planning.compare_events(actor, [event.pk])[0]
     today = timezone.localdate()
@@ -144,7 +144,7 @@ def _event_context(request, event):
 def event(request, event_id):
     """One event: invite from a customer search, mark who came, record follow-ups."""
     actor = request.user
-    the_event = planning.access_event(actor, event_id)
+    the_event = access.access_event(actor, event_id)
     errors, status = {}, 200
     if request.method == "POST":
         action = request.POST.get("action")
