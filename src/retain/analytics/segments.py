@@ -123,16 +123,17 @@ def _same_length(vectors: dict) -> int:
 
 def _build(scheme: str, labels: dict, codes: np.ndarray, columns: dict, index, thresholds: dict) -> Segmentation:
     order = list(labels)
+    code = pd.Categorical(codes, categories=order)
+    english = np.array([labels[c][0] for c in order], dtype=object)  # per segment, then gathered
+    chinese = np.array([labels[c][1] for c in order], dtype=object)
     customers = pd.DataFrame(columns, index=index)
-    customers["code"] = pd.Categorical(codes, categories=order)
-    customers["label_en"] = [labels[c][0] for c in codes]
-    customers["label_zh"] = [labels[c][1] for c in codes]
+    customers["code"] = code
+    customers["label_en"] = english[code.codes]
+    customers["label_zh"] = chinese[code.codes]
     n = len(codes)
-    tally = pd.Series(codes).value_counts().reindex(order, fill_value=0).astype(int)
-    counts = pd.DataFrame({"label_en": [labels[c][0] for c in order],
-                           "label_zh": [labels[c][1] for c in order],
-                           "n": tally.to_numpy(),
-                           "share": tally.to_numpy() / n}, index=pd.Index(order, name="code"))
+    tally = np.bincount(code.codes, minlength=len(order))
+    counts = pd.DataFrame({"label_en": english, "label_zh": chinese, "n": tally, "share": tally / n},
+                          index=pd.Index(order, name="code"))
     return Segmentation(scheme=scheme, n=n, customers=customers, counts=counts, thresholds=thresholds)
 
 
