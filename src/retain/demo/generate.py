@@ -218,7 +218,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     birthday = START - (rng.integers(22 * 365, 62 * 365, size=n) * DAY)
     has_birthday = ~company & (rng.random(n) < 0.9)
     has_id = has_birthday & (rng.random(n) < 0.2)
-    area = np.vectorize(names.AREA_CODES.get)(org.dealer_city[dealer])
+    area = np.array([names.AREA_CODES[city] for city in org.dealer_city])[dealer]  # per dealer, then gathered
     national_id = np.where(has_id, identifiers.national_ids(rng, area, birthday, male), "")
 
     has_address = rng.random(n) < 0.7

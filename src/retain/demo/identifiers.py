@@ -35,10 +35,9 @@ def _join(chars: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(chars.astype("<U1")).view(f"<U{chars.shape[1]}").ravel()
 
 
-def _digits(numbers: np.ndarray, width: int) -> np.ndarray:
-    """Non-negative integers -> (n, width) array of their decimal digits, zero-padded."""
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (numbers[:, None] // powers) % 10
+def _padded(numbers: np.ndarray, width: int) -> np.ndarray:
+    """Non-negative integers as zero-padded decimal strings of ``width`` characters."""
+    return np.strings.zfill(np.asarray(numbers).astype(str), width)
 
 
 def mobiles(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -46,7 +45,7 @@ def mobiles(rng: np.random.Generator, n: int) -> np.ndarray:
     space = len(MOBILE_PREFIXES) * 10**8
     codes = rng.choice(space, size=n, replace=False)
     prefixes, lines = np.divmod(codes, 10**8)
-    return np.char.add(np.char.add("+86", MOBILE_PREFIXES[prefixes]), _join(_digits(lines, 8).astype(str)))
+    return np.char.add(np.char.add("+86", MOBILE_PREFIXES[prefixes]), _padded(lines, 8))
 
 
 def vin_check_digits(vins_without_check: np.ndarray) -> np.ndarray:
@@ -65,7 +64,7 @@ def vins(rng: np.random.Generator, wmis: np.ndarray, model_years: np.ndarray) ->
     descriptor = _join(VIN_ALPHABET[rng.integers(0, len(VIN_ALPHABET), size=(n, 5))])
     year = np.array(list(_YEAR_CODES.values()))[np.clip(model_years, 2001, 2030) - 2001]
     plant, serial = np.divmod(rng.choice(23 * 10**6, size=n, replace=False), 10**6)
-    tail = np.char.add(np.char.add(year, VIN_ALPHABET[10 + plant]), _join(_digits(serial, 6).astype(str)))
+    tail = np.char.add(np.char.add(year, VIN_ALPHABET[10 + plant]), _padded(serial, 6))
     stem = np.char.add(wmis.astype("<U3"), descriptor)
     check = vin_check_digits(np.char.add(np.char.add(stem, "0"), tail))
     return np.char.add(np.char.add(stem, check), tail)
@@ -77,7 +76,7 @@ def plates(rng: np.random.Generator, prefixes: np.ndarray, new_energy: np.ndarra
     n = len(prefixes)
     head, number = np.divmod(rng.choice(len(PLATE_ALPHABET) ** 2 * 1000, size=n, replace=False), 1000)
     first, second = np.divmod(head, len(PLATE_ALPHABET))
-    serial = np.char.add(np.char.add(PLATE_ALPHABET[first], PLATE_ALPHABET[second]), _join(_digits(number, 3).astype(str)))
+    serial = np.char.add(np.char.add(PLATE_ALPHABET[first], PLATE_ALPHABET[second]), _padded(number, 3))
     return np.char.add(np.char.add(prefixes.astype("<U2"), np.where(new_energy, "D", "")), serial)
 
 
@@ -86,6 +85,6 @@ def national_ids(rng: np.random.Generator, area_codes: np.ndarray, birthdays: np
     n = len(area_codes)
     born = np.char.replace(np.datetime_as_string(birthdays.astype("datetime64[D]")), "-", "")
     sequence = rng.integers(0, 500, size=n) * 2 + male.astype(np.int64)
-    first17 = np.char.add(np.char.add(area_codes.astype("<U6"), born), _join(_digits(sequence, 3).astype(str)))
+    first17 = np.char.add(np.char.add(area_codes.astype("<U6"), born), _padded(sequence, 3))
     digits = np.frombuffer(first17.astype("<U17").tobytes(), dtype="<u4").reshape(-1, 17) - ord("0")
     return np.char.add(first17, _ID_CHECK[(digits * _ID_WEIGHTS).sum(axis=1) % 11])
