@@ -209,7 +209,7 @@ def targets_vs_actual(actor, month, dealer_id=None) -> dict:
         total = row(dealer_target, counts, consultant_id=None, consultant=_("Dealer total"),
                     consultant_targets={f: sum(getattr(t, f) for t in consultant_targets.values())
                                         for f in TARGET_FIELDS})
-    return {"dealer": dealer, "month": month, "rows": rows, "total": total, "fields": TARGET_FIELDS}
+    return {"dealer": dealer, "month": month, "rows": rows, "total": total}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,9 +29,8 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor, **kwargs):  # every form of these pages is built for an actor
         super().__init__(*args, **kwargs)
-        self.actor = actor
 
     def clean(self):
         data = super().clean()
@@ -39,11 +38,7 @@ class PeriodForm(forms.Form):
             return data
         data["end"] = data.get("end") or timezone.localdate()
         data["start"] = data.get("start") or data["end"].replace(day=1)
-        try:
-            check_period(data["start"], data["end"], max_days=analysis.MAX_DAYS)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                self.add_error(field, messages)
+        check_period(data["start"], data["end"], max_days=analysis.MAX_DAYS)  # errors land on start/end
         return data
 
 
