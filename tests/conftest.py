@@ -88,3 +88,37 @@ def org(db):
     staff["d3_consultant"] = make_staff("d3_consultant", Role.CONSULTANT, group=g1, dealer=d3)
     staff["d4_consultant"] = make_staff("d4_consultant", Role.CONSULTANT, group=g2, dealer=d4)
     return SimpleNamespace(groups=(g1, g2), regions=(ra, rb, rc), d1=d1, d2=d2, d3=d3, d4=d4, staff=staff)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flushable_audit_log():
+    """Let tests that flush the database (``transactional_db``, the browser tests' live server)
+    empty the audit log on SQLite, where a trigger refuses every DELETE on it.
+
+    Test-only and narrow: around Django's flush, and only there, the trigger is dropped and then
+    recreated from the SQL SQLite itself holds for it, so what the tests run against is exactly
+    what ``migrate`` installed, and the application has no switch that turns the rule off.
+    PostgreSQL needs nothing: flush uses TRUNCATE, which its row trigger does not see."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from retain.org.append_only import SQLITE_TRIGGERS
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (%s)"
+                           % ", ".join("'%s'" % name for name in SQLITE_TRIGGERS))
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f"DROP TRIGGER {name}")
+        try:
+            return original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                for _name, sql in triggers:
+                    cursor.execute(sql)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

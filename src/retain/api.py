@@ -9,20 +9,24 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
+from retain.org import services as org_services
 from retain.org.models import ApiToken
 
 
 class BearerToken(HttpBearer):
+    """``Authorization: Bearer rt_...``: a usable (not revoked, not expired) token of an active
+    staff member. Only the token presented is marked as used, not the holder's other tokens."""
+
     def authenticate(self, request, token):
-        staff = ApiToken.staff_for(token)
-        if staff is not None:
-            request.user = staff
-            ApiToken.objects.filter(staff=staff).update(last_used_at=timezone.now())
-        return staff
+        found = ApiToken.find(token)
+        if found is None:
+            return None
+        request.user = found.staff
+        org_services.touch(found)
+        return found.staff
 
 
 def _staff_only(view):

@@ -1,4 +1,4 @@
-"""The ``retain`` command: demo, serve, token, manage.
+"""The ``retain`` command: demo, serve, token, audit, analyze, manage.
 
 Configuration comes from ``RETAIN_*`` environment variables (see the README); the command only
 chooses what to run.
@@ -69,12 +69,51 @@ def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
 
 
 def cmd_token(args):
-    from retain.org.models import ApiToken, Staff
+    """Issue (default), list or revoke a staff member's API tokens; issuing and revoking are audited."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
 
-    staff = Staff.objects.filter(username=args.username, is_active=True).first()
+    from retain.org import services
+    from retain.org.models import Staff
+
+    staff = Staff.objects.filter(username=args.username).first()
     if staff is None:
-        sys.exit(f"retain token: no active staff member named {args.username!r}")
-    print(ApiToken.issue(staff))
+        sys.exit(f"retain token: no staff member named {args.username!r}")
+    if args.list:
+        now = timezone.now()
+        print(f"{'id':>6}  {'created':16}  {'expires':16}  {'last used':16}  state")
+        for token in services.tokens_of(staff):
+            state = ("revoked" if token.revoked_at else "expired" if token.expires_at <= now else "active")
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "-"
+            print(f"{token.pk:>6}  {token.created_at:%Y-%m-%d %H:%M}  {token.expires_at:%Y-%m-%d %H:%M}  "
+                  f"{used:16}  {state}")
+        return
+    try:
+        if args.revoke is not None:
+            token = services.revoke_token(actor=None, token_id=args.revoke, staff=staff)
+            print(f"token {token.pk} of {staff.username} revoked")
+            return
+        token, raw = services.issue_token(actor=None, staff=staff, days=args.days)
+    except ValidationError as error:
+        sys.exit(f"retain token: {' '.join(error.messages)}")
+    print(raw)
+    print(f"(token {token.pk}, expires {token.expires_at:%Y-%m-%d %H:%M} UTC; shown once, store it now)",
+          file=sys.stderr)
+
+
+def cmd_audit(args):
+    """``retain audit verify``: walk the audit log's hash chain; exit 1 at the first broken link."""
+    from retain.org import audit
+
+    result = audit.verify()
+    if result.ok:
+        print(f"audit log intact: {result.checked} rows, head {result.head}")
+        print("keep the head and row count elsewhere: removing the newest rows leaves a shorter valid chain")
+        return
+    what = ("its link to the previous row does not match (a row before it was removed or inserted)"
+            if result.reason == "link" else "its content does not match its hash (the row was changed)")
+    print(f"audit log BROKEN at row id {result.broken_id}: {what}; {result.checked} rows before it are intact")
+    sys.exit(1)
 
 
 def cmd_analyze(args):
@@ -118,9 +157,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(func=cmd_serve)
 
-    token = sub.add_parser("token", help="print a new API token for a staff member")
+    token = sub.add_parser("token", help="issue (default), list or revoke a staff member's API tokens")
     token.add_argument("username")
+    token_action = token.add_mutually_exclusive_group()
+    token_action.add_argument("--list", action="store_true", help="list the member's tokens and their state")
+    token_action.add_argument("--revoke", type=int, metavar="ID", help="revoke the token with this id")
+    token.add_argument("--days", type=int, help="lifetime of a new token (default RETAIN_TOKEN_DAYS, 90)")
     token.set_defaults(func=cmd_token)
+
+    audit = sub.add_parser("audit", help="check the audit log")
+    audit.add_argument("check", choices=["verify"], help="verify: walk the hash chain, exit 1 if it is broken")
+    audit.set_defaults(func=cmd_audit)
 
     analyze = sub.add_parser("analyze", help="score customers (RFM, CLV, pyramid) and store the scores")
     analyze.add_argument("analysis", choices=["rfm", "clv", "pyramid", "all"])

@@ -6,12 +6,14 @@ Every variable read here must be documented in the README's configuration table
 data directory and reused from there.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,6 +21,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    value = int(raw) if raw else default
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def _key_from_file(path: Path, make) -> str:
@@ -73,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
+    "csp",
     "retain.web",
     "retain.org",
     "retain.customers",
@@ -92,8 +104,62 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "retain.org.middleware.RequestContextMiddleware",
+    "retain.org.middleware.NoStoreMiddleware",
+    # Last, so its lockout page is rendered in the language LocaleMiddleware chose.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# -- login throttling (django-axes) -------------------------------------------------------------
+# Failed logins are counted per (username, client address): after RETAIN_LOGIN_FAILURES wrong
+# passwords that pair is refused, even with the right password, for RETAIN_LOGIN_LOCKOUT_MINUTES;
+# the same user from another address, and other users from this address, are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_int("RETAIN_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("RETAIN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False
+
+# -- API tokens -----------------------------------------------------------------------------------
+API_TOKEN_DAYS = _env_int("RETAIN_TOKEN_DAYS", 90)
+
+# -- headers and transport ------------------------------------------------------------------------
+# Scripts only from this site's static files: no inline <script>, no on* attributes, no eval
+# (htmx's eval is switched off in base.html). Charts follow the same rule: data in a
+# json_script block (type application/json, which the browser does not run) read by a static
+# JS file. Styles may be inline: Plotly.js writes its own <style> rules and bar widths are
+# style attributes; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+HTTPS = _env_bool("RETAIN_HTTPS")
+if HTTPS:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 ROOT_URLCONF = "retain.urls"
 WSGI_APPLICATION = "retain.wsgi.application"
@@ -146,6 +212,9 @@ SESSION_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refusal (403) is an expected answer, not a fault: one line, without the traceback
+    # django.request would attach (see retain.web.log_filters).
+    "filters": {"one_line_refusals": {"()": "retain.web.log_filters.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -92,7 +92,7 @@ def test_new_rows_get_fresh_ids_after_the_bulk_load(demo):
 
 def test_the_build_is_recorded_and_audited(demo):
     assert demo["counts"]["customers.Customer"] == TINY.customers
-    assert AuditEvent.objects.filter(action="demo_built").count() == 1
+    assert AuditEvent.objects.filter(action="demo.build").count() == 1
     text = build.describe(demo, elapsed=1.0, database="x")
     assert "consultant1" in text and build.PASSWORD in text
 

@@ -77,7 +77,7 @@ def test_scores_are_stored_dated_and_audited(tiny_demo):
     assert set(stored.values_list("tier", flat=True)) <= set(rfm.TIERS)
     assert set(stored.values_list("rfm_segment", flat=True)) <= set(rfm.SEGMENTS)
     assert stored.filter(tier="small").count() >= 0.79 * run.customers
-    assert AuditEvent.objects.filter(action="scores_computed", object_id=str(run.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="scores.compute", object_id=str(run.pk)).count() == 1
     one = stored.order_by("customer_id").first()
     assert one.clv_cents == round(scores.frame.loc[one.customer_id, "clv"] * 100)
 

@@ -99,7 +99,7 @@ def test_permission_cell(org, client, role, action, position, expected):
         from django.db import transaction
 
         with transaction.atomic():
-            event = audit.record(actor=None, action="test.touch", obj=customer)
+            event = audit.record(actor=None, action="customer.update", obj=customer)
         assert visible_audit_events(actor).filter(pk=event.pk).exists() == (expected == "Y")
     else:  # pragma: no cover - the coverage test above keeps this unreachable
         pytest.fail(f"untested action {action}")

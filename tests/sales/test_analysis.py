@@ -182,7 +182,7 @@ def test_contact_status_workbook_reads_back(org, month, worked, tmp_path):
     assert sheet.freeze_panes == "F4"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.column_dimensions["B"].width == 14
-    events = AuditEvent.objects.filter(action="contact_table_export")
+    events = AuditEvent.objects.filter(action="contact_status.export")
     assert events.count() == 1
     assert events.get().actor == org.staff["consultant"] and events.get().after["rows"] == 1
 
@@ -196,7 +196,7 @@ def test_export_rights(org, month, worked):
     content, _ = analysis.export_contact_status(org.staff["sales_manager"], month)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert sorted(sheet.cell(row=r, column=2).value for r in (4, 5)) == ["李女士", "王先生"]
-    assert AuditEvent.objects.filter(action="contact_table_export").count() == 1
+    assert AuditEvent.objects.filter(action="contact_status.export").count() == 1
 
 
 # --- 3. lost sales ----------------------------------------------------------------------------
@@ -268,13 +268,13 @@ def test_api_excel_export_is_audited(org, client, month, worked):
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert openpyxl.load_workbook(io.BytesIO(response.content)).active["B4"].value == "王先生"
-    assert AuditEvent.objects.filter(action="contact_table_export", actor=org.staff["consultant"]).count() == 1
+    assert AuditEvent.objects.filter(action="contact_status.export", actor=org.staff["consultant"]).count() == 1
     other = client.get(f"/api/v1/prospects/contact-status.xlsx?month={month:%Y-%m}"
                        f"&consultant={org.staff['colleague'].pk}")
     assert other.status_code == 403
     client.force_login(org.staff["service_advisor"])
     assert client.get(f"/api/v1/prospects/contact-status.xlsx?month={month:%Y-%m}").status_code == 403
-    assert AuditEvent.objects.filter(action="contact_table_export").count() == 1
+    assert AuditEvent.objects.filter(action="contact_status.export").count() == 1
 
 
 @pytest.mark.parametrize("url, parameter", [
@@ -291,7 +291,7 @@ def test_api_bad_parameters_answer_422_naming_them(org, client, url, parameter):
     response = client.get(url)
     assert response.status_code == 422, response.content
     assert any(parameter in detail["loc"] for detail in response.json()["detail"])
-    assert not AuditEvent.objects.filter(action="contact_table_export").exists()
+    assert not AuditEvent.objects.filter(action="contact_status.export").exists()
 
 
 def test_pages(org, client, visits, month, worked, lost, today):

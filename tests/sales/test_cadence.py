@@ -48,7 +48,7 @@ def test_managers_set_the_cadence_over_the_api(org, client):
     table = client.put("/api/v1/cadence", {"dealer": "D1", "grade": "H", "days": 1}, content_type="application/json")
     assert table.status_code == 200 and table.json()["H"] == 1
     assert client.get("/api/v1/cadence?dealer=D1").json() == {"O": 7, "H": 1, "A": 3, "B": 7, "C": 14}
-    assert AuditEvent.objects.filter(action="cadence_set").count() == 1
+    assert AuditEvent.objects.filter(action="cadence.set").count() == 1
     bad = client.put("/api/v1/cadence", {"dealer": "D1", "grade": "H", "days": 0}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "days"
     assert client.put("/api/v1/cadence", {"dealer": "D4", "grade": "H", "days": 3},

@@ -161,7 +161,7 @@ def test_prepare_submit_sign(org, day, today):
     report = daily_report.prepare(me)
     assert (report.date, report.status, report.dealer) == (today, ReportStatus.DRAFT, org.d1)
     assert report.figures["contacts"]["total"] == 7
-    assert AuditEvent.objects.filter(action="daily_report_prepared", object_id=str(report.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="daily_report.prepare", object_id=str(report.pk)).count() == 1
     # A late contact: refreshing the draft picks it up (one row, no second report).
     services.log_customer_contact(actor=me, customer_id=day["王一"].customer_id, kind="call", purpose="promotion")
     again = daily_report.prepare(me)
@@ -178,7 +178,7 @@ def test_prepare_submit_sign(org, day, today):
     assert submitted.figures["contacts"]["total"] == 9 and submitted.submitted_at is not None
     signed = daily_report.sign(manager, report.pk, "李二补登来店登记")
     assert (signed.status, signed.signed_by, signed.instruction) == ("signed", manager, "李二补登来店登记")
-    assert AuditEvent.objects.filter(action="daily_report_signed", object_id=str(report.pk), actor=manager).exists()
+    assert AuditEvent.objects.filter(action="daily_report.sign", object_id=str(report.pk), actor=manager).exists()
 
 
 def test_submit_needs_a_plan_and_the_consultant(org, today):

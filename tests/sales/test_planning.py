@@ -113,7 +113,7 @@ def test_targets_are_upserted_per_month_and_audited(org, today):
     assert again.pk == first.pk
     assert SalesTarget.objects.count() == 1
     assert (again.orders, again.deliveries) == (7, 6)
-    events = AuditEvent.objects.filter(action="target_set", object_id=str(first.pk)).order_by("id")
+    events = AuditEvent.objects.filter(action="target.set", object_id=str(first.pk)).order_by("id")
     assert [e.after["orders"] for e in events] == [5, 7]
     assert events[1].before["orders"] == 5
     # A region manager sets targets at any dealer of the region.
@@ -144,7 +144,7 @@ def test_bad_targets_are_refused_and_nothing_is_written(org, today, figures, fie
         planning.set_target(org.staff["sales_manager"], org.d1.pk, today, **figures)
     assert field in refused.value.message_dict
     assert not SalesTarget.objects.exists()
-    assert not AuditEvent.objects.filter(action="target_set").exists()
+    assert not AuditEvent.objects.filter(action="target.set").exists()
 
 
 def test_a_bad_month_is_refused(org):
@@ -289,7 +289,7 @@ def event(org, today):
 
 def test_creating_an_event(org, event, today):
     assert (event.dealer, event.created_by) == (org.d1, org.staff["marketing"])
-    assert AuditEvent.objects.filter(action="event_created", object_id=str(event.pk)).exists()
+    assert AuditEvent.objects.filter(action="event.create", object_id=str(event.pk)).exists()
     assert list(planning.visible_events(org.staff["consultant"])) == [event]
     assert not planning.visible_events(org.staff["d2_consultant"]).exists()
     assert list(planning.visible_events(org.staff["region_manager"])) == [event]
@@ -329,7 +329,7 @@ def test_invitations_skip_duplicates_and_log_promotion_contacts(org, event, toda
     assert Invitation.objects.filter(event=event).count() == 3
     contacts = Contact.objects.filter(purpose="promotion", kind="message", recorded_by=manager, contacted_on=today)
     assert sorted(contacts.values_list("customer_id", flat=True)) == sorted([mine[0].pk, mine[1].pk, unassigned.pk])
-    assert AuditEvent.objects.filter(action="customer_invited").count() == 3
+    assert AuditEvent.objects.filter(action="event.invite").count() == 3
 
 
 def test_a_consultant_invites_only_their_own_customers(org, event):
@@ -379,7 +379,7 @@ def test_attendance_and_follow_up(org, event, today):
     assert "result" in refused.value.message_dict
     followed = planning.record_follow_up(manager, invitation.pk, "约了下周试驾")
     assert (followed.followed_up_on, followed.follow_up_result) == (today, "约了下周试驾")
-    assert AuditEvent.objects.filter(action="event_follow_up", object_id=str(invitation.pk)).exists()
+    assert AuditEvent.objects.filter(action="invitation.follow_up", object_id=str(invitation.pk)).exists()
     # A consultant cannot follow up an invitation of a customer they do not see.
     with pytest.raises(Http404):
         planning.record_follow_up(org.staff["consultant"], invitation.pk, "看看")

@@ -40,7 +40,7 @@ def test_opening_a_prospect_schedules_the_first_follow_up(org, customer, today):
     assert customer.classification == Classification.PROSPECT
     change = GradeChange.objects.get(prospect=prospect)
     assert (change.from_grade, change.to_grade, change.changed_by) == ("", "H", org.staff["consultant"])
-    assert AuditEvent.objects.filter(action="prospect_opened", object_id=str(prospect.pk)).exists()
+    assert AuditEvent.objects.filter(action="prospect.open", object_id=str(prospect.pk)).exists()
 
 
 def test_grade_change_is_recorded_and_moves_the_next_date(org, customer, today):

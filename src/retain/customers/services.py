@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
@@ -153,7 +154,7 @@ def create_customer(*, actor, dealer_id: int | None = None, owner_id: int | None
     )
     audit.record(
         actor=actor,
-        action="customer.create_duplicate" if existing else "customer.create",
+        action=AuditCode.CUSTOMER_CREATE_DUPLICATE if existing else AuditCode.CUSTOMER_CREATE,
         obj=customer,
         after=_values(customer, CUSTOMER_FIELDS + ("classification", "owner_id", "dealer_id")),
         note=_("Created although customer %(id)s has the same mobile.") % {"id": existing.pk} if existing else "",
@@ -173,7 +174,7 @@ def update_customer(*, actor, customer_id, confirm_duplicate: bool = False, **ch
     old, new = _changed(before, _values(customer, before.keys()))
     if new:
         customer.save()
-        audit.record(actor=actor, action="customer.update", obj=customer, before=old, after=new)
+        audit.record(actor=actor, action=AuditCode.CUSTOMER_UPDATE, obj=customer, before=old, after=new)
     return customer
 
 
@@ -193,7 +194,7 @@ def change_classification(*, actor, customer_id, to: str, reason: str) -> Custom
     before = {"classification": customer.classification}
     customer.classification, customer.classified_on = to, timezone.localdate()
     customer.save(update_fields=["classification", "classified_on", "updated_at"])
-    audit.record(actor=actor, action="customer.classify", obj=customer, before=before,
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_CLASSIFY, obj=customer, before=before,
                  after={"classification": to}, note=reason.strip())
     return customer
 
@@ -211,7 +212,7 @@ def set_tags(*, actor, customer_id, names: list[str]) -> list[str]:
     tags = [Tag.objects.get_or_create(group_id=group_id, name=name)[0] for name in cleaned]
     customer.tags.set(tags)
     if before != cleaned:
-        audit.record(actor=actor, action="customer.tags", obj=customer, before={"tags": before}, after={"tags": cleaned})
+        audit.record(actor=actor, action=AuditCode.CUSTOMER_TAG, obj=customer, before={"tags": before}, after={"tags": cleaned})
     return cleaned
 
 
@@ -222,7 +223,7 @@ def record_consent(*, actor, customer_id, purpose: str, granted: bool, channel: 
     _normalise(consent, {"purpose": purpose, "granted": granted, "channel": channel,
                          "notice_version": notice_version}, ("purpose", "granted", "channel", "notice_version"))
     consent.save()
-    audit.record(actor=actor, action="customer.consent", obj=customer,
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_RECORD_CONSENT, obj=customer,
                  after={"purpose": purpose, "granted": granted, "channel": channel, "notice_version": notice_version})
     return consent
 
@@ -243,7 +244,7 @@ def add_vehicle(*, actor, customer_id, **data) -> Vehicle:
     if Vehicle.objects.filter(vin=vehicle.vin).exists():
         raise ValidationError({"vin": _("A vehicle with this VIN is already on record.")})
     vehicle.save()
-    audit.record(actor=actor, action="vehicle.create", obj=vehicle, dealer_id=customer.dealer_id,
+    audit.record(actor=actor, action=AuditCode.VEHICLE_CREATE, obj=vehicle, dealer_id=customer.dealer_id,
                  after=_values(vehicle, VEHICLE_FIELDS))
     return vehicle
 
@@ -261,7 +262,7 @@ def update_vehicle(*, actor, vehicle_id, **changes) -> Vehicle:
     old, new = _changed(before, _values(vehicle, before.keys()))
     if new:
         vehicle.save()
-        audit.record(actor=actor, action="vehicle.update", obj=vehicle, dealer_id=customer.dealer_id,
+        audit.record(actor=actor, action=AuditCode.VEHICLE_UPDATE, obj=vehicle, dealer_id=customer.dealer_id,
                      before=old, after=new)
     return vehicle
 
@@ -282,7 +283,7 @@ def add_transaction(*, actor, customer_id, **data) -> Transaction:
     if errors:
         raise ValidationError(errors)
     record.save()
-    audit.record(actor=actor, action="transaction.create", obj=record,
+    audit.record(actor=actor, action=AuditCode.TRANSACTION_CREATE, obj=record,
                  after=_values(record, TRANSACTION_FIELDS) | {"customer_id": customer.pk})
     return record
 
@@ -295,7 +296,7 @@ def reveal(*, actor, customer_id, field: str, reason: str) -> str:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why you need to see it.")})
     customer = access_customer(actor, customer_id, Action.REVEAL)
-    audit.record(actor=actor, action="customer.reveal", obj=customer, note=f"{field}: {reason.strip()}")
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_REVEAL, obj=customer, note=f"{field}: {reason.strip()}")
     return getattr(customer, field)
 
 
@@ -323,9 +324,9 @@ def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Cust
     survivor.save()
     duplicate.status, duplicate.merged_into = Status.MERGED, survivor
     duplicate.save(update_fields=["status", "merged_into", "updated_at"])
-    audit.record(actor=actor, action="customer.merge", obj=survivor, note=note,
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_MERGE, obj=survivor, note=note,
                  after={"absorbed": duplicate.pk, **moved, "filled": sorted(filled)})
-    audit.record(actor=actor, action="customer.merged_into", obj=duplicate, note=note,
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_MERGE_INTO, obj=duplicate, note=note,
                  before={"status": Status.ACTIVE}, after={"status": Status.MERGED, "merged_into": survivor.pk})
     return survivor
 
@@ -366,11 +367,11 @@ def reassign_portfolio(*, actor, from_owner_id, to_owner_ids: list, note: str,
     dealer_id = dealer_ids.pop()
     for owner, chunk in plan.items():
         Customer.objects.filter(pk__in=chunk).update(owner_id=owner, updated_at=timezone.now())
-    audit.record(actor=actor, action="portfolio.reassign", object_type="staff", object_id=from_owner_id,
+    audit.record(actor=actor, action=AuditCode.PORTFOLIO_REASSIGN, object_type="staff", object_id=from_owner_id,
                  dealer_id=dealer_id, before={"owner_id": int(from_owner_id), "customers": len(ids)},
                  after={str(k): v for k, v in plan.items()}, note=note.strip())
     audit.record_many(
-        actor=actor, action="customer.reassign", object_type="customer", note=note.strip(),
+        actor=actor, action=AuditCode.CUSTOMER_REASSIGN, object_type="customer", note=note.strip(),
         rows=[(cid, dealer_id, {"owner_id": int(from_owner_id)}, {"owner_id": owner})
               for owner, chunk in plan.items() for cid in chunk],
     )

@@ -12,9 +12,11 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import AuditEvent
 from retain.org.policy import Action, allowed
 
@@ -70,7 +72,7 @@ def customer_export(request):
     _form, customers = _filtered(request, Action.EXPORT)
     with transaction.atomic():
         count = customers.count()
-        audit.record(actor=request.user, action="customer.export", object_type="customer", object_id="*",
+        audit.record(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer", object_id="*",
                      dealer_id=request.user.dealer_id, after={"rows": count, "filter": request.GET.urlencode()})
 
     header = [_("Number"), _("Name"), _("Mobile"), _("Classification"), _("Owner"), _("Dealer"), _("City")]
@@ -185,6 +187,7 @@ def customer_card(request, customer_id):
 
 @login_required
 @require_POST
+@never_cache
 def customer_reveal(request, customer_id):
     """Reveal one personal field with a reason; answers the htmx fragment that replaces the mask."""
     form = RevealForm(request.POST)

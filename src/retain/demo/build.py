@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 
 from . import truth
 from .generate import SCALES, Scale, generate
@@ -64,7 +65,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
         load(data.tables)
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
-        audit.record(actor=None, action="demo_built", obj=build, after={"scale": build.scale, "seed": seed})
+        audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build, after={"scale": build.scale, "seed": seed})
     loaded = time.perf_counter()
     # Score the base as of the end of its history, so the cards show value and loyalty scores.
     from retain.insights.services import score_customers

@@ -16,6 +16,7 @@ from django.db import transaction
 from retain.analytics import clv, rfm
 from retain.bulk import load
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import Dealer
 from retain.warehouse import purchases, source
 
@@ -134,7 +135,7 @@ def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor) ->
             "clv_cents": column("clv", 100, integer=True),
             "tier": frame["tier"].to_numpy(dtype=str) if "tier" in frame else np.full(n, ""),
         }}, reset_sequences=False)
-        audit.record(actor=actor, action="scores_computed", obj=run,
+        audit.record(actor=actor, action=AuditCode.SCORES_COMPUTE, obj=run,
                      after={"as_of": as_of, "analyses": run.analyses, "customers": n},
                      dealer_id=dealer.pk if dealer else None)
     return run

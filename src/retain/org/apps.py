@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class OrgConfig(AppConfig):
     name = "retain.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from . import append_only
+
+        post_migrate.connect(append_only.on_post_migrate, sender=self, dispatch_uid="org.append_only")

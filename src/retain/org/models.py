@@ -7,8 +7,11 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from .audit_codes import label as audit_label
 
 
 class DealerGroup(models.Model):
@@ -129,28 +132,58 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Tokens that still open the API: not revoked, not expired, of an active staff member."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(), staff__is_active=True)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; the raw token is shown once."""
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the raw token is shown once.
+
+    Issued and revoked through ``org.tokens`` (audited); a token stops working when it expires
+    (``RETAIN_TOKEN_DAYS`` after issue) or is revoked, and the row stays as a record.
+    """
 
     staff = models.ForeignKey(Staff, models.CASCADE, related_name="api_tokens", verbose_name=_("staff member"))
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    @staticmethod
+    def hash(raw: str) -> str:
+        return _hash_token(raw)
+
     @classmethod
-    def issue(cls, staff: Staff) -> str:
-        raw = "rt_" + secrets.token_urlsafe(32)
-        cls.objects.create(staff=staff, digest=_hash_token(raw))
-        return raw
+    def find(cls, raw: str):
+        """The usable token with this raw value, or None."""
+        return cls.objects.usable().select_related("staff").filter(digest=_hash_token(raw)).first()
 
     @classmethod
     def staff_for(cls, raw: str):
-        token = cls.objects.select_related("staff").filter(digest=_hash_token(raw), staff__is_active=True).first()
+        token = cls.find(raw)
         return token.staff if token else None
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """The ORM half of the append-only rule: bulk deletes and updates are refused before SQL is sent
+    (the database refuses them too; see migrations 0002 and 0003)."""
+
+    def delete(self):
+        raise ValidationError("The audit log is append-only.")
+
+    def update(self, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+    delete.queryset_only = True
 
 
 class AuditEvent(models.Model):
@@ -158,10 +191,13 @@ class AuditEvent(models.Model):
 
     Written by ``org.audit.record`` inside the transaction of the change it describes, so a
     change that rolls back leaves no row, and a row never describes a change that did not
-    happen. Database triggers (migration 0002) refuse UPDATE and DELETE.
+    happen. Database triggers refuse UPDATE and DELETE (migrations 0002 and 0003), the ORM
+    refuses them too, and each row carries ``row_hash`` = SHA-256 of the previous row's hash and
+    its own content, so a row changed or removed behind the application's back breaks the chain
+    (``retain audit verify``).
     """
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         Staff, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
     )
@@ -175,6 +211,10 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous row's hash"), max_length=64, editable=False)
+    row_hash = models.CharField(_("row hash"), max_length=64, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -185,7 +225,13 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError("The audit log is append-only.")
+        if not self.row_hash:
+            raise ValidationError("Audit rows are written by org.audit.record, which chains them.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit log is append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return audit_label(self.action)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
@@ -356,7 +357,7 @@ def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
     dealer = actor.dealer.name if actor.dealer_id else ""
     content = contact_status_workbook(rows, first, dealer=dealer, consultant=owner.display_name if owner else "")
     with transaction.atomic():
-        audit.record(actor=actor, action="contact_table_export", object_type="prospect", object_id="*",
+        audit.record(actor=actor, action=AuditCode.CONTACT_STATUS_EXPORT, object_type="prospect", object_id="*",
                      dealer_id=actor.dealer_id,
                      after={"month": first.strftime("%Y-%m"), "consultant": owner.pk if owner else None,
                             "rows": len(rows)})

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, dealers_in_scope
 
 from .access import is_planner
@@ -64,6 +65,6 @@ def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, in
     before = cadence_table(dealer_id)
     Cadence.objects.update_or_create(dealer_id=dealer_id, grade=grade, defaults={"days": days})
     after = cadence_table(dealer_id)
-    audit.record(actor=actor, action="cadence_set", object_type="dealer", object_id=dealer_id, dealer_id=dealer_id,
+    audit.record(actor=actor, action=AuditCode.CADENCE_SET, object_type="dealer", object_id=dealer_id, dealer_id=dealer_id,
                  before=before, after=after)
     return after

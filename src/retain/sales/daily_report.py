@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action
 
 from .access import access_report, is_sales_manager
@@ -166,7 +167,7 @@ def prepare(actor, date: dt.date | None = None) -> DailyReport:
         before = None if created else _summary(report.figures)
         report.figures = fresh
         report.save(update_fields=["figures"])
-        audit.record(actor=actor, action="daily_report_prepared" if created else "daily_report_refreshed",
+        audit.record(actor=actor, action=AuditCode.DAILY_REPORT_PREPARE if created else AuditCode.DAILY_REPORT_REFRESH,
                      obj=report, before=before, after={"date": date, **_summary(fresh)})
     return report
 
@@ -186,7 +187,7 @@ def submit(actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> 
     report.visit_notes, report.tomorrow_plan = (visit_notes or "").strip(), tomorrow_plan
     report.status, report.submitted_at = ReportStatus.SUBMITTED, timezone.now()
     report.save(update_fields=["figures", "visit_notes", "tomorrow_plan", "status", "submitted_at"])
-    audit.record(actor=actor, action="daily_report_submitted", obj=report,
+    audit.record(actor=actor, action=AuditCode.DAILY_REPORT_SUBMIT, obj=report,
                  after={"date": report.date, **_summary(report.figures)})
     return report
 
@@ -211,6 +212,6 @@ def sign(actor, report_id, instruction: str = "") -> DailyReport:
     report.status, report.signed_by, report.signed_at = ReportStatus.SIGNED, actor, timezone.now()
     report.instruction = instruction
     report.save(update_fields=["status", "signed_by", "signed_at", "instruction"])
-    audit.record(actor=actor, action="daily_report_signed", obj=report, after={"date": report.date},
+    audit.record(actor=actor, action=AuditCode.DAILY_REPORT_SIGN, obj=report, after={"date": report.date},
                  note=instruction)
     return report

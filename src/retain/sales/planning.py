@@ -32,6 +32,7 @@ from retain.analytics.retention import wilson_interval
 from retain.customers.access import CustomerNotFound, access_customer, visible_customers
 from retain.customers.models import Consent, ConsentPurpose, Source
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
@@ -147,7 +148,7 @@ def set_target(actor, dealer_id, month, consultant_id=None, *, walk_ins=0, new_p
     for field, value in figures.items():
         setattr(target, field, value)
     target.save()
-    audit.record(actor=actor, action="target_set", obj=target, before=before,
+    audit.record(actor=actor, action=AuditCode.TARGET_SET, obj=target, before=before,
                  after={"month": month, "consultant": consultant.pk if consultant else None, **figures})
     return target
 
@@ -311,7 +312,7 @@ def create_event(actor, name: str, starts_on: dt.date, ends_on: dt.date, descrip
         raise ValidationError(errors)
     event = PromotionEvent.objects.create(dealer=dealer, name=name, starts_on=starts_on, ends_on=ends_on,
                                           description=(description or "").strip(), created_by=actor)
-    audit.record(actor=actor, action="event_created", obj=event,
+    audit.record(actor=actor, action=AuditCode.EVENT_CREATE, obj=event,
                  after={"name": name, "starts_on": starts_on, "ends_on": ends_on})
     return event
 
@@ -358,7 +359,7 @@ def invite(actor, event_id, customer_ids) -> dict:
     Contact.objects.bulk_create(
         Contact(customer_id=pk, purpose=ContactPurpose.PROMOTION, kind=ContactKind.MESSAGE, contacted_on=today,
                 notes=note, recorded_by=actor) for pk in invited)
-    audit.record_many(actor=actor, action="customer_invited", object_type="invitation",
+    audit.record_many(actor=actor, action=AuditCode.EVENT_INVITE, object_type="invitation",
                       rows=[(inv.pk, event.dealer_id, None, {"event": event.pk, "customer": inv.customer_id})
                             for inv in created])
     return {"event": event, "invited": invited, "skipped": skipped, "no_consent": sorted(withdrawn & set(ids))}
@@ -386,7 +387,7 @@ def register_attendance(actor, event_id, customer_id, attended_on: dt.date | Non
     before = {"attended_on": invitation.attended_on}
     invitation.attended_on = attended_on
     invitation.save(update_fields=["attended_on"])
-    audit.record(actor=actor, action="attendance_registered", obj=invitation, dealer_id=event.dealer_id,
+    audit.record(actor=actor, action=AuditCode.INVITATION_ATTEND, obj=invitation, dealer_id=event.dealer_id,
                  before=before, after={"attended_on": attended_on})
     return invitation
 
@@ -413,7 +414,7 @@ def record_follow_up(actor, invitation_id, result: str, followed_up_on: dt.date 
     before = {"followed_up_on": invitation.followed_up_on, "result": invitation.follow_up_result}
     invitation.followed_up_on, invitation.follow_up_result = followed_up_on, result
     invitation.save(update_fields=["followed_up_on", "follow_up_result"])
-    audit.record(actor=actor, action="event_follow_up", obj=invitation, dealer_id=invitation.event.dealer_id,
+    audit.record(actor=actor, action=AuditCode.INVITATION_FOLLOW_UP, obj=invitation, dealer_id=invitation.event.dealer_id,
                  before=before, after={"followed_up_on": followed_up_on, "result": result})
     return invitation
 

@@ -19,6 +19,7 @@ from retain.customers import services as customer_services
 from retain.customers.access import access_customer
 from retain.customers.models import Classification
 from retain.org import audit
+from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
@@ -83,7 +84,7 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     if customer.classification in BECOMES_PROSPECT:
         customer_services.change_classification(actor=actor, customer_id=customer.pk, to=Classification.PROSPECT,
                                                 reason=_("Prospect opened"))
-    audit.record(actor=actor, action="prospect_opened", obj=prospect,
+    audit.record(actor=actor, action=AuditCode.PROSPECT_OPEN, obj=prospect,
                  after={"customer": customer.pk, "grade": grade, "owner": owner.pk if owner else None,
                         "next_follow_up": prospect.next_follow_up})
     return prospect
@@ -121,7 +122,7 @@ def change_grade(*, actor, prospect_id, grade: str, reason: str) -> Prospect:
     prospect.grade = grade
     prospect.next_follow_up = next_follow_up(prospect.dealer_id, grade, prospect.last_contact)
     prospect.save(update_fields=["grade", "next_follow_up", "updated_at"])
-    audit.record(actor=actor, action="grade_changed", obj=prospect, before=before,
+    audit.record(actor=actor, action=AuditCode.PROSPECT_GRADE, obj=prospect, before=before,
                  after={"grade": grade, "next_follow_up": prospect.next_follow_up}, note=reason)
     return prospect
 
@@ -155,7 +156,7 @@ def log_contact(*, actor, prospect_id, kind: str, notes: str = "", result: str =
     prospect.next_follow_up = next_follow_up_on or next_follow_up(prospect.dealer_id, prospect.grade,
                                                                   prospect.last_contact)
     prospect.save(update_fields=["last_contact", "next_follow_up", "updated_at"])
-    audit.record(actor=actor, action="contact_logged", obj=prospect, before=before,
+    audit.record(actor=actor, action=AuditCode.CONTACT_LOG, obj=prospect, before=before,
                  after={"kind": kind, "last_contact": prospect.last_contact,
                         "next_follow_up": prospect.next_follow_up})
     return prospect
@@ -180,7 +181,7 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
         raise ValidationError(errors)
     contact = Contact.objects.create(customer=customer, purpose=purpose, kind=kind, contacted_on=contacted_on,
                                      notes=(notes or "").strip(), result=(result or "").strip(), recorded_by=actor)
-    audit.record(actor=actor, action="contact_logged", obj=customer, after={"purpose": purpose, "kind": kind})
+    audit.record(actor=actor, action=AuditCode.CONTACT_LOG, obj=customer, after={"purpose": purpose, "kind": kind})
     return contact
 
 
@@ -242,7 +243,7 @@ def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK
         model_of_interest=(model_of_interest or "").strip(), outcome=outcome, customer=customer,
         note=(note or "").strip(), recorded_by=actor,
     )
-    audit.record(actor=actor, action="visit_registered", obj=visit,
+    audit.record(actor=actor, action=AuditCode.VISIT_REGISTER, obj=visit,
                  after={"kind": kind, "outcome": outcome, "customer": customer.pk if customer else None})
     return visit
 
@@ -277,7 +278,7 @@ def record_order(*, actor, prospect_id, deposit_cents=None, contract_number: str
     prospect.last_contact = max(prospect.last_contact, ordered_on)
     prospect.next_follow_up = next_follow_up(prospect.dealer_id, Grade.O, prospect.last_contact)
     prospect.save()
-    audit.record(actor=actor, action="order_recorded", obj=prospect,
+    audit.record(actor=actor, action=AuditCode.PROSPECT_ORDER, obj=prospect,
                  after={"deposit_cents": deposit_cents, "contract_number": contract_number, "ordered_on": ordered_on})
     return prospect
 
@@ -306,7 +307,7 @@ def record_delivery(*, actor, prospect_id, vin: str, make: str, model: str, pric
                                                 reason=_("Car delivered"))
     prospect.status, prospect.delivered_on, prospect.closed_on = ProspectStatus.WON, delivered_on, delivered_on
     prospect.save()
-    audit.record(actor=actor, action="delivery_recorded", obj=prospect,
+    audit.record(actor=actor, action=AuditCode.PROSPECT_DELIVER, obj=prospect,
                  after={"vehicle": vehicle.pk, "delivered_on": delivered_on, "price_cents": price_cents})
     return prospect
 
@@ -333,7 +334,7 @@ def apply_for_defeat(*, actor, prospect_id, competitor_make: str, competitor_mod
     prospect.defeat_stage, prospect.defeat_applied_on = prospect.grade, timezone.localdate()
     prospect.defeat_decided_by, prospect.defeat_decision_note = None, ""
     prospect.save()
-    audit.record(actor=actor, action="defeat_applied", obj=prospect,
+    audit.record(actor=actor, action=AuditCode.DEFEAT_APPLY, obj=prospect,
                  after={"make": prospect.defeat_make, "model": prospect.defeat_model, "reason": reason})
     return prospect
 
@@ -360,7 +361,7 @@ def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prosp
         prospect.status = ProspectStatus.OPEN
         prospect.next_follow_up = max(today, next_follow_up(prospect.dealer_id, prospect.grade, prospect.last_contact))
     prospect.save()
-    audit.record(actor=actor, action="defeat_approved" if approve else "defeat_sent_back", obj=prospect, note=note)
+    audit.record(actor=actor, action=AuditCode.DEFEAT_APPROVE if approve else AuditCode.DEFEAT_SEND_BACK, obj=prospect, note=note)
     return prospect
 
 
@@ -386,5 +387,5 @@ def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
         raise ValidationError({"visit": _("This register line already belongs to another customer.")})
     visit.customer = customer
     visit.save(update_fields=["customer"])
-    audit.record(actor=actor, action="visit_linked", obj=visit, after={"customer": customer.pk})
+    audit.record(actor=actor, action=AuditCode.VISIT_LINK, obj=visit, after={"customer": customer.pk})
     return visit
