@@ -160,7 +160,8 @@ def test_contact_status_is_scoped(org, month, worked):
 
 
 def test_contact_status_workbook_reads_back(org, month, worked, tmp_path):
-    content, filename = analysis.export_contact_status(org.staff["consultant"], month)
+    export = analysis.export_contact_status(org.staff["consultant"], month)
+    content, filename = export.content, export.filename
     assert filename == f"contact-status-{month:%Y-%m}-consultant.xlsx"
     path = tmp_path / filename
     path.write_bytes(content)
@@ -193,7 +194,7 @@ def test_export_rights(org, month, worked):
         analysis.export_contact_status(consultant, month, consultant=org.staff["colleague"].pk)
     with pytest.raises(PermissionDenied):                          # no export scope, not a consultant
         analysis.export_contact_status(org.staff["service_advisor"], month)
-    content, _ = analysis.export_contact_status(org.staff["sales_manager"], month)
+    content = analysis.export_contact_status(org.staff["sales_manager"], month).content
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert sorted(sheet.cell(row=r, column=2).value for r in (4, 5)) == ["李女士", "王先生"]
     assert AuditEvent.objects.filter(action="contact_status.export").count() == 1

@@ -1,22 +1,19 @@
 """Customer pages. Thin: parse the form, call the door or a service, render."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from retain.org import audit
+from retain.org import exports
 from retain.org.audit_codes import AuditCode
+from retain.org.exports import Column
 from retain.org.models import AuditEvent
 from retain.org.policy import Action, allowed
 
@@ -66,33 +63,21 @@ def customer_list(request):
 
 @login_required
 def customer_export(request):
-    """CSV of the current list, mobile masked; the export itself is audit-logged."""
+    """CSV of the current list, through the shared export writer (masked, formula-safe, audited)."""
     if not allowed(request.user, Action.EXPORT):
         raise PermissionDenied(_("You may not export customers."))
     _form, customers = _filtered(request, Action.EXPORT)
-    with transaction.atomic():
-        count = customers.count()
-        audit.record(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer", object_id="*",
-                     dealer_id=request.user.dealer_id, after={"rows": count, "filter": request.GET.urlencode()})
-
-    header = [_("Number"), _("Name"), _("Mobile"), _("Classification"), _("Owner"), _("Dealer"), _("City")]
     labels = dict(customers.model._meta.get_field("classification").choices)
-
-    def rows():
-        yield header
-        for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000):
-            yield [c.pk, c.name, c.masked_mobile, labels[c.classification],
-                   c.owner.username if c.owner_id else "", c.dealer.code, c.city]
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse(("\ufeff" if i == 0 else "") + writer.writerow(r) for i, r in enumerate(rows()))
-    response["Content-Type"] = "text/csv; charset=utf-8"
-    response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate():%Y%m%d}.csv"'
-    return response
+    columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
+               Column("classification", _("Classification")), Column("owner", _("Owner")),
+               Column("dealer", _("Dealer")), Column("city", _("City"))]
+    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.username if c.owner_id else "",
+             c.dealer.code, c.city] for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
+    filters = {key: value for key, value in request.GET.items() if key != "page"}
+    export = exports.export_csv(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
+                                dealer_id=request.user.dealer_id, filters=filters, columns=columns, rows=rows,
+                                count=customers.count(), filename=f"customers-{timezone.localdate():%Y%m%d}.csv")
+    return export.response()
 
 
 @login_required

@@ -14,21 +14,19 @@ Exporting the contact-status table: the policy gives consultants no EXPORT scope
 download customer lists), but the contact-status table is the consultant's own working paper.
 So a consultant may export *their own* table (nothing but the prospects they own, no mobiles);
 every other role needs an EXPORT scope and exports what that scope reaches. Either way the
-export writes one audit row (``contact_table_export``).
+export writes one audit row (``contact_status.export``).
 """
 
 import datetime as dt
-import io
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from retain.org import audit
+from retain.org import exports
 from retain.org.audit_codes import AuditCode
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
@@ -241,8 +239,8 @@ def contact_status(actor, month: dt.date, consultant=None, *, action: str = Acti
     return table
 
 
-def contact_status_workbook(rows: list[dict], month: dt.date, *, dealer: str = "", consultant: str = "") -> bytes:
-    """The contact-status table as an .xlsx file: a title row (dealer, consultant, month), the
+def contact_status_workbook(rows: list[dict], month: dt.date, *, dealer: str = "", consultant: str = ""):
+    """The contact-status table as an openpyxl workbook (saved by the export writer): a title row (dealer, consultant, month), the
     header with the day numbers, one row per prospect with the grade letter and contact marks
     per day; frozen panes, column widths, landscape A4 fitted to one page wide."""
     from openpyxl import Workbook
@@ -314,9 +312,7 @@ def contact_status_workbook(rows: list[dict], month: dt.date, *, dealer: str = "
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.print_options.horizontalCentered = True
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book
 
 
 def source_legend() -> list[tuple[int, str]]:
@@ -336,8 +332,8 @@ def may_export_contact_status(actor) -> bool:
     return _export_action(actor) is not None
 
 
-def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
-    """The audited download of the contact-status table: ``(xlsx bytes, file name)``.
+def export_contact_status(actor, month, consultant=None) -> exports.ExportFile:
+    """The audited download of the contact-status table (an .xlsx through the shared export writer).
 
     Consultants export their own table only (see the module notes); other roles need an
     EXPORT scope and get what it reaches. One audit row per export.
@@ -355,14 +351,12 @@ def export_contact_status(actor, month, consultant=None) -> tuple[bytes, str]:
     if consultant not in (None, ""):  # named in the file only if the actor may see that colleague's table
         owner = Staff.objects.filter(pk=int(consultant), dealer__in=dealers_in_scope(actor, action)).first()
     dealer = actor.dealer.name if actor.dealer_id else ""
-    content = contact_status_workbook(rows, first, dealer=dealer, consultant=owner.display_name if owner else "")
-    with transaction.atomic():
-        audit.record(actor=actor, action=AuditCode.CONTACT_STATUS_EXPORT, object_type="prospect", object_id="*",
-                     dealer_id=actor.dealer_id,
-                     after={"month": first.strftime("%Y-%m"), "consultant": owner.pk if owner else None,
-                            "rows": len(rows)})
+    book = contact_status_workbook(rows, first, dealer=dealer, consultant=owner.display_name if owner else "")
     suffix = f"-{owner.username}" if owner else ""
-    return content, f"contact-status-{first:%Y-%m}{suffix}.xlsx"
+    return exports.export_workbook(
+        actor=actor, action=AuditCode.CONTACT_STATUS_EXPORT, object_type="prospect", dealer_id=actor.dealer_id,
+        filters={"month": first.strftime("%Y-%m"), "consultant": owner.pk if owner else None}, book=book,
+        rows=len(rows), filename=f"contact-status-{first:%Y-%m}{suffix}.xlsx")
 
 
 # -- 3. lost-sale analysis ----------------------------------------------------------------------

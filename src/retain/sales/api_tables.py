@@ -4,16 +4,17 @@ reads through the access door. Bad parameters answer 422 naming the parameter.""
 
 import datetime as dt
 
-from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
+
+from retain.org import exports
 
 from . import analysis
 from .periods import check_period, month_end, month_start
 
 router = Router(tags=["sales"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX_TYPE
 
 
 def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
@@ -139,10 +140,7 @@ def prospect_contact_status(request, month: str = "", consultant: int | None = N
 def prospect_contact_status_xlsx(request, month: str = "", consultant: int | None = None):
     """The same table as an Excel file. Audit-logged; needs the export permission, except that a
     consultant may export their own table."""
-    content, filename = analysis.export_contact_status(request.user, month, consultant)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return analysis.export_contact_status(request.user, month, consultant).response()
 
 
 class ReasonCount(CountOut):

@@ -6,7 +6,6 @@ import datetime as dt
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -17,7 +16,6 @@ from retain.org.policy import Action, dealers_in_scope
 
 from .. import analysis
 from ..periods import check_period, month_end, month_start
-from ..api_tables import XLSX
 from ..models import ContactKind
 
 
@@ -129,11 +127,8 @@ def contact_status_export(request):
         return render(request, "sales/table_contact_status.html",
                       {"form": form, "rows": None, "can_export": False}, status=422)
     consultant = form.cleaned_data.get("consultant")
-    content, filename = analysis.export_contact_status(request.user, form.cleaned_data["month"],
-                                                       consultant.pk if consultant else None)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return analysis.export_contact_status(request.user, form.cleaned_data["month"],
+                                          consultant.pk if consultant else None).response()
 
 
 @login_required
