@@ -123,7 +123,7 @@ AXES_FAILURE_LIMIT = _env_int("RETAIN_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("RETAIN_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "retain.web.lockout.locked_out"
 AXES_VERBOSE = False
 
 # -- API tokens -----------------------------------------------------------------------------------

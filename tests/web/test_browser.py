@@ -51,3 +51,26 @@ def test_consultant_finds_own_customer_and_cannot_open_a_colleagues(live_server,
     assert response.status == 404
     assert "李秀英" not in page.content()
     assert "13956785678" not in page.content()
+
+
+def test_pages_work_under_the_content_security_policy(live_server, page, showroom):
+    """htmx search and reveal, and the language switch (a static script, no inline handler), with
+    the CSP on: the browser reports no violation."""
+    mine, _theirs = showroom
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "consultant1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/*")
+    page.fill("input[name=q]", "1234")
+    page.locator("#results").get_by_text("王建国").click()
+    page.wait_for_url(f"{live_server.url}/customers/{mine.pk}/")
+    page.fill("#profile form.reveal input[name=reason]", "客户来电要求回拨")
+    page.click("#profile form.reveal button")
+    page.locator("#reveal-mobile strong").wait_for()
+    page.select_option("select[name=language]", "en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert violations == []

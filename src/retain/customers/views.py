@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from retain.org import exports
+from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
 from retain.org.models import AuditEvent
@@ -153,7 +153,7 @@ def customer_card(request, customer_id):
         "consents": services.current_consents(customer),
         "consent_history": customer.consents.select_related("recorded_by")[:20],
         "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
-        "timeline": _timeline(customer),
+        "timeline": audit_display.present(_timeline(customer)),
         "tags": customer.tags.all(),
         "sections": cards.sections(request.user, customer),
         "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),

@@ -58,3 +58,29 @@ def tokens_of(staff: Staff):
 def touch(token: ApiToken) -> None:
     """Note when this one token was last used (a bookkeeping column, not an audited change)."""
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+def _staff_named(username: str):
+    return Staff.objects.filter(username=username).only("pk", "dealer_id").first()
+
+
+@transaction.atomic
+def record_failed_login(*, actor=None, username: str) -> None:
+    """One audit row per failed login: the name typed (never the password) and, when it names a
+    staff member, that person and dealer, so their managers see attempts on their accounts.
+    The client address comes from the request, as for every audit row."""
+    username = (username or "")[:150]
+    staff = _staff_named(username)
+    audit.record(actor=actor, action=AuditCode.AUTH_LOGIN_FAILED, object_type="staff",
+                 object_id=staff.pk if staff else "", dealer_id=staff.dealer_id if staff else None,
+                 after={"username": username})
+
+
+@transaction.atomic
+def record_lockout(*, actor=None, username: str) -> None:
+    """The failed login that locked ``username`` out from the client's address."""
+    username = (username or "")[:150]
+    staff = _staff_named(username)
+    audit.record(actor=actor, action=AuditCode.AUTH_LOCKED_OUT, object_type="staff",
+                 object_id=staff.pk if staff else "", dealer_id=staff.dealer_id if staff else None,
+                 after={"username": username, "failures": settings.AXES_FAILURE_LIMIT})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from retain.customers import services
 from retain.customers.forms import ReassignForm, apply_errors
 
+from . import audit_display
 from .models import AuditEvent, Staff
 from .policy import Action, Scope, allowed, scope_filter, scope_of
 
@@ -55,7 +56,8 @@ def audit_log(request):
         raise PermissionDenied(_("You may not read the audit log."))
     events = visible_audit_events(request.user).select_related("actor", "dealer")
     action = request.GET.get("action", "").strip()
-    if action:
+    if action:  # a code, or a prefix such as "customer." for every customer action
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "org/audit.html", {"page": page, "action": action})
+    return render(request, "org/audit.html", {"page": page, "entries": audit_display.present(page), "action": action,
+                                              "codes": audit_display.code_choices()})
