@@ -116,7 +116,7 @@ MIDDLEWARE = [
 # passwords that pair is refused, even with the right password, for RETAIN_LOGIN_LOCKOUT_MINUTES;
 # the same user from another address, and other users from this address, are not affected.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "retain.org.auth.ThrottledLogins",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = _env_int("RETAIN_LOGIN_FAILURES", 5)
