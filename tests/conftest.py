@@ -112,8 +112,8 @@ def _flushable_audit_log():
 
     def execute_sql_flush(self, sql_list):
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (%s)"
-                           % ", ".join("'%s'" % name for name in SQLITE_TRIGGERS))
+            names = ", ".join(f"'{name}'" for name in SQLITE_TRIGGERS)
+            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})")
             triggers = cursor.fetchall()
             for name, _sql in triggers:
                 cursor.execute(f"DROP TRIGGER {name}")

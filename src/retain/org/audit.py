@@ -73,7 +73,7 @@ def row_digest(prev_hash: str, event: AuditEvent) -> str:
     """SHA-256 over the previous row's hash and this row's content (not its id, which the
     database assigns after the hash is taken)."""
     content = {
-        "at": event.at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id, "action": str(event.action), "object_type": event.object_type,
         "object_id": str(event.object_id), "dealer": event.dealer_id,
         "before": _canonical(event.before), "after": _canonical(event.after),

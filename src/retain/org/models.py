@@ -2,7 +2,6 @@
 their API tokens, and the append-only audit log."""
 
 import hashlib
-import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
