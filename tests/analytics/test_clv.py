@@ -40,6 +40,7 @@ def lifetimes_params():
 def fitted(cdnow):
     return {
         "bg": clv.BetaGeo.fit(cdnow.x, cdnow.t_x, cdnow["T"]),
+        "mbg": clv.ModifiedBetaGeo.fit(cdnow.x, cdnow.t_x, cdnow["T"]),
         "pn": clv.ParetoNBD.fit(cdnow.x, cdnow.t_x, cdnow["T"]),
         "gg": clv.GammaGamma.fit(cdnow.x, cdnow.zbar),
     }
@@ -214,3 +215,95 @@ def test_formula_and_lifetime_value_bad_input(fitted):
         clv.formula(revenue=float("nan"), relationship_cost=0, periods=1, acquisition_cost=0)
     with pytest.raises(ValueError, match="periods must be"):
         clv.lifetime_value(fitted["bg"], fitted["gg"], [1], [1], [2], [10], periods=0)
+
+
+# Plain numbers and array-likes, broadcast as in lifetimes (issue 7, D1). -------------------------
+
+def test_predictions_take_plain_numbers_as_lifetimes_does(fitted):
+    """``expected_purchases(39, 2, 30.43, 38.86)``: the paper's example (FHL 2005, p. 281) with
+    plain numbers, answered with a plain number."""
+    bg, pn, gg = fitted["bg"], fitted["pn"], fitted["gg"]
+    value = bg.expected_purchases(39, 2, 30.43, 38.86)
+    assert np.ndim(value) == 0 and isinstance(value, float)
+    assert value == pytest.approx(1.226, abs=0.0005)
+    assert np.ndim(bg.p_alive(2, 30.43, 38.86)) == 0
+    assert np.ndim(pn.p_alive(2, 30.43, 38.86)) == 0 and np.ndim(pn.expected_purchases(39, 2, 30.43, 38.86)) == 0
+    assert np.ndim(gg.expected_spend(2, 30.0)) == 0
+    assert np.ndim(bg.expected_purchases_new(39)) == 0
+    assert np.ndim(clv.lifetime_value(bg, gg, 2, 30.43, 38.86, 30.0, periods=3, period_length=4.345)) == 0
+
+
+@pytest.mark.parametrize("model", ["bg", "mbg", "pn"])
+def test_predictions_agree_across_numbers_lists_arrays_and_series(fitted, cdnow, model):
+    """The same customers as scalars one by one, as lists, numpy arrays and pandas Series."""
+    m = fitted[model]
+    rows = cdnow.iloc[[0, 5, 17, 300, 2000]]
+    x, t_x, big_t = rows.x, rows.t_x, rows["T"]
+    as_series = m.expected_purchases(39, x, t_x, big_t)
+    for convert in (list, np.asarray, lambda s: s.to_numpy().reshape(-1, 1)[:, 0]):
+        np.testing.assert_allclose(m.expected_purchases(39, convert(x), convert(t_x), convert(big_t)), as_series)
+        np.testing.assert_allclose(m.p_alive(convert(x), convert(t_x), convert(big_t)), m.p_alive(x, t_x, big_t))
+    one_by_one = [m.expected_purchases(39, a, b, c) for a, b, c in zip(x, t_x, big_t)]
+    np.testing.assert_allclose(one_by_one, as_series, rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["bg", "mbg", "pn"])
+def test_predictions_broadcast(fitted, model):
+    """One history against several horizons, several T against one frequency, a grid."""
+    m = fitted[model]
+    horizons = np.array([13.0, 26.0, 39.0])
+    grid = m.expected_purchases(horizons[:, None], 2, 30.43, np.array([31.0, 38.86]))
+    assert grid.shape == (3, 2)
+    for i, t in enumerate(horizons):
+        for j, big_t in enumerate([31.0, 38.86]):
+            assert grid[i, j] == pytest.approx(m.expected_purchases(t, 2, 30.43, big_t), rel=1e-12)
+    assert m.p_alive([1, 2, 3], 10.0, 39.0).shape == (3,)
+    assert m.expected_purchases_by([13, 39], [1, 2], [5.0, 10.0], 39.0).shape == (2, 2)
+    with pytest.raises(ValueError, match="broadcast"):
+        m.p_alive([1, 2, 3], [5.0, 6.0], 39.0)
+
+
+def test_gamma_gamma_and_lifetime_value_broadcast(fitted):
+    gg, bg = fitted["gg"], fitted["bg"]
+    spend = gg.expected_spend([1, 5, 20], 30.0)
+    np.testing.assert_allclose(spend, [gg.expected_spend(x, 30.0) for x in (1, 5, 20)])
+    value = clv.lifetime_value(bg, gg, [1, 2], [10.0, 30.43], 38.86, pd.Series([20.0, 30.0]), periods=3,
+                               period_length=4.345)
+    assert value.shape == (2,)
+    assert value[1] == pytest.approx(clv.lifetime_value(bg, gg, 2, 30.43, 38.86, 30.0, periods=3, period_length=4.345))
+
+
+def test_bad_prediction_input_is_refused_clearly(fitted):
+    with pytest.raises(ValueError, match="recency cannot exceed T"):
+        fitted["bg"].p_alive(2, 40.0, 38.86)
+    with pytest.raises(ValueError, match="frequency must be whole numbers"):
+        fitted["bg"].expected_purchases(39, 2.5, 30.0, 38.86)
+    with pytest.raises(ValueError, match="t must be >= 0"):
+        fitted["pn"].expected_purchases(-1, 2, 30.0, 38.86)
+
+
+# MBG/NBD (issue 7, D2). ---------------------------------------------------------------------------
+
+def test_mbg_nbd_reproduces_btydplus_on_cdnow(fitted):
+    """BTYDplus (Platzer's R package; the values lifetimes' own tests use) on CDNOW: r = 0.525,
+    alpha = 6.183, a = 0.891, b = 1.614, published to three decimals."""
+    mbg = fitted["mbg"]
+    for name, value in {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}.items():
+        assert mbg.params[name] == pytest.approx(value, abs=0.0006), name
+    assert mbg.converged
+
+
+def test_mbg_nbd_gives_customers_without_repeats_a_falling_chance_of_being_alive(fitted):
+    """BG/NBD says 1 for every x = 0; MBG/NBD says less, and less the longer ago they were seen."""
+    assert (fitted["bg"].p_alive(0, 0, [5.0, 39.0]) == 1).all()
+    alive = fitted["mbg"].p_alive(0, 0, [5.0, 20.0, 39.0])
+    assert (alive < 1).all() and alive[0] > alive[1] > alive[2]
+    r, alpha, a, b = fitted["mbg"]._unpack()
+    assert alive[2] == pytest.approx(1 / (1 + a / b * ((alpha + 39) / alpha) ** r), rel=1e-12)
+
+
+def test_mbg_nbd_gradient_and_hessian_match_finite_differences(cdnow):
+    levels, counts = clv._patterns(*clv._check_rft(cdnow.x, cdnow.t_x, cdnow["T"]))
+    data = clv._BgNbdData(*levels, counts, modified=1)
+    for theta in (np.array([0.5, 6.0, 0.9, 1.6]), np.array([1.3, 15.0, 0.4, 5.0])):
+        assert_derivatives_match_finite_differences(data.loglik, theta)

@@ -19,21 +19,53 @@ purchase, T = first purchase to the end of observation, monetary = mean repeat s
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import betaln, digamma, gammaln, hyp2f1, polygamma
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 
-from ._base import Result, as_vector
+from ._base import Result, as_array, as_vector
 
 
 def _check_rft(frequency, recency, T):
+    """Checked (x, t_x, T) for a fit: one-dimensional, one value per customer."""
     x = as_vector(frequency, "frequency", integer=True, low=0)
     t_x = as_vector(recency, "recency", low=0)
     big_t = as_vector(T, "T", low=0)
     if not (len(x) == len(t_x) == len(big_t)):
         raise ValueError(f"frequency, recency and T must have the same length ({len(x)}, {len(t_x)}, {len(big_t)})")
+    return _check_histories(x, t_x, big_t)
+
+
+def _broadcast(names, *arrays):
+    try:
+        return np.broadcast_arrays(*arrays)
+    except ValueError:
+        shapes = ", ".join(f"{name} {np.shape(a)}" for name, a in zip(names, arrays))
+        raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have the same length or "
+                         f"broadcast together (shapes: {shapes})") from None
+
+
+def _histories(frequency, recency, T):
+    """Checked (x, t_x, T) for a prediction: plain numbers, lists, numpy arrays or pandas Series,
+    broadcast against each other as numpy does (as in lifetimes: ``p_alive(2, 30.43, 38.86)``
+    or one T for many customers)."""
+    x = as_array(frequency, "frequency", integer=True, low=0)
+    t_x = as_array(recency, "recency", low=0)
+    big_t = as_array(T, "T", low=0)
+    return _check_histories(*_broadcast(("frequency", "recency", "T"), x, t_x, big_t))
+
+
+def _scalar_or_array(values):
+    """A prediction from plain numbers is a plain number (a numpy float); otherwise an array of
+    the broadcast shape."""
+    values = np.asarray(values)
+    return values[()] if values.ndim == 0 else values
+
+
+def _check_histories(x, t_x, big_t):
     if (t_x > big_t).any():
         raise ValueError("recency cannot exceed T (the last purchase falls after the end of observation)")
     if ((x == 0) & (t_x > 0)).any():
@@ -191,14 +223,16 @@ class _BgNbdData:
     log(e^A3 + e^A4) are s3 A3'' + s4 A4'' + s3 s4 D D' with D = A3' - A4'.
     """
 
-    def __init__(self, xs: _Levels, txs: _Levels, ts: _Levels, counts):
-        self.n = float(counts.sum())
+    def __init__(self, xs: _Levels, txs: _Levels, ts: _Levels, counts, modified: int = 0):
+        # MBG/NBD (modified = 1): the beta functions' argument b + x becomes b + x + 1 and every
+        # customer, not only repeat buyers, has the "dropped out after the last purchase" term.
+        self.n, self.modified = float(counts.sum()), modified
         x = xs.column
         self.u_t, self.u_tx, self.u_x = ts.values, txs.values, xs.values.astype(float)
         self.count_by_t = np.bincount(ts.index, weights=counts, minlength=len(ts.values))
         self.x_count_by_t = np.bincount(ts.index, weights=counts * x, minlength=len(ts.values))
         self.count_by_x = np.bincount(xs.index, weights=counts, minlength=len(xs.values))
-        repeat = x > 0
+        repeat = (x > 0) | bool(modified)
         self.x_r, self.c_r = x[repeat].astype(float), counts[repeat]
         self.i_t, self.i_tx, self.i_x = ts.index[repeat], txs.index[repeat], xs.index[repeat]
 
@@ -207,7 +241,8 @@ class _BgNbdData:
         n, ux, cx, ct, cxt = self.n, self.u_x, self.count_by_x, self.count_by_t, self.x_count_by_t
         lat_u, latx_u = np.log(alpha + self.u_t), np.log(alpha + self.u_tx)
         inv_t_u, inv_tx_u = 1 / (alpha + self.u_t), 1 / (alpha + self.u_tx)
-        kb_u = 1 / (b + np.maximum(ux - 1, 0))
+        ub = ux + self.modified  # the shifted argument of the beta functions
+        kb_u = 1 / (b + np.maximum(ub - 1, 0))
         # Pass over repeat buyers.
         diff = lat_u[self.i_t] - latx_u[self.i_tx]
         rx = r + self.x_r
@@ -221,20 +256,20 @@ class _BgNbdData:
         wrx = w * rx
         total_w = w.sum()
 
-        ll = (cx @ (gammaln(r + ux) + betaln(a, b + ux)) + n * (r * np.log(alpha) - gammaln(r) - betaln(a, b))
+        ll = (cx @ (gammaln(r + ux) + betaln(a, b + ub)) + n * (r * np.log(alpha) - gammaln(r) - betaln(a, b))
               - (r * ct + cxt) @ lat_u + self.c_r @ softplus)
         grad = np.array([
             cx @ digamma(r + ux) + n * (np.log(alpha) - digamma(r)) - ct @ lat_u + w @ diff,
             n * r / alpha - (r * ct + cxt) @ inv_t_u + wrx @ dinv,
-            n * digamma(a + b) - cx @ digamma(a + b + ux) + total_w / a,
-            n * (digamma(a + b) - digamma(b)) + cx @ (digamma(b + ux) - digamma(a + b + ux)) - w_by_x @ kb_u,
+            n * digamma(a + b) - cx @ digamma(a + b + ub) + total_w / a,
+            n * (digamma(a + b) - digamma(b)) + cx @ (digamma(b + ub) - digamma(a + b + ub)) - w_by_x @ kb_u,
         ])
         if not hessian:
             return ll, grad, None
         u = w - w * s4  # c s3 s4
         ud, urx = u * diff, u * rx
         u_by_x = np.bincount(self.i_x, weights=u, minlength=len(ux))
-        trig_ab, trig_abx = polygamma(1, a + b), cx @ polygamma(1, a + b + ux)
+        trig_ab, trig_abx = polygamma(1, a + b), cx @ polygamma(1, a + b + ub)
         h = np.empty((4, 4))
         h[0, 0] = cx @ polygamma(1, r + ux) - n * polygamma(1, r) + ud @ diff
         h[0, 1] = n / alpha - ct @ inv_t_u + w @ dinv + (ud * rx) @ dinv
@@ -246,7 +281,7 @@ class _BgNbdData:
         h[1, 3] = -np.bincount(self.i_x, weights=urx * dinv, minlength=len(ux)) @ kb_u
         h[2, 2] = n * trig_ab - trig_abx + (u.sum() - total_w) / a**2
         h[2, 3] = n * trig_ab - trig_abx - (u_by_x @ kb_u) / a
-        h[3, 3] = (n * (trig_ab - polygamma(1, b)) + cx @ polygamma(1, b + ux) - trig_abx
+        h[3, 3] = (n * (trig_ab - polygamma(1, b)) + cx @ polygamma(1, b + ub) - trig_abx
                    + (w_by_x + u_by_x) @ kb_u**2)
         h = np.triu(h) + np.triu(h, 1).T
         return ll, grad, h
@@ -274,72 +309,109 @@ class FittedModel(Result):
 
 @dataclass(frozen=True)
 class BetaGeo(FittedModel):
-    """A fitted BG/NBD model. Use ``BetaGeo.fit(frequency, recency, T)``."""
+    """A fitted BG/NBD model. Use ``BetaGeo.fit(frequency, recency, T)``.
+
+    Predictions take plain numbers, lists, numpy arrays or pandas Series and broadcast them
+    (``m.expected_purchases(39, 2, 30.43, 38.86)``); plain numbers in, a plain number out.
+
+    A customer without a repeat purchase cannot have dropped out under BG/NBD (dropout happens
+    only just after a repeat purchase), so ``p_alive`` is 1 for every x = 0, however long ago
+    they were seen: use ``ModifiedBetaGeo`` or ``ParetoNBD`` where that figure is shown."""
+
+    #: 1 in MBG/NBD, where a customer may also drop out right after the first purchase.
+    modified: ClassVar[int] = 0
+    model_name: ClassVar[str] = "BG/NBD"
 
     @classmethod
-    def fit(cls, frequency, recency, T) -> "BetaGeo":
+    def fit(cls, frequency, recency, T):
         """Maximum likelihood by Newton's method with the analytic gradient and Hessian.
 
         Started from a fit on a random sample of at most 20,000 customers, the full data need
         three or four Newton steps; the Hessian at the optimum gives the standard errors."""
         x, t_x, big_t = _check_rft(frequency, recency, T)
         if not (x > 0).any():
-            raise ValueError("no customer has a repeat purchase: BG/NBD cannot be fitted")
+            raise ValueError(f"no customer has a repeat purchase: {cls.model_name} cannot be fitted")
         levels, counts = _patterns(x, t_x, big_t)
-        data = _BgNbdData(*levels, counts)
+        data = _BgNbdData(*levels, counts, modified=cls.modified)
         start = np.array([1.0, max(float(np.average(levels[2].column, weights=counts)), 1e-6), 1.0, 1.0])
         if len(counts) > 20_000:
             rows = np.random.default_rng(0).choice(len(counts), size=20_000, p=counts / counts.sum())
-            sample = _BgNbdData(*(level.take(rows) for level in levels), np.ones(len(rows)))
+            sample = _BgNbdData(*(level.take(rows) for level in levels), np.ones(len(rows)), modified=cls.modified)
             start, *_ = _newton(sample.loglik, start, sample.n)
         theta, loglik, hessian, iterations, converged = _newton(data.loglik, start, data.n)
         return cls(params=dict(zip(["r", "alpha", "a", "b"], theta.tolist())),
                    se=dict(zip(["r", "alpha", "a", "b"], _standard_errors(hessian).tolist())),
                    loglik=loglik, n=int(counts.sum()), iterations=iterations, converged=converged)
 
-    # Predictions (FHL 2005, eqs. 9-11). ------------------------------------------------------
+    # Predictions (FHL 2005, eqs. 9-11; Batislam et al. 2007 for MBG/NBD, which is BG/NBD's
+    # formulas with b + 1 in place of b and the dropout term for x = 0 as well). --------------
 
     def _unpack(self):
         p = self.params
         return p["r"], p["alpha"], p["a"], p["b"]
 
-    def expected_purchases_new(self, t) -> np.ndarray:
+    def expected_purchases_new(self, t):
         """E[X(t)]: repeat purchases by a new customer in the first t periods (eq. 9)."""
         r, alpha, a, b = self._unpack()
-        t = np.asarray(t, dtype=float)
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+        b = b + self.modified
+        t = as_array(t, "t", low=0)
+        return _scalar_or_array((a + b - 1) / (a - 1)
+                                * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))))
 
-    def p_alive(self, frequency, recency, T) -> np.ndarray:
-        """P(alive | x, t_x, T) (eq. 11 of the technical note; customers without repeats are alive)."""
-        r, alpha, a, b = self._unpack()
-        x, t_x, big_t = _check_rft(frequency, recency, T)
-        log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
-        return np.where(x > 0, 1.0 / (1.0 + np.exp(log_ratio)), 1.0)
+    def p_alive(self, frequency, recency, T):
+        """P(alive | x, t_x, T) (eq. 11 of the technical note; under BG/NBD customers without
+        repeats are alive, under MBG/NBD they are not certainly so)."""
+        return _scalar_or_array(self._p_alive(*_histories(frequency, recency, T)))
 
-    def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: purchases in the next t periods by customers with this history (eq. 10)."""
-        if np.ndim(t) == 0:
-            return self.expected_purchases_by([t], frequency, recency, T)[0]
+    def _p_alive(self, x, t_x, big_t):
         r, alpha, a, b = self._unpack()
-        x, t_x, big_t = _check_rft(frequency, recency, T)
-        return self._if_alive(np.asarray(t, dtype=float), x, big_t) * self.p_alive(x, t_x, big_t)
+        log_ratio = (np.log(a) - np.log(np.maximum(b + x - 1 + self.modified, 1e-300))
+                     + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x)))
+        alive = expit(-log_ratio)
+        return alive if self.modified else np.where(x > 0, alive, 1.0)
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T]: purchases in the next t periods by customers with this history
+        (eq. 10). All four arguments broadcast.
+
+        Eq. 10 is P(alive) times a term of (t, x, T) alone, whose Gaussian hypergeometric
+        function (the costly part) is computed once per distinct (t, x, T)."""
+        x, t_x, big_t = _histories(frequency, recency, T)
+        t, x, t_x, big_t = _broadcast(("t", "frequency", "recency", "T"), as_array(t, "t", low=0), x, t_x, big_t)
+        (ut, ux, u_big), inverse = _distinct(t.ravel(), x.ravel(), big_t.ravel())
+        if_alive = self._if_alive(ut, ux, u_big)[inverse].reshape(x.shape)
+        return _scalar_or_array(if_alive * self._p_alive(x, t_x, big_t))
 
     def expected_purchases_by(self, horizons, frequency, recency, T) -> np.ndarray:
-        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array (horizons, customers).
+        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array of shape
+        (horizons,) + the customers' broadcast shape.
 
-        Eq. 10 is P(alive) times a term that depends on x and T alone, so that term (with its
-        Gaussian hypergeometric function, the costly part) is computed once per distinct (x, T)
-        and horizon, and P(alive) once per customer."""
-        x, t_x, big_t = _check_rft(frequency, recency, T)
-        alive = self.p_alive(x, t_x, big_t)
-        (ux, ut), inverse = _distinct(x, big_t)
-        return np.stack([self._if_alive(float(t), ux, ut)[inverse] * alive for t in horizons])
+        The term of x and T alone is computed once per distinct (x, T) and horizon, and
+        P(alive) once per customer."""
+        horizons = as_vector(horizons, "horizons", low=0)
+        x, t_x, big_t = _histories(frequency, recency, T)
+        alive = self._p_alive(x, t_x, big_t)
+        (ux, ut), inverse = _distinct(x.ravel(), big_t.ravel())
+        return np.stack([self._if_alive(float(t), ux, ut)[inverse].reshape(x.shape) * alive for t in horizons])
 
     def _if_alive(self, t, x, big_t):
         r, alpha, a, b = self._unpack()
+        b = b + self.modified
         z = t / (alpha + big_t + t)
         head = (a + b + x - 1) / (a - 1)
         return head * (1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+
+
+@dataclass(frozen=True)
+class ModifiedBetaGeo(BetaGeo):
+    """A fitted MBG/NBD model (Batislam, Denizel & Filiztekin 2007, "Empirical validation and
+    comparison of models for customer base analysis", IJRM 24(3)): BG/NBD in which a customer
+    may also drop out right after the first purchase, so a customer without a repeat purchase
+    seen long ago has P(alive) < 1. Use ``ModifiedBetaGeo.fit(frequency, recency, T)``; the
+    likelihood, its analytic gradient and Hessian are BG/NBD's with b + x shifted by one."""
+
+    modified: ClassVar[int] = 1
+    model_name: ClassVar[str] = "MBG/NBD"
 
 
 @dataclass(frozen=True)
@@ -377,28 +449,35 @@ class ParetoNBD(FittedModel):
         return cls(params=params, se=se, loglik=loglik, n=int(counts.sum()), iterations=int(res.nit),
                    converged=converged)
 
-    def p_alive(self, frequency, recency, T) -> np.ndarray:
-        """P(alive | x, t_x, T) (Fader, Hardie & Lee 2005 note, eq. 18)."""
-        r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
-        x, t_x, big_t = _check_rft(frequency, recency, T)
+    def _unpack(self):
+        return tuple(self.params[k] for k in ("r", "alpha", "s", "beta"))
+
+    def p_alive(self, frequency, recency, T):
+        """P(alive | x, t_x, T) (Fader, Hardie & Lee 2005 note, eq. 18). Arguments broadcast."""
+        return _scalar_or_array(self._p_alive(*_histories(frequency, recency, T)))
+
+    def _p_alive(self, x, t_x, big_t):
+        r, alpha, s, beta = self._unpack()
         ll = _pareto_loglik((r, alpha, s, beta), x, t_x, big_t)
         log_alive = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
                      - (r + x) * np.log(alpha + big_t) - s * np.log(beta + big_t))
         return np.exp(log_alive - ll)
 
-    def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
-        """E[Y(t) | x, t_x, T] (Schmittlein et al. 1987, eq. 22)."""
-        r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
-        x, t_x, big_t = _check_rft(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
-        return ((r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1))
-                * (1 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1)) * self.p_alive(x, t_x, big_t))
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T] (Schmittlein et al. 1987, eq. 22). All four arguments broadcast."""
+        r, alpha, s, beta = self._unpack()
+        x, t_x, big_t = _histories(frequency, recency, T)
+        t, x, t_x, big_t = _broadcast(("t", "frequency", "recency", "T"), as_array(t, "t", low=0), x, t_x, big_t)
+        return _scalar_or_array((r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1))
+                                * (1 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1)) * self._p_alive(x, t_x, big_t))
 
     def expected_purchases_by(self, horizons, frequency, recency, T) -> np.ndarray:
-        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array (horizons, customers)."""
-        r, alpha, s, beta = (self.params[k] for k in ("r", "alpha", "s", "beta"))
-        x, t_x, big_t = _check_rft(frequency, recency, T)
-        scale = (r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1)) * self.p_alive(x, t_x, big_t)
+        """Cumulative E[Y(t) | x, t_x, T] for each t in ``horizons``: an array of shape
+        (horizons,) + the customers' broadcast shape."""
+        r, alpha, s, beta = self._unpack()
+        horizons = as_vector(horizons, "horizons", low=0)
+        x, t_x, big_t = _histories(frequency, recency, T)
+        scale = (r + x) * (beta + big_t) / ((alpha + big_t) * (s - 1)) * self._p_alive(x, t_x, big_t)
         return np.stack([scale * (1 - ((beta + big_t) / (beta + big_t + t)) ** (s - 1)) for t in horizons])
 
 
@@ -496,14 +575,14 @@ class GammaGamma(FittedModel):
                    se=dict(zip(["p", "q", "v"], _standard_errors(hessian).tolist())),
                    loglik=loglik, n=int(data.n), iterations=iterations, converged=converged)
 
-    def expected_spend(self, frequency, monetary) -> np.ndarray:
+    def expected_spend(self, frequency, monetary):
         """E[M | x, m_x] (FHL 2005 "RFM and CLV", eq. 5): a weighted mean of the population mean
         and the customer's own mean, the weight on their own growing with x. Customers without
         repeat purchases get the population mean p v / (q - 1)."""
         p, q, v = self.params["p"], self.params["q"], self.params["v"]
-        x = as_vector(frequency, "frequency", integer=True, low=0)
-        m = as_vector(monetary, "monetary", low=0)
-        return p * (v + x * m) / (p * x + q - 1)
+        x, m = _broadcast(("frequency", "monetary"), as_array(frequency, "frequency", integer=True, low=0),
+                          as_array(monetary, "monetary", low=0))
+        return _scalar_or_array(p * (v + x * m) / (p * x + q - 1))
 
     @property
     def mean_spend(self) -> float:
@@ -511,7 +590,7 @@ class GammaGamma(FittedModel):
 
 
 def lifetime_value(transactions_model, spend_model, frequency, recency, T, monetary, *, periods: int = 12,
-                   period_length: float = 30.0, discount_rate: float = 0.01, cumulative=None) -> np.ndarray:
+                   period_length: float = 30.0, discount_rate: float = 0.01, cumulative=None):
     """Discounted expected revenue over ``periods`` future periods of ``period_length`` time units
     (months of 30 days when T is in days), as ``lifetimes.utils._customer_lifetime_value``:
     sum over i of (E[purchases by i] - E[purchases by i-1]) x E[spend] / (1 + d)^i.
@@ -525,7 +604,8 @@ def lifetime_value(transactions_model, spend_model, frequency, recency, T, monet
     if cumulative is None:
         cumulative = transactions_model.expected_purchases_by(steps * period_length, frequency, recency, T)
     per_period = np.diff(cumulative, axis=0, prepend=0.0)
-    return (per_period / (1 + discount_rate) ** steps[:, None]).sum(axis=0) * spend
+    discount = (1 + discount_rate) ** steps.reshape((-1,) + (1,) * (per_period.ndim - 1))
+    return _scalar_or_array((per_period / discount).sum(axis=0) * spend)
 
 
 @dataclass(frozen=True)
