@@ -307,3 +307,50 @@ def test_mbg_nbd_gradient_and_hessian_match_finite_differences(cdnow):
     data = clv._BgNbdData(*levels, counts, modified=1)
     for theta in (np.array([0.5, 6.0, 0.9, 1.6]), np.array([1.3, 15.0, 0.4, 5.0])):
         assert_derivatives_match_finite_differences(data.loglik, theta)
+
+
+# Pareto/NBD by Newton's method with the analytic gradient and Hessian (issue 7, D2). ------------
+
+def pareto_patterns(seed=0, n=20_000):
+    """Day-scale histories with light and heavy buyers (x up to about 60), some seen at T."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(rng.choice([0.5, 3.0, 30.0], n)).astype(float)
+    big_t = rng.uniform(60, 1460, n)
+    t_x = np.where(x > 0, np.where(rng.random(n) < 0.05, big_t, rng.random(n) * big_t), 0.0)
+    return x, t_x, big_t
+
+
+@pytest.mark.parametrize("theta", [(0.55, 10.58, 0.61, 11.67), (0.2, 30.0, 0.3, 6000.0), (2.0, 300.0, 0.5, 5.0),
+                                   (0.5, 50.0, 0.2, 0.5), (3.0, 1000.0, 2.0, 20.0)])
+def test_pareto_nbd_quadrature_likelihood_equals_the_closed_form(cdnow, theta):
+    """The Gauss-Legendre integral against the Gaussian hypergeometric closed form (FHL 2005
+    note, eqs. 19-22), per customer, on CDNOW (weeks) and on day-scale data with heavy buyers."""
+    for x, t_x, big_t in [(cdnow.x.to_numpy(float), cdnow.t_x.to_numpy(float), cdnow["T"].to_numpy(float)),
+                          pareto_patterns()]:
+        data = clv._ParetoNbdData(x, t_x, big_t, np.ones(len(x)))
+        per_customer = [data._chunk(*theta, x[i:i + 1], t_x[i:i + 1], big_t[i:i + 1], np.ones(1), False)[0]
+                        for i in range(0, len(x), 97)]
+        np.testing.assert_allclose(per_customer, clv._pareto_loglik(theta, x, t_x, big_t)[::97], rtol=0, atol=1e-10)
+        assert data.loglik(np.array(theta))[0] == pytest.approx(clv._pareto_loglik(theta, x, t_x, big_t).sum(), rel=1e-13)
+
+
+def test_pareto_nbd_gradient_and_hessian_match_finite_differences(cdnow):
+    levels, counts = clv._patterns(*clv._check_rft(cdnow.x, cdnow.t_x, cdnow["T"]))
+    data = clv._ParetoNbdData(*(level.column for level in levels), counts)
+    for theta in (np.array([0.55, 10.6, 0.6, 11.7]), np.array([0.8, 5.0, 1.5, 30.0]), np.array([1.5, 20.0, 0.4, 3.0])):
+        assert_derivatives_match_finite_differences(data.loglik, theta)
+
+
+def test_pareto_nbd_fit_is_the_maximum_on_heavy_day_scale_data():
+    """Newton's optimum: the closed-form log-likelihood is lower at every nearby point."""
+    x, t_x, big_t = pareto_patterns(1)
+    fit = clv.ParetoNBD.fit(x, t_x, big_t)
+    assert fit.converged
+    theta = np.array(list(fit.params.values()))
+    best = clv._pareto_loglik(tuple(theta), x, t_x, big_t).sum()
+    assert best == pytest.approx(fit.loglik, rel=1e-12)
+    for j in range(4):
+        for factor in (0.999, 1.001):
+            moved = theta.copy()
+            moved[j] *= factor
+            assert clv._pareto_loglik(tuple(moved), x, t_x, big_t).sum() < best
