@@ -318,12 +318,13 @@ class BetaGeo(FittedModel):
         return p["r"], p["alpha"], p["a"], p["b"]
 
     def expected_purchases_new(self, t):
-        """E[X(t)]: repeat purchases by a new customer in the first t periods (eq. 9)."""
+        """E[X(t)]: repeat purchases by a new customer in the first t periods (eq. 9; for
+        MBG/NBD Batislam et al. 2007, b / (a - 1) in front: the customer may drop out at once)."""
         r, alpha, a, b = self._unpack()
+        head = b / (a - 1) if self.modified else (a + b - 1) / (a - 1)
         b = b + self.modified
         t = as_array(t, "t", low=0)
-        return _scalar_or_array((a + b - 1) / (a - 1)
-                                * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))))
+        return _scalar_or_array(head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))))
 
     def p_alive(self, frequency, recency, T):
         """P(alive | x, t_x, T) (eq. 11 of the technical note; under BG/NBD customers without
