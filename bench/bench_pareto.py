@@ -26,8 +26,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-
 from _readme import write_block
+
 from retain.analytics import clv
 
 TRUTH = {"r": 0.8, "alpha": 30.0, "s": 0.6, "beta": 400.0}
@@ -85,11 +85,11 @@ def main(argv=None):
     gap = max(abs(ours.params[k] - v) / abs(v) for k, v in theirs["params"].items())
     load = os.getloadavg()[0]
     lines = [
-        f"Pareto/NBD fit on {args.customers:,} customers drawn exactly from Pareto/NBD (r {TRUTH['r']}, "
-        f"alpha {TRUTH['alpha']} days, s {TRUTH['s']}, beta {TRUTH['beta']} days), daily data; same machine, "
-        f"same run, {date.today()}. The machine was busy: {os.cpu_count()} cores shared with other engineers' "
-        f"work (load average {load:.1f} at the end), so the seconds are high and noisy; the ratio is the figure "
-        "that carries.",
+        (f"Pareto/NBD fit on {args.customers:,} customers drawn exactly from Pareto/NBD (r {TRUTH['r']}, "
+         f"alpha {TRUTH['alpha']} days, s {TRUTH['s']}, beta {TRUTH['beta']} days), daily data; same machine, "
+         f"same run, {date.today()}. The machine was busy: {os.cpu_count()} cores shared with other engineers' "
+         f"work (load average {load:.1f} at the end), so the seconds are high and noisy; the ratio is the figure "
+         "that carries."),
         "",
         "| fit | seconds | speed-up | log-likelihood at its optimum | r | alpha | s | beta |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -99,8 +99,8 @@ def main(argv=None):
         f"| lifetimes 0.11.3 `ParetoNBDFitter.fit` (Nelder-Mead, defaults) | {theirs['seconds']:.1f} | 1.0x | "
         f"{theirs_ll:,.2f} | " + " | ".join(f"{theirs['params'][k]:.4f}" for k in TRUTH) + " |",
         "",
-        f"Estimates differ by at most {gap:.1e} (relative); retain's optimum is "
-        f"{ours_ll - theirs_ll:+.2f} log-likelihood units from lifetimes' (positive: higher).",
+        (f"Estimates differ by at most {gap:.1e} (relative); retain's optimum is "
+         f"{ours_ll - theirs_ll:+.2f} log-likelihood units from lifetimes' (positive: higher)."),
     ]
     text = "\n".join(lines)
     print(text)

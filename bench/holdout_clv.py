@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
-
 from _readme import write_block
 
 
@@ -49,11 +48,11 @@ def main(argv=None):
     chosen = holdout.compare(services.VISITS_CANDIDATES, frame, 364).best
 
     lines = [
-        f"Demo `--scale {args.scale}`, seed {args.seed}: {len(frame):,} customers with a service visit by "
-        f"{calibration_end} (calibration, daily periods), their visits in the 52 weeks to {end} held out.",
+        (f"Demo `--scale {args.scale}`, seed {args.seed}: {len(frame):,} customers with a service visit by "
+         f"{calibration_end} (calibration, daily periods), their visits in the 52 weeks to {end} held out."),
         "",
-        "| model | holdout visits forecast | actual | error | MAE per customer | RMSE per customer | "
-        "calibration log-likelihood | P(alive) without a repeat visit |",
+        ("| model | holdout visits forecast | actual | error | MAE per customer | RMSE per customer | "
+         "calibration log-likelihood | P(alive) without a repeat visit |"),
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for fit in result.fits:
@@ -68,8 +67,8 @@ def main(argv=None):
     for label, row in table.iterrows():
         lines.append(f"| {label} | {int(row['customers']):,} | {row['actual']:.3f} | "
                      + " | ".join(f"{row[f.model]:.3f}" for f in result.fits) + " |")
-    lines += ["", f"Chosen for the scores and the card: **{chosen}** (lowest RMSE of the models whose P(alive) "
-                  f"can fall without a repeat visit); best overall: {result.best}."]
+    lines += ["", (f"Chosen for the scores and the card: **{chosen}** (lowest RMSE of the models whose P(alive) "
+                   f"can fall without a repeat visit); best overall: {result.best}.")]
     text = "\n".join(lines)
     print(text)
     if args.readme:

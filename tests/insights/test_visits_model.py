@@ -9,8 +9,7 @@ import pytest
 
 from retain.analytics import holdout
 from retain.demo import build, truth
-from retain.demo.generate import SCALES, generate
-from retain.demo.generate import Scale
+from retain.demo.generate import SCALES, Scale, generate
 from retain.insights import services
 from retain.insights.models import CustomerScore
 from retain.org.models import Staff
