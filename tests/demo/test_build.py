@@ -111,3 +111,39 @@ def test_retain_demo_builds_and_rebuilds_a_fresh_data_dir(tmp_path):
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     assert "20,000 customers" in done.stdout and "gm1" in done.stdout
+
+
+def test_one_timeline_ending_on_the_build_date(db):
+    """The service history, the showroom's year and the scores all end on the build date (issue
+    7, D3: the history used to end on 2026-06-30 while the showroom ran to the build date)."""
+    from datetime import date, timedelta
+
+    from retain.insights.models import ScoreRun
+    from retain.sales.models import ShowroomVisit
+
+    built_on = date(2027, 3, 15)
+    summary = build.build_demo(TINY, seed=3, today=built_on)
+    assert summary["today"] == built_on
+    last_visit = Transaction.objects.filter(kind="service").order_by("-date").first().date
+    assert built_on - timedelta(days=14) <= last_visit <= built_on
+    assert not Transaction.objects.filter(date__gt=built_on).exists()
+    assert not Customer.objects.filter(created_at__date__gt=built_on).exists()
+    assert ShowroomVisit.objects.order_by("-arrived_at").first().arrived_at.date() <= built_on
+    assert ScoreRun.objects.get().as_of == built_on
+
+
+def test_the_history_moves_whole_so_the_planted_truths_hold_on_any_build_date():
+    """Built on two dates, the customer base is the same but for its dates, which differ by the
+    days between them (birthdays excepted: they are written into the ID numbers); so the
+    recency, frequency and T the planted truths are about are the same."""
+    from retain.demo import truth
+
+    drawn = generate(TINY, 5, "x", today=truth.OBSERVATION_END)
+    moved = generate(TINY, 5, "x", today=np.datetime64(truth.OBSERVATION_END) + 517)
+    for label in [label for label in drawn.tables if label.split(".")[0] in ("org", "customers")]:
+        for name, column in drawn.tables[label].items():
+            twin = moved.tables[label][name]
+            assert np.array_equal(np.ma.getmaskarray(column), np.ma.getmaskarray(twin)), (label, name)
+            shift = 517 if column.dtype.kind == "M" and name != "birthday" else 0
+            expected = np.ma.compressed(column) + np.timedelta64(shift, "D") if shift else np.ma.compressed(column)
+            assert np.array_equal(np.ma.compressed(twin), expected), (label, name)

@@ -24,6 +24,17 @@ def as_vector(values, name: str, *, integer: bool = False, low: float | None = N
             raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if array.size < min_size:
         raise ValueError(f"{name} is empty" if min_size == 1 else f"{name} needs at least {min_size} values, got {array.size}")
+    return as_array(array, name, integer=integer, low=low, high=high)
+
+
+def as_array(values, name: str, *, integer: bool = False, low: float | None = None,
+             high: float | None = None) -> np.ndarray:
+    """A float array (int64 when ``integer``) of any shape, a plain number included (0-d), checked
+    for NaN, infinities, whole numbers and range: the input of predictions, which broadcast."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers") from None
     missing = np.isnan(array)
     if missing.any():
         raise ValueError(f"{name} contains {int(missing.sum())} missing value(s) (NaN); drop or impute them first")

@@ -6,18 +6,18 @@ real database and typing ``retain demo`` must not destroy it.
 """
 
 import time
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from retain.bulk import load
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
-from . import truth
 from .generate import SCALES, Scale, generate
-from retain.bulk import load
 from .models import DemoBuild
 
 PASSWORD = "retain-demo"
@@ -54,27 +54,34 @@ def reset_database() -> None:
                 cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
-def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
-    """Generate and load the demo into the (empty, migrated) database; return a summary."""
+def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None = None) -> dict:
+    """Generate and load the demo into the (empty, migrated) database; return a summary.
+
+    Everything ends on ``today`` (default: the local date): the service history, the showroom's
+    year and the scores, which are computed as of that day."""
     sizes = SCALES[scale] if isinstance(scale, str) else scale
+    today = today or timezone.localdate()
     started = time.perf_counter()
-    data = generate(sizes, seed, make_password(PASSWORD), today=max(timezone.localdate(), truth.OBSERVATION_END))
+    data = generate(sizes, seed, make_password(PASSWORD), today=today)
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
         load(data.tables)
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
-        audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build, after={"scale": build.scale, "seed": seed})
+        audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
+                     after={"scale": build.scale, "seed": seed, "today": today.isoformat()})
     loaded = time.perf_counter()
-    # Score the base as of the end of its history, so the cards show value and loyalty scores.
+    # Score the base as of the build date (the end of its history), so the cards show value
+    # and loyalty scores of today.
     from retain.insights.services import score_customers
 
-    scores = score_customers(as_of=truth.OBSERVATION_END)
+    scores = score_customers(as_of=today)
     return {
-        "scale": build.scale, "seed": seed, "counts": counts, "logins": data.logins,
+        "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
         "generate_seconds": generated - started, "load_seconds": loaded - generated,
         "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
+        "visits_model": scores.run.summary.get("visits_model", ""),
     }
 
 
@@ -90,8 +97,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['customers.Transaction']:,} transactions",
         f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
-        f"  {summary['scored']:,} customers scored (RFM, BG/NBD + Gamma-Gamma CLV, pyramid) as of "
-        f"{truth.OBSERVATION_END}",
+        f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
+        f"as of {summary['today']}",
         "",
         f"Logins (password: {PASSWORD}):",
     ]

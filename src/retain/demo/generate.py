@@ -69,9 +69,11 @@ class DemoData:
 
 
 def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoData:
-    """The whole demo. The customer base and its history end on ``truth.OBSERVATION_END``; the
-    showroom's year of sales work ends on ``today`` (default the same day), so a demo built
-    today has follow-ups due today."""
+    """The whole demo, on one timeline ending on ``today`` (the build date; default
+    ``truth.OBSERVATION_END``): the customer base's four years of history are drawn on the
+    grid ending ``truth.OBSERVATION_END`` and moved to end on ``today``, and the showroom's
+    year of sales work ends on ``today``, so a demo built today has follow-ups due today and
+    its last service visits in the last days. The same seed and day give the same data."""
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     data = DemoData()
     org = _organisation(data, scale, password_hash)
@@ -81,8 +83,29 @@ def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoDat
     _consents(data, streams[3], customers)
     _classification_history(data, customers)
     _tags(data, streams[4], customers)
-    sales.add_sales(data, streams[5], customers, np.datetime64(today or truth.OBSERVATION_END, "D"))
+    today = np.datetime64(today or truth.OBSERVATION_END, "D")
+    move_history(data, customers, today - END)
+    sales.add_sales(data, streams[5], customers, today)
     return data
+
+
+#: Dates that stay where they are drawn when the history moves: a birthday is also written into
+#: the national ID number.
+FIXED_DATES = {("customers.Customer", "birthday")}
+
+
+def move_history(data: DemoData, customers: "Customers", offset: np.timedelta64) -> None:
+    """Move every date and time drawn so far (the customer base and its history) by ``offset``
+    days, birthdays excepted. Intervals are unchanged, so every planted truth (docs/demo.md)
+    holds as drawn: the history's T, recency and frequency are the same on the moved grid."""
+    offset = np.timedelta64(offset, "D")
+    if offset == np.timedelta64(0, "D"):
+        return
+    for label, columns in data.tables.items():
+        for name, column in columns.items():
+            if column.dtype.kind == "M" and (label, name) not in FIXED_DATES:
+                columns[name] = column + offset
+    customers.created = customers.created + offset
 
 
 @dataclass

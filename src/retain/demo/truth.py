@@ -8,9 +8,12 @@ documentation all follow.
 from dataclasses import dataclass
 from datetime import date
 
-#: The demo's data end on this day (the "today" of the calibration period).
+#: The four years of history are drawn on this grid: transactions fall in
+#: [OBSERVATION_START, OBSERVATION_END]. The built demo then moves the whole history, unchanged,
+#: so that it ends on the build date (``generate.move_history``): one timeline with the showroom's
+#: year, which also ends on the build date. A demo built on OBSERVATION_END is not moved (the
+#: tests build on it, so their dates are fixed).
 OBSERVATION_END = date(2026, 6, 30)
-#: Four years of history: transactions fall in [OBSERVATION_START, OBSERVATION_END].
 OBSERVATION_START = date(2022, 7, 1)
 #: No customer's first service visit falls in the last 13 weeks, so every one is observed a while.
 LAST_BIRTH_WEEKS_BEFORE_END = 13

@@ -2,8 +2,15 @@
 
 ``score_customers`` is what ``retain analyze`` runs (and what a scheduled task will run): it
 reads the transactions in the database through ``warehouse``, computes RFM scores, the
-BG/NBD + Gamma-Gamma forecasts and the customer pyramid with ``analytics``, and stores one
+MBG/NBD + Gamma-Gamma forecasts and the customer pyramid with ``analytics``, and stores one
 ``CustomerScore`` per customer under a ``ScoreRun`` in one transaction, with an audit row.
+
+Why MBG/NBD for visits: the card shows P(alive) as "probability still active". Under BG/NBD a
+customer can drop out only just after a repeat visit, so everyone without one scores 1.00 however
+long ago they were seen; MBG/NBD (Batislam et al. 2007) and Pareto/NBD do not. Between those two
+the demo's holdout year chose MBG/NBD (lower per-customer RMSE and total error; the figures are in
+the README, "Which visits model", re-measured by bench/holdout_clv.py and checked by
+tests/insights/test_visits_model.py).
 """
 
 from dataclasses import dataclass
@@ -23,6 +30,10 @@ from retain.warehouse import purchases, source
 from .models import ScoreRun
 
 ANALYSES = ("rfm", "clv", "pyramid")
+#: The visits model behind P(alive), expected visits and CLV, its key in ``ScoreRun.fitted`` and
+#: its name. Candidates: models whose P(alive) can fall below 1 without a repeat visit.
+VISITS_MODEL, VISITS_KEY, VISITS_NAME = clv.ModifiedBetaGeo, "mbg_nbd", "MBG/NBD"
+VISITS_CANDIDATES = {"MBG/NBD": clv.ModifiedBetaGeo, "Pareto/NBD": clv.ParetoNBD}
 #: Forecast horizon: 12 months of 30 days (the ``lifetimes`` convention), discounted 1% a month.
 MONTHS, DAYS_PER_MONTH, MONTHLY_DISCOUNT = 12, 30, 0.01
 
@@ -74,6 +85,7 @@ def score_customers(*, analyses=ANALYSES, as_of: date | None = None, dealer_code
     if "clv" in analyses:
         fitted, forecast = _forecast(summary)
         frame = frame.join(forecast)
+        overview["visits_model"] = VISITS_NAME
         overview["expected_purchases"] = float(frame["expected_purchases"].sum())
         overview["clv"] = float(frame["clv"].sum())
     if "pyramid" in analyses:
@@ -87,10 +99,10 @@ def score_customers(*, analyses=ANALYSES, as_of: date | None = None, dealer_code
 
 
 def _forecast(summary: pd.DataFrame):
-    """BG/NBD for visits, Gamma-Gamma for spend, discounted 12-month CLV per customer."""
+    """MBG/NBD for visits, Gamma-Gamma for spend, discounted 12-month CLV per customer."""
     x, t_x, big_t, m = summary["frequency"], summary["recency"], summary["T"], summary["monetary"]
-    visits = clv.BetaGeo.fit(x, t_x, big_t)
-    fitted = {"bg_nbd": _describe(visits, time_unit="day")}
+    visits = VISITS_MODEL.fit(x, t_x, big_t)
+    fitted = {VISITS_KEY: _describe(visits, time_unit="day")}
     forecast = pd.DataFrame(index=summary.index)
     forecast["p_alive"] = visits.p_alive(x, t_x, big_t)
     # The month-by-month forecast serves both the 12-month visits and the CLV.
