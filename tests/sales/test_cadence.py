@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from retain.sales.cadence import cadence_table, next_follow_up
+from retain.sales.services.cadence import cadence_table, next_follow_up
 from retain.sales.models import Cadence
 
 D = dt.date

@@ -8,7 +8,8 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import cadence, services
+from . import services
+from .services import cadence
 from .access import access_prospect, visible_prospects
 from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
 

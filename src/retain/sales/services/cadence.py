@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from retain.org import audit
 from retain.org.policy import Action, dealers_in_scope
 
-from .access import is_planner
-from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
+from ..access import is_planner
+from ..models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
 def check_grade(value, errors: dict, field: str = "grade") -> None:

@@ -22,10 +22,10 @@ from retain.org import audit
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
-from .access import access_prospect, is_sales_manager, visible_prospects, visible_visits
+from ..access import access_prospect, is_sales_manager, visible_prospects, visible_visits
 from .cadence import check_grade, next_follow_up
-from .periods import day_bounds
-from .models import (
+from ..periods import day_bounds
+from ..models import (
     ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
     Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
 )

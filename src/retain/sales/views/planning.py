@@ -1,5 +1,5 @@
 """Sales pages: planning. Targets against actual figures (营业目标计划与实际比较表), the funnel by
-source, and promotion events. Thin: parse the request, call ``sales.planning``, render."""
+source, and promotion events. Thin: parse the request, call ``sales.services.planning``, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +17,9 @@ from retain.customers.search import search
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
-from .. import cadence as cadence_rules
-from .. import access, planning
+from ..services import cadence as cadence_rules
+from .. import access
+from ..services import planning
 from ..access import is_planner
 from ..models import Grade
 
@@ -50,7 +51,7 @@ def targets(request):
     if request.method == "POST":
         consultant = request.POST.get("consultant") or None
         try:
-            planning.set_target(actor, dealer, month_text, consultant,
+            planning.set_target(actor=actor, dealer_id=dealer, month=month_text, consultant_id=consultant,
                                 **{field: request.POST.get(field) or 0 for field in planning.TARGET_FIELDS})
         except ValidationError as exc:
             errors, status = error_dict(exc), 422
@@ -102,10 +103,10 @@ def events(request):
     can_create = planning.can_organise_events(actor)
     if request.method == "POST":
         try:
-            event = planning.create_event(actor, request.POST.get("name", ""),
-                                          _date(request.POST.get("starts_on"), "starts_on"),
-                                          _date(request.POST.get("ends_on"), "ends_on"),
-                                          request.POST.get("description", ""),
+            event = planning.create_event(actor=actor, name=request.POST.get("name", ""),
+                                          starts_on=_date(request.POST.get("starts_on"), "starts_on"),
+                                          ends_on=_date(request.POST.get("ends_on"), "ends_on"),
+                                          description=request.POST.get("description", ""),
                                           dealer_id=request.POST.get("dealer") or None)
         except ValidationError as exc:
             errors, status = error_dict(exc), 422
@@ -150,18 +151,18 @@ def event(request, event_id):
         action = request.POST.get("action")
         try:
             if action == "invite":
-                result = planning.invite(actor, the_event.pk, request.POST.getlist("customer"))
+                result = planning.invite(actor=actor, event_id=the_event.pk, customer_ids=request.POST.getlist("customer"))
                 messages.success(request, _("%(invited)d invited, %(skipped)d already invited, "
                                             "%(withdrawn)d without marketing consent.") % {
                     "invited": len(result["invited"]), "skipped": len(result["skipped"]),
                     "withdrawn": len(result["no_consent"])})
             elif action == "attend":
-                planning.register_attendance(actor, the_event.pk, request.POST.get("customer"),
-                                             _date(request.POST.get("attended_on"), "attended_on"))
+                planning.register_attendance(actor=actor, event_id=the_event.pk, customer_id=request.POST.get("customer"),
+                                             attended_on=_date(request.POST.get("attended_on"), "attended_on"))
                 messages.success(request, _("Attendance registered."))
             elif action == "follow_up":
-                planning.record_follow_up(actor, request.POST.get("invitation"), request.POST.get("result", ""),
-                                          _date(request.POST.get("followed_up_on"), "followed_up_on",
+                planning.record_follow_up(actor=actor, invitation_id=request.POST.get("invitation"), result=request.POST.get("result", ""),
+                                          followed_up_on=_date(request.POST.get("followed_up_on"), "followed_up_on",
                                                 timezone.localdate()))
                 messages.success(request, _("Follow-up recorded."))
             else:

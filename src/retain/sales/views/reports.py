@@ -1,5 +1,5 @@
 """Sales pages: the daily business report (营业日报表). Thin: call the report door or a service
-in ``sales.daily_report``, render.
+in ``sales.services.daily_report``, render.
 
 - ``sales:daily_report``: the actor's report for today (prepared on opening, while still a
   draft) with the submit form; managers who sign reports get their dealer's list instead.
@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from retain.customers.forms import error_dict
 
-from .. import access, daily_report
+from .. import access
+from ..services import daily_report
 from ..models import DailyReport, ReportStatus
 
 
@@ -73,7 +74,7 @@ def report_today(request):
         return _render_list(request)
     report = DailyReport.objects.filter(consultant=actor, date=timezone.localdate()).first()
     if report is None or report.status == ReportStatus.DRAFT:
-        report = daily_report.prepare(actor)
+        report = daily_report.prepare(actor=actor)
     return _render_report(request, report)
 
 
@@ -92,7 +93,7 @@ def report_detail(request, report_id):
 def report_submit(request, report_id):
     values = {key: request.POST.get(key, "") for key in ("visit_notes", "tomorrow_plan")}
     try:
-        report = daily_report.submit(request.user, report_id, **values)
+        report = daily_report.submit(actor=request.user, report_id=report_id, **values)
     except ValidationError as exc:
         report = access.access_report(request.user, report_id)
         return _render_report(request, report, errors=error_dict(exc), values=values, status=422)
@@ -104,7 +105,7 @@ def report_submit(request, report_id):
 @require_POST
 def report_sign(request, report_id):
     try:
-        report = daily_report.sign(request.user, report_id, request.POST.get("instruction", ""))
+        report = daily_report.sign(actor=request.user, report_id=report_id, instruction=request.POST.get("instruction", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in error_dict(exc).values() for m in ms))
         return redirect("sales:daily_report_detail", report_id)
