@@ -13,12 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from retain.customers.forms import error_dict
+from retain.web.pages import date_param, error_dict
 
 from .. import access
 from ..services import daily_report
@@ -49,15 +49,18 @@ def _render_report(request, report, *, errors=None, values=None, status=200):
     return render(request, "sales/report_daily.html", context, status=status)
 
 
-def _date_param(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
-
-
 def _render_list(request):
-    on = _date_param(request)
+    """The reports of one day (``?date=``, default today); a date that is not one answers 422
+    with the reason, not another day's list."""
+    try:
+        on, errors = date_param(request, default=timezone.localdate()), {}
+    except ValidationError as exc:
+        on, errors = None, error_dict(exc)
+    if errors:
+        today = timezone.localdate()
+        context = {"date": today, "reports": [], "signable": set(), "errors": errors,
+                   "previous": today - dt.timedelta(days=1), "next": today, "is_today": True}
+        return render(request, "sales/report_list.html", context, status=422)
     reports = (access.visible_reports(request.user).filter(date=on)
                .select_related("consultant", "signed_by").order_by("consultant__username"))
     signable = {r.pk for r in reports if r.status == ReportStatus.SUBMITTED and daily_report.can_sign(request.user, r)}
@@ -115,11 +118,3 @@ def report_sign(request, report_id):
         return redirect(f"{reverse('sales:daily_reports')}?date={report.date.isoformat()}")
     return redirect("sales:daily_report_detail", report.pk)
 
-
-urlpatterns = [
-    path("reports/daily/", report_today, name="daily_report"),
-    path("reports/daily/list/", report_list, name="daily_reports"),
-    path("reports/daily/<int:report_id>/", report_detail, name="daily_report_detail"),
-    path("reports/daily/<int:report_id>/submit/", report_submit, name="daily_report_submit"),
-    path("reports/daily/<int:report_id>/sign/", report_sign, name="daily_report_sign"),
-]

@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.customers.forms import apply_errors
 from retain.org.policy import Action, Scope, scope_of
+from retain.web.pages import apply_errors, post_and_redirect
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
@@ -94,15 +93,10 @@ def _act(request, prospect_id, form_class, form_name, call, success):
     """Validate a form posted from the prospect page, run the service, or show the errors."""
     prospect = access_prospect(request.user, prospect_id, Action.EDIT)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(prospect, form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("sales:prospect", prospect.pk)
-    return render(request, "sales/prospect.html", _detail_context(request, prospect, **{form_name: form}), status=422)
+    done = post_and_redirect(request, form, lambda data: call(prospect, data), success=success,
+                             to="sales:prospect", prospect_id=prospect.pk)
+    return done or render(request, "sales/prospect.html", _detail_context(request, prospect, **{form_name: form}),
+                          status=422)
 
 
 @login_required
@@ -149,29 +143,12 @@ def prospect_decision(request, prospect_id):
 def visits(request):
     """The walk-in / phone-in register: today's lines and a form for the next one."""
     form = VisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.register_visit(actor=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Visit registered."))
-            return redirect("sales:visits")
+    if request.method == "POST":
+        done = post_and_redirect(request, form, lambda data: services.register_visit(actor=request.user, **data),
+                                 success=_("Visit registered."), to="sales:visits")
+        if done:
+            return done
     todays = services.visits_on(request.user).order_by("-arrived_at", "-id")
     return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
                   status=422 if form.errors else 200)
 
-
-urlpatterns = [
-    path("today/", today, name="today"),
-    path("prospects/", prospect_list, name="prospects"),
-    path("prospects/new/<int:customer_id>/", prospect_create, name="prospect_create"),
-    path("prospects/<int:prospect_id>/", prospect_detail, name="prospect"),
-    path("prospects/<int:prospect_id>/grade/", prospect_grade, name="prospect_grade"),
-    path("prospects/<int:prospect_id>/contact/", prospect_contact, name="prospect_contact"),
-    path("prospects/<int:prospect_id>/order/", prospect_order, name="prospect_order"),
-    path("prospects/<int:prospect_id>/defeat/", prospect_defeat, name="prospect_defeat"),
-    path("prospects/<int:prospect_id>/decision/", prospect_decision, name="prospect_decision"),
-    path("visits/", visits, name="visits"),
-]
