@@ -16,6 +16,10 @@ A call counts as a model write when it looks like one of Django's:
 """
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +168,57 @@ def test_a_planted_file_outside_services_fails_the_scan(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match=r"sales/views/sneaky.py:6 sneaky_view: .save\(\)"):
         test_model_writes_only_in_services()
     assert all(path == "sales/views/sneaky.py" for path, *_ in _writes_outside_services())
+
+
+# --- Ruff and the import contract (pyproject.toml), run by the README's test command --------------
+
+ROOT = SRC.parent.parent
+LINT_IMPORTS = ("import sys; from importlinter.cli import lint_imports; "
+                "sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True))")
+
+
+def _lint_imports(source_root: Path) -> subprocess.CompletedProcess:
+    """Run import-linter with the project's contracts on the ``retain`` package under ``source_root``."""
+    env = {**os.environ, "PYTHONPATH": str(source_root)}
+    return subprocess.run([sys.executable, "-c", LINT_IMPORTS, str(ROOT / "pyproject.toml")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_ruff_passes():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "bench"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contract_is_kept():
+    result = _lint_imports(SRC.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_import_contract_catches_planted_imports(tmp_path):
+    """The contracts bite: org importing customers, a page importing the demo, the demo's circle
+    back, and a new top-level module without a floor each break one."""
+    copy = tmp_path / "src"
+    shutil.copytree(SRC, copy / "retain", ignore=shutil.ignore_patterns("__pycache__", "locale", "static",
+                                                                        "templates"))
+    policy = copy / "retain" / "org" / "policy.py"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\nfrom retain.customers import models  # planted\n",
+                      encoding="utf-8")
+    work = copy / "retain" / "sales" / "views" / "work.py"
+    work.write_text(work.read_text(encoding="utf-8") + "\nfrom retain.demo import build  # planted\n",
+                    encoding="utf-8")
+    demo_sales = copy / "retain" / "demo" / "sales.py"
+    demo_sales.write_text(demo_sales.read_text(encoding="utf-8") + "\nfrom . import generate  # planted\n",
+                          encoding="utf-8")
+    (copy / "retain" / "stray.py").write_text('"""A module nobody placed on a floor."""\n', encoding="utf-8")
+    result = _lint_imports(copy)
+    assert result.returncode != 0
+    broken = {line.split(" BROKEN")[0] for line in result.stdout.splitlines() if " BROKEN" in line}
+    assert broken == {
+        "Apps stand on floors and import only lower ones (ARCHITECTURE.md)",
+        "org imports no other app",
+        "nothing imports demo (retain demo reaches it by its command's name)",
+        "the demo's modules import each other in one direction",
+    }, result.stdout
+    assert "retain.stray" in result.stdout  # exhaustive: every module has a floor

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from retain.customers.models import Transaction, Vehicle
 from retain.customers import services
+from retain.customers.models import Transaction, Vehicle
 from tests.conftest import make_customer
 
 

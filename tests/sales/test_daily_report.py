@@ -12,8 +12,8 @@ from django.utils import timezone
 from retain.customers.models import Classification
 from retain.org.models import AuditEvent, Role
 from retain.sales import access, services
-from retain.sales.services import daily_report
 from retain.sales.models import DailyReport, ReportStatus
+from retain.sales.services import daily_report
 from tests.conftest import make_customer, make_staff
 
 DAY = dt.timedelta(days=1)

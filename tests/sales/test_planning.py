@@ -14,8 +14,8 @@ from django.utils import timezone
 from retain.customers.models import Consent
 from retain.org.models import AuditEvent
 from retain.sales import services
-from retain.sales.services import planning
 from retain.sales.models import Contact, Invitation, PromotionEvent, SalesTarget
+from retain.sales.services import planning
 from tests.conftest import make_customer
 
 DAY = dt.timedelta(days=1)

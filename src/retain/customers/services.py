@@ -20,8 +20,8 @@ from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import access_customer, visible_customers
 from .models import (
-    ClassificationChange,
     Classification,
+    ClassificationChange,
     Consent,
     Customer,
     Status,

@@ -27,10 +27,10 @@ from .forms import (
     CustomerForm,
     ListFilterForm,
     MergeForm,
+    ReassignForm,
     RevealForm,
     TagsForm,
     TransactionForm,
-    ReassignForm,
     VehicleForm,
 )
 from .search import filter_customers

@@ -12,11 +12,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from retain.bulk import load
 from retain.org import audit
 
 from . import truth
 from .generate import SCALES, Scale, generate
-from retain.bulk import load
 from .models import DemoBuild
 
 PASSWORD = "retain-demo"

@@ -8,12 +8,13 @@ vehicles are drawn does not reshuffle the customers.
 What is planted and why is in docs/demo.md; the numbers are in ``truth``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import columns as col
 from . import history, identifiers, names, sales, truth
+from .records import Customers, DemoData, Org
 
 DAY = np.timedelta64(1, "D")
 START = np.datetime64(truth.OBSERVATION_START, "D")
@@ -57,17 +58,6 @@ DEALER_MANAGERS = [("gm", "dealer_gm", "management"), ("sales", "sales_manager",
 DEPARTMENTS = ["sales", "service", "marketing", "management"]
 
 
-@dataclass
-class DemoData:
-    """Columns per model label ("app.Model"), in the order they must be inserted."""
-
-    tables: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, where
-
-    def count(self, label: str) -> int:
-        return len(next(iter(self.tables[label].values())))
-
-
 def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoData:
     """The whole demo. The customer base and its history end on ``truth.OBSERVATION_END``; the
     showroom's year of sales work ends on ``today`` (default the same day), so a demo built
@@ -83,15 +73,6 @@ def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoDat
     _tags(data, streams[4], customers)
     sales.add_sales(data, streams[5], customers, np.datetime64(today or truth.OBSERVATION_END, "D"))
     return data
-
-
-@dataclass
-class Org:
-    dealer_city: np.ndarray
-    dealer_plate: np.ndarray
-    dealer_district: np.ndarray
-    first_consultant: np.ndarray  # staff id of each dealer's first consultant
-    consultants_per_dealer: int
 
 
 def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
@@ -171,18 +152,6 @@ def _given_names(rng, n: int) -> np.ndarray:
     one = chars[rng.integers(0, len(chars), size=n)]
     two = np.where(rng.random(n) < 0.65, chars[rng.integers(0, len(chars), size=n)], "")
     return np.char.add(one, two)
-
-
-@dataclass
-class Customers:
-    id: np.ndarray
-    dealer: np.ndarray  # index into dealers
-    owner: np.ma.MaskedArray
-    classification: np.ndarray
-    created: np.ndarray  # datetime64[s]
-    birth: np.ndarray  # first service visit, weeks after START (NaN: no service history)
-    segment: np.ndarray  # segment name or ""
-    org: Org
 
 
 def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:

@@ -38,17 +38,11 @@ Rates planted (DOMAIN.md section 4):
   inviting about 5% of its own-sold owners each, 30% of whom come.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from . import columns as col
 from . import names
-
-if TYPE_CHECKING:  # generate imports this module; no import cycle at run time
-    from .generate import Customers, DemoData
+from .records import Customers, DemoData
 
 DAY = np.timedelta64(1, "D")
 MINUTE = np.timedelta64(60, "s")

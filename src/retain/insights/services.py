@@ -19,9 +19,8 @@ from retain.org import audit
 from retain.org.models import Dealer
 from retain.warehouse import purchases, source
 
-from .models import ScoreRun
+from .models import ANALYSES, ScoreRun
 
-ANALYSES = ("rfm", "clv", "pyramid")
 #: Forecast horizon: 12 months of 30 days (the ``lifetimes`` convention), discounted 1% a month.
 MONTHS, DAYS_PER_MONTH, MONTHLY_DISCOUNT = 12, 30, 0.01
 

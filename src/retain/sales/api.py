@@ -9,9 +9,9 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import services
-from .services import cadence
 from .access import access_prospect, visible_prospects
 from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
+from .services import cadence
 
 router = Router(tags=["sales"])
 

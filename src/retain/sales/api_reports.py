@@ -8,8 +8,8 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import access
-from .services import daily_report
 from .models import ReportStatus
+from .services import daily_report
 
 router = Router(tags=["sales"])
 

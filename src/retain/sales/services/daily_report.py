@@ -29,11 +29,19 @@ from retain.org import audit
 from retain.org.policy import Action
 
 from ..access import access_report, is_sales_manager
-from ..periods import day_bounds, month_start
 from ..models import (
-    ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
-    ShowroomVisit, VisitKind,
+    ACTIVE_STATUSES,
+    GRADE_ORDER,
+    Contact,
+    ContactPurpose,
+    DailyReport,
+    GradeChange,
+    Prospect,
+    ReportStatus,
+    ShowroomVisit,
+    VisitKind,
 )
+from ..periods import day_bounds, month_start
 
 #: Who checks and signs a consultant's daily report (at the report's dealer).
 GRADES = [str(g) for g in GRADE_ORDER]  # O, H, A, B, C

@@ -36,10 +36,17 @@ from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from ..access import access_event, access_invitation, is_planner, visible_events, visible_prospects, visible_visits
-from ..periods import check_period, day_start, month_start, next_month
 from ..models import (
-    PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    ContactPurpose,
+    Invitation,
+    PromotionEvent,
+    SalesTarget,
+    VisitOutcome,
 )
+from ..periods import check_period, day_start, month_start, next_month
 
 #: Roles that organise promotion events.
 EVENT_ORGANISERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM, Role.MARKETING,

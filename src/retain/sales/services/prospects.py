@@ -23,12 +23,24 @@ from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
 from ..access import access_prospect, is_sales_manager, visible_prospects, visible_visits
-from .cadence import check_grade, next_follow_up
-from ..periods import day_bounds
 from ..models import (
-    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
-    Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
+    ACTIVE_STATUSES,
+    GRADE_ORDER,
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    ContactPurpose,
+    DefeatReason,
+    Grade,
+    GradeChange,
+    Prospect,
+    ProspectStatus,
+    ShowroomVisit,
+    VisitKind,
+    VisitOutcome,
 )
+from ..periods import day_bounds
+from .cadence import check_grade, next_follow_up
 
 #: Classes a customer leaves when they become a prospect; owners keep their owner class.
 BECOMES_PROSPECT = (Classification.POTENTIAL, Classification.BASE, Classification.DEFEATED, Classification.VIP)

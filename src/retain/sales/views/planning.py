@@ -15,11 +15,11 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 from retain.web.pages import error_dict, parse_date
 
-from ..services import cadence as cadence_rules
 from .. import access
-from ..services import planning
 from ..access import is_planner
 from ..models import Grade
+from ..services import cadence as cadence_rules
+from ..services import planning
 
 SEARCH_LIMIT = 20
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 from retain.web.pages import date_param, error_dict
 
 from .. import access
-from ..services import daily_report
 from ..models import DailyReport, ReportStatus
+from ..services import daily_report
 
 
 def _mix(report: DailyReport) -> list[dict]:

@@ -4,20 +4,16 @@ its Excel download, lost-sale analysis). Thin: parse the filter form, ask ``sale
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.models import Role
 
 from .. import analysis
-from ..periods import check_period, month_end, month_start
 from ..api_tables import XLSX
 from ..forms import ContactStatusForm, PeriodForm, TrafficForm
 from ..models import ContactKind
+from ..periods import month_end
 
 
 def _bound(form_class, request):
