@@ -222,3 +222,21 @@ def test_import_contract_catches_planted_imports(tmp_path):
         "the demo's modules import each other in one direction",
     }, result.stdout
     assert "retain.stray" in result.stdout  # exhaustive: every module has a floor
+
+
+def test_demo_draws_from_the_enums():
+    """The demo's closed sets are the models' enums (imported, so they cannot drift)."""
+    from retain.customers.models import Classification
+    from retain.demo import generate, names
+    from retain.demo import sales as demo_sales
+    from retain.org.models import DepartmentKind, Role
+    from retain.sales.models import PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, ProspectStatus
+
+    assert sorted(generate.CLASSES) == sorted(Classification.values)
+    assert sorted(generate.DEPARTMENTS) == sorted(DepartmentKind.values)
+    assert {role for _prefix, role, _dept in generate.DEALER_MANAGERS} <= set(Role.values)
+    assert sorted(names.PROSPECT_SOURCES) == sorted(PROSPECT_SOURCES)
+    assert sorted(demo_sales.GRADES.tolist()) == sorted(Grade.values)
+    assert sorted(demo_sales.STATUS.tolist()) == sorted(ProspectStatus.values)
+    assert demo_sales.DEFEAT_REASONS == DefeatReason.values
+    assert sorted(demo_sales.CONTACT_KINDS) == sorted(ContactKind.values)

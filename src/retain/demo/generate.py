@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retain.customers.models import Classification as Class
+from retain.customers.models import Source
+from retain.org.models import DepartmentKind as Dept
+from retain.org.models import Role
+
 from . import columns as col
 from . import history, identifiers, names, sales, truth
 from .records import Customers, DemoData, Org
@@ -21,13 +26,14 @@ START = np.datetime64(truth.OBSERVATION_START, "D")
 END = np.datetime64(truth.OBSERVATION_END, "D")
 WINDOW_DAYS = int((END - START) / DAY)
 
-CLASSES = ["own_sold", "other_sold", "other_brand", "base", "vip", "prospect", "defeated", "potential"]
+CLASSES = [c.value for c in (Class.OWN_SOLD, Class.OTHER_SOLD, Class.OTHER_BRAND, Class.BASE, Class.VIP, Class.PROSPECT,
+                              Class.DEFEATED, Class.POTENTIAL)]
 CLASS_SHARES = [0.48, 0.12, 0.08, 0.07, 0.03, 0.10, 0.04, 0.08]
 #: Classes whose members own cars on record.
-HOLDERS = {"own_sold", "other_sold", "other_brand", "base", "vip"}
+HOLDERS = {c.value for c in (Class.OWN_SOLD, Class.OTHER_SOLD, Class.OTHER_BRAND, Class.BASE, Class.VIP)}
 PROSPECT_SOURCES = names.PROSPECT_SOURCES
 PROSPECT_SOURCE_SHARES = [0.42, 0.16, 0.06, 0.05, 0.08, 0.06, 0.09, 0.08]
-OWNER_SOURCES = ["walk_in", "service", "base_maintenance", "import", "vip"]
+OWNER_SOURCES = [s.value for s in (Source.WALK_IN, Source.SERVICE, Source.BASE_MAINTENANCE, Source.IMPORT, Source.VIP)]
 OWNER_SOURCE_SHARES = [0.45, 0.25, 0.15, 0.10, 0.05]
 
 UNASSIGNED_SHARE = 0.10
@@ -52,10 +58,11 @@ SCALES = {
 }
 
 #: Dealer managers, one per dealer, numbered by dealer (gm1 runs D01).
-DEALER_MANAGERS = [("gm", "dealer_gm", "management"), ("sales", "sales_manager", "sales"),
-                   ("showroom", "showroom_manager", "sales"), ("servicemgr", "service_manager", "service"),
-                   ("marketing", "marketing", "marketing")]
-DEPARTMENTS = ["sales", "service", "marketing", "management"]
+DEALER_MANAGERS = [(prefix, role.value, dept.value) for prefix, role, dept in (
+    ("gm", Role.DEALER_GM, Dept.MANAGEMENT), ("sales", Role.SALES_MANAGER, Dept.SALES),
+    ("showroom", Role.SHOWROOM_MANAGER, Dept.SALES), ("servicemgr", Role.SERVICE_MANAGER, Dept.SERVICE),
+    ("marketing", Role.MARKETING, Dept.MARKETING))]
+DEPARTMENTS = [d.value for d in (Dept.SALES, Dept.SERVICE, Dept.MARKETING, Dept.MANAGEMENT)]
 
 
 def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoData:
@@ -106,16 +113,18 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
     }
 
     staff = []  # (username, role, region, dealer, department kind)
-    staff.append(("admin", "group_admin", None, None, None))
-    staff += [(f"region{r + 1}", "region_manager", r + 1, None, None) for r in range(scale.regions)]
+    staff.append(("admin", Role.GROUP_ADMIN.value, None, None, None))
+    staff += [(f"region{r + 1}", Role.REGION_MANAGER.value, r + 1, None, None) for r in range(scale.regions)]
     first_consultant = []
     for d in range(scale.dealers):
         region = int(dealer_region[d]) + 1
         staff += [(f"{prefix}{d + 1}", role, region, d + 1, kind) for prefix, role, kind in DEALER_MANAGERS]
         first_consultant.append(len(staff) + 1)
-        staff += [(f"consultant{d * scale.consultants_per_dealer + k + 1}", "consultant", region, d + 1, "sales")
+        staff += [(f"consultant{d * scale.consultants_per_dealer + k + 1}", Role.CONSULTANT.value, region, d + 1,
+                   Dept.SALES.value)
                   for k in range(scale.consultants_per_dealer)]
-        staff += [(f"service{d * scale.advisors_per_dealer + k + 1}", "service_advisor", region, d + 1, "service")
+        staff += [(f"service{d * scale.advisors_per_dealer + k + 1}", Role.SERVICE_ADVISOR.value, region, d + 1,
+                   Dept.SERVICE.value)
                   for k in range(scale.advisors_per_dealer)]
     n = len(staff)
     rng = np.random.default_rng(len(staff))
@@ -167,7 +176,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     n_duplicates = int(round(n * DUPLICATE_SHARE))
     duplicate_of = rng.choice(np.flatnonzero(~company[: n - n_duplicates]), size=n_duplicates, replace=False)
     duplicates = np.arange(n - n_duplicates, n)
-    classification[duplicates] = "potential"
+    classification[duplicates] = Class.POTENTIAL.value
     company[duplicates] = False
 
     person_names = np.char.add(
@@ -204,7 +213,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     birth_day = START + np.floor(np.nan_to_num(birth) * truth.DAYS_PER_UNIT).astype(np.int64) * DAY
     # Records are created when the customer first appears: at the first service visit for
     # service customers, in the last half-year for prospects, any time for the rest.
-    recent = np.isin(classification, ["prospect", "defeated"])
+    recent = np.isin(classification, [Class.PROSPECT.value, Class.DEFEATED.value])
     created_day = np.where(
         segment != "", birth_day,
         np.where(recent, END - rng.integers(0, 180, size=n) * DAY, START + rng.integers(0, WINDOW_DAYS, size=n) * DAY),
@@ -216,11 +225,11 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     owner = org.first_consultant[dealer] + rng.integers(0, org.consultants_per_dealer, size=n)
     owner = np.ma.masked_array(owner, mask=rng.random(n) < UNASSIGNED_SHARE)
     source = np.where(
-        np.isin(classification, ["prospect", "defeated", "potential"]),
+        np.isin(classification, [Class.PROSPECT.value, Class.DEFEATED.value, Class.POTENTIAL.value]),
         col.pick(rng, PROSPECT_SOURCES, PROSPECT_SOURCE_SHARES, n),
         col.pick(rng, OWNER_SOURCES, OWNER_SOURCE_SHARES, n),
     )
-    source[duplicates] = "import"
+    source[duplicates] = Source.IMPORT.value
 
     ids = col.ids(n)
     data.tables["customers.Customer"] = {
@@ -257,9 +266,9 @@ def _vehicles(data: DemoData, rng, customers: Customers) -> Vehicles:
     n = owner.size
     cls = customers.classification[owner]
 
-    ours = np.where(primary, np.isin(cls, ["own_sold", "other_sold"]) | ((cls != "other_brand") & (rng.random(n) < 0.6)),
+    ours = np.where(primary, np.isin(cls, [Class.OWN_SOLD.value, Class.OTHER_SOLD.value]) | ((cls != Class.OTHER_BRAND) & (rng.random(n) < 0.6)),
                     rng.random(n) < 0.5)
-    sold_by_us = ours & np.where(primary, cls == "own_sold", rng.random(n) < 0.3)
+    sold_by_us = ours & np.where(primary, cls == Class.OWN_SOLD, rng.random(n) < 0.3)
     our_model = rng.integers(0, len(names.OUR_MODELS), size=n)
     other_make = rng.integers(0, len(names.OTHER_MAKES), size=n)
     other_model = rng.integers(0, 3, size=n)
