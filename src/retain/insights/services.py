@@ -19,7 +19,7 @@ from retain.org import audit
 from retain.org.models import Dealer
 from retain.warehouse import purchases, source
 
-from .models import ANALYSES, ScoreRun
+from .models import ANALYSES, CustomerScore, ScoreRun
 
 #: Forecast horizon: 12 months of 30 days (the ``lifetimes`` convention), discounted 1% a month.
 MONTHS, DAYS_PER_MONTH, MONTHLY_DISCOUNT = 12, 30, 0.01
@@ -137,3 +137,13 @@ def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor) ->
                      after={"as_of": as_of, "analyses": run.analyses, "customers": n},
                      dealer_id=dealer.pk if dealer else None)
     return run
+
+
+@transaction.atomic
+def merge_scores(*, actor, survivor, duplicate) -> dict[str, int]:
+    """A merged duplicate's scores become the survivor's (registered with ``customers.moves``),
+    except from runs that scored the survivor too: a run holds one score per customer, and the
+    survivor's own stays. The next run scores the merged history as one."""
+    scored = CustomerScore.objects.filter(customer=survivor).values("run_id")
+    return {"scores": CustomerScore.objects.filter(customer=duplicate).exclude(run_id__in=scored)
+            .update(customer=survivor)}
