@@ -11,7 +11,7 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
 
 from .analysis import MAX_DAYS
-from .models import PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
+from .models import PROSPECT_SOURCES, ContactKind, ContactPurpose, DefeatReason, Grade, VisitKind, VisitOutcome
 from .periods import check_period, month_start
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -48,6 +48,17 @@ class ContactForm(forms.Form):
     result = forms.CharField(label=_("Result"), max_length=200, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     next_follow_up_on = forms.DateField(label=_("Next follow-up (if agreed)"), required=False, widget=_DATE)
+
+
+class CustomerContactForm(forms.Form):
+    """A contact that is not a prospect's follow-up: caring for an owner, or an invitation."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices, initial=ContactKind.CALL)
+    purpose = forms.ChoiceField(label=_("Purpose"), initial=ContactPurpose.MAINTENANCE, choices=[
+        (p.value, p.label) for p in (ContactPurpose.MAINTENANCE, ContactPurpose.PROMOTION)])
+    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE)
+    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+    result = forms.CharField(label=_("Result"), max_length=200, required=False)
 
 
 class OrderForm(forms.Form):

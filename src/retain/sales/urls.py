@@ -17,6 +17,7 @@ urlpatterns = [
     path("prospects/<int:prospect_id>/defeat/", work.prospect_defeat, name="prospect_defeat"),
     path("prospects/<int:prospect_id>/decision/", work.prospect_decision, name="prospect_decision"),
     path("visits/", work.visits, name="visits"),
+    path("customers/<int:customer_id>/contact/", work.customer_contact, name="customer_contact"),
     # The daily business report.
     path("reports/daily/", reports.report_today, name="daily_report"),
     path("reports/daily/list/", reports.report_list, name="daily_reports"),

@@ -39,6 +39,7 @@ from .prospects import (
     log_customer_contact,
     open_prospect,
     overdue_by_consultant,
+    owners_to_care_for,
     record_delivery,
     record_order,
     register_visit,
@@ -50,7 +51,7 @@ from .prospects import (
 __all__ = [
     "apply_for_defeat", "cadence", "cadence_table", "change_grade", "compare_events", "create_event",
     "daily_report", "dealer_by_code", "decide_defeat", "funnel", "invite", "link_visit", "log_contact",
-    "log_customer_contact", "next_follow_up", "open_prospect", "overdue_by_consultant", "planning",
+    "log_customer_contact", "next_follow_up", "open_prospect", "overdue_by_consultant", "owners_to_care_for", "planning",
     "prepare_daily_report", "prospects", "record_delivery", "record_follow_up", "record_order",
     "register_attendance", "register_visit", "set_cadence", "set_target", "sign_daily_report",
     "submit_daily_report", "targets_vs_actual", "today", "unlinked_visits", "visits_on",

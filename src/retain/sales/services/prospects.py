@@ -11,12 +11,12 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, F, Max, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.customers import services as customer_services
-from retain.customers.access import access_customer
+from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import Classification
 from retain.org import audit
 from retain.org.models import Staff
@@ -206,6 +206,16 @@ def today(actor, on: dt.date | None = None) -> dict:
     overdue = list(mine.filter(next_follow_up__lt=on).order_by("next_follow_up", "urgency", "pk"))
     due = list(mine.filter(next_follow_up=on).order_by("urgency", "pk"))
     return {"date": on, "overdue": overdue, "due": due}
+
+
+def owners_to_care_for(actor, limit: int = 10):
+    """The actor's own owners (own-sold and other-sold, active), those longest without a care
+    contact (maintenance) first, never-contacted ones before all, with ``last_care`` (a date or
+    None). The today page lists them with a form to log the visit or call."""
+    last_care = Max("sales_contacts__contacted_on", filter=Q(sales_contacts__purpose=ContactPurpose.MAINTENANCE))
+    return (visible_customers(actor, Action.EDIT)
+            .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
+            .annotate(last_care=last_care).order_by(F("last_care").asc(nulls_first=True), "pk")[:limit])
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:

@@ -13,18 +13,29 @@ from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
 from retain.org.policy import Action, Scope, scope_of
-from retain.web.pages import apply_errors, post_and_redirect
+from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
-from ..forms import ContactForm, DecisionForm, DefeatForm, GradeForm, OrderForm, ProspectForm, VisitForm, cents
+from ..forms import (
+    ContactForm,
+    CustomerContactForm,
+    DecisionForm,
+    DefeatForm,
+    GradeForm,
+    OrderForm,
+    ProspectForm,
+    VisitForm,
+    cents,
+)
 from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 
 @login_required
 def today(request):
     context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
-               "team": None}
+               "team": None, "owners": services.owners_to_care_for(request.user),
+               "contact_form": CustomerContactForm(auto_id=False)}  # one form per owner row: no ids
     if scope_of(request.user, Action.VIEW) > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
@@ -152,3 +163,18 @@ def visits(request):
     return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
                   status=422 if form.errors else 200)
 
+
+@login_required
+@require_POST
+def customer_contact(request, customer_id):
+    """Log a care contact with an owner (or an invitation) from the customer card or the today
+    page; back to where it was entered, the errors flashed there."""
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    back = ("sales:today",) if request.POST.get("next") == "today" else ("customers:card", customer.pk)
+    form = CustomerContactForm(request.POST)
+    done = post_and_redirect(request, form, lambda data: services.log_customer_contact(
+        actor=request.user, customer_id=customer.pk, **data), success=_("Contact with %(name)s logged.") % {
+        "name": customer.name}, to=back[0], **({"customer_id": back[1]} if len(back) > 1 else {}))
+    if done is None:
+        form_errors_as_messages(request, form)
+    return done or redirect(*back)
