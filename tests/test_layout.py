@@ -240,3 +240,49 @@ def test_demo_draws_from_the_enums():
     assert sorted(demo_sales.STATUS.tolist()) == sorted(ProspectStatus.values)
     assert demo_sales.DEFEAT_REASONS == DefeatReason.values
     assert sorted(demo_sales.CONTACT_KINDS) == sorted(ContactKind.values)
+
+
+# --- Each app the same shape --------------------------------------------------------------------
+
+APPS = sorted(p.parent.name for p in SRC.glob("*/apps.py") if (p.parent / "views.py").exists()
+              or (p.parent / "views").is_dir())
+
+
+def _modules(app: str, name: str):
+    package = SRC / app / name
+    return sorted(package.rglob("*.py")) if package.is_dir() else [SRC / app / f"{name}.py"]
+
+
+def _assigned_names(tree) -> set[str]:
+    return {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def _form_classes(tree) -> list[str]:
+    def is_form(base):
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        return name in {"Form", "ModelForm"} or name.endswith("Form")
+    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and any(map(is_form, node.bases))]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_addresses_live_in_urls_py(app):
+    assert (SRC / app / "urls.py").exists(), f"{app} has pages but no urls.py"
+    for module in _modules(app, "views"):
+        assert "urlpatterns" not in _assigned_names(ast.parse(module.read_text(encoding="utf-8"))), \
+            f"{module.relative_to(SRC)} defines urlpatterns; they belong in {app}/urls.py"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_forms_live_in_forms_py(app):
+    for module in sorted((SRC / app).rglob("*.py")):
+        if module.name == "forms.py" or "migrations" in module.parts:
+            continue
+        forms_here = _form_classes(ast.parse(module.read_text(encoding="utf-8")))
+        assert forms_here == [], f"{module.relative_to(SRC)} defines {forms_here}; forms belong in {app}/forms.py"
+
+
+def test_shape_checks_see_the_apps():
+    assert {"customers", "org", "sales"} <= set(APPS)
+    assert _form_classes(ast.parse("class PeriodForm(forms.Form): pass\nclass X(TrafficForm): pass")) == [
+        "PeriodForm", "X"]
