@@ -74,8 +74,10 @@ def month_of_work(org, today):
     _prospect(org, consultant, name="本月二")
     _prospect(org, consultant, first_contact=month - 3 * DAY, deliver=True, name="上月的")
     _prospect(org, colleague, order=True, name="同事的")
-    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, consultant_id=consultant.pk, walk_ins=4, new_prospects=4, orders=2, deliveries=1)
-    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, walk_ins=10, new_prospects=5, orders=4, deliveries=2)
+    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, consultant_id=consultant.pk, walk_ins=4,
+                        new_prospects=4, orders=2, deliveries=1)
+    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, walk_ins=10, new_prospects=5, orders=4,
+                        deliveries=2)
     return month
 
 
@@ -108,9 +110,11 @@ def test_a_consultant_sees_only_their_own_row(org, month_of_work):
 
 def test_targets_are_upserted_per_month_and_audited(org, today):
     manager = org.staff["sales_manager"]
-    first = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03-17", consultant_id=org.staff["consultant"].pk, orders=5)
+    first = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03-17",
+                                consultant_id=org.staff["consultant"].pk, orders=5)
     assert first.month == dt.date(2025, 3, 1)
-    again = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03", consultant_id=org.staff["consultant"].pk, orders=7, deliveries=6)
+    again = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03",
+                                consultant_id=org.staff["consultant"].pk, orders=7, deliveries=6)
     assert again.pk == first.pk
     assert SalesTarget.objects.count() == 1
     assert (again.orders, again.deliveries) == (7, 6)
@@ -133,7 +137,8 @@ def test_targets_outside_the_scope_are_not_found(org, today):
     with pytest.raises(Http404):
         planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d3.pk, month=today, walk_ins=1)
     with pytest.raises(ValidationError) as refused:
-        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d1.pk, month=today, consultant_id=org.staff["d2_consultant"].pk, walk_ins=1)
+        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d1.pk, month=today,
+                            consultant_id=org.staff["d2_consultant"].pk, walk_ins=1)
     assert "consultant_id" in refused.value.message_dict
     assert not SalesTarget.objects.exists()
 
@@ -285,7 +290,8 @@ def test_funnel_api(org, client, funnel_data):
 
 @pytest.fixture
 def event(org, today):
-    return planning.create_event(actor=org.staff["marketing"], name="途观L 试驾日", starts_on=today - 2 * DAY, ends_on=today + 1 * DAY, description="周末")
+    return planning.create_event(actor=org.staff["marketing"], name="途观L 试驾日", starts_on=today - 2 * DAY,
+                                 ends_on=today + 1 * DAY, description="周末")
 
 
 def test_creating_an_event(org, event, today):
@@ -307,7 +313,8 @@ def test_consultants_do_not_create_events(org, today, role):
                                                      ("车展", None, 0, "starts_on")])
 def test_bad_events_are_refused(org, today, name, start, end, field):
     with pytest.raises(ValidationError) as refused:
-        planning.create_event(actor=org.staff["sales_manager"], name=name, starts_on=None if start is None else today + start * DAY,
+        planning.create_event(actor=org.staff["sales_manager"], name=name,
+                              starts_on=None if start is None else today + start * DAY,
                               ends_on=today + end * DAY)
     assert field in refused.value.message_dict
     assert not PromotionEvent.objects.exists()
@@ -349,7 +356,8 @@ def test_a_consultant_invites_only_their_own_customers(org, event):
 
 
 def test_no_invitations_to_an_event_that_is_over(org, today):
-    past = planning.create_event(actor=org.staff["sales_manager"], name="上月车展", starts_on=today - 10 * DAY, ends_on=today - 8 * DAY)
+    past = planning.create_event(actor=org.staff["sales_manager"], name="上月车展", starts_on=today - 10 * DAY,
+                                 ends_on=today - 8 * DAY)
     customer = make_customer(dealer=org.d1, name="迟到")
     with pytest.raises(ValidationError) as refused:
         planning.invite(actor=org.staff["sales_manager"], event_id=past.pk, customer_ids=[customer.pk])
@@ -362,7 +370,8 @@ def test_attendance_and_follow_up(org, event, today):
     manager = org.staff["sales_manager"]
     came, stayed_home, never_invited = (make_customer(dealer=org.d1, name=n) for n in ("来了", "没来", "没请"))
     planning.invite(actor=manager, event_id=event.pk, customer_ids=[came.pk, stayed_home.pk])
-    invitation = planning.register_attendance(actor=manager, event_id=event.pk, customer_id=came.pk, attended_on=today - DAY)
+    invitation = planning.register_attendance(actor=manager, event_id=event.pk, customer_id=came.pk,
+                                              attended_on=today - DAY)
     assert invitation.attended_on == today - DAY
     refusals = [
         (stayed_home.pk, today + DAY, "attended_on"),  # within the event, but in the future

@@ -9,7 +9,8 @@ anywhere else).
 - ``prospects``: the register, prospects, grades, contacts, orders, deliveries, defeats, today;
 - ``planning``: targets, the funnel, promotion events and their invitations;
 - ``daily_report``: the consultant's daily business report, prepared, submitted and signed;
-- ``cadence``: when to follow up next, and a dealer's own cadence.
+- ``cadence``: when to follow up next, and a dealer's own cadence;
+- ``moves``: sales records following a merged or reassigned customer (``customers.moves``).
 
 Pages and the API import this package (``services.open_prospect``) or one of its modules
 (``services.daily_report.sign``); read-only tables stay in ``sales.analysis``.
@@ -51,8 +52,8 @@ from .prospects import (
 __all__ = [
     "apply_for_defeat", "cadence", "cadence_table", "change_grade", "compare_events", "create_event",
     "daily_report", "dealer_by_code", "decide_defeat", "funnel", "invite", "link_visit", "log_contact",
-    "log_customer_contact", "next_follow_up", "open_prospect", "overdue_by_consultant", "owners_to_care_for", "planning",
-    "prepare_daily_report", "prospects", "record_delivery", "record_follow_up", "record_order",
+    "log_customer_contact", "next_follow_up", "open_prospect", "overdue_by_consultant", "owners_to_care_for",
+    "planning", "prepare_daily_report", "prospects", "record_delivery", "record_follow_up", "record_order",
     "register_attendance", "register_visit", "set_cadence", "set_target", "sign_daily_report",
     "submit_daily_report", "targets_vs_actual", "today", "unlinked_visits", "visits_on",
 ]

@@ -108,7 +108,8 @@ def report_submit(request, report_id):
 @require_POST
 def report_sign(request, report_id):
     try:
-        report = daily_report.sign(actor=request.user, report_id=report_id, instruction=request.POST.get("instruction", ""))
+        report = daily_report.sign(actor=request.user, report_id=report_id,
+                                   instruction=request.POST.get("instruction", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in error_dict(exc).values() for m in ms))
         return redirect("sales:daily_report_detail", report_id)
