@@ -286,3 +286,29 @@ def test_shape_checks_see_the_apps():
     assert {"customers", "org", "sales"} <= set(APPS)
     assert _form_classes(ast.parse("class PeriodForm(forms.Form): pass\nclass X(TrafficForm): pass")) == [
         "PeriodForm", "X"]
+
+
+def _service_modules():
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        parts = relative.split("/")
+        if parts[-1] == "services.py" or "services" in parts[:-1]:
+            yield relative, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _is_atomic(decorator) -> bool:
+    return isinstance(decorator, ast.Attribute) and decorator.attr == "atomic"
+
+
+def test_service_actions_take_keyword_only_arguments_actor_first():
+    """Every transactional action in a ``services`` module: ``def action(*, actor, ...)``."""
+    wrong = []
+    for relative, tree in _service_modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and any(map(_is_atomic, node.decorator_list)):
+                arguments = node.args
+                first = arguments.kwonlyargs[0].arg if arguments.kwonlyargs else None
+                if arguments.posonlyargs or arguments.args or first != "actor":
+                    wrong.append(f"{relative}: {node.name}")
+    assert wrong == [], "make these def name(*, actor, ...):\n  " + "\n  ".join(wrong)
+    assert any(True for _ in _service_modules())
