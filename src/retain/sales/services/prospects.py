@@ -62,8 +62,9 @@ def _works_alone(actor) -> bool:
 @transaction.atomic
 def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, source: str, budget_cents=None,
                   purchase_by: dt.date | None = None, competitors: str = "", owner_id=None,
-                  first_contact: dt.date | None = None) -> Prospect:
-    """Make a customer a prospect: graded, with a model and a source, and a first follow-up date."""
+                  first_contact: dt.date | None = None, visit_id=None) -> Prospect:
+    """Make a customer a prospect: graded, with a model and a source, and a first follow-up date;
+    ``visit_id`` names the register line the prospect came from (linked to the customer)."""
     customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
     today = timezone.localdate()
     errors = {}
@@ -82,6 +83,7 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     if Prospect.objects.filter(customer=customer, status__in=ACTIVE_STATUSES).exists():
         errors["customer_id"] = _("This customer is already an open prospect.")
     owner = _owner_for(actor, customer, owner_id, errors)
+    visit = _visit_to_link(actor, visit_id, customer, errors) if visit_id is not None else None
     if errors:
         raise ValidationError(errors)
     prospect = Prospect.objects.create(
@@ -95,9 +97,12 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     if customer.classification in BECOMES_PROSPECT:
         customer_services.change_classification(actor=actor, customer_id=customer.pk, to=Classification.PROSPECT,
                                                 reason=_("Prospect opened"))
+    if visit is not None:
+        visit.customer = customer
+        visit.save(update_fields=["customer"])
     audit.record(actor=actor, action="prospect_opened", obj=prospect,
                  after={"customer": customer.pk, "grade": grade, "owner": owner.pk if owner else None,
-                        "next_follow_up": prospect.next_follow_up})
+                        "next_follow_up": prospect.next_follow_up, "visit": visit.pk if visit else None})
     return prospect
 
 
@@ -397,15 +402,25 @@ def unlinked_visits(actor, on: dt.date | None = None):
     return visits_on(actor, on).filter(customer__isnull=True)
 
 
+def _visit_to_link(actor, visit_id, customer, errors: dict):
+    """A register line the actor may edit that is anonymous or already this customer's, or an
+    error on ``visit``."""
+    visit = visible_visits(actor, Action.EDIT).select_for_update().filter(pk=visit_id).first()
+    if visit is None:
+        errors["visit"] = _("Choose one of your own register lines.")
+    elif visit.customer_id and visit.customer_id != customer.pk:
+        errors["visit"] = _("This register line already belongs to another customer.")
+    return visit
+
+
 @transaction.atomic
 def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
     """Name an anonymous visitor: attach a register line to the customer they turned out to be."""
     customer = access_customer(actor, customer_id, Action.EDIT)
-    visit = visible_visits(actor, Action.EDIT).select_for_update().filter(pk=visit_id).first()
-    if visit is None:
-        raise ValidationError({"visit": _("Choose one of your own register lines.")})
-    if visit.customer_id and visit.customer_id != customer.pk:
-        raise ValidationError({"visit": _("This register line already belongs to another customer.")})
+    errors = {}
+    visit = _visit_to_link(actor, visit_id, customer, errors)
+    if errors:
+        raise ValidationError(errors)
     visit.customer = customer
     visit.save(update_fields=["customer"])
     audit.record(actor=actor, action="visit_linked", obj=visit, after={"customer": customer.pk})

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,14 +60,11 @@ def prospect_create(request, customer_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                prospect = services.open_prospect(
-                    actor=request.user, customer_id=customer.pk, grade=data["grade"],
-                    model_of_interest=data["model_of_interest"], source=data["source"],
-                    budget_cents=cents(data["budget"]), purchase_by=data["purchase_by"],
-                    competitors=data["competitors"])
-                if data["visit"]:
-                    services.link_visit(actor=request.user, visit_id=data["visit"], customer_id=customer.pk)
+            prospect = services.open_prospect(
+                actor=request.user, customer_id=customer.pk, grade=data["grade"],
+                model_of_interest=data["model_of_interest"], source=data["source"],
+                budget_cents=cents(data["budget"]), purchase_by=data["purchase_by"],
+                competitors=data["competitors"], visit_id=data["visit"])
         except ValidationError as error:
             apply_errors(form, error)
         else:
