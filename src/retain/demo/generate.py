@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retain.customers.models import Classification as Class
-from retain.customers.models import Source
+from retain.customers.models import ConsentChannel, ConsentPurpose, CustomerKind, Gender, Source, Status
+from retain.customers.models import TransactionKind as Kind
 from retain.org.models import DepartmentKind as Dept
 from retain.org.models import Role
 
@@ -233,13 +234,13 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
 
     ids = col.ids(n)
     data.tables["customers.Customer"] = {
-        "id": ids, "kind": np.where(company, "company", "person"), "name": name, "mobile": mobile,
-        "gender": np.where(company, "", np.where(male, "M", "F")),
+        "id": ids, "kind": np.where(company, CustomerKind.COMPANY.value, CustomerKind.PERSON.value), "name": name, "mobile": mobile,
+        "gender": np.where(company, Gender.UNKNOWN.value, np.where(male, Gender.MALE.value, Gender.FEMALE.value)),
         "birthday": np.ma.masked_array(birthday, mask=~has_birthday),
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
         "national_id": national_id, "classification": classification,
         "classified_on": created_day, "source": source, "dealer_id": dealer + 1, "owner_id": owner,
-        "status": np.full(n, "active"), "merged_into_id": col.nulls(n, np.int64),
+        "status": np.full(n, Status.ACTIVE.value), "merged_into_id": col.nulls(n, np.int64),
         "created_at": created, "updated_at": created,
     }
     return Customers(ids, dealer, owner, classification, created, birth, segment, org)
@@ -319,20 +320,20 @@ def _transactions(data: DemoData, rng, customers: Customers, vehicles: Vehicles)
         customer = members[who]
         vehicle = vehicles.first_of_customer[customer] + rng.integers(0, 1 << 30, size=customer.size) % vehicles.count_of_customer[customer]
         day = START + np.floor(when * truth.DAYS_PER_UNIT).astype(np.int64) * DAY
-        parts.append((customer, vehicle, day, "service", spend))
+        parts.append((customer, vehicle, day, Kind.SERVICE.value, spend))
         with_parts = rng.random(customer.size) < PARTS_PER_SERVICE_VISIT
-        parts.append((customer[with_parts], vehicle[with_parts], day[with_parts], "parts",
+        parts.append((customer[with_parts], vehicle[with_parts], day[with_parts], Kind.PARTS.value,
                       rng.gamma(2.0, 300.0, size=with_parts.sum())))
 
     sold = np.flatnonzero(vehicles.sold_by_us & (vehicles.purchase >= START))
-    parts.append((vehicles.customer[sold], sold, vehicles.purchase[sold], "vehicle_sale",
+    parts.append((vehicles.customer[sold], sold, vehicles.purchase[sold], Kind.VEHICLE_SALE.value,
                   vehicles.price[sold] * rng.uniform(0.88, 1.0, size=sold.size)))
 
     insured = np.flatnonzero(vehicles.sold_by_us & (rng.random(len(vehicles.id)) < INSURANCE_RENEWAL_SHARE))
     anniversaries = vehicles.purchase[insured, None] + np.round(np.arange(12) * 365.25).astype(np.int64) * DAY
     inside = (anniversaries >= START) & (anniversaries <= END)
     row, _ = np.nonzero(inside)
-    parts.append((vehicles.customer[insured[row]], insured[row], anniversaries[inside], "insurance",
+    parts.append((vehicles.customer[insured[row]], insured[row], anniversaries[inside], Kind.INSURANCE.value,
                   vehicles.price[insured[row]] * rng.uniform(0.025, 0.04, size=row.size)))
 
     customer = np.concatenate([p[0] for p in parts])
@@ -343,7 +344,7 @@ def _transactions(data: DemoData, rng, customers: Customers, vehicles: Vehicles)
     order = np.argsort(day, kind="stable")
     customer, vehicle, day, kind, amount = customer[order], vehicle[order], day[order], kind[order], amount[order]
     ids = col.ids(customer.size)
-    prefix = np.select([kind == "service", kind == "parts", kind == "vehicle_sale"], ["RO", "PA", "VS"], "IN")
+    prefix = np.select([kind == Kind.SERVICE, kind == Kind.PARTS, kind == Kind.VEHICLE_SALE], ["RO", "PA", "VS"], "IN")
     data.tables["customers.Transaction"] = {
         "id": ids, "customer_id": customer + 1, "dealer_id": customers.dealer[customer] + 1,
         "vehicle_id": np.ma.masked_array(vehicle + 1, mask=vehicle < 0),
@@ -357,7 +358,8 @@ def _consents(data: DemoData, rng, customers: Customers) -> None:
     fewer still to sharing with the manufacturer."""
     columns = []
     n = len(customers.id)
-    for purpose, asked, yes in (("service", 0.9, 0.95), ("marketing", 0.75, 0.7), ("manufacturer", 0.5, 0.6)):
+    for purpose, asked, yes in ((ConsentPurpose.SERVICE.value, 0.9, 0.95), (ConsentPurpose.MARKETING.value, 0.75, 0.7),
+                               (ConsentPurpose.MANUFACTURER.value, 0.5, 0.6)):
         who = np.flatnonzero(rng.random(n) < asked)
         columns.append((who, np.full(who.size, purpose), rng.random(who.size) < yes))
     who = np.concatenate([c[0] for c in columns])
@@ -365,7 +367,7 @@ def _consents(data: DemoData, rng, customers: Customers) -> None:
     data.tables["customers.Consent"] = {
         "id": col.ids(count), "customer_id": who + 1, "purpose": np.concatenate([c[1] for c in columns]),
         "granted": np.concatenate([c[2] for c in columns]),
-        "channel": col.pick(rng, ["paper", "web", "phone", "sms", "wechat", "in_person"], [4, 1, 1, 1, 2, 3], count),
+        "channel": col.pick(rng, ConsentChannel.values, [4, 1, 1, 1, 2, 3], count),
         "notice_version": np.full(count, "2022.1"), "recorded_at": customers.created[who],
         "recorded_by_id": customers.owner[who],
     }
