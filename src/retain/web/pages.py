@@ -45,7 +45,8 @@ def form_errors_as_messages(request, form: forms.Form) -> None:
 def post_and_redirect(request, form: forms.Form, action: Callable[[dict], object], *, success: str, to,
                       **to_kwargs):
     """Post/Redirect/Get: when the form is valid, run ``action(cleaned_data)`` (a service call);
-    on success flash ``success`` and answer a redirect to ``to``. Answers ``None`` when the page
+    on success flash ``success`` and answer a redirect to ``to`` (a URL, or a URL name with its
+    ``to_kwargs``). Answers ``None`` when the page
     must be shown again: the form then carries the field errors or the service's refusal."""
     if not form.is_valid():
         return None

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -166,11 +167,12 @@ def customer_contact(request, customer_id):
     """Log a care contact with an owner (or an invitation) from the customer card or the today
     page; back to where it was entered, the errors flashed there."""
     customer = access_customer(request.user, customer_id, Action.EDIT)
-    back = ("sales:today",) if request.POST.get("next") == "today" else ("customers:card", customer.pk)
+    back = reverse("sales:today") if request.POST.get("next") == "today" else reverse("customers:card",
+                                                                                       args=[customer.pk])
     form = CustomerContactForm(request.POST)
-    done = post_and_redirect(request, form, lambda data: services.log_customer_contact(
-        actor=request.user, customer_id=customer.pk, **data), success=_("Contact with %(name)s logged.") % {
-        "name": customer.name}, to=back[0], **({"customer_id": back[1]} if len(back) > 1 else {}))
+    done = post_and_redirect(
+        request, form, lambda data: services.log_customer_contact(actor=request.user, customer_id=customer.pk, **data),
+        success=_("Contact with %(name)s logged.") % {"name": customer.name}, to=back)
     if done is None:
         form_errors_as_messages(request, form)
-    return done or redirect(*back)
+    return done or redirect(back)
