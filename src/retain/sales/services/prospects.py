@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, F, Max, Q, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -217,10 +217,14 @@ def owners_to_care_for(actor, limit: int = 10):
     """The actor's own owners (own-sold and other-sold, active), those longest without a care
     contact (maintenance) first, never-contacted ones before all, with ``last_care`` (a date or
     None). The today page lists them with a form to log the visit or call."""
-    last_care = Max("sales_contacts__contacted_on", filter=Q(sales_contacts__purpose=ContactPurpose.MAINTENANCE))
+    # A subquery per owner (through the customer foreign key's index), not a GROUP BY of every
+    # customer column: a consultant may own a few thousand owners.
+    last_care = (Contact.objects.filter(customer=OuterRef("pk"), purpose=ContactPurpose.MAINTENANCE)
+                 .order_by("-contacted_on").values("contacted_on")[:1])
     return (visible_customers(actor, Action.EDIT)
             .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
-            .annotate(last_care=last_care).order_by(F("last_care").asc(nulls_first=True), "pk")[:limit])
+            .only("pk", "name").annotate(last_care=Subquery(last_care))
+            .order_by(F("last_care").asc(nulls_first=True), "pk")[:limit])
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
