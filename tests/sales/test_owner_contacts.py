@@ -79,3 +79,21 @@ def test_owner_contacts_stay_in_scope(org, owner, client):
     client.force_login(org.staff["marketing"])  # sees the owner, may not edit: no form on the card
     assert "/contact/" not in client.get(f"/customers/{owner.pk}/").content.decode()
     assert not Contact.objects.exists()
+
+
+def test_owners_to_care_for_puts_the_longest_uncared_first(org):
+    from retain.sales import services
+
+    consultant = org.staff["consultant"]
+    today = timezone.localdate()
+    recent, old, never = (make_customer(dealer=org.d1, owner=consultant, name=name,
+                                        classification=Classification.OWN_SOLD) for name in ("近", "久", "从未"))
+    make_customer(dealer=org.d1, owner=consultant, name="意向", classification=Classification.PROSPECT)
+    make_customer(dealer=org.d1, owner=org.staff["colleague"], name="同事的", classification=Classification.OWN_SOLD)
+    for customer, days in ((recent, 1), (old, 40)):
+        services.log_customer_contact(actor=consultant, customer_id=customer.pk, kind="call",
+                                      contacted_on=today - dt.timedelta(days=days))
+    services.log_customer_contact(actor=consultant, customer_id=never.pk, kind="message", purpose="promotion")
+    listed = list(services.owners_to_care_for(consultant))
+    assert [c.name for c in listed] == ["从未", "久", "近"]
+    assert listed[1].last_care == today - dt.timedelta(days=40)
