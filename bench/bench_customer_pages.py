@@ -30,9 +30,9 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from _readme import write_block  # noqa: E402
 from retain.customers.models import Customer, Vehicle  # noqa: E402
 from retain.org.models import Staff  # noqa: E402
-from _readme import write_block  # noqa: E402
 
 TARGET_MS = 300
 ACTORS = ("consultant1", "gm1", "region1", "admin")

@@ -71,7 +71,8 @@ def _forbidden(request, exc):
 
 def _register_routers():
     from retain.customers.api import router as customers
-    from retain.sales import api as sales, api_planning, api_reports, api_tables
+    from retain.sales import api as sales
+    from retain.sales import api_planning, api_reports, api_tables
 
     api.add_router("/", customers)
     # Fixed paths (/prospects/contact-status) before the general ones (/prospects/{prospect_id}).

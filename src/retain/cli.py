@@ -23,19 +23,15 @@ def _migrate():
 
 
 def cmd_demo(args):
-    """Build (or rebuild) the demo dealer group, print what was made, then serve it."""
-    import time
+    """Build (or rebuild) the demo dealer group, print what was made, then serve it. The demo
+    app's own command does the building (nothing imports ``retain.demo``)."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
 
-    from django.conf import settings
-
-    from retain.demo import build
-
-    started = time.perf_counter()
-    build.reset_database()
-    _migrate()
-    summary = build.build_demo(scale=args.scale, seed=args.seed)
-    elapsed = time.perf_counter() - started
-    print(build.describe(summary, elapsed=elapsed, database=settings.DATABASES["default"]["NAME"]))
+    try:
+        call_command("builddemo", scale=args.scale, seed=args.seed)
+    except CommandError as error:
+        sys.exit(f"retain demo: {error}")
     if not args.no_serve:
         _serve(args.port)
 
@@ -141,11 +137,15 @@ def cmd_manage(args):
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line; choices come from the project's enums (Django must be set up first)."""
+    from retain.customers.models import Classification, TransactionKind
+    from retain.insights.models import ANALYSES
+
     p = argparse.ArgumentParser(prog="retain", description="Customer-loyalty system for dealer groups.")
     sub = p.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="build the demo dealer group and serve it")
-    demo.add_argument("--scale", choices=["small", "medium"], default="small")
+    demo.add_argument("--scale", default="small", help="small (default) or larger: see docs/demo.md")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--no-serve", action="store_true", help="build only, do not serve")
     demo.add_argument("--port", type=int, default=8000)
@@ -170,13 +170,12 @@ def parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=cmd_audit)
 
     analyze = sub.add_parser("analyze", help="score customers (RFM, CLV, pyramid) and store the scores")
-    analyze.add_argument("analysis", choices=["rfm", "clv", "pyramid", "all"])
+    analyze.add_argument("analysis", choices=[*ANALYSES, "all"])
     analyze.add_argument("--dealer", help="dealer code (default: the whole group)")
     analyze.add_argument("--as-of", help="YYYY-MM-DD (default: the date of the latest transaction)")
-    analyze.add_argument("--kind", default="service",
-                         choices=["service", "parts", "vehicle_sale", "insurance", "other", "all"],
+    analyze.add_argument("--kind", default=TransactionKind.SERVICE.value, choices=[*TransactionKind.values, "all"],
                          help="which transactions count as purchases (default: service visits)")
-    analyze.add_argument("--classification", action="append",
+    analyze.add_argument("--classification", action="append", choices=Classification.values,
                          help="only customers of this class (repeatable), e.g. own_sold")
     analyze.set_defaults(func=cmd_analyze)
 
@@ -187,8 +186,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
     _setup_django()
+    args = parser().parse_args(argv)
     args.func(args)
 
 

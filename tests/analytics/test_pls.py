@@ -18,15 +18,16 @@ References and tolerances (each test says why its tolerance is what it is):
 Plus one test per kind of bad input, the sign rule, the ACSI index, the bootstrap and the presets.
 """
 
-from dataclasses import FrozenInstanceError
-from pathlib import Path
 import math
 import warnings
+from dataclasses import FrozenInstanceError
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retain.analytics import pls
 
@@ -190,7 +191,7 @@ def test_planted_truth_recovers_attenuated_paths():
     b21, b31, b32 = 0.5, 0.3, 0.4
     data, blocks, paths = simulate(5000, seed=2024, lambdas=lambdas, sizes=sizes, b21=b21, b31=b31, b32=b32)
     rho12, rho13, rho23 = b21, b31 + b32 * b21, b31 * b21 + b32
-    rel = [k * l**2 / (k * l**2 + 1 - l**2) for l, k in zip(lambdas, sizes)]
+    rel = [k * lam**2 / (k * lam**2 + 1 - lam**2) for lam, k in zip(lambdas, sizes)]
     r12 = rho12 * math.sqrt(rel[0] * rel[1])
     r13 = rho13 * math.sqrt(rel[0] * rel[2])
     r23 = rho23 * math.sqrt(rel[1] * rel[2])

@@ -171,8 +171,8 @@ scores = st.lists(st.tuples(st.integers(0, 10), st.integers(0, 10)), min_size=1,
 @settings(max_examples=150, deadline=None)
 @given(scores, st.integers(0, 10), st.integers(0, 10))
 def test_jones_sasser_matches_rule_and_counts_add_up(data, ts, tl):
-    s, l = zip(*data)
-    result = segments.jones_sasser(list(s), list(l), satisfaction_threshold=ts, loyalty_threshold=tl)
+    satisfaction, loyalty = zip(*data)
+    result = segments.jones_sasser(list(satisfaction), list(loyalty), satisfaction_threshold=ts, loyalty_threshold=tl)
     rule = {(True, True): "apostle", (True, False): "mercenary", (False, True): "hostage",
             (False, False): "defector"}
     assert result.codes.tolist() == [rule[(a >= ts, b >= tl)] for a, b in data]

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from retain.customers.models import Transaction, Vehicle
 from retain.customers import services
+from retain.customers.models import Transaction, Vehicle
 from tests.conftest import make_customer
 
 
@@ -94,19 +94,29 @@ def test_navigation_follows_the_role(org, client, username, visible):
     client.force_login(org.staff[username])
     page = client.get("/customers/").content.decode()
     assert ('href="/org/audit/"' in page) == visible
-    assert ('href="/org/reassign/"' in page) == visible
+    assert ('href="/customers/reassign/"' in page) == visible
 
 
 def test_reassign_page(org, client):
     make_customer(dealer=org.d1, owner=org.staff["consultant"])
     client.force_login(org.staff["showroom_manager"])
-    response = client.post("/org/reassign/", {"from_owner": org.staff["consultant"].pk,
-                                              "to_owners": [org.staff["colleague"].pk], "note": "离职"}, follow=True)
+    response = client.post("/customers/reassign/", {"from_owner": org.staff["consultant"].pk,
+                                                    "to_owners": [org.staff["colleague"].pk], "note": "离职"},
+                           follow=True)
     assert "Reassigned 1 customers" in response.content.decode()
-    response = client.post("/org/reassign/", {"from_owner": org.staff["consultant"].pk,
-                                              "to_owners": [org.staff["colleague"].pk], "note": "again",
-                                              "customer_ids": "1, x"})
+    response = client.post("/customers/reassign/", {"from_owner": org.staff["consultant"].pk,
+                                                    "to_owners": [org.staff["colleague"].pk], "note": "again",
+                                                    "customer_ids": "1, x"})
     assert "whole numbers" in response.content.decode()
+
+
+def test_reassign_page_moved_to_customers_and_old_address_redirects(org, client):
+    client.force_login(org.staff["showroom_manager"])
+    response = client.get("/org/reassign/")
+    assert (response.status_code, response["Location"]) == (301, "/customers/reassign/")
+    assert client.get(response["Location"]).status_code == 200
+    client.force_login(org.staff["consultant"])
+    assert client.get("/customers/reassign/").status_code == 403
 
 
 def test_language_switch(org, client):

@@ -10,9 +10,9 @@ from django.apps import apps
 from retain.bulk import load
 from retain.demo import generate as g
 from retain.demo import sales, truth
+from retain.org.models import Staff
 from retain.sales import services
 from retain.sales.models import DEFAULT_CADENCE_DAYS, DailyReport, Prospect, ReportStatus
-from retain.org.models import Staff
 
 TINY = g.Scale(regions=2, dealers=3, customers=3_000)
 TODAY = g.END

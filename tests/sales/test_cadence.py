@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from retain.sales.cadence import cadence_table, next_follow_up
 from retain.sales.models import Cadence
+from retain.sales.services.cadence import cadence_table, next_follow_up
 
 D = dt.date
 

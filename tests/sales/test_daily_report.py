@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from retain.customers.models import Classification
 from retain.org.models import AuditEvent, Role
-from retain.sales import access, daily_report, services
+from retain.sales import access, services
 from retain.sales.models import DailyReport, ReportStatus
+from retain.sales.services import daily_report
 from tests.conftest import make_customer, make_staff
 
 DAY = dt.timedelta(days=1)
@@ -158,94 +159,94 @@ def test_month_to_date_runs_from_the_first_to_the_day(org, today):
 
 def test_prepare_submit_sign(org, day, today):
     me, manager = org.staff["consultant"], org.staff["sales_manager"]
-    report = daily_report.prepare(me)
+    report = daily_report.prepare(actor=me)
     assert (report.date, report.status, report.dealer) == (today, ReportStatus.DRAFT, org.d1)
     assert report.figures["contacts"]["total"] == 7
     assert AuditEvent.objects.filter(action="daily_report.prepare", object_id=str(report.pk)).count() == 1
     # A late contact: refreshing the draft picks it up (one row, no second report).
     services.log_customer_contact(actor=me, customer_id=day["王一"].customer_id, kind="call", purpose="promotion")
-    again = daily_report.prepare(me)
+    again = daily_report.prepare(actor=me)
     assert again.pk == report.pk and again.figures["contacts"]["total"] == 8
     assert DailyReport.objects.filter(consultant=me).count() == 1
     # Refreshing without a change writes nothing to the audit log.
     before = AuditEvent.objects.count()
-    daily_report.prepare(me)
+    daily_report.prepare(actor=me)
     assert AuditEvent.objects.count() == before
     # Submission recomputes the figures: one more contact since the last refresh.
     services.log_customer_contact(actor=me, customer_id=day["李二"].customer_id, kind="call", purpose="promotion")
-    submitted = daily_report.submit(me, report.pk, " 王一约周六试驾 ", " 回访李二 ")
+    submitted = daily_report.submit(actor=me, report_id=report.pk, visit_notes=" 王一约周六试驾 ", tomorrow_plan=" 回访李二 ")
     assert (submitted.status, submitted.visit_notes, submitted.tomorrow_plan) == ("submitted", "王一约周六试驾", "回访李二")
     assert submitted.figures["contacts"]["total"] == 9 and submitted.submitted_at is not None
-    signed = daily_report.sign(manager, report.pk, "李二补登来店登记")
+    signed = daily_report.sign(actor=manager, report_id=report.pk, instruction="李二补登来店登记")
     assert (signed.status, signed.signed_by, signed.instruction) == ("signed", manager, "李二补登来店登记")
     assert AuditEvent.objects.filter(action="daily_report.sign", object_id=str(report.pk), actor=manager).exists()
 
 
 def test_submit_needs_a_plan_and_the_consultant(org, today):
     me = org.staff["consultant"]
-    report = daily_report.prepare(me)
+    report = daily_report.prepare(actor=me)
     with pytest.raises(ValidationError) as exc:
-        daily_report.submit(me, report.pk, "notes", "   ")
+        daily_report.submit(actor=me, report_id=report.pk, visit_notes="notes", tomorrow_plan="   ")
     assert "tomorrow_plan" in exc.value.message_dict
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and report.visit_notes == ""
     with pytest.raises(PermissionDenied):  # a manager sees it but does not submit it
-        daily_report.submit(org.staff["sales_manager"], report.pk, "", "plan")
+        daily_report.submit(actor=org.staff["sales_manager"], report_id=report.pk, visit_notes="", tomorrow_plan="plan")
     with pytest.raises(Http404):  # a colleague does not even see it
-        daily_report.submit(org.staff["colleague"], report.pk, "", "plan")
-    daily_report.submit(me, report.pk, "", "plan")
+        daily_report.submit(actor=org.staff["colleague"], report_id=report.pk, visit_notes="", tomorrow_plan="plan")
+    daily_report.submit(actor=me, report_id=report.pk, visit_notes="", tomorrow_plan="plan")
     with pytest.raises(ValidationError) as exc:
-        daily_report.submit(me, report.pk, "", "plan again")
+        daily_report.submit(actor=me, report_id=report.pk, visit_notes="", tomorrow_plan="plan again")
     assert "status" in exc.value.message_dict
 
 
 def test_sign_is_for_the_dealers_managers_once(org, today):
     me = org.staff["consultant"]
-    report = daily_report.prepare(me)
+    report = daily_report.prepare(actor=me)
     with pytest.raises(ValidationError) as exc:  # not submitted yet
-        daily_report.sign(org.staff["showroom_manager"], report.pk, "ok")
+        daily_report.sign(actor=org.staff["showroom_manager"], report_id=report.pk, instruction="ok")
     assert "status" in exc.value.message_dict
-    daily_report.submit(me, report.pk, "", "plan")
+    daily_report.submit(actor=me, report_id=report.pk, visit_notes="", tomorrow_plan="plan")
     with pytest.raises(PermissionDenied):
-        daily_report.sign(me, report.pk, "I approve myself")
+        daily_report.sign(actor=me, report_id=report.pk, instruction="I approve myself")
     for role in ("service_manager", "marketing", "region_manager", "group_admin"):
         with pytest.raises(PermissionDenied):
-            daily_report.sign(org.staff[role], report.pk, "ok")
+            daily_report.sign(actor=org.staff[role], report_id=report.pk, instruction="ok")
     other = make_staff("d2_manager", Role.SALES_MANAGER, group=org.groups[0], dealer=org.d2)
     with pytest.raises(Http404):
-        daily_report.sign(other, report.pk, "ok")
+        daily_report.sign(actor=other, report_id=report.pk, instruction="ok")
     with pytest.raises(ValidationError) as exc:
-        daily_report.sign(org.staff["dealer_gm"], report.pk, "  ")
+        daily_report.sign(actor=org.staff["dealer_gm"], report_id=report.pk, instruction="  ")
     assert "instruction" in exc.value.message_dict
-    daily_report.sign(org.staff["dealer_gm"], report.pk, "明天多约试驾")
+    daily_report.sign(actor=org.staff["dealer_gm"], report_id=report.pk, instruction="明天多约试驾")
     # A second signature is refused, and nothing is written.
     audit_rows = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
-        daily_report.sign(org.staff["sales_manager"], report.pk, "我也签")
+        daily_report.sign(actor=org.staff["sales_manager"], report_id=report.pk, instruction="我也签")
     assert "already signed" in exc.value.message_dict["status"][0]
     report.refresh_from_db()
     assert (report.signed_by, report.instruction) == (org.staff["dealer_gm"], "明天多约试驾")
     assert AuditEvent.objects.count() == audit_rows
     # A signed (or submitted) report is not refreshed.
     with pytest.raises(ValidationError) as exc:
-        daily_report.prepare(me)
+        daily_report.prepare(actor=me)
     assert "status" in exc.value.message_dict
     assert DailyReport.objects.get(pk=report.pk).status == ReportStatus.SIGNED
 
 
 def test_prepare_refuses_the_future_and_staff_without_a_dealer(org, today):
     with pytest.raises(ValidationError) as exc:
-        daily_report.prepare(org.staff["consultant"], today + DAY)
+        daily_report.prepare(actor=org.staff["consultant"], date=today + DAY)
     assert "date" in exc.value.message_dict
     with pytest.raises(PermissionDenied):
-        daily_report.prepare(org.staff["region_manager"])
+        daily_report.prepare(actor=org.staff["region_manager"])
     assert not DailyReport.objects.exists()
 
 
 def test_visible_reports_follow_the_scope(org, today):
-    mine = daily_report.prepare(org.staff["consultant"])
-    theirs = daily_report.prepare(org.staff["colleague"])
-    elsewhere = daily_report.prepare(org.staff["d2_consultant"])
+    mine = daily_report.prepare(actor=org.staff["consultant"])
+    theirs = daily_report.prepare(actor=org.staff["colleague"])
+    elsewhere = daily_report.prepare(actor=org.staff["d2_consultant"])
     assert list(access.visible_reports(org.staff["consultant"])) == [mine]
     assert set(access.visible_reports(org.staff["showroom_manager"])) == {mine, theirs}
     assert set(access.visible_reports(org.staff["region_manager"])) == {mine, theirs, elsewhere}

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from retain.customers.models import Consent
 from retain.org.models import AuditEvent
-from retain.sales import planning, services
+from retain.sales import services
 from retain.sales.models import Contact, Invitation, PromotionEvent, SalesTarget
+from retain.sales.services import planning
 from tests.conftest import make_customer
 
 DAY = dt.timedelta(days=1)
@@ -73,8 +74,10 @@ def month_of_work(org, today):
     _prospect(org, consultant, name="本月二")
     _prospect(org, consultant, first_contact=month - 3 * DAY, deliver=True, name="上月的")
     _prospect(org, colleague, order=True, name="同事的")
-    planning.set_target(manager, org.d1.pk, today, consultant.pk, walk_ins=4, new_prospects=4, orders=2, deliveries=1)
-    planning.set_target(manager, org.d1.pk, today, walk_ins=10, new_prospects=5, orders=4, deliveries=2)
+    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, consultant_id=consultant.pk, walk_ins=4,
+                        new_prospects=4, orders=2, deliveries=1)
+    planning.set_target(actor=manager, dealer_id=org.d1.pk, month=today, walk_ins=10, new_prospects=5, orders=4,
+                        deliveries=2)
     return month
 
 
@@ -107,9 +110,11 @@ def test_a_consultant_sees_only_their_own_row(org, month_of_work):
 
 def test_targets_are_upserted_per_month_and_audited(org, today):
     manager = org.staff["sales_manager"]
-    first = planning.set_target(manager, org.d1.pk, "2025-03-17", org.staff["consultant"].pk, orders=5)
+    first = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03-17",
+                                consultant_id=org.staff["consultant"].pk, orders=5)
     assert first.month == dt.date(2025, 3, 1)
-    again = planning.set_target(manager, org.d1.pk, "2025-03", org.staff["consultant"].pk, orders=7, deliveries=6)
+    again = planning.set_target(actor=manager, dealer_id=org.d1.pk, month="2025-03",
+                                consultant_id=org.staff["consultant"].pk, orders=7, deliveries=6)
     assert again.pk == first.pk
     assert SalesTarget.objects.count() == 1
     assert (again.orders, again.deliveries) == (7, 6)
@@ -117,22 +122,23 @@ def test_targets_are_upserted_per_month_and_audited(org, today):
     assert [e.after["orders"] for e in events] == [5, 7]
     assert events[1].before["orders"] == 5
     # A region manager sets targets at any dealer of the region.
-    planning.set_target(org.staff["region_manager"], org.d2.pk, today, walk_ins=30)
+    planning.set_target(actor=org.staff["region_manager"], dealer_id=org.d2.pk, month=today, walk_ins=30)
     assert SalesTarget.objects.get(dealer=org.d2).walk_ins == 30
 
 
 @pytest.mark.parametrize("role", ["consultant", "marketing", "service_advisor"])
 def test_only_managers_set_targets(org, today, role):
     with pytest.raises(PermissionDenied):
-        planning.set_target(org.staff[role], org.d1.pk, today, walk_ins=1)
+        planning.set_target(actor=org.staff[role], dealer_id=org.d1.pk, month=today, walk_ins=1)
     assert not SalesTarget.objects.exists()
 
 
 def test_targets_outside_the_scope_are_not_found(org, today):
     with pytest.raises(Http404):
-        planning.set_target(org.staff["sales_manager"], org.d3.pk, today, walk_ins=1)
+        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d3.pk, month=today, walk_ins=1)
     with pytest.raises(ValidationError) as refused:
-        planning.set_target(org.staff["sales_manager"], org.d1.pk, today, org.staff["d2_consultant"].pk, walk_ins=1)
+        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d1.pk, month=today,
+                            consultant_id=org.staff["d2_consultant"].pk, walk_ins=1)
     assert "consultant_id" in refused.value.message_dict
     assert not SalesTarget.objects.exists()
 
@@ -141,7 +147,7 @@ def test_targets_outside_the_scope_are_not_found(org, today):
                                             ({"deliveries": 1.5}, "deliveries")])
 def test_bad_targets_are_refused_and_nothing_is_written(org, today, figures, field):
     with pytest.raises(ValidationError) as refused:
-        planning.set_target(org.staff["sales_manager"], org.d1.pk, today, **figures)
+        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d1.pk, month=today, **figures)
     assert field in refused.value.message_dict
     assert not SalesTarget.objects.exists()
     assert not AuditEvent.objects.filter(action="target.set").exists()
@@ -149,7 +155,7 @@ def test_bad_targets_are_refused_and_nothing_is_written(org, today, figures, fie
 
 def test_a_bad_month_is_refused(org):
     with pytest.raises(ValidationError) as refused:
-        planning.set_target(org.staff["sales_manager"], org.d1.pk, "March", walk_ins=1)
+        planning.set_target(actor=org.staff["sales_manager"], dealer_id=org.d1.pk, month="March", walk_ins=1)
     assert "month" in refused.value.message_dict
     with pytest.raises(ValidationError):
         planning.targets_vs_actual(org.staff["sales_manager"], "2025-13")
@@ -284,7 +290,8 @@ def test_funnel_api(org, client, funnel_data):
 
 @pytest.fixture
 def event(org, today):
-    return planning.create_event(org.staff["marketing"], "途观L 试驾日", today - 2 * DAY, today + 1 * DAY, "周末")
+    return planning.create_event(actor=org.staff["marketing"], name="途观L 试驾日", starts_on=today - 2 * DAY,
+                                 ends_on=today + 1 * DAY, description="周末")
 
 
 def test_creating_an_event(org, event, today):
@@ -298,7 +305,7 @@ def test_creating_an_event(org, event, today):
 @pytest.mark.parametrize("role", ["consultant", "service_advisor"])
 def test_consultants_do_not_create_events(org, today, role):
     with pytest.raises(PermissionDenied):
-        planning.create_event(org.staff[role], "车展", today, today)
+        planning.create_event(actor=org.staff[role], name="车展", starts_on=today, ends_on=today)
     assert not PromotionEvent.objects.exists()
 
 
@@ -306,8 +313,9 @@ def test_consultants_do_not_create_events(org, today, role):
                                                      ("车展", None, 0, "starts_on")])
 def test_bad_events_are_refused(org, today, name, start, end, field):
     with pytest.raises(ValidationError) as refused:
-        planning.create_event(org.staff["sales_manager"], name, None if start is None else today + start * DAY,
-                              today + end * DAY)
+        planning.create_event(actor=org.staff["sales_manager"], name=name,
+                              starts_on=None if start is None else today + start * DAY,
+                              ends_on=today + end * DAY)
     assert field in refused.value.message_dict
     assert not PromotionEvent.objects.exists()
 
@@ -320,11 +328,11 @@ def test_invitations_skip_duplicates_and_log_promotion_contacts(org, event, toda
     Consent.objects.create(customer=withdrawn, purpose="marketing", granted=True, channel="paper", notice_version="1")
     Consent.objects.create(customer=withdrawn, purpose="marketing", granted=False, channel="sms", notice_version="1")
     ids = [mine[0].pk, mine[1].pk, mine[0].pk, unassigned.pk, withdrawn.pk]
-    result = planning.invite(manager, event.pk, ids)
+    result = planning.invite(actor=manager, event_id=event.pk, customer_ids=ids)
     assert result["invited"] == [mine[0].pk, mine[1].pk, unassigned.pk]
     assert result["skipped"] == [mine[0].pk]
     assert result["no_consent"] == [withdrawn.pk]
-    again = planning.invite(manager, event.pk, [mine[1].pk])
+    again = planning.invite(actor=manager, event_id=event.pk, customer_ids=[mine[1].pk])
     assert (again["invited"], again["skipped"]) == ([], [mine[1].pk])
     assert Invitation.objects.filter(event=event).count() == 3
     contacts = Contact.objects.filter(purpose="promotion", kind="message", recorded_by=manager, contacted_on=today)
@@ -339,29 +347,31 @@ def test_a_consultant_invites_only_their_own_customers(org, event):
     elsewhere = make_customer(dealer=org.d2, owner=org.staff["d2_consultant"], name="别家的")
     for stranger in (colleagues, elsewhere):
         with pytest.raises(Http404):
-            planning.invite(consultant, event.pk, [own.pk, stranger.pk])
+            planning.invite(actor=consultant, event_id=event.pk, customer_ids=[own.pk, stranger.pk])
     assert not Invitation.objects.exists() and not Contact.objects.exists()
-    assert planning.invite(consultant, event.pk, [own.pk])["invited"] == [own.pk]
+    assert planning.invite(actor=consultant, event_id=event.pk, customer_ids=[own.pk])["invited"] == [own.pk]
     # Another dealer's consultant does not see the event at all.
     with pytest.raises(Http404):
-        planning.invite(org.staff["d2_consultant"], event.pk, [elsewhere.pk])
+        planning.invite(actor=org.staff["d2_consultant"], event_id=event.pk, customer_ids=[elsewhere.pk])
 
 
 def test_no_invitations_to_an_event_that_is_over(org, today):
-    past = planning.create_event(org.staff["sales_manager"], "上月车展", today - 10 * DAY, today - 8 * DAY)
+    past = planning.create_event(actor=org.staff["sales_manager"], name="上月车展", starts_on=today - 10 * DAY,
+                                 ends_on=today - 8 * DAY)
     customer = make_customer(dealer=org.d1, name="迟到")
     with pytest.raises(ValidationError) as refused:
-        planning.invite(org.staff["sales_manager"], past.pk, [customer.pk])
+        planning.invite(actor=org.staff["sales_manager"], event_id=past.pk, customer_ids=[customer.pk])
     assert "event" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        planning.invite(org.staff["sales_manager"], past.pk, [])
+        planning.invite(actor=org.staff["sales_manager"], event_id=past.pk, customer_ids=[])
 
 
 def test_attendance_and_follow_up(org, event, today):
     manager = org.staff["sales_manager"]
     came, stayed_home, never_invited = (make_customer(dealer=org.d1, name=n) for n in ("来了", "没来", "没请"))
-    planning.invite(manager, event.pk, [came.pk, stayed_home.pk])
-    invitation = planning.register_attendance(manager, event.pk, came.pk, today - DAY)
+    planning.invite(actor=manager, event_id=event.pk, customer_ids=[came.pk, stayed_home.pk])
+    invitation = planning.register_attendance(actor=manager, event_id=event.pk, customer_id=came.pk,
+                                              attended_on=today - DAY)
     assert invitation.attended_on == today - DAY
     refusals = [
         (stayed_home.pk, today + DAY, "attended_on"),  # within the event, but in the future
@@ -371,18 +381,18 @@ def test_attendance_and_follow_up(org, event, today):
     ]
     for customer_id, day, field in refusals:
         with pytest.raises(ValidationError) as refused:
-            planning.register_attendance(manager, event.pk, customer_id, day)
+            planning.register_attendance(actor=manager, event_id=event.pk, customer_id=customer_id, attended_on=day)
         assert field in refused.value.message_dict
     assert list(Invitation.objects.filter(attended_on__isnull=False).values_list("customer_id", flat=True)) == [came.pk]
     with pytest.raises(ValidationError) as refused:
-        planning.record_follow_up(manager, invitation.pk, "  ")
+        planning.record_follow_up(actor=manager, invitation_id=invitation.pk, result="  ")
     assert "result" in refused.value.message_dict
-    followed = planning.record_follow_up(manager, invitation.pk, "约了下周试驾")
+    followed = planning.record_follow_up(actor=manager, invitation_id=invitation.pk, result="约了下周试驾")
     assert (followed.followed_up_on, followed.follow_up_result) == (today, "约了下周试驾")
     assert AuditEvent.objects.filter(action="invitation.follow_up", object_id=str(invitation.pk)).exists()
     # A consultant cannot follow up an invitation of a customer they do not see.
     with pytest.raises(Http404):
-        planning.record_follow_up(org.staff["consultant"], invitation.pk, "看看")
+        planning.record_follow_up(actor=org.staff["consultant"], invitation_id=invitation.pk, result="看看")
 
 
 def test_comparing_events(org, today):
@@ -391,17 +401,17 @@ def test_comparing_events(org, today):
     1 order. The one who did not come opened a prospect too (not counted). Event B (today to
     in 3 days): 2 invited, nobody came yet."""
     manager, consultant = org.staff["sales_manager"], org.staff["consultant"]
-    a = planning.create_event(manager, "A", today - 5 * DAY, today)
-    b = planning.create_event(manager, "B", today, today + 3 * DAY)
+    a = planning.create_event(actor=manager, name="A", starts_on=today - 5 * DAY, ends_on=today)
+    b = planning.create_event(actor=manager, name="B", starts_on=today, ends_on=today + 3 * DAY)
     people = [make_customer(dealer=org.d1, owner=consultant, name=f"客{i}") for i in range(6)]
     older = services.open_prospect(actor=consultant, customer_id=people[1].pk, grade="B", model_of_interest="朗逸",
                                    source="walk_in", first_contact=today - 20 * DAY)
-    planning.invite(manager, a.pk, [p.pk for p in people[:4]])
-    planning.invite(manager, b.pk, [p.pk for p in people[4:]])
+    planning.invite(actor=manager, event_id=a.pk, customer_ids=[p.pk for p in people[:4]])
+    planning.invite(actor=manager, event_id=b.pk, customer_ids=[p.pk for p in people[4:]])
     for person in people[:3]:
-        planning.register_attendance(manager, a.pk, person.pk, today - DAY)
+        planning.register_attendance(actor=manager, event_id=a.pk, customer_id=person.pk, attended_on=today - DAY)
     first = Invitation.objects.get(event=a, customer=people[0])
-    planning.record_follow_up(manager, first.pk, "意向强")
+    planning.record_follow_up(actor=manager, invitation_id=first.pk, result="意向强")
     services.open_prospect(actor=consultant, customer_id=people[0].pk, grade="H", model_of_interest="途观L",
                            source="base_maintenance", first_contact=today - DAY)
     services.record_order(actor=consultant, prospect_id=older.pk, deposit_cents=100000)

@@ -268,3 +268,23 @@ def test_a_defeat_sent_back_is_worked_again(org, customer):
                                   note="再约一次试驾")
     assert back.status == "open" and back.defeat_decision_note == "再约一次试驾"
     assert services.today(org.staff["consultant"], on=back.next_follow_up)["due"] == [back]
+
+
+def test_opening_a_prospect_links_its_register_line_in_one_action(org, customer):
+    consultant = org.staff["consultant"]
+    visit = services.register_visit(actor=consultant, arrived_at=timezone.now() - dt.timedelta(hours=1))
+    prospect = _open(org, customer, visit_id=visit.pk)
+    visit.refresh_from_db()
+    assert visit.customer == customer
+    row = AuditEvent.objects.get(action="prospect_opened", object_id=str(prospect.pk))
+    assert row.after["visit"] == visit.pk
+
+
+def test_a_register_line_of_someone_else_refuses_the_whole_prospect(org, customer):
+    other = services.register_visit(actor=org.staff["colleague"], arrived_at=timezone.now() - dt.timedelta(hours=1))
+    with pytest.raises(ValidationError) as refused:
+        _open(org, customer, visit_id=other.pk)
+    assert list(refused.value.message_dict) == ["visit"]
+    assert not Prospect.objects.exists()
+    other.refresh_from_db()
+    assert other.customer is None

@@ -63,10 +63,10 @@ errors are the standard deviation of the replicates, confidence intervals the pe
 The sign rule is applied in every replicate, so no extra sign-change correction is needed.
 """
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -371,7 +371,7 @@ def _estimate(Z: np.ndarray, slices: list[slice], adjacency: np.ndarray, scheme:
     Y, weights = scores_from(weights)
     converged = False
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
         R = np.corrcoef(Y, rowvar=False) if m > 1 else np.ones((1, 1))
         E = np.zeros((m, m))  # E[k, j]: inner weight of construct k in the inner estimate of j
         if scheme == "centroid":

@@ -164,7 +164,7 @@ def logistic_fit(x, trials, successes, *, max_iter: int = 100, tol: float = 1e-1
 
     current = loglik(beta)
     converged = False
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
         p = 1 / (1 + np.exp(-(X @ beta)))
         gradient = X.T @ (k - m * p)
         information = (X * (m * p * (1 - p))[:, None]).T @ X

@@ -1,7 +1,7 @@
 """Forms parse what a person typed; the services decide whether it is acceptable.
 
-``apply_errors`` puts a service's ``ValidationError`` next to the fields it names, so a page
-shows the same message the API would give.
+``retain.web.pages.apply_errors`` puts a service's ``ValidationError`` next to the fields it
+names, so a page shows the same message the API would give.
 """
 
 import re
@@ -25,19 +25,6 @@ from .models import (
 )
 
 _DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def error_dict(exc: ValidationError) -> dict:
-    """A service's ``ValidationError`` as {field: [messages]} for pages without a form object."""
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
 def staff_choices(dealers, *, active_only: bool = True):

@@ -19,10 +19,11 @@ from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
+from . import moves
 from .access import access_customer, visible_customers
 from .models import (
-    ClassificationChange,
     Classification,
+    ClassificationChange,
     Consent,
     Customer,
     Status,
@@ -303,7 +304,8 @@ def reveal(*, actor, customer_id, field: str, reason: str) -> str:
 @transaction.atomic
 def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Customer:
     """Fold a duplicate record into the survivor: its vehicles, transactions, consents, tags and
-    history move over; the duplicate stays (status merged, pointing at the survivor) so that
+    history move over, and so does what other apps keep about it (prospects, contacts, register
+    lines, invitations, scores: ``moves``); the duplicate stays (status merged, pointing at the survivor) so that
     links and audit rows to it keep their meaning, and drops out of every list and report."""
     if str(survivor_id) == str(duplicate_id):
         raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
@@ -314,6 +316,7 @@ def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Cust
         "transactions": duplicate.transactions.update(customer=survivor),
         "consents": duplicate.consents.update(customer=survivor),
         "classification_changes": duplicate.classification_changes.update(customer=survivor),
+        **moves.merge(actor=actor, survivor=survivor, duplicate=duplicate),
     }
     survivor.tags.add(*duplicate.tags.all())
     filled = {}
@@ -335,7 +338,8 @@ def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Cust
 def reassign_portfolio(*, actor, from_owner_id, to_owner_ids: list, note: str,
                        customer_ids: list | None = None) -> dict[int, list[int]]:
     """Hand a consultant's customers (all, or the chosen ones) to one or more colleagues,
-    round-robin, because the base belongs to the company, not to whoever sold the car.
+    round-robin, because the base belongs to the company, not to whoever sold the car. The work
+    on them moves too (their open prospects follow the customer to the new owner: ``moves``).
 
     Returns ``{new_owner_id: [customer ids]}``.
     """
@@ -367,9 +371,10 @@ def reassign_portfolio(*, actor, from_owner_id, to_owner_ids: list, note: str,
     dealer_id = dealer_ids.pop()
     for owner, chunk in plan.items():
         Customer.objects.filter(pk__in=chunk).update(owner_id=owner, updated_at=timezone.now())
+    moved = moves.reassign(actor=actor, from_owner_id=int(from_owner_id), plan=plan)
     audit.record(actor=actor, action=AuditCode.PORTFOLIO_REASSIGN, object_type="staff", object_id=from_owner_id,
                  dealer_id=dealer_id, before={"owner_id": int(from_owner_id), "customers": len(ids)},
-                 after={str(k): v for k, v in plan.items()}, note=note.strip())
+                 after={**{str(k): v for k, v in plan.items()}, **moved}, note=note.strip())
     audit.record_many(
         actor=actor, action=AuditCode.CUSTOMER_REASSIGN, object_type="customer", note=note.strip(),
         rows=[(cid, dealer_id, {"owner_id": int(from_owner_id)}, {"owner_id": owner})

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("export.csv", views.customer_export, name="export"),
+    path("reassign/", views.reassign, name="reassign"),
     path("<int:customer_id>/", views.customer_card, name="card"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/reveal/", views.customer_reveal, name="reveal"),

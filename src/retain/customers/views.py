@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
-from retain.org.models import AuditEvent
+from retain.org.models import AuditEvent, Staff
 from retain.org.policy import Action, allowed
+from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from . import cards, services
 from .access import access_customer, visible_customers
@@ -25,11 +26,11 @@ from .forms import (
     CustomerForm,
     ListFilterForm,
     MergeForm,
+    ReassignForm,
     RevealForm,
     TagsForm,
     TransactionForm,
     VehicleForm,
-    apply_errors,
 )
 from .search import filter_customers
 
@@ -193,18 +194,11 @@ def _card_action(request, customer_id, form, action, success):
     """Shared flow for the card's small forms: valid -> service -> back to the card; invalid ->
     the card again with the errors shown."""
     customer = access_customer(request.user, customer_id, Action.EDIT)
-    if form.is_valid():
-        try:
-            action(customer, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("customers:card", customer_id=customer.pk)
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return redirect("customers:card", customer_id=customer.pk)
+    done = post_and_redirect(request, form, lambda data: action(customer, data), success=success,
+                             to="customers:card", customer_id=customer.pk)
+    if done is None:
+        form_errors_as_messages(request, form)
+    return done or redirect("customers:card", customer_id=customer.pk)
 
 
 @login_required
@@ -278,3 +272,28 @@ def customer_merge(request, customer_id):
     else:
         messages.error(request, _("Enter the number of the duplicate record."))
     return redirect("customers:card", customer_id=customer_id)
+
+
+@login_required
+def reassign(request):
+    """Move a departing consultant's customers (and their open prospects) to colleagues, all or
+    chosen ones, round-robin."""
+    if not allowed(request.user, Action.REASSIGN):
+        raise PermissionDenied(_("You may not reassign customers."))
+    form = ReassignForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.reassign_portfolio(actor=request.user, from_owner_id=data["from_owner"],
+                                               to_owner_ids=data["to_owners"], note=data["note"],
+                                               customer_ids=data["customer_ids"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            names = dict(Staff.objects.filter(pk__in=plan).values_list("pk", "username"))
+            messages.success(request, _("Reassigned %(n)d customers: %(split)s.") % {
+                "n": sum(len(ids) for ids in plan.values()),
+                "split": ", ".join(f"{names[pk]} {len(ids)}" for pk, ids in plan.items()),
+            })
+            return redirect("customers:reassign")
+    return render(request, "customers/reassign.html", {"form": form})

@@ -8,25 +8,33 @@ vehicles are drawn does not reshuffle the customers.
 What is planted and why is in docs/demo.md; the numbers are in ``truth``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from retain.customers.models import Classification as Class
+from retain.customers.models import ConsentChannel, ConsentPurpose, CustomerKind, Gender, Source, Status
+from retain.customers.models import TransactionKind as Kind
+from retain.org.models import DepartmentKind as Dept
+from retain.org.models import Role
+
 from . import columns as col
 from . import history, identifiers, names, sales, truth
+from .records import Customers, DemoData, Org
 
 DAY = np.timedelta64(1, "D")
 START = np.datetime64(truth.OBSERVATION_START, "D")
 END = np.datetime64(truth.OBSERVATION_END, "D")
 WINDOW_DAYS = int((END - START) / DAY)
 
-CLASSES = ["own_sold", "other_sold", "other_brand", "base", "vip", "prospect", "defeated", "potential"]
+CLASSES = [c.value for c in (Class.OWN_SOLD, Class.OTHER_SOLD, Class.OTHER_BRAND, Class.BASE, Class.VIP, Class.PROSPECT,
+                              Class.DEFEATED, Class.POTENTIAL)]
 CLASS_SHARES = [0.48, 0.12, 0.08, 0.07, 0.03, 0.10, 0.04, 0.08]
 #: Classes whose members own cars on record.
-HOLDERS = {"own_sold", "other_sold", "other_brand", "base", "vip"}
+HOLDERS = {c.value for c in (Class.OWN_SOLD, Class.OTHER_SOLD, Class.OTHER_BRAND, Class.BASE, Class.VIP)}
 PROSPECT_SOURCES = names.PROSPECT_SOURCES
 PROSPECT_SOURCE_SHARES = [0.42, 0.16, 0.06, 0.05, 0.08, 0.06, 0.09, 0.08]
-OWNER_SOURCES = ["walk_in", "service", "base_maintenance", "import", "vip"]
+OWNER_SOURCES = [s.value for s in (Source.WALK_IN, Source.SERVICE, Source.BASE_MAINTENANCE, Source.IMPORT, Source.VIP)]
 OWNER_SOURCE_SHARES = [0.45, 0.25, 0.15, 0.10, 0.05]
 
 UNASSIGNED_SHARE = 0.10
@@ -51,21 +59,11 @@ SCALES = {
 }
 
 #: Dealer managers, one per dealer, numbered by dealer (gm1 runs D01).
-DEALER_MANAGERS = [("gm", "dealer_gm", "management"), ("sales", "sales_manager", "sales"),
-                   ("showroom", "showroom_manager", "sales"), ("servicemgr", "service_manager", "service"),
-                   ("marketing", "marketing", "marketing")]
-DEPARTMENTS = ["sales", "service", "marketing", "management"]
-
-
-@dataclass
-class DemoData:
-    """Columns per model label ("app.Model"), in the order they must be inserted."""
-
-    tables: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, where
-
-    def count(self, label: str) -> int:
-        return len(next(iter(self.tables[label].values())))
+DEALER_MANAGERS = [(prefix, role.value, dept.value) for prefix, role, dept in (
+    ("gm", Role.DEALER_GM, Dept.MANAGEMENT), ("sales", Role.SALES_MANAGER, Dept.SALES),
+    ("showroom", Role.SHOWROOM_MANAGER, Dept.SALES), ("servicemgr", Role.SERVICE_MANAGER, Dept.SERVICE),
+    ("marketing", Role.MARKETING, Dept.MARKETING))]
+DEPARTMENTS = [d.value for d in (Dept.SALES, Dept.SERVICE, Dept.MARKETING, Dept.MANAGEMENT)]
 
 
 def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoData:
@@ -94,7 +92,7 @@ def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoDat
 FIXED_DATES = {("customers.Customer", "birthday")}
 
 
-def move_history(data: DemoData, customers: "Customers", offset: np.timedelta64) -> None:
+def move_history(data: DemoData, customers: Customers, offset: np.timedelta64) -> None:
     """Move every date and time drawn so far (the customer base and its history) by ``offset``
     days, birthdays excepted. Intervals are unchanged, so every planted truth (docs/demo.md)
     holds as drawn: the history's T, recency and frequency are the same on the moved grid."""
@@ -106,15 +104,6 @@ def move_history(data: DemoData, customers: "Customers", offset: np.timedelta64)
             if column.dtype.kind == "M" and (label, name) not in FIXED_DATES:
                 columns[name] = column + offset
     customers.created = customers.created + offset
-
-
-@dataclass
-class Org:
-    dealer_city: np.ndarray
-    dealer_plate: np.ndarray
-    dealer_district: np.ndarray
-    first_consultant: np.ndarray  # staff id of each dealer's first consultant
-    consultants_per_dealer: int
 
 
 def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
@@ -148,16 +137,18 @@ def _organisation(data: DemoData, scale: Scale, password_hash: str) -> Org:
     }
 
     staff = []  # (username, role, region, dealer, department kind)
-    staff.append(("admin", "group_admin", None, None, None))
-    staff += [(f"region{r + 1}", "region_manager", r + 1, None, None) for r in range(scale.regions)]
+    staff.append(("admin", Role.GROUP_ADMIN.value, None, None, None))
+    staff += [(f"region{r + 1}", Role.REGION_MANAGER.value, r + 1, None, None) for r in range(scale.regions)]
     first_consultant = []
     for d in range(scale.dealers):
         region = int(dealer_region[d]) + 1
         staff += [(f"{prefix}{d + 1}", role, region, d + 1, kind) for prefix, role, kind in DEALER_MANAGERS]
         first_consultant.append(len(staff) + 1)
-        staff += [(f"consultant{d * scale.consultants_per_dealer + k + 1}", "consultant", region, d + 1, "sales")
+        staff += [(f"consultant{d * scale.consultants_per_dealer + k + 1}", Role.CONSULTANT.value, region, d + 1,
+                   Dept.SALES.value)
                   for k in range(scale.consultants_per_dealer)]
-        staff += [(f"service{d * scale.advisors_per_dealer + k + 1}", "service_advisor", region, d + 1, "service")
+        staff += [(f"service{d * scale.advisors_per_dealer + k + 1}", Role.SERVICE_ADVISOR.value, region, d + 1,
+                   Dept.SERVICE.value)
                   for k in range(scale.advisors_per_dealer)]
     n = len(staff)
     rng = np.random.default_rng(len(staff))
@@ -196,18 +187,6 @@ def _given_names(rng, n: int) -> np.ndarray:
     return np.char.add(one, two)
 
 
-@dataclass
-class Customers:
-    id: np.ndarray
-    dealer: np.ndarray  # index into dealers
-    owner: np.ma.MaskedArray
-    classification: np.ndarray
-    created: np.ndarray  # datetime64[s]
-    birth: np.ndarray  # first service visit, weeks after START (NaN: no service history)
-    segment: np.ndarray  # segment name or ""
-    org: Org
-
-
 def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     n = scale.customers
     n_dealers = len(org.dealer_city)
@@ -221,7 +200,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     n_duplicates = int(round(n * DUPLICATE_SHARE))
     duplicate_of = rng.choice(np.flatnonzero(~company[: n - n_duplicates]), size=n_duplicates, replace=False)
     duplicates = np.arange(n - n_duplicates, n)
-    classification[duplicates] = "potential"
+    classification[duplicates] = Class.POTENTIAL.value
     company[duplicates] = False
 
     person_names = np.char.add(
@@ -258,7 +237,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     birth_day = START + np.floor(np.nan_to_num(birth) * truth.DAYS_PER_UNIT).astype(np.int64) * DAY
     # Records are created when the customer first appears: at the first service visit for
     # service customers, in the last half-year for prospects, any time for the rest.
-    recent = np.isin(classification, ["prospect", "defeated"])
+    recent = np.isin(classification, [Class.PROSPECT.value, Class.DEFEATED.value])
     created_day = np.where(
         segment != "", birth_day,
         np.where(recent, END - rng.integers(0, 180, size=n) * DAY, START + rng.integers(0, WINDOW_DAYS, size=n) * DAY),
@@ -270,21 +249,21 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     owner = org.first_consultant[dealer] + rng.integers(0, org.consultants_per_dealer, size=n)
     owner = np.ma.masked_array(owner, mask=rng.random(n) < UNASSIGNED_SHARE)
     source = np.where(
-        np.isin(classification, ["prospect", "defeated", "potential"]),
+        np.isin(classification, [Class.PROSPECT.value, Class.DEFEATED.value, Class.POTENTIAL.value]),
         col.pick(rng, PROSPECT_SOURCES, PROSPECT_SOURCE_SHARES, n),
         col.pick(rng, OWNER_SOURCES, OWNER_SOURCE_SHARES, n),
     )
-    source[duplicates] = "import"
+    source[duplicates] = Source.IMPORT.value
 
     ids = col.ids(n)
     data.tables["customers.Customer"] = {
-        "id": ids, "kind": np.where(company, "company", "person"), "name": name, "mobile": mobile,
-        "gender": np.where(company, "", np.where(male, "M", "F")),
+        "id": ids, "kind": np.where(company, CustomerKind.COMPANY.value, CustomerKind.PERSON.value), "name": name, "mobile": mobile,
+        "gender": np.where(company, Gender.UNKNOWN.value, np.where(male, Gender.MALE.value, Gender.FEMALE.value)),
         "birthday": np.ma.masked_array(birthday, mask=~has_birthday),
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
         "national_id": national_id, "classification": classification,
         "classified_on": created_day, "source": source, "dealer_id": dealer + 1, "owner_id": owner,
-        "status": np.full(n, "active"), "merged_into_id": col.nulls(n, np.int64),
+        "status": np.full(n, Status.ACTIVE.value), "merged_into_id": col.nulls(n, np.int64),
         "created_at": created, "updated_at": created,
     }
     return Customers(ids, dealer, owner, classification, created, birth, segment, org)
@@ -311,9 +290,9 @@ def _vehicles(data: DemoData, rng, customers: Customers) -> Vehicles:
     n = owner.size
     cls = customers.classification[owner]
 
-    ours = np.where(primary, np.isin(cls, ["own_sold", "other_sold"]) | ((cls != "other_brand") & (rng.random(n) < 0.6)),
+    ours = np.where(primary, np.isin(cls, [Class.OWN_SOLD.value, Class.OTHER_SOLD.value]) | ((cls != Class.OTHER_BRAND) & (rng.random(n) < 0.6)),
                     rng.random(n) < 0.5)
-    sold_by_us = ours & np.where(primary, cls == "own_sold", rng.random(n) < 0.3)
+    sold_by_us = ours & np.where(primary, cls == Class.OWN_SOLD, rng.random(n) < 0.3)
     our_model = rng.integers(0, len(names.OUR_MODELS), size=n)
     other_make = rng.integers(0, len(names.OTHER_MAKES), size=n)
     other_model = rng.integers(0, 3, size=n)
@@ -364,20 +343,20 @@ def _transactions(data: DemoData, rng, customers: Customers, vehicles: Vehicles)
         customer = members[who]
         vehicle = vehicles.first_of_customer[customer] + rng.integers(0, 1 << 30, size=customer.size) % vehicles.count_of_customer[customer]
         day = START + np.floor(when * truth.DAYS_PER_UNIT).astype(np.int64) * DAY
-        parts.append((customer, vehicle, day, "service", spend))
+        parts.append((customer, vehicle, day, Kind.SERVICE.value, spend))
         with_parts = rng.random(customer.size) < PARTS_PER_SERVICE_VISIT
-        parts.append((customer[with_parts], vehicle[with_parts], day[with_parts], "parts",
+        parts.append((customer[with_parts], vehicle[with_parts], day[with_parts], Kind.PARTS.value,
                       rng.gamma(2.0, 300.0, size=with_parts.sum())))
 
     sold = np.flatnonzero(vehicles.sold_by_us & (vehicles.purchase >= START))
-    parts.append((vehicles.customer[sold], sold, vehicles.purchase[sold], "vehicle_sale",
+    parts.append((vehicles.customer[sold], sold, vehicles.purchase[sold], Kind.VEHICLE_SALE.value,
                   vehicles.price[sold] * rng.uniform(0.88, 1.0, size=sold.size)))
 
     insured = np.flatnonzero(vehicles.sold_by_us & (rng.random(len(vehicles.id)) < INSURANCE_RENEWAL_SHARE))
     anniversaries = vehicles.purchase[insured, None] + np.round(np.arange(12) * 365.25).astype(np.int64) * DAY
     inside = (anniversaries >= START) & (anniversaries <= END)
     row, _ = np.nonzero(inside)
-    parts.append((vehicles.customer[insured[row]], insured[row], anniversaries[inside], "insurance",
+    parts.append((vehicles.customer[insured[row]], insured[row], anniversaries[inside], Kind.INSURANCE.value,
                   vehicles.price[insured[row]] * rng.uniform(0.025, 0.04, size=row.size)))
 
     customer = np.concatenate([p[0] for p in parts])
@@ -388,7 +367,7 @@ def _transactions(data: DemoData, rng, customers: Customers, vehicles: Vehicles)
     order = np.argsort(day, kind="stable")
     customer, vehicle, day, kind, amount = customer[order], vehicle[order], day[order], kind[order], amount[order]
     ids = col.ids(customer.size)
-    prefix = np.select([kind == "service", kind == "parts", kind == "vehicle_sale"], ["RO", "PA", "VS"], "IN")
+    prefix = np.select([kind == Kind.SERVICE, kind == Kind.PARTS, kind == Kind.VEHICLE_SALE], ["RO", "PA", "VS"], "IN")
     data.tables["customers.Transaction"] = {
         "id": ids, "customer_id": customer + 1, "dealer_id": customers.dealer[customer] + 1,
         "vehicle_id": np.ma.masked_array(vehicle + 1, mask=vehicle < 0),
@@ -402,7 +381,8 @@ def _consents(data: DemoData, rng, customers: Customers) -> None:
     fewer still to sharing with the manufacturer."""
     columns = []
     n = len(customers.id)
-    for purpose, asked, yes in (("service", 0.9, 0.95), ("marketing", 0.75, 0.7), ("manufacturer", 0.5, 0.6)):
+    for purpose, asked, yes in ((ConsentPurpose.SERVICE.value, 0.9, 0.95), (ConsentPurpose.MARKETING.value, 0.75, 0.7),
+                               (ConsentPurpose.MANUFACTURER.value, 0.5, 0.6)):
         who = np.flatnonzero(rng.random(n) < asked)
         columns.append((who, np.full(who.size, purpose), rng.random(who.size) < yes))
     who = np.concatenate([c[0] for c in columns])
@@ -410,7 +390,7 @@ def _consents(data: DemoData, rng, customers: Customers) -> None:
     data.tables["customers.Consent"] = {
         "id": col.ids(count), "customer_id": who + 1, "purpose": np.concatenate([c[1] for c in columns]),
         "granted": np.concatenate([c[2] for c in columns]),
-        "channel": col.pick(rng, ["paper", "web", "phone", "sms", "wechat", "in_person"], [4, 1, 1, 1, 2, 3], count),
+        "channel": col.pick(rng, ConsentChannel.values, [4, 1, 1, 1, 2, 3], count),
         "notice_version": np.full(count, "2022.1"), "recorded_at": customers.created[who],
         "recorded_by_id": customers.owner[who],
     }

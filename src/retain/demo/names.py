@@ -4,6 +4,8 @@ Plain data; ``generate`` picks from these lists with seeded random indices. Weig
 common surnames common, as they are in the population.
 """
 
+from retain.customers.models import Source
+
 GROUP_NAME = "瑞泰汽车集团"
 OUR_MAKE = "大众"
 
@@ -54,8 +56,8 @@ OTHER_MAKES = [("丰田", "LVG", ["凯美瑞", "卡罗拉", "RAV4荣放"]), ("�
                ("别克", "LSG", ["英朗", "君威", "GL8"]), ("比亚迪", "LGX", ["秦PLUS", "宋PLUS", "汉"]),
                ("吉利", "L6T", ["星越L", "帝豪", "博越"])]
 
-#: The prospect sources of DOMAIN.md section 4 (codes 1-7, then area canvassing), as stored.
-PROSPECT_SOURCES = ["walk_in", "base_maintenance", "vip", "key_account", "internal", "outdoor",
-                    "secondary_network", "canvassing"]
+#: The prospect sources of DOMAIN.md section 4, walk-ins first (the order the shares are given in).
+PROSPECT_SOURCES = [s.value for s in (Source.WALK_IN, Source.BASE_MAINTENANCE, Source.VIP, Source.KEY_ACCOUNT,
+                                        Source.INTERNAL, Source.OUTDOOR, Source.SECONDARY_NETWORK, Source.CANVASSING)]
 
 TAGS = ["老客户转介绍", "车队客户", "已加微信", "高价值", "价格敏感", "投诉过", "新能源意向"]

@@ -38,22 +38,30 @@ Rates planted (DOMAIN.md section 4):
   inviting about 5% of its own-sold owners each, 30% of whom come.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import numpy as np
+
+from retain.customers.models import Classification, Source
+from retain.org.models import Role
+from retain.sales.models import (
+    DEFAULT_CADENCE_DAYS,
+    GRADE_ORDER,
+    ContactKind,
+    ContactPurpose,
+    DefeatReason,
+    ProspectStatus,
+    ReportStatus,
+    VisitKind,
+    VisitOutcome,
+)
 
 from . import columns as col
 from . import names
-
-if TYPE_CHECKING:  # generate imports this module; no import cycle at run time
-    from .generate import Customers, DemoData
+from .records import Customers, DemoData
 
 DAY = np.timedelta64(1, "D")
 MINUTE = np.timedelta64(60, "s")
 
-GRADES = np.array(["O", "H", "A", "B", "C"])
+GRADES = np.array([g.value for g in GRADE_ORDER])  # O, H, A, B, C: hottest first
 OPEN_GRADE_SHARES = [0.05, 0.10, 0.20, 0.30, 0.35]
 #: Opening grades of prospects that are won / lost (index into GRADES).
 WON_OPENING_SHARES = [0.0, 0.10, 0.30, 0.40, 0.20]
@@ -63,7 +71,7 @@ OPEN_STEPS, OPEN_STEP_SHARES = [-1, 0, 1, 2], [0.15, 0.45, 0.30, 0.10]
 
 SOURCES = np.array(names.PROSPECT_SOURCES)
 SOURCE_SHARES = np.array([0.70, 0.10, 0.05, 0.04, 0.04, 0.025, 0.025, 0.02])
-REFERRED = ("base_maintenance", "vip")
+REFERRED = (Source.BASE_MAINTENANCE.value, Source.VIP.value)
 REFERRED_CLOSE_FACTOR = 2.0
 
 WON_SHARE = 0.25
@@ -85,20 +93,20 @@ EVENTS_PER_DEALER = (2, 3)
 INVITED_SHARE = 0.05
 ATTENDANCE = 0.30
 
-STATUS = np.array(["open", "defeat_pending", "won", "defeated"])
+STATUS = np.array([s.value for s in (ProspectStatus.OPEN, ProspectStatus.DEFEAT_PENDING, ProspectStatus.WON,
+                                      ProspectStatus.DEFEATED)])
 OPEN, PENDING, WON, DEFEATED = range(4)
 
-DEFEAT_REASONS = ["price", "product", "brand", "service", "financing", "delivery", "relationship", "postponed",
-                  "other"]
+DEFEAT_REASONS = DefeatReason.values  # price, product, brand, service, financing, delivery, ..., other
 DEFEAT_REASON_SHARES = [0.30, 0.15, 0.12, 0.05, 0.08, 0.08, 0.10, 0.07, 0.05]
 EVENT_NAMES = ["新款上市发布会", "周末试驾日", "车主俱乐部自驾游", "夏季保养节", "金融购车节", "老客户置换专场"]
-CONTACT_KINDS, CONTACT_KIND_SHARES = ["call", "message", "visit", "test_drive", "quote"], [0.55, 0.25, 0.10, 0.05, 0.05]
+CONTACT_KINDS = [k.value for k in (ContactKind.CALL, ContactKind.MESSAGE, ContactKind.VISIT, ContactKind.TEST_DRIVE,
+                                    ContactKind.QUOTE)]
+CONTACT_KIND_SHARES = [0.55, 0.25, 0.10, 0.05, 0.05]
 
 
 def add_sales(data: DemoData, rng: np.random.Generator, customers: Customers, today: np.datetime64) -> None:
     """Append the sales tables for the 365 days before ``today`` to ``data.tables``."""
-    from retain.sales.models import DEFAULT_CADENCE_DAYS
-
     today = np.datetime64(today, "D")
     cadence = np.array([DEFAULT_CADENCE_DAYS[g] for g in GRADES.tolist()])
     streams = rng.spawn(5)
@@ -134,7 +142,7 @@ def _staff(data: DemoData, customers: Customers) -> dict:
     table = data.tables["org.Staff"]
     dealer = np.ma.filled(table["dealer_id"], 0)
     managers = {}
-    for role in ("sales_manager", "showroom_manager", "marketing"):
+    for role in (Role.SALES_MANAGER.value, Role.SHOWROOM_MANAGER.value, Role.MARKETING.value):
         ids = np.zeros(n_dealers, dtype=np.int64)
         mine = table["role"] == role
         ids[dealer[mine] - 1] = table["id"][mine]
@@ -166,14 +174,14 @@ def _prospects(rng, customers: Customers, staff: dict, today, cadence: np.ndarra
     created_day = customers.created.astype("datetime64[D]")
     start = today - 365 * DAY
     old = created_day < start
-    recent_prospects = np.flatnonzero((cls == "prospect") & (created_day <= today))
-    recent_defeats = np.flatnonzero((cls == "defeated") & (created_day <= today))
-    other_brand = rng.permutation(np.flatnonzero((cls == "other_brand") & old))
+    recent_prospects = np.flatnonzero((cls == Classification.PROSPECT.value) & (created_day <= today))
+    recent_defeats = np.flatnonzero((cls == Classification.DEFEATED.value) & (created_day <= today))
+    other_brand = rng.permutation(np.flatnonzero((cls == Classification.OTHER_BRAND.value) & old))
     old_defeats = other_brand[: min(int(round(OLD_DEFEATS_PER_RECENT * recent_defeats.size)), other_brand.size)]
     n_defeated = recent_defeats.size + old_defeats.size
     total = int(round(n_defeated / DEFEATED_SHARE))
     n_won = int(round(WON_SHARE * total))
-    own = rng.permutation(np.flatnonzero((cls == "own_sold") & (created_day <= today)))
+    own = rng.permutation(np.flatnonzero((cls == Classification.OWN_SOLD.value) & (created_day <= today)))
     won = own[old[own]][:n_won]
     rest = own[~np.isin(own, won)]
     replacements = rest[: max(0, total - n_defeated - n_won - recent_prospects.size)]
@@ -292,7 +300,7 @@ def _prospects(rng, customers: Customers, staff: dict, today, cadence: np.ndarra
         "defeat_note": np.where(lost_, "客户已在其他经销商订车", ""),
         "defeat_stage": np.where(lost_, GRADES[a["final"]], ""),
         "defeat_applied_on": col.masked(a["applied"], ~lost_),
-        "defeat_decided_by_id": col.masked(staff["sales_manager"][a["dealer"]], ~decided),
+        "defeat_decided_by_id": col.masked(staff[Role.SALES_MANAGER.value][a["dealer"]], ~decided),
         "defeat_decision_note": np.where(decided, "同意战败，转入战败客户回访", ""),
         "closed_on": col.masked(a["closed"], ~(won_ | decided)),
         "created_at": arrival + 30 * MINUTE,
@@ -323,7 +331,7 @@ def _contacts(rng, p: dict) -> dict:
     recorded = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     contacts = {
         "customer_id": p["columns"]["customer_id"][pid], "prospect_id": np.ma.masked_array(pid + 1, mask=False),
-        "purpose": np.full(total, "development"), "kind": kind, "contacted_on": day, "grade": GRADES[grade],
+        "purpose": np.full(total, ContactPurpose.DEVELOPMENT.value), "kind": kind, "contacted_on": day, "grade": GRADES[grade],
         "notes": np.where(pos == 0, "首次到店，登记意向", "电话/微信跟进"),
         "result": np.where(changed, "意向级别调整", ""),
         "next_step": np.full(total, "按级别按时回访"), "recorded_by_id": p["owner"][pid], "recorded_at": recorded,
@@ -369,18 +377,18 @@ def _visits(rng, p: dict, staff: dict, today) -> dict:
     phone = rng.random(n) < PHONE_IN_SHARE
     minutes = np.where(phone, rng.integers(3, 15, size=n), rng.integers(20, 90, size=n))
     opening = {
-        "dealer": p["dealer"], "consultant": p["owner"], "kind": np.where(phone, "phone_in", "walk_in"),
+        "dealer": p["dealer"], "consultant": p["owner"], "kind": np.where(phone, VisitKind.PHONE_IN.value, VisitKind.WALK_IN.value),
         "arrived": p["arrival"], "minutes": minutes, "source": p["source"], "first_visit": np.ones(n, bool),
         "party": np.where(phone, 1, 1 + rng.poisson(0.6, size=n)), "model": p["model_name"],
-        "outcome": np.full(n, "prospect"), "customer": p["columns"]["customer_id"], "note": np.full(n, "登记为意向客户"),
+        "outcome": np.full(n, VisitOutcome.PROSPECT.value), "customer": p["columns"]["customer_id"], "note": np.full(n, "登记为意向客户"),
     }
     won = np.flatnonzero(p["status"] == WON)
     orders = {
-        "dealer": p["dealer"][won], "consultant": p["owner"][won], "kind": np.full(won.size, "walk_in"),
+        "dealer": p["dealer"][won], "consultant": p["owner"][won], "kind": np.full(won.size, VisitKind.WALK_IN.value),
         "arrived": col.datetimes(rng, p["ordered_on"][won]), "minutes": rng.integers(60, 180, size=won.size),
         "source": p["source"][won], "first_visit": np.zeros(won.size, bool),
         "party": 1 + rng.poisson(1.0, size=won.size), "model": p["model_name"][won],
-        "outcome": np.full(won.size, "order"), "customer": p["columns"]["customer_id"][won],
+        "outcome": np.full(won.size, VisitOutcome.ORDER.value), "customer": p["columns"]["customer_id"][won],
         "note": np.full(won.size, "交订金签合同"),
     }
 
@@ -401,14 +409,14 @@ def _visits(rng, p: dict, staff: dict, today) -> dict:
     prospects = LEFT_DETAILS_SHARE * PROSPECT_OF_DETAILS
     left = rng.random(m) < (LEFT_DETAILS_SHARE - prospects) / (1 - prospects)
     other = {
-        "dealer": dealer, "consultant": consultants[dealer, k], "kind": np.where(phone, "phone_in", "walk_in"),
+        "dealer": dealer, "consultant": consultants[dealer, k], "kind": np.where(phone, VisitKind.PHONE_IN.value, VisitKind.WALK_IN.value),
         "arrived": col.datetimes(rng, days[d]),
         "minutes": np.where(phone, rng.integers(2, 10, size=m), rng.integers(10, 60, size=m)),
         "source": col.pick(rng, SOURCES, SOURCE_SHARES, m), "first_visit": np.ones(m, bool),
         "party": np.where(phone, 1, 1 + rng.poisson(0.6, size=m)),
         "model": np.where(rng.random(m) < 0.2, "", np.array([x for x, _ in names.OUR_MODELS])[
             rng.integers(0, len(names.OUR_MODELS), size=m)]),
-        "outcome": np.where(left, "left_contact", "just_looking"), "customer": np.zeros(m, dtype=np.int64),
+        "outcome": np.where(left, VisitOutcome.LEFT_CONTACT.value, VisitOutcome.JUST_LOOKING.value), "customer": np.zeros(m, dtype=np.int64),
         "note": np.where(left, "留下电话", ""),
     }
     parts = (opening, orders, other)
@@ -503,11 +511,11 @@ def _reports(rng, contacts: dict, p: dict, staff: dict, today) -> dict:
     order = np.lexsort((staff_id, days[d]))
     columns = {
         "consultant_id": staff_id, "dealer_id": dealer + 1, "date": days[d],
-        "status": np.where(signed, "signed", "submitted"), "figures": figures,
+        "status": np.where(signed, ReportStatus.SIGNED.value, ReportStatus.SUBMITTED.value), "figures": figures,
         "visit_notes": np.char.add(np.char.add("今日接触", n_contacts.astype(str)), "位客户"),
         "tomorrow_plan": np.full(n, "按回访计划跟进到期意向客户"),
         "submitted_at": np.ma.masked_array(submitted_at, mask=False),
-        "signed_by_id": col.masked(staff["showroom_manager"][dealer], ~signed),
+        "signed_by_id": col.masked(staff[Role.SHOWROOM_MANAGER.value][dealer], ~signed),
         "signed_at": col.masked(col.datetimes(rng, days[d] + DAY, 1.0, 2.0), ~signed),
         "instruction": np.where(signed & (rng.random(n) < 0.3), "逾期客户今日必须回访", ""),
     }
@@ -526,10 +534,10 @@ def _events(rng, customers: Customers, staff: dict, today):
     events = {
         "id": col.ids(n_events), "dealer_id": event_dealer + 1, "name": event_names, "starts_on": starts, "ends_on": ends,
         "description": np.full(n_events, "邀约保有客户到店参加活动"),
-        "created_by_id": staff["marketing"][event_dealer],
+        "created_by_id": staff[Role.MARKETING.value][event_dealer],
         "created_at": col.datetimes(rng, starts - 21 * DAY),
     }
-    own_sold = customers.classification == "own_sold"
+    own_sold = customers.classification == Classification.OWN_SOLD.value
     invited_parts, event_parts = [], []
     for e in range(n_events):  # a handful per dealer; each a draw without replacement
         pool = np.flatnonzero(own_sold & (customers.dealer == event_dealer[e]))
@@ -557,7 +565,8 @@ def _events(rng, customers: Customers, staff: dict, today):
     }
     promotion = {
         "customer_id": customers.id[who], "prospect_id": col.nulls(n, np.int64),
-        "purpose": np.full(n, "promotion"), "kind": col.pick(rng, ["call", "message"], [0.6, 0.4], n),
+        "purpose": np.full(n, ContactPurpose.PROMOTION.value),
+        "kind": col.pick(rng, [ContactKind.CALL.value, ContactKind.MESSAGE.value], [0.6, 0.4], n),
         "contacted_on": invited_on, "grade": np.full(n, ""),
         "notes": np.char.add("邀约参加", event_names[event]), "result": np.full(n, "已邀约"),
         "next_step": np.full(n, "活动前一天再次提醒"), "recorded_by_id": by,

@@ -8,8 +8,17 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
-        from retain.customers import cards
+        from retain.customers import cards, moves
 
         from .cards import scores_section
 
         cards.register(scores_section)
+        moves.register(merge=_merge_scores)
+
+
+def _merge_scores(**kwargs):
+    # Imported when a merge happens: the scoring services pull in Ibis, which every process
+    # need not load at start-up.
+    from .services import merge_scores
+
+    return merge_scores(**kwargs)

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from retain.customers.models import Customer
 from retain.org.models import Dealer, Staff
 
+#: What a score run may compute (``retain analyze rfm|clv|pyramid``).
+ANALYSES = ("rfm", "clv", "pyramid")
+
 
 class ScoreRun(models.Model):
     as_of = models.DateField(_("as of"))

@@ -27,9 +27,8 @@ from retain.org.audit_codes import AuditCode
 from retain.org.models import Dealer
 from retain.warehouse import purchases, source
 
-from .models import ScoreRun
+from .models import ANALYSES, CustomerScore, ScoreRun
 
-ANALYSES = ("rfm", "clv", "pyramid")
 #: The visits model behind P(alive), expected visits and CLV, its key in ``ScoreRun.fitted`` and
 #: its name. Candidates: models whose P(alive) can fall below 1 without a repeat visit.
 VISITS_MODEL, VISITS_KEY, VISITS_NAME = clv.ModifiedBetaGeo, "mbg_nbd", "MBG/NBD"
@@ -151,3 +150,13 @@ def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor) ->
                      after={"as_of": as_of, "analyses": run.analyses, "customers": n},
                      dealer_id=dealer.pk if dealer else None)
     return run
+
+
+@transaction.atomic
+def merge_scores(*, actor, survivor, duplicate) -> dict[str, int]:
+    """A merged duplicate's scores become the survivor's (registered with ``customers.moves``),
+    except from runs that scored the survivor too: a run holds one score per customer, and the
+    survivor's own stays. The next run scores the merged history as one."""
+    scored = CustomerScore.objects.filter(customer=survivor).values("run_id")
+    return {"scores": CustomerScore.objects.filter(customer=duplicate).exclude(run_id__in=scored)
+            .update(customer=survivor)}

@@ -16,7 +16,6 @@ from retain.org.policy import Action, dealers_in_scope, scope_filter
 
 from .models import DailyReport, Invitation, PromotionEvent, Prospect, ShowroomVisit
 
-
 #: The managers who run the showroom: they approve defeats and sign the daily reports.
 SALES_MANAGERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
 

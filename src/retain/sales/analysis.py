@@ -32,11 +32,20 @@ from retain.org.models import Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import visible_prospects, visible_visits
-from .periods import check_period, day_start, month_end, month_start
 from .models import (
-    PROSPECT_SOURCES, Contact, ContactKind, DefeatReason, Grade, GradeChange, Prospect,
-    ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    DefeatReason,
+    Grade,
+    GradeChange,
+    Prospect,
+    ProspectStatus,
+    ShowroomVisit,
+    VisitKind,
+    VisitOutcome,
 )
+from .periods import check_period, day_start, month_end, month_start
 
 #: Longest period the traffic and lost-sale tables cover in one go.
 MAX_DAYS = 366

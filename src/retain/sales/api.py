@@ -8,9 +8,19 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import cadence, services
+from . import services
 from .access import access_prospect, visible_prospects
-from .models import ACTIVE_STATUSES, PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
+from .models import (
+    ACTIVE_STATUSES,
+    PROSPECT_SOURCES,
+    ContactKind,
+    ContactPurpose,
+    DefeatReason,
+    Grade,
+    VisitKind,
+    VisitOutcome,
+)
+from .services import cadence
 
 router = Router(tags=["sales"])
 
@@ -228,3 +238,33 @@ def list_visits(request, date: dt.date | None = None):
 @router.post("/visits", response={201: VisitOut})
 def register_visit(request, payload: VisitIn):
     return Status(201, services.register_visit(actor=request.user, **payload.dict()))
+
+
+CarePurpose = Literal[ContactPurpose.MAINTENANCE.value, ContactPurpose.PROMOTION.value]  # type: ignore[valid-type]
+
+
+class CustomerContactIn(Schema):
+    """A contact that is not a prospect follow-up: ``maintenance`` (caring for an owner; the daily
+    report's owners visited) or ``promotion`` (an invitation to an event or offer)."""
+
+    kind: ContactCode
+    purpose: CarePurpose = ContactPurpose.MAINTENANCE.value
+    notes: str = ""
+    result: str = ""
+    contacted_on: dt.date | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    customer_id: int
+    prospect_id: int | None
+    purpose: str
+    kind: str
+    contacted_on: dt.date
+    notes: str
+    result: str
+
+
+@router.post("/customers/{int:customer_id}/contacts", response={201: ContactOut})
+def log_customer_contact(request, customer_id: int, payload: CustomerContactIn):
+    return Status(201, services.log_customer_contact(actor=request.user, customer_id=customer_id, **payload.dict()))

@@ -1,6 +1,6 @@
 """Sales API: planning. Targets against actual figures, the funnel by source, and promotion
 events (invitations, attendance, follow-ups, comparison). Thin: every call goes through
-``sales.planning``."""
+``sales.services.planning``."""
 
 import datetime as dt
 
@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from . import access, planning
+from . import access
+from .services import planning
 
 router = Router(tags=["sales"])
 
@@ -167,8 +168,8 @@ def _ids(text: str, field: str) -> list[int]:
 @router.put("/targets", response=TargetOut)
 def put_target(request, payload: TargetIn):
     data = payload.dict()
-    return planning.set_target(request.user, data.pop("dealer_id"), data.pop("month"), data.pop("consultant_id"),
-                               **data)
+    return planning.set_target(actor=request.user, dealer_id=data.pop("dealer_id"), month=data.pop("month"),
+                               consultant_id=data.pop("consultant_id"), **data)
 
 
 @router.get("/targets/actual", response=TargetsOut)
@@ -184,7 +185,7 @@ def get_funnel(request, start: dt.date, end: dt.date, dealer: int | None = None)
 
 @router.post("/events", response={201: EventOut})
 def create_event(request, payload: EventIn):
-    return Status(201, planning.create_event(request.user, **payload.dict()))
+    return Status(201, planning.create_event(actor=request.user, **payload.dict()))
 
 
 @router.get("/events", response=list[EventOut])
@@ -211,14 +212,16 @@ def get_event(request, event_id: int):
 
 @router.post("/events/{event_id}/invitations", response={201: InvitationsOut})
 def invite(request, event_id: int, payload: InvitationsIn):
-    return Status(201, planning.invite(request.user, event_id, payload.customer_ids))
+    return Status(201, planning.invite(actor=request.user, event_id=event_id, customer_ids=payload.customer_ids))
 
 
 @router.post("/events/{event_id}/attendance", response=InvitationOut)
 def attendance(request, event_id: int, payload: AttendanceIn):
-    return planning.register_attendance(request.user, event_id, payload.customer_id, payload.attended_on)
+    return planning.register_attendance(actor=request.user, event_id=event_id, customer_id=payload.customer_id,
+                                        attended_on=payload.attended_on)
 
 
 @router.post("/invitations/{invitation_id}/follow-up", response=InvitationOut)
 def follow_up(request, invitation_id: int, payload: FollowUpIn):
-    return planning.record_follow_up(request.user, invitation_id, payload.result, payload.followed_up_on)
+    return planning.record_follow_up(actor=request.user, invitation_id=invitation_id, result=payload.result,
+                                     followed_up_on=payload.followed_up_on)

@@ -1,5 +1,5 @@
 """Sales API: the consultants' daily business reports (营业日报表). Thin: every call goes through
-the report door and the services in ``sales.daily_report``."""
+the report door and the services in ``sales.services.daily_report``."""
 
 import datetime as dt
 from typing import Literal
@@ -7,8 +7,9 @@ from typing import Literal
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from . import access, daily_report
+from . import access
 from .models import ReportStatus
+from .services import daily_report
 
 router = Router(tags=["sales"])
 
@@ -58,7 +59,7 @@ class SignIn(Schema):
 @router.post("/reports/daily", response={200: ReportOut})
 def prepare_report(request, payload: PrepareIn | None = None):
     """Create or refresh the caller's own draft report (today unless a date is given)."""
-    return daily_report.prepare(request.user, payload.date if payload else None)
+    return daily_report.prepare(actor=request.user, date=payload.date if payload else None)
 
 
 @router.get("/reports/daily", response=list[ReportOut])
@@ -82,10 +83,11 @@ def get_report(request, report_id: int):
 
 @router.post("/reports/daily/{report_id}/submit", response=ReportOut)
 def submit_report(request, report_id: int, payload: SubmitIn):
-    return daily_report.submit(request.user, report_id, payload.visit_notes, payload.tomorrow_plan)
+    return daily_report.submit(actor=request.user, report_id=report_id, visit_notes=payload.visit_notes,
+                               tomorrow_plan=payload.tomorrow_plan)
 
 
 @router.post("/reports/daily/{report_id}/sign", response=ReportOut)
 def sign_report(request, report_id: int, payload: SignIn):
-    return daily_report.sign(request.user, report_id, payload.instruction)
+    return daily_report.sign(actor=request.user, report_id=report_id, instruction=payload.instruction)
 

@@ -8,8 +8,11 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
-        from retain.customers import cards
+        from retain.customers import cards, moves
 
-        from .cards import prospects_section
+        from .cards import contacts_section, prospects_section
+        from .services.moves import merge_records, reassign_prospects
 
         cards.register(prospects_section)
+        cards.register(contacts_section)
+        moves.register(merge=merge_records, reassign=reassign_prospects)

@@ -1,11 +1,27 @@
-"""What sales adds to the customer information card: the customer's prospects, through the door."""
+"""What sales adds to the customer information card: the customer's prospects, through the door,
+and the contacts that are not prospect follow-ups (caring for an owner) with a form to log one."""
 
+from retain.customers.access import visible_customers
 from retain.customers.cards import CardSection
+from retain.org.policy import Action
 
 from .access import visible_prospects
+from .forms import CustomerContactForm
+from .models import Contact, ContactPurpose
 
 
 def prospects_section(actor, customer) -> CardSection:
     prospects = list(visible_prospects(actor).filter(customer=customer).select_related("owner")
                      .order_by("-first_contact", "-id")[:10])
     return CardSection("sales/_card_prospects.html", {"prospects": prospects})
+
+
+def contacts_section(actor, customer) -> CardSection | None:
+    """Care and promotion contacts with the customer, and the form to log one, for those who may
+    work on the customer."""
+    if not visible_customers(actor, Action.EDIT).filter(pk=customer.pk).exists():
+        return None
+    contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
+                    .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])
+    return CardSection("sales/_card_contacts.html", {"customer": customer, "contacts": contacts,
+                                                     "form": CustomerContactForm()})

@@ -1,12 +1,18 @@
-"""Forms for the showroom's daily work; the services decide what is acceptable."""
+"""Forms of the sales pages (the day's work and the analysis tables' filters); they parse what a
+person typed, the services decide what is acceptable."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from retain.customers.models import Source
+from retain.org.models import Role, Staff
+from retain.org.policy import Action, dealers_in_scope
 
-from .models import PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
+from .analysis import MAX_DAYS
+from .models import PROSPECT_SOURCES, ContactKind, ContactPurpose, DefeatReason, Grade, VisitKind, VisitOutcome
+from .periods import check_period, month_start
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 _SOURCES = [(s.value, s.label) for s in (Source(v) for v in PROSPECT_SOURCES)]
@@ -44,6 +50,17 @@ class ContactForm(forms.Form):
     next_follow_up_on = forms.DateField(label=_("Next follow-up (if agreed)"), required=False, widget=_DATE)
 
 
+class CustomerContactForm(forms.Form):
+    """A contact that is not a prospect's follow-up: caring for an owner, or an invitation."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices, initial=ContactKind.CALL)
+    purpose = forms.ChoiceField(label=_("Purpose"), initial=ContactPurpose.MAINTENANCE, choices=[
+        (p.value, p.label) for p in (ContactPurpose.MAINTENANCE, ContactPurpose.PROMOTION)])
+    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE)
+    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+    result = forms.CharField(label=_("Result"), max_length=200, required=False)
+
+
 class OrderForm(forms.Form):
     deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, decimal_places=2)
     contract_number = forms.CharField(label=_("Contract number"), max_length=40, required=False)
@@ -78,6 +95,55 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("arrived_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=_DATE)
+    end = forms.DateField(label=_("To"), required=False, widget=_DATE)
+
+    def __init__(self, *args, actor, **kwargs):  # every form of these pages is built for an actor
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        data["end"] = data.get("end") or timezone.localdate()
+        data["start"] = data.get("start") or data["end"].replace(day=1)
+        check_period(data["start"], data["end"], max_days=MAX_DAYS)  # errors land on start/end
+        return data
+
+
+class TrafficForm(PeriodForm):
+    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False,
+                                    empty_label=_("All dealers"))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["dealer"].queryset = dealers_in_scope(actor, Action.VIEW).order_by("code")
+        if actor.role == Role.CONSULTANT or self.fields["dealer"].queryset.count() <= 1:
+            self.fields["dealer"].widget = forms.HiddenInput()
+
+
+class ContactStatusForm(forms.Form):
+    month = forms.CharField(label=_("Month"), required=False,
+                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
+    consultant = forms.ModelChoiceField(label=_("Consultant"), queryset=None, required=False,
+                                        empty_label=_("All consultants"))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = dealers_in_scope(actor, Action.VIEW)
+        self.fields["consultant"].queryset = (Staff.objects.filter(role=Role.CONSULTANT, dealer__in=dealers)
+                                              .order_by("dealer__code", "username"))
+        if actor.role == Role.CONSULTANT:
+            self.fields["consultant"].widget = forms.HiddenInput()
+
+    def clean_month(self):
+        try:
+            return month_start(self.cleaned_data["month"] or timezone.localdate())
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["month"])
 
 
 def cents(amount) -> int | None:

@@ -16,7 +16,7 @@ _ENTRIES = (
     (_("Events"), "sales:events", Action.VIEW),
     (_("Customers"), "customers:list", Action.VIEW),
     (_("New customer"), "customers:create", Action.CREATE),
-    (_("Reassign customers"), "org:reassign", Action.REASSIGN),
+    (_("Reassign customers"), "customers:reassign", Action.REASSIGN),
     (_("Audit log"), "org:audit", Action.AUDIT),
 )
 

@@ -1,1 +1,1 @@
-"""Sales pages, one module per part of the showroom's paperwork; each exposes ``urlpatterns``."""
+"""Sales pages, one module per part of the showroom's paperwork; their addresses are in ``sales.urls``."""

@@ -1,43 +1,27 @@
 """Sales pages: planning. Targets against actual figures (营业目标计划与实际比较表), the funnel by
-source, and promotion events. Thin: parse the request, call ``sales.planning``, render."""
+source, and promotion events. Thin: parse the request, call ``sales.services.planning``, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
-from retain.customers.forms import error_dict
 from retain.customers.search import search
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
+from retain.web.pages import error_dict, parse_date
 
-from .. import cadence as cadence_rules
-from .. import access, planning
+from .. import access
 from ..access import is_planner
 from ..models import Grade
+from ..services import cadence as cadence_rules
+from ..services import planning
 
 SEARCH_LIMIT = 20
-
-
-def _date(value, field, default=None):
-    value = (value or "").strip()
-    if not value:
-        if default is not None:
-            return default
-        raise ValidationError({field: _("Enter a date.")})
-    try:
-        parsed = parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")})
-    return parsed
 
 
 @login_required
@@ -50,7 +34,7 @@ def targets(request):
     if request.method == "POST":
         consultant = request.POST.get("consultant") or None
         try:
-            planning.set_target(actor, dealer, month_text, consultant,
+            planning.set_target(actor=actor, dealer_id=dealer, month=month_text, consultant_id=consultant,
                                 **{field: request.POST.get(field) or 0 for field in planning.TARGET_FIELDS})
         except ValidationError as exc:
             errors, status = error_dict(exc), 422
@@ -80,8 +64,8 @@ def funnel(request):
     today = timezone.localdate()
     errors, status, result = {}, 200, None
     try:
-        start = _date(request.GET.get("start"), "start", today.replace(day=1))
-        end = _date(request.GET.get("end"), "end", today)
+        start = parse_date(request.GET.get("start"), "start", default=today.replace(day=1))
+        end = parse_date(request.GET.get("end"), "end", default=today)
         dealer = request.GET.get("dealer") or None
         result = planning.funnel(request.user, start, end, dealer)
     except ValidationError as exc:
@@ -102,10 +86,10 @@ def events(request):
     can_create = planning.can_organise_events(actor)
     if request.method == "POST":
         try:
-            event = planning.create_event(actor, request.POST.get("name", ""),
-                                          _date(request.POST.get("starts_on"), "starts_on"),
-                                          _date(request.POST.get("ends_on"), "ends_on"),
-                                          request.POST.get("description", ""),
+            event = planning.create_event(actor=actor, name=request.POST.get("name", ""),
+                                          starts_on=parse_date(request.POST.get("starts_on"), "starts_on"),
+                                          ends_on=parse_date(request.POST.get("ends_on"), "ends_on"),
+                                          description=request.POST.get("description", ""),
                                           dealer_id=request.POST.get("dealer") or None)
         except ValidationError as exc:
             errors, status = error_dict(exc), 422
@@ -150,19 +134,22 @@ def event(request, event_id):
         action = request.POST.get("action")
         try:
             if action == "invite":
-                result = planning.invite(actor, the_event.pk, request.POST.getlist("customer"))
+                result = planning.invite(actor=actor, event_id=the_event.pk,
+                                         customer_ids=request.POST.getlist("customer"))
                 messages.success(request, _("%(invited)d invited, %(skipped)d already invited, "
                                             "%(withdrawn)d without marketing consent.") % {
                     "invited": len(result["invited"]), "skipped": len(result["skipped"]),
                     "withdrawn": len(result["no_consent"])})
             elif action == "attend":
-                planning.register_attendance(actor, the_event.pk, request.POST.get("customer"),
-                                             _date(request.POST.get("attended_on"), "attended_on"))
+                planning.register_attendance(actor=actor, event_id=the_event.pk,
+                                             customer_id=request.POST.get("customer"),
+                                             attended_on=parse_date(request.POST.get("attended_on"), "attended_on"))
                 messages.success(request, _("Attendance registered."))
             elif action == "follow_up":
-                planning.record_follow_up(actor, request.POST.get("invitation"), request.POST.get("result", ""),
-                                          _date(request.POST.get("followed_up_on"), "followed_up_on",
-                                                timezone.localdate()))
+                planning.record_follow_up(actor=actor, invitation_id=request.POST.get("invitation"),
+                                          result=request.POST.get("result", ""),
+                                          followed_up_on=parse_date(request.POST.get("followed_up_on"),
+                                                                    "followed_up_on", default=timezone.localdate()))
                 messages.success(request, _("Follow-up recorded."))
             else:
                 raise ValidationError({"action": _("Unknown action.")})
@@ -204,11 +191,3 @@ def cadence(request):
         "can_set": is_planner(request.user), "errors": errors,
     }, status=422 if errors else 200)
 
-
-urlpatterns = [
-    path("cadence/", cadence, name="cadence"),
-    path("targets/", targets, name="targets"),
-    path("funnel/", funnel, name="funnel"),
-    path("events/", events, name="events"),
-    path("events/<int:event_id>/", event, name="event"),
-]

@@ -1,5 +1,5 @@
 """Sales pages: the daily business report (营业日报表). Thin: call the report door or a service
-in ``sales.daily_report``, render.
+in ``sales.services.daily_report``, render.
 
 - ``sales:daily_report``: the actor's report for today (prepared on opening, while still a
   draft) with the submit form; managers who sign reports get their dealer's list instead.
@@ -13,15 +13,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from retain.customers.forms import error_dict
+from retain.web.pages import date_param, error_dict
 
-from .. import access, daily_report
+from .. import access
 from ..models import DailyReport, ReportStatus
+from ..services import daily_report
 
 
 def _mix(report: DailyReport) -> list[dict]:
@@ -48,15 +49,18 @@ def _render_report(request, report, *, errors=None, values=None, status=200):
     return render(request, "sales/report_daily.html", context, status=status)
 
 
-def _date_param(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return timezone.localdate()
-
-
 def _render_list(request):
-    on = _date_param(request)
+    """The reports of one day (``?date=``, default today); a date that is not one answers 422
+    with the reason, not another day's list."""
+    try:
+        on, errors = date_param(request, default=timezone.localdate()), {}
+    except ValidationError as exc:
+        on, errors = None, error_dict(exc)
+    if errors:
+        today = timezone.localdate()
+        context = {"date": today, "reports": [], "signable": set(), "errors": errors,
+                   "previous": today - dt.timedelta(days=1), "next": today, "is_today": True}
+        return render(request, "sales/report_list.html", context, status=422)
     reports = (access.visible_reports(request.user).filter(date=on)
                .select_related("consultant", "signed_by").order_by("consultant__username"))
     signable = {r.pk for r in reports if r.status == ReportStatus.SUBMITTED and daily_report.can_sign(request.user, r)}
@@ -73,7 +77,7 @@ def report_today(request):
         return _render_list(request)
     report = DailyReport.objects.filter(consultant=actor, date=timezone.localdate()).first()
     if report is None or report.status == ReportStatus.DRAFT:
-        report = daily_report.prepare(actor)
+        report = daily_report.prepare(actor=actor)
     return _render_report(request, report)
 
 
@@ -92,7 +96,7 @@ def report_detail(request, report_id):
 def report_submit(request, report_id):
     values = {key: request.POST.get(key, "") for key in ("visit_notes", "tomorrow_plan")}
     try:
-        report = daily_report.submit(request.user, report_id, **values)
+        report = daily_report.submit(actor=request.user, report_id=report_id, **values)
     except ValidationError as exc:
         report = access.access_report(request.user, report_id)
         return _render_report(request, report, errors=error_dict(exc), values=values, status=422)
@@ -104,7 +108,8 @@ def report_submit(request, report_id):
 @require_POST
 def report_sign(request, report_id):
     try:
-        report = daily_report.sign(request.user, report_id, request.POST.get("instruction", ""))
+        report = daily_report.sign(actor=request.user, report_id=report_id,
+                                   instruction=request.POST.get("instruction", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in error_dict(exc).values() for m in ms))
         return redirect("sales:daily_report_detail", report_id)
@@ -114,11 +119,3 @@ def report_sign(request, report_id):
         return redirect(f"{reverse('sales:daily_reports')}?date={report.date.isoformat()}")
     return redirect("sales:daily_report_detail", report.pk)
 
-
-urlpatterns = [
-    path("reports/daily/", report_today, name="daily_report"),
-    path("reports/daily/list/", report_list, name="daily_reports"),
-    path("reports/daily/<int:report_id>/", report_detail, name="daily_report_detail"),
-    path("reports/daily/<int:report_id>/submit/", report_submit, name="daily_report_submit"),
-    path("reports/daily/<int:report_id>/sign/", report_sign, name="daily_report_sign"),
-]

@@ -3,73 +3,15 @@ its Excel download, lost-sale analysis). Thin: parse the filter form, ask ``sale
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import render
-from django.urls import path
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.models import Role
 
 from .. import analysis
-from ..periods import check_period, month_end, month_start
+from ..forms import ContactStatusForm, PeriodForm, TrafficForm
 from ..models import ContactKind
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
-
-    def __init__(self, *args, actor, **kwargs):  # every form of these pages is built for an actor
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        data["end"] = data.get("end") or timezone.localdate()
-        data["start"] = data.get("start") or data["end"].replace(day=1)
-        check_period(data["start"], data["end"], max_days=analysis.MAX_DAYS)  # errors land on start/end
-        return data
-
-
-class TrafficForm(PeriodForm):
-    dealer = forms.ModelChoiceField(label=gettext_lazy("Dealer"), queryset=None, required=False,
-                                    empty_label=gettext_lazy("All dealers"))
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, actor=actor, **kwargs)
-        self.fields["dealer"].queryset = dealers_in_scope(actor, Action.VIEW).order_by("code")
-        if actor.role == Role.CONSULTANT or self.fields["dealer"].queryset.count() <= 1:
-            self.fields["dealer"].widget = forms.HiddenInput()
-
-
-class ContactStatusForm(forms.Form):
-    month = forms.CharField(label=gettext_lazy("Month"), required=False,
-                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
-    consultant = forms.ModelChoiceField(label=gettext_lazy("Consultant"), queryset=None, required=False,
-                                        empty_label=gettext_lazy("All consultants"))
-
-    def __init__(self, *args, actor, **kwargs):
-        super().__init__(*args, **kwargs)
-        dealers = dealers_in_scope(actor, Action.VIEW)
-        self.fields["consultant"].queryset = (Staff.objects.filter(role=Role.CONSULTANT, dealer__in=dealers)
-                                              .order_by("dealer__code", "username"))
-        if actor.role == Role.CONSULTANT:
-            self.fields["consultant"].widget = forms.HiddenInput()
-
-    def clean_month(self):
-        try:
-            return month_start(self.cleaned_data["month"] or timezone.localdate())
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict["month"])
+from ..periods import month_end
 
 
 def _bound(form_class, request):
@@ -140,10 +82,3 @@ def lost_sales(request):
         report = analysis.lost_sales(request.user, form.cleaned_data["start"], form.cleaned_data["end"])
     return render(request, "sales/table_lost_sales.html", {"form": form, "report": report})
 
-
-urlpatterns = [
-    path("showroom/traffic/", traffic, name="traffic"),
-    path("prospects/contact-status/", contact_status, name="contact_status"),
-    path("prospects/contact-status.xlsx", contact_status_export, name="contact_status_export"),
-    path("lost-sales/", lost_sales, name="lost_sales"),
-]

@@ -5,27 +5,37 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.customers.forms import apply_errors
 from retain.org.policy import Action, Scope, scope_of
+from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
-from ..forms import ContactForm, DecisionForm, DefeatForm, GradeForm, OrderForm, ProspectForm, VisitForm, cents
+from ..forms import (
+    ContactForm,
+    CustomerContactForm,
+    DecisionForm,
+    DefeatForm,
+    GradeForm,
+    OrderForm,
+    ProspectForm,
+    VisitForm,
+    cents,
+)
 from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 
 @login_required
 def today(request):
     context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
-               "team": None}
+               "team": None, "owners": services.owners_to_care_for(request.user),
+               "contact_form": CustomerContactForm(auto_id=False)}  # one form per owner row: no ids
     if scope_of(request.user, Action.VIEW) > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
@@ -51,14 +61,11 @@ def prospect_create(request, customer_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                prospect = services.open_prospect(
-                    actor=request.user, customer_id=customer.pk, grade=data["grade"],
-                    model_of_interest=data["model_of_interest"], source=data["source"],
-                    budget_cents=cents(data["budget"]), purchase_by=data["purchase_by"],
-                    competitors=data["competitors"])
-                if data["visit"]:
-                    services.link_visit(actor=request.user, visit_id=data["visit"], customer_id=customer.pk)
+            prospect = services.open_prospect(
+                actor=request.user, customer_id=customer.pk, grade=data["grade"],
+                model_of_interest=data["model_of_interest"], source=data["source"],
+                budget_cents=cents(data["budget"]), purchase_by=data["purchase_by"],
+                competitors=data["competitors"], visit_id=data["visit"])
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -94,15 +101,10 @@ def _act(request, prospect_id, form_class, form_name, call, success):
     """Validate a form posted from the prospect page, run the service, or show the errors."""
     prospect = access_prospect(request.user, prospect_id, Action.EDIT)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(prospect, form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("sales:prospect", prospect.pk)
-    return render(request, "sales/prospect.html", _detail_context(request, prospect, **{form_name: form}), status=422)
+    done = post_and_redirect(request, form, lambda data: call(prospect, data), success=success,
+                             to="sales:prospect", prospect_id=prospect.pk)
+    return done or render(request, "sales/prospect.html", _detail_context(request, prospect, **{form_name: form}),
+                          status=422)
 
 
 @login_required
@@ -149,29 +151,28 @@ def prospect_decision(request, prospect_id):
 def visits(request):
     """The walk-in / phone-in register: today's lines and a form for the next one."""
     form = VisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.register_visit(actor=request.user, **data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Visit registered."))
-            return redirect("sales:visits")
+    if request.method == "POST":
+        done = post_and_redirect(request, form, lambda data: services.register_visit(actor=request.user, **data),
+                                 success=_("Visit registered."), to="sales:visits")
+        if done:
+            return done
     todays = services.visits_on(request.user).order_by("-arrived_at", "-id")
     return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
                   status=422 if form.errors else 200)
 
 
-urlpatterns = [
-    path("today/", today, name="today"),
-    path("prospects/", prospect_list, name="prospects"),
-    path("prospects/new/<int:customer_id>/", prospect_create, name="prospect_create"),
-    path("prospects/<int:prospect_id>/", prospect_detail, name="prospect"),
-    path("prospects/<int:prospect_id>/grade/", prospect_grade, name="prospect_grade"),
-    path("prospects/<int:prospect_id>/contact/", prospect_contact, name="prospect_contact"),
-    path("prospects/<int:prospect_id>/order/", prospect_order, name="prospect_order"),
-    path("prospects/<int:prospect_id>/defeat/", prospect_defeat, name="prospect_defeat"),
-    path("prospects/<int:prospect_id>/decision/", prospect_decision, name="prospect_decision"),
-    path("visits/", visits, name="visits"),
-]
+@login_required
+@require_POST
+def customer_contact(request, customer_id):
+    """Log a care contact with an owner (or an invitation) from the customer card or the today
+    page; back to where it was entered, the errors flashed there."""
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    back = reverse("sales:today") if request.POST.get("next") == "today" else reverse("customers:card",
+                                                                                       args=[customer.pk])
+    form = CustomerContactForm(request.POST)
+    done = post_and_redirect(
+        request, form, lambda data: services.log_customer_contact(actor=request.user, customer_id=customer.pk, **data),
+        success=_("Contact with %(name)s logged.") % {"name": customer.name}, to=back)
+    if done is None:
+        form_errors_as_messages(request, form)
+    return done or redirect(back)

@@ -29,12 +29,20 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action
 
-from .access import access_report, is_sales_manager
-from .periods import day_bounds, month_start
-from .models import (
-    ACTIVE_STATUSES, GRADE_ORDER, Contact, ContactPurpose, DailyReport, GradeChange, Prospect, ReportStatus,
-    ShowroomVisit, VisitKind,
+from ..access import access_report, is_sales_manager
+from ..models import (
+    ACTIVE_STATUSES,
+    GRADE_ORDER,
+    Contact,
+    ContactPurpose,
+    DailyReport,
+    GradeChange,
+    Prospect,
+    ReportStatus,
+    ShowroomVisit,
+    VisitKind,
 )
+from ..periods import day_bounds, month_start
 
 #: Who checks and signs a consultant's daily report (at the report's dealer).
 GRADES = [str(g) for g in GRADE_ORDER]  # O, H, A, B, C
@@ -146,7 +154,7 @@ def _summary(values: dict) -> dict:
 # --- Actions ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def prepare(actor, date: dt.date | None = None) -> DailyReport:
+def prepare(*, actor, date: dt.date | None = None) -> DailyReport:
     """Create the actor's own draft report for the day (today by default), or refresh the
     figures of the existing draft. A submitted or signed report is not recomputed."""
     today = timezone.localdate()
@@ -173,7 +181,7 @@ def prepare(actor, date: dt.date | None = None) -> DailyReport:
 
 
 @transaction.atomic
-def submit(actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> DailyReport:
+def submit(*, actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> DailyReport:
     """The consultant hands in the day's report; the figures are recomputed at this moment."""
     report = access_report(actor, report_id, Action.VIEW, for_update=True)
     if report.consultant_id != actor.pk:
@@ -193,7 +201,7 @@ def submit(actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> 
 
 
 @transaction.atomic
-def sign(actor, report_id, instruction: str = "") -> DailyReport:
+def sign(*, actor, report_id, instruction: str = "") -> DailyReport:
     """A showroom manager, sales manager or the general manager of the report's dealer checks
     the report and signs it with an instruction. A report is signed once."""
     report = access_report(actor, report_id, Action.EDIT, for_update=True)

@@ -11,25 +11,37 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.customers import services as customer_services
-from retain.customers.access import access_customer
+from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import Classification
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
-from .access import access_prospect, is_sales_manager, visible_prospects, visible_visits
-from .cadence import check_grade, next_follow_up
-from .periods import day_bounds
-from .models import (
-    ACTIVE_STATUSES, GRADE_ORDER, PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, DefeatReason, Grade, GradeChange,
-    Prospect, ProspectStatus, ShowroomVisit, VisitKind, VisitOutcome,
+from ..access import access_prospect, is_sales_manager, visible_prospects, visible_visits
+from ..models import (
+    ACTIVE_STATUSES,
+    GRADE_ORDER,
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    ContactPurpose,
+    DefeatReason,
+    Grade,
+    GradeChange,
+    Prospect,
+    ProspectStatus,
+    ShowroomVisit,
+    VisitKind,
+    VisitOutcome,
 )
+from ..periods import day_bounds
+from .cadence import check_grade, next_follow_up
 
 #: Classes a customer leaves when they become a prospect; owners keep their owner class.
 BECOMES_PROSPECT = (Classification.POTENTIAL, Classification.BASE, Classification.DEFEATED, Classification.VIP)
@@ -51,8 +63,9 @@ def _works_alone(actor) -> bool:
 @transaction.atomic
 def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, source: str, budget_cents=None,
                   purchase_by: dt.date | None = None, competitors: str = "", owner_id=None,
-                  first_contact: dt.date | None = None) -> Prospect:
-    """Make a customer a prospect: graded, with a model and a source, and a first follow-up date."""
+                  first_contact: dt.date | None = None, visit_id=None) -> Prospect:
+    """Make a customer a prospect: graded, with a model and a source, and a first follow-up date;
+    ``visit_id`` names the register line the prospect came from (linked to the customer)."""
     customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
     today = timezone.localdate()
     errors = {}
@@ -71,6 +84,7 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     if Prospect.objects.filter(customer=customer, status__in=ACTIVE_STATUSES).exists():
         errors["customer_id"] = _("This customer is already an open prospect.")
     owner = _owner_for(actor, customer, owner_id, errors)
+    visit = _visit_to_link(actor, visit_id, customer, errors) if visit_id is not None else None
     if errors:
         raise ValidationError(errors)
     prospect = Prospect.objects.create(
@@ -84,9 +98,12 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
     if customer.classification in BECOMES_PROSPECT:
         customer_services.change_classification(actor=actor, customer_id=customer.pk, to=Classification.PROSPECT,
                                                 reason=_("Prospect opened"))
+    if visit is not None:
+        visit.customer = customer
+        visit.save(update_fields=["customer"])
     audit.record(actor=actor, action=AuditCode.PROSPECT_OPEN, obj=prospect,
                  after={"customer": customer.pk, "grade": grade, "owner": owner.pk if owner else None,
-                        "next_follow_up": prospect.next_follow_up})
+                        "next_follow_up": prospect.next_follow_up, "visit": visit.pk if visit else None})
     return prospect
 
 
@@ -195,6 +212,20 @@ def today(actor, on: dt.date | None = None) -> dict:
     overdue = list(mine.filter(next_follow_up__lt=on).order_by("next_follow_up", "urgency", "pk"))
     due = list(mine.filter(next_follow_up=on).order_by("urgency", "pk"))
     return {"date": on, "overdue": overdue, "due": due}
+
+
+def owners_to_care_for(actor, limit: int = 10):
+    """The actor's own owners (own-sold and other-sold, active), those longest without a care
+    contact (maintenance) first, never-contacted ones before all, with ``last_care`` (a date or
+    None). The today page lists them with a form to log the visit or call."""
+    # A subquery per owner (through the customer foreign key's index), not a GROUP BY of every
+    # customer column: a consultant may own a few thousand owners.
+    last_care = (Contact.objects.filter(customer=OuterRef("pk"), purpose=ContactPurpose.MAINTENANCE)
+                 .order_by("-contacted_on").values("contacted_on")[:1])
+    return (visible_customers(actor, Action.EDIT)
+            .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
+            .only("pk", "name").annotate(last_care=Subquery(last_care))
+            .order_by(F("last_care").asc(nulls_first=True), "pk")[:limit])
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
@@ -376,15 +407,25 @@ def unlinked_visits(actor, on: dt.date | None = None):
     return visits_on(actor, on).filter(customer__isnull=True)
 
 
+def _visit_to_link(actor, visit_id, customer, errors: dict):
+    """A register line the actor may edit that is anonymous or already this customer's, or an
+    error on ``visit``."""
+    visit = visible_visits(actor, Action.EDIT).select_for_update().filter(pk=visit_id).first()
+    if visit is None:
+        errors["visit"] = _("Choose one of your own register lines.")
+    elif visit.customer_id and visit.customer_id != customer.pk:
+        errors["visit"] = _("This register line already belongs to another customer.")
+    return visit
+
+
 @transaction.atomic
 def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
     """Name an anonymous visitor: attach a register line to the customer they turned out to be."""
     customer = access_customer(actor, customer_id, Action.EDIT)
-    visit = visible_visits(actor, Action.EDIT).select_for_update().filter(pk=visit_id).first()
-    if visit is None:
-        raise ValidationError({"visit": _("Choose one of your own register lines.")})
-    if visit.customer_id and visit.customer_id != customer.pk:
-        raise ValidationError({"visit": _("This register line already belongs to another customer.")})
+    errors = {}
+    visit = _visit_to_link(actor, visit_id, customer, errors)
+    if errors:
+        raise ValidationError(errors)
     visit.customer = customer
     visit.save(update_fields=["customer"])
     audit.record(actor=actor, action=AuditCode.VISIT_LINK, obj=visit, after={"customer": customer.pk})

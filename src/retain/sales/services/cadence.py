@@ -11,8 +11,8 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, dealers_in_scope
 
-from .access import is_planner
-from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
+from ..access import is_planner
+from ..models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
 def check_grade(value, errors: dict, field: str = "grade") -> None:

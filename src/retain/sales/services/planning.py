@@ -36,11 +36,18 @@ from retain.org.audit_codes import AuditCode
 from retain.org.models import Dealer, Role, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
-from .access import access_event, access_invitation, is_planner, visible_events, visible_prospects, visible_visits
-from .periods import check_period, day_start, month_start, next_month
-from .models import (
-    PROSPECT_SOURCES, Contact, ContactKind, ContactPurpose, Invitation, PromotionEvent, SalesTarget, VisitOutcome,
+from ..access import access_event, access_invitation, is_planner, visible_events, visible_prospects, visible_visits
+from ..models import (
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    ContactPurpose,
+    Invitation,
+    PromotionEvent,
+    SalesTarget,
+    VisitOutcome,
 )
+from ..periods import check_period, day_start, month_start, next_month
 
 #: Roles that organise promotion events.
 EVENT_ORGANISERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM, Role.MARKETING,
@@ -117,7 +124,7 @@ def can_set_targets(actor) -> bool:
 
 
 @transaction.atomic
-def set_target(actor, dealer_id, month, consultant_id=None, *, walk_ins=0, new_prospects=0, orders=0,
+def set_target(*, actor, dealer_id, month, consultant_id=None, walk_ins=0, new_prospects=0, orders=0,
                deliveries=0) -> SalesTarget:
     """Set (create or replace) a month's targets for a dealer, or for one consultant there."""
     if not can_set_targets(actor):
@@ -290,7 +297,7 @@ def event_invitations(actor, event):
 
 
 @transaction.atomic
-def create_event(actor, name: str, starts_on: dt.date, ends_on: dt.date, description: str = "", *,
+def create_event(*, actor, name: str, starts_on: dt.date, ends_on: dt.date, description: str = "",
                  dealer_id=None) -> PromotionEvent:
     """A promotion event at the actor's dealer (a region or group manager names the dealer)."""
     if not can_organise_events(actor):
@@ -326,7 +333,7 @@ def _marketing_withdrawn(customer_ids) -> set[int]:
 
 
 @transaction.atomic
-def invite(actor, event_id, customer_ids) -> dict:
+def invite(*, actor, event_id, customer_ids) -> dict:
     """Invite customers the actor sees to an event. Customers already invited (or listed twice)
     are skipped, and so are those who withdrew marketing consent; each invitation is also a
     promotion contact (a message) on the daily report. A customer out of sight refuses the whole
@@ -366,7 +373,7 @@ def invite(actor, event_id, customer_ids) -> dict:
 
 
 @transaction.atomic
-def register_attendance(actor, event_id, customer_id, attended_on: dt.date | None = None) -> Invitation:
+def register_attendance(*, actor, event_id, customer_id, attended_on: dt.date | None = None) -> Invitation:
     """An invited customer came (a day within the event, not in the future)."""
     event = access_event(actor, event_id)
     customer = access_customer(actor, customer_id)
@@ -393,7 +400,7 @@ def register_attendance(actor, event_id, customer_id, attended_on: dt.date | Non
 
 
 @transaction.atomic
-def record_follow_up(actor, invitation_id, result: str, followed_up_on: dt.date | None = None) -> Invitation:
+def record_follow_up(*, actor, invitation_id, result: str, followed_up_on: dt.date | None = None) -> Invitation:
     """The follow-up after the event: what came of it, and when."""
     invitation = access_invitation(actor, invitation_id)
     followed_up_on = followed_up_on or timezone.localdate()
