@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from retain.org import audit
 from retain.org.models import AuditEvent
-from retain.org.policy import Action, allowed
+from retain.org.policy import Action, allowed, refusal
 
 from . import cards, services
 from .access import access_customer, visible_customers
@@ -66,7 +66,7 @@ def customer_list(request):
 def customer_export(request):
     """CSV of the current list, mobile masked; the export itself is audit-logged."""
     if not allowed(request.user, Action.EXPORT):
-        raise PermissionDenied(_("You may not export customers."))
+        raise PermissionDenied(refusal(Action.EXPORT))
     _form, customers = _filtered(request, Action.EXPORT)
     with transaction.atomic():
         count = customers.count()
@@ -96,7 +96,7 @@ def customer_export(request):
 @login_required
 def customer_create(request):
     if not allowed(request.user, Action.CREATE):
-        raise PermissionDenied(_("You may not add customers."))
+        raise PermissionDenied(refusal(Action.CREATE))
     form = CustomerForm(request.POST or None, actor=request.user)
     duplicate = None
     if request.method == "POST" and form.is_valid():
@@ -156,6 +156,8 @@ def _timeline(customer):
 def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
     customer = access_customer(request.user, customer_id, include_merged=True)
+    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
+    can_see_history = visible_customers(request.user, Action.HISTORY, include_merged=True).filter(pk=customer.pk).exists()
     transactions = customer.transactions.select_related("vehicle")
     totals = transactions.aggregate(count=Count("id"), cents=Sum("amount_cents"))
     context = {
@@ -166,7 +168,8 @@ def customer_card(request, customer_id):
         "consents": services.current_consents(customer),
         "consent_history": customer.consents.select_related("recorded_by")[:20],
         "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
-        "timeline": _timeline(customer),
+        "timeline": _timeline(customer) if can_see_history else None,
+        "can_see_history": can_see_history,
         "tags": customer.tags.all(),
         "sections": cards.sections(request.user, customer),
         "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),

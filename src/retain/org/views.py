@@ -12,7 +12,7 @@ from retain.customers import services
 from retain.customers.forms import ReassignForm, apply_errors
 
 from .models import AuditEvent, Staff
-from .policy import Action, Scope, allowed, scope_filter, scope_of
+from .policy import Action, Scope, allowed, refusal, scope_filter, scope_of
 
 
 def visible_audit_events(actor):
@@ -29,7 +29,7 @@ def visible_audit_events(actor):
 def reassign(request):
     """Move a departing consultant's customers to colleagues (all or chosen ones), round-robin."""
     if not allowed(request.user, Action.REASSIGN):
-        raise PermissionDenied(_("You may not reassign customers."))
+        raise PermissionDenied(refusal(Action.REASSIGN))
     form = ReassignForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -52,7 +52,7 @@ def reassign(request):
 @login_required
 def audit_log(request):
     if not allowed(request.user, Action.AUDIT):
-        raise PermissionDenied(_("You may not read the audit log."))
+        raise PermissionDenied(refusal(Action.AUDIT))
     events = visible_audit_events(request.user).select_related("actor", "dealer")
     action = request.GET.get("action", "").strip()
     if action:

@@ -2,15 +2,13 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.org import audit
-from retain.org.policy import Action, dealers_in_scope
-
-from .access import is_planner
+from retain.org.policy import Action, dealers_in_scope, require
 from .models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
@@ -51,9 +49,8 @@ def dealer_by_code(actor, code: str):
 def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, int]:
     """A dealer's own follow-up interval for one grade (1 to 90 days); returns the dealer's table.
     Open prospects keep their next date until their next contact or grade change."""
-    if not is_planner(actor):
-        raise PermissionDenied(_("Only sales managers, showroom managers and general managers set the cadence."))
-    if not dealers_in_scope(actor, Action.EDIT).filter(pk=dealer_id).exists():
+    require(actor, Action.SET_CADENCE)
+    if not dealers_in_scope(actor, Action.SET_CADENCE).filter(pk=dealer_id).exists():
         raise Http404(_("No such dealer."))
     errors = {}
     check_grade(grade, errors)

@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from retain.customers.access import visible_customers
 from retain.customers.forms import error_dict
 from retain.customers.search import search
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, allowed, dealers_in_scope
 
 from .. import cadence as cadence_rules
 from .. import access, planning
-from ..access import is_planner
 from ..models import Grade
 
 SEARCH_LIMIT = 20
@@ -66,9 +64,7 @@ def targets(request):
     context = {
         "table": table, "month_text": table["month"].strftime("%Y-%m"), "errors": errors, "can_set": can_set,
         "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None,
-        "consultants": Staff.objects.filter(dealer=table["dealer"], is_active=True,
-                                            role__in=(Role.CONSULTANT, Role.SALES_MANAGER, Role.SHOWROOM_MANAGER))
-        .order_by("username") if can_set else [],
+        "consultants": access.sellers([table["dealer"]]).order_by("username") if can_set else [],
         "form": request.POST if request.method == "POST" else {},
     }
     return render(request, "sales/plan_targets.html", context, status=status)
@@ -201,7 +197,7 @@ def cadence(request):
     return render(request, "sales/plan_cadence.html", {
         "dealer": dealer, "dealers": dealers.order_by("code") if dealers.count() > 1 else None,
         "rows": [(grade, label, table.get(grade)) for grade, label in Grade.choices],
-        "can_set": is_planner(request.user), "errors": errors,
+        "can_set": allowed(request.user, Action.SET_CADENCE), "errors": errors,
     }, status=422 if errors else 200)
 
 

@@ -12,10 +12,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .. import analysis
+from ..access import sellers
 from ..periods import check_period, month_end, month_start
 from ..api_tables import XLSX
 from ..models import ContactKind
@@ -49,7 +49,7 @@ class TrafficForm(PeriodForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["dealer"].queryset = dealers_in_scope(actor, Action.VIEW).order_by("code")
-        if actor.role == Role.CONSULTANT or self.fields["dealer"].queryset.count() <= 1:
+        if scope_of(actor, Action.VIEW) is Scope.OWN or self.fields["dealer"].queryset.count() <= 1:
             self.fields["dealer"].widget = forms.HiddenInput()
 
 
@@ -62,9 +62,8 @@ class ContactStatusForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         dealers = dealers_in_scope(actor, Action.VIEW)
-        self.fields["consultant"].queryset = (Staff.objects.filter(role=Role.CONSULTANT, dealer__in=dealers)
-                                              .order_by("dealer__code", "username"))
-        if actor.role == Role.CONSULTANT:
+        self.fields["consultant"].queryset = sellers(dealers).order_by("dealer__code", "username")
+        if scope_of(actor, Action.VIEW) is Scope.OWN:  # their own table is the only one they read
             self.fields["consultant"].widget = forms.HiddenInput()
 
     def clean_month(self):
@@ -104,7 +103,7 @@ def contact_status(request):
         consultant = form.cleaned_data.get("consultant")
         # The paper form is one consultant's: managers pick whose table to read (a whole group's
         # prospects by day would be thousands of rows nobody reads).
-        choose = consultant is None and request.user.role != Role.CONSULTANT
+        choose = consultant is None and scope_of(request.user, Action.VIEW) is not Scope.OWN
         if not choose:
             rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
         last = month_end(month)
