@@ -37,9 +37,11 @@ def next_follow_up(dealer_id: int, grade: str, last_contact: dt.date) -> dt.date
     return last_contact + dt.timedelta(days=cadence_days(dealer_id, grade))
 
 
-def dealer_by_code(actor, code: str):
-    """A dealer the actor can see, by its code (404 otherwise)."""
-    dealer = dealers_in_scope(actor, Action.VIEW).filter(code=code).first()
+def dealer_by_code(actor, code: str, action: str = Action.VIEW):
+    """A dealer at which the actor may ``action``, by its code: 403 if they may not do it
+    anywhere (whatever the code), 404 if the dealer is out of their scope."""
+    require(actor, action)
+    dealer = dealers_in_scope(actor, action).filter(code=code).first()
     if dealer is None:
         raise Http404(_("No such dealer."))
     return dealer

@@ -177,8 +177,11 @@ def event(request, event_id):
 def cadence(request):
     """A dealer's follow-up cadence per grade; managers change it."""
     dealers = dealers_in_scope(request.user, Action.VIEW)
-    dealer = dealers.filter(code=request.GET.get("dealer")).first() or dealers.filter(pk=request.user.dealer_id).first() \
-        or dealers.order_by("code").first()
+    code = request.GET.get("dealer")
+    # A dealer named but out of sight is a 404, never a quiet fall-back to the actor's own.
+    wanted = Action.SET_CADENCE if request.method == "POST" else Action.VIEW
+    dealer = cadence_rules.dealer_by_code(request.user, code, wanted) if code else (
+        dealers.filter(pk=request.user.dealer_id).first() or dealers.order_by("code").first())
     errors = {}
     if request.method == "POST" and dealer is not None:
         try:
