@@ -137,6 +137,14 @@ def require(actor, action: str) -> Scope:
     return scope
 
 
+def staff_with(action: str, scope: Scope):
+    """The staff whose role has exactly ``scope`` for ``action`` (e.g. who writes daily reports
+    of their own: the people who sell)."""
+    from .models import Staff
+
+    return Staff.objects.filter(role__in=[role for (role, act), s in POLICY.items() if act == action and s is scope])
+
+
 def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "owner") -> Q | None:
     """A filter selecting the records within the actor's scope for ``action``, or None if none.
 

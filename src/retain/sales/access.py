@@ -12,8 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
-from retain.org.models import Staff
-from retain.org.policy import POLICY, Action, Scope, dealers_in_scope, refusal, scope_filter
+from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_filter, staff_with
 
 from .models import DailyReport, Invitation, PromotionEvent, Prospect, ShowroomVisit
 
@@ -21,8 +20,7 @@ from .models import DailyReport, Invitation, PromotionEvent, Prospect, ShowroomV
 def sellers(dealers):
     """The active staff who sell at ``dealers``: those who keep a daily report of their own (the
     policy's ``write_report``). Their rows make the target and contact-status tables."""
-    roles = [role for (role, action), scope in POLICY.items() if action == Action.WRITE_REPORT and scope is Scope.OWN]
-    return Staff.objects.filter(dealer__in=dealers, role__in=roles, is_active=True)
+    return staff_with(Action.WRITE_REPORT, Scope.OWN).filter(dealer__in=dealers, is_active=True)
 
 
 def _visible(model, actor, action: str, owner: str):
