@@ -30,7 +30,15 @@ from retain.org.models import Role
 from retain.org.policy import Action
 from retain.sales import analysis, cadence, daily_report, planning
 from retain.sales import services as sales_services
-from retain.sales.models import Cadence, DailyReport, PromotionEvent, Prospect, ProspectStatus, ReportStatus, SalesTarget
+from retain.sales.models import (
+    Cadence,
+    DailyReport,
+    PromotionEvent,
+    Prospect,
+    ProspectStatus,
+    ReportStatus,
+    SalesTarget,
+)
 from tests.conftest import make_customer, make_staff
 
 EXPECTED = Path(__file__).with_name("policy_expected.csv")
@@ -358,7 +366,8 @@ def _export_contacts(cell):
         outcomes["service"] = rows(analysis.export_contact_status(cell.actor, month)[0])
     except PermissionDenied:
         outcomes["service"] = "403"
-    for entry, url in (("page", "/sales/prospects/contact-status.xlsx"), ("api", "/api/v1/prospects/contact-status.xlsx")):
+    for entry, url in (("page", "/sales/prospects/contact-status.xlsx"),
+                       ("api", "/api/v1/prospects/contact-status.xlsx")):
         response = cell.client.get(url, {"month": month})
         outcomes[entry] = rows(response.content) if response.status_code == 200 else _http(response)
     return outcomes

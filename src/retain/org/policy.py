@@ -72,7 +72,7 @@ class Action(models.TextChoices):
     EXPORT_CONTACTS = "export_contacts", _("export the contact-status table")  # 意向客户接触状况表 as .xlsx
 
 
-N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP
+N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
 
 #: The columns of ``_TABLE``.
 ROLES = (Role.CONSULTANT, Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER,

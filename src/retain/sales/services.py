@@ -340,8 +340,8 @@ def apply_for_defeat(*, actor, prospect_id, competitor_make: str, competitor_mod
 
 @transaction.atomic
 def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prospect:
-    """A manager (the policy's ``decide_defeat``) approves a defeat (the customer stays in the base as a defeated customer,
-    for later replacement marketing) or sends it back to be worked on."""
+    """A manager (the policy's ``decide_defeat``) approves a defeat (the customer stays in the base
+    as a defeated customer, for later replacement marketing) or sends it back to be worked on."""
     prospect = access_prospect(actor, prospect_id, Action.DECIDE_DEFEAT, for_update=True)
     if prospect.status != ProspectStatus.DEFEAT_PENDING:
         raise ValidationError({"prospect": _("There is no defeat application to decide on.")})
