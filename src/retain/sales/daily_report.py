@@ -7,9 +7,9 @@ writes, reads and signs reports is the policy table's: ``write_report``, ``read_
 ``sign_report``).
 
 ``figures`` and ``draft_for_today`` are pure reads (aggregate queries); ``prepare``, ``submit``,
-``submit_today`` and ``sign`` are one
-transaction each, check access through the report door below, validate (``ValidationError``
-naming the field; nothing written) and append their audit row.
+``submit_today`` and ``sign`` are one transaction each, check access through the report door
+(``sales.access``), validate (``ValidationError`` naming the field; nothing written) and append
+their audit row.
 
 Counting rules (the lead may want to revisit them):
 - contacts are counted as rows (two contacts with one customer on one day count twice);
@@ -217,8 +217,8 @@ def submit_today(actor, visit_notes: str = "", tomorrow_plan: str = "") -> Daily
 
 @transaction.atomic
 def sign(actor, report_id, instruction: str = "") -> DailyReport:
-    """A showroom manager, sales manager or the general manager of the report's dealer checks
-    the report and signs it with an instruction. A report is signed once."""
+    """A manager who signs reports at the report's dealer (the policy's ``sign_report``) checks
+    the report and signs it with an instruction. A report is signed once, never by its author."""
     report = access_report(actor, report_id, Action.SIGN_REPORT, for_update=True)
     if report.consultant_id == actor.pk:  # nobody signs their own report
         raise PermissionDenied(refusal(Action.SIGN_REPORT))
