@@ -209,8 +209,11 @@ def test_sign_is_for_the_dealers_managers_once(org, today):
     daily_report.submit(actor=me, report_id=report.pk, visit_notes="", tomorrow_plan="plan")
     with pytest.raises(PermissionDenied):
         daily_report.sign(actor=me, report_id=report.pk, instruction="I approve myself")
-    for role in ("service_manager", "marketing", "region_manager", "group_admin"):
+    for role in ("region_manager", "group_admin"):  # they read the dealer's reports, but do not sign them
         with pytest.raises(PermissionDenied):
+            daily_report.sign(actor=org.staff[role], report_id=report.pk, instruction="ok")
+    for role in ("service_manager", "marketing"):  # daily reports are not theirs to read
+        with pytest.raises(Http404):
             daily_report.sign(actor=org.staff[role], report_id=report.pk, instruction="ok")
     other = make_staff("d2_manager", Role.SALES_MANAGER, group=org.groups[0], dealer=org.d2)
     with pytest.raises(Http404):
@@ -301,12 +304,14 @@ def test_pages(org, day, client, today):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="unregistered-warning"' in html and "李二" in html and 'id="submit-form"' in html
-    report = DailyReport.objects.get(consultant=me, date=today)
-    bad = client.post(reverse("sales:daily_report_submit", args=[report.pk]), {"visit_notes": "见了王一"})
+    assert not DailyReport.objects.filter(consultant=me).exists()  # opening the page writes nothing
+    bad = client.post(reverse("sales:daily_report"), {"visit_notes": "见了王一"})
     assert bad.status_code == 422 and "见了王一" in bad.content.decode()
-    done = client.post(reverse("sales:daily_report_submit", args=[report.pk]),
-                       {"visit_notes": "见了王一", "tomorrow_plan": "回访"})
+    assert not DailyReport.objects.filter(consultant=me).exists()  # a refused submit keeps nothing
+    done = client.post(reverse("sales:daily_report"), {"visit_notes": "见了王一", "tomorrow_plan": "回访"})
     assert done.status_code == 302
+    report = DailyReport.objects.get(consultant=me, date=today)
+    assert report.status == ReportStatus.SUBMITTED and report.figures["new_prospects"] == 2
     assert 'id="submit-form"' not in client.get(reverse("sales:daily_report")).content.decode()
 
     client.force_login(org.staff["sales_manager"])

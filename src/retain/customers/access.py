@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from retain.org.policy import Action, scope_filter
+from retain.org.policy import Action, refusal, scope_filter
 
 from .models import Customer, Status
 
@@ -43,7 +43,7 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
             raise CustomerNotFound(_("No such customer."))
         visible = visible_customers(actor, action, include_merged=include_merged).filter(pk=customer_id)
         if not visible.exists():
-            raise PermissionDenied(_("You may not %(action)s this customer.") % {"action": Action.LABELS[action]})
+            raise PermissionDenied(refusal(action))
     if for_update:
         visible = visible.select_for_update(of=("self",))
     customer = visible.select_related("dealer", "owner").first()

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from retain.org.models import Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .models import (
     Classification,
@@ -71,7 +71,7 @@ class CustomerForm(forms.Form):
         dealers = dealers_in_scope(actor, Action.CREATE)
         self.fields["dealer"].choices = [(d.pk, str(d)) for d in dealers]
         self.fields["dealer"].initial = actor.dealer_id
-        if actor.role == "consultant":
+        if scope_of(actor, Action.CREATE) is Scope.OWN:  # they add customers they own themselves
             del self.fields["owner"]
             self.fields["dealer"].widget = forms.HiddenInput()
         else:
@@ -100,7 +100,7 @@ class ListFilterForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         dealers = dealers_in_scope(actor, Action.VIEW)
-        if actor.role == "consultant":
+        if scope_of(actor, Action.VIEW) is Scope.OWN:  # every customer they see is their own
             del self.fields["owner"]
         else:
             self.fields["owner"].choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
-from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
+from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_of
 
 from . import moves
 from .access import access_customer, visible_customers
@@ -129,7 +129,7 @@ def create_customer(*, actor, dealer_id: int | None = None, owner_id: int | None
     """
     scope = scope_of(actor, Action.CREATE)
     if scope is Scope.NONE:
-        raise PermissionDenied(_("You may not add customers."))
+        raise PermissionDenied(refusal(Action.CREATE))
     dealer_id = dealer_id or actor.dealer_id
     if not dealer_id or not dealers_in_scope(actor, Action.CREATE).filter(pk=dealer_id).exists():
         raise ValidationError({"dealer": _("Choose a dealer you work for.")})
@@ -344,7 +344,7 @@ def reassign_portfolio(*, actor, from_owner_id, to_owner_ids: list, note: str,
     Returns ``{new_owner_id: [customer ids]}``.
     """
     if scope_of(actor, Action.REASSIGN) is Scope.NONE:
-        raise PermissionDenied(_("You may not reassign customers."))
+        raise PermissionDenied(refusal(Action.REASSIGN))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the customers are reassigned.")})
     to_owner_ids = list(dict.fromkeys(int(i) for i in to_owner_ids or []))

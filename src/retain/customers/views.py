@@ -15,7 +15,7 @@ from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
 from retain.org.models import AuditEvent, Staff
-from retain.org.policy import Action, allowed
+from retain.org.policy import Action, allowed, refusal
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from . import cards, services
@@ -66,7 +66,7 @@ def customer_list(request):
 def customer_export(request):
     """CSV of the current list, through the shared export writer (masked, formula-safe, audited)."""
     if not allowed(request.user, Action.EXPORT):
-        raise PermissionDenied(_("You may not export customers."))
+        raise PermissionDenied(refusal(Action.EXPORT))
     _form, customers = _filtered(request, Action.EXPORT)
     labels = dict(customers.model._meta.get_field("classification").choices)
     columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
@@ -84,7 +84,7 @@ def customer_export(request):
 @login_required
 def customer_create(request):
     if not allowed(request.user, Action.CREATE):
-        raise PermissionDenied(_("You may not add customers."))
+        raise PermissionDenied(refusal(Action.CREATE))
     form = CustomerForm(request.POST or None, actor=request.user)
     duplicate = None
     if request.method == "POST" and form.is_valid():
@@ -144,6 +144,8 @@ def _timeline(customer):
 def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
     customer = access_customer(request.user, customer_id, include_merged=True)
+    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
+    can_see_history = visible_customers(request.user, Action.HISTORY, include_merged=True).filter(pk=customer.pk).exists()
     transactions = customer.transactions.select_related("vehicle")
     totals = transactions.aggregate(count=Count("id"), cents=Sum("amount_cents"))
     context = {
@@ -154,7 +156,8 @@ def customer_card(request, customer_id):
         "consents": services.current_consents(customer),
         "consent_history": customer.consents.select_related("recorded_by")[:20],
         "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
-        "timeline": audit_display.present(_timeline(customer)),
+        "timeline": audit_display.present(_timeline(customer)) if can_see_history else None,
+        "can_see_history": can_see_history,
         "tags": customer.tags.all(),
         "sections": cards.sections(request.user, customer),
         "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),
@@ -279,7 +282,7 @@ def reassign(request):
     """Move a departing consultant's customers (and their open prospects) to colleagues, all or
     chosen ones, round-robin."""
     if not allowed(request.user, Action.REASSIGN):
-        raise PermissionDenied(_("You may not reassign customers."))
+        raise PermissionDenied(refusal(Action.REASSIGN))
     form = ReassignForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -504,8 +504,9 @@ def _reports(rng, contacts: dict, p: dict, staff: dict, today) -> dict:
     slot = index[staff_id] * REPORT_DAYS + d
     n_contacts = per_day(contacts["recorded_by_id"], contacts["contacted_on"])[slot]
     n_new = per_day(p["owner"], p["first"])[slot]
-    figures = np.char.add(np.char.add(np.char.add('{"contacts": ', n_contacts.astype(str)), ', "new_prospects": '),
-                          np.char.add(n_new.astype(str), "}"))
+    # The headline counts, in the shape of the figures a report stores (sales.daily_report.figures).
+    figures = np.char.add(np.char.add(np.char.add('{"contacts": {"total": ', n_contacts.astype(str)),
+                                      '}, "new_prospects": '), np.char.add(n_new.astype(str), "}"))
     signed = days[d] < today - DAY
     submitted_at = col.datetimes(rng, days[d], 10.0, 11.5)
     order = np.lexsort((staff_id, days[d]))

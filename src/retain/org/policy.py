@@ -1,4 +1,4 @@
-"""Who may do what to whose records: the policy table (role x action -> scope).
+"""Who may do what to whose records: the policy table (action x role -> scope).
 
 A scope says how far from the actor a record may be: their own records (``own``: the actor
 owns it), their dealer's, their region's, or the whole group's. Scopes nest, so a wider scope
@@ -6,13 +6,22 @@ includes every narrower one. Unassigned records (no owner) are therefore visible
 scope upward but never to someone whose scope is ``own``: a consultant sees only the customers
 they own, while their managers see unassigned ones and can hand them out.
 
-This table is the single source of the rules; ``tests/org/policy_expected.csv`` restates them
-independently so that a change here that was not meant shows up as a failing cell.
+This table is the single source of the rules: no view, form, service or template keeps a list
+of roles of its own, and every refusal names the action by its label (``refusal``).
+``tests/org/policy_expected.csv`` restates the rules independently so that a change here that
+was not meant shows up as a failing cell.
+
+Adding an action is two lines: a member of ``Action`` (its value and label) and its row in
+``_TABLE`` (a scope per role, in the order of ``ROLES``); then its rows in the expected matrix
+and a driver in ``tests/org/test_permissions.py``.
 """
 
 from enum import IntEnum
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -39,48 +48,68 @@ SCOPE_LABELS = {
 }
 
 
-class Action:
-    """Actions on customer records (and, later, everything hanging off a customer)."""
+class Action(models.TextChoices):
+    """What staff do. A label is a verb phrase: refusals read "You may not <label>."."""
 
-    VIEW = "view"  # read lists, detail, search, counts
-    CREATE = "create"  # add a customer (consultants: owned by themselves)
-    EDIT = "edit"  # change profile, vehicles, transactions, consent, classification
-    REVEAL = "reveal"  # see an unmasked mobile/ID number, one record at a time, with a reason
-    EXPORT = "export"  # download lists (masked), audit-logged
-    MERGE = "merge"  # merge duplicates
-    REASSIGN = "reassign"  # move customers between owners
-    AUDIT = "audit"  # read the audit log
+    # Customers (and what hangs off a customer)
+    VIEW = "view", _("view customer records")  # read lists, detail, search, counts
+    CREATE = "create", _("add customers")  # add a customer (consultants: owned by themselves)
+    EDIT = "edit", _("edit customer records")  # change profile, vehicles, transactions, consent, classification
+    REVEAL = "reveal", _("reveal personal data")  # one unmasked mobile/ID number at a time, with a reason
+    EXPORT = "export", _("export customer lists")  # download customer lists (masked), audit-logged
+    MERGE = "merge", _("merge duplicate customers")
+    REASSIGN = "reassign", _("reassign customers")  # move customers (and their open prospects) between owners
+    HISTORY = "history", _("see the change history of a customer")  # the card's timeline of audit rows
+    AUDIT = "audit", _("read the audit log")
+    # Sales
+    WRITE_REPORT = "write_report", _("write a daily business report")  # a consultant's own 营业日报表
+    READ_REPORTS = "read_reports", _("read daily business reports")
+    SIGN_REPORT = "sign_report", _("sign daily business reports")
+    DECIDE_DEFEAT = "decide_defeat", _("decide on lost sales")  # approve a defeat or send it back
+    SET_TARGETS = "set_targets", _("set sales targets")
+    SET_CADENCE = "set_cadence", _("set the follow-up cadence")
+    RUN_EVENTS = "run_events", _("organise promotion events")
+    EXPORT_CONTACTS = "export_contacts", _("export the contact-status table")  # 意向客户接触状况表 as .xlsx
 
-    ALL = (VIEW, CREATE, EDIT, REVEAL, EXPORT, MERGE, REASSIGN, AUDIT)
-    LABELS = {
-        VIEW: _("view"),
-        CREATE: _("create"),
-        EDIT: _("edit"),
-        REVEAL: _("reveal personal data"),
-        EXPORT: _("export"),
-        MERGE: _("merge duplicates"),
-        REASSIGN: _("reassign customers"),
-        AUDIT: _("read the audit log"),
-    }
 
+N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
 
-N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP
+#: The columns of ``_TABLE``.
+ROLES = (Role.CONSULTANT, Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER,
+         Role.MARKETING, Role.DEALER_GM, Role.REGION_MANAGER, Role.GROUP_ADMIN)
 
-#                              view create edit reveal export merge reassign audit
+# Roles: consultant, showroom manager, sales manager, service advisor, service manager, marketing,
+# dealer general manager, region manager, group administrator.
+#                            con shw sal adv svm mkt gm  reg grp
 _TABLE = {
-    Role.CONSULTANT:       (O, O, O, O, N, N, N, N),
-    Role.SHOWROOM_MANAGER: (D, D, D, D, D, D, D, D),
-    Role.SALES_MANAGER:    (D, D, D, D, D, D, D, D),
-    Role.SERVICE_ADVISOR:  (D, D, D, D, N, N, N, N),
-    Role.SERVICE_MANAGER:  (D, D, D, D, D, D, D, D),
-    Role.MARKETING:        (D, D, N, N, D, N, N, N),
-    Role.DEALER_GM:        (D, D, D, D, D, D, D, D),
-    Role.REGION_MANAGER:   (R, N, R, R, R, R, R, R),
-    Role.GROUP_ADMIN:      (G, G, G, G, G, G, G, G),
+    Action.VIEW:            (O,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.CREATE:          (O,  D,  D,  D,  D,  D,  D,  N,  G),
+    Action.EDIT:            (O,  D,  D,  D,  D,  N,  D,  R,  G),
+    Action.REVEAL:          (O,  D,  D,  D,  D,  N,  D,  R,  G),
+    Action.EXPORT:          (N,  D,  D,  N,  D,  D,  D,  R,  G),
+    Action.MERGE:           (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    Action.REASSIGN:        (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # The card's timeline is the audit log of one customer: whoever reads the log reads it.
+    Action.HISTORY:         (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    Action.AUDIT:           (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # The daily report is the consultant's; the showroom's managers read and sign it, those
+    # above them read it. After-sales and marketing have no part in it.
+    Action.WRITE_REPORT:    (O,  N,  N,  N,  N,  N,  N,  N,  N),
+    Action.READ_REPORTS:    (O,  D,  D,  N,  N,  N,  D,  R,  G),
+    Action.SIGN_REPORT:     (N,  D,  D,  N,  N,  N,  D,  N,  N),
+    Action.DECIDE_DEFEAT:   (N,  D,  D,  N,  N,  N,  D,  N,  N),
+    Action.SET_TARGETS:     (N,  D,  D,  N,  N,  N,  D,  R,  G),
+    Action.SET_CADENCE:     (N,  D,  D,  N,  N,  N,  D,  R,  G),
+    Action.RUN_EVENTS:      (N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # The contact-status table is the consultant's own working paper: they export theirs.
+    Action.EXPORT_CONTACTS: (O,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
+if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
+    raise ImproperlyConfigured("The policy table needs one row per action and one scope per role.")
+
 POLICY: dict[tuple[str, str], Scope] = {
-    (role, action): scope for role, scopes in _TABLE.items() for action, scope in zip(Action.ALL, scopes)
+    (role, action): scope for action, scopes in _TABLE.items() for role, scope in zip(ROLES, scopes)
 }
 
 
@@ -91,8 +120,29 @@ def scope_of(actor, action: str) -> Scope:
 
 
 def allowed(actor, action: str) -> bool:
-    """Whether the actor may do this action to at least some records (used for navigation)."""
+    """Whether the actor may do this action to at least some records (navigation, buttons)."""
     return scope_of(actor, action) is not Scope.NONE
+
+
+def refusal(action: str) -> str:
+    """The one refusal message for an action, in the reader's language."""
+    return gettext("You may not %(action)s.") % {"action": Action(action).label}
+
+
+def require(actor, action: str) -> Scope:
+    """The actor's scope for ``action``, or PermissionDenied (403) if they have none."""
+    scope = scope_of(actor, action)
+    if scope is Scope.NONE:
+        raise PermissionDenied(refusal(action))
+    return scope
+
+
+def staff_with(action: str, scope: Scope):
+    """The staff whose role has exactly ``scope`` for ``action`` (e.g. who writes daily reports
+    of their own: the people who sell)."""
+    from .models import Staff
+
+    return Staff.objects.filter(role__in=[role for (role, act), s in POLICY.items() if act == action and s is scope])
 
 
 def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "owner") -> Q | None:

@@ -5,11 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from . import audit_display
 from .models import AuditEvent
-from .policy import Action, Scope, allowed, scope_filter, scope_of
+from .policy import Action, Scope, allowed, refusal, scope_filter, scope_of
 
 
 def visible_audit_events(actor):
@@ -25,7 +24,7 @@ def visible_audit_events(actor):
 @login_required
 def audit_log(request):
     if not allowed(request.user, Action.AUDIT):
-        raise PermissionDenied(_("You may not read the audit log."))
+        raise PermissionDenied(refusal(Action.AUDIT))
     events = visible_audit_events(request.user).select_related("actor", "dealer")
     action = request.GET.get("action", "").strip()
     if action:  # a code, or a prefix such as "customer." for every customer action

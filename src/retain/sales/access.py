@@ -3,7 +3,8 @@ the staff member it belongs to (a prospect's consultant, a register line's consu
 author).
 
 A consultant sees and works only their own records; managers see their dealer's (region's,
-group's). Outside the scope a record answers 404; seen but not allowed, 403.
+group's). Outside the scope a record answers 404; seen but not allowed, 403. Which role may do
+what is the policy table's (``org/policy.py``); nothing here names a role.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -11,25 +12,15 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
-from retain.org.models import Role
-from retain.org.policy import Action, dealers_in_scope, scope_filter
+from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_filter, staff_with
 
 from .models import DailyReport, Invitation, PromotionEvent, Prospect, ShowroomVisit
 
-#: The managers who run the showroom: they approve defeats and sign the daily reports.
-SALES_MANAGERS = (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM)
 
-
-#: Who plans the showroom's work (targets, the follow-up cadence): its managers and those above them.
-PLANNERS = SALES_MANAGERS + (Role.REGION_MANAGER, Role.GROUP_ADMIN)
-
-
-def is_sales_manager(actor) -> bool:
-    return getattr(actor, "role", None) in SALES_MANAGERS and bool(actor.dealer_id)
-
-
-def is_planner(actor) -> bool:
-    return getattr(actor, "role", None) in PLANNERS
+def sellers(dealers):
+    """The active staff who sell at ``dealers``: those who keep a daily report of their own (the
+    policy's ``write_report``). Their rows make the target and contact-status tables."""
+    return staff_with(Action.WRITE_REPORT, Scope.OWN).filter(dealer__in=dealers, is_active=True)
 
 
 def _visible(model, actor, action: str, owner: str):
@@ -37,19 +28,20 @@ def _visible(model, actor, action: str, owner: str):
     return model.objects.none() if condition is None else model.objects.filter(condition)
 
 
-def _access(visible, actor, record_id, action, *, for_update, related, not_found, forbidden):
+def _access(visible, actor, record_id, action, *, for_update, related, not_found, seen=Action.VIEW):
+    """One record for ``action``: 404 unless the actor may ``seen`` it, 403 if seen but not allowed."""
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise Http404(not_found)
-    if not visible(actor, Action.VIEW).filter(pk=record_id).exists():
+    if not visible(actor, seen).filter(pk=record_id).exists():
         raise Http404(not_found)
     allowed = visible(actor, action).filter(pk=record_id)
     if for_update:
         allowed = allowed.select_for_update(of=("self",))
     record = allowed.select_related(*related).first()
     if record is None:
-        raise PermissionDenied(forbidden % {"action": Action.LABELS[action]})
+        raise PermissionDenied(refusal(action))
     return record
 
 
@@ -59,8 +51,7 @@ def visible_prospects(actor, action: str = Action.VIEW):
 
 def access_prospect(actor, prospect_id, action: str = Action.VIEW, *, for_update: bool = False) -> Prospect:
     return _access(visible_prospects, actor, prospect_id, action, for_update=for_update,
-                   related=("customer", "dealer", "owner"), not_found=_("No such prospect."),
-                   forbidden=_("You may not %(action)s this prospect."))
+                   related=("customer", "dealer", "owner"), not_found=_("No such prospect."))
 
 
 def visible_visits(actor, action: str = Action.VIEW):
@@ -68,15 +59,16 @@ def visible_visits(actor, action: str = Action.VIEW):
     return _visible(ShowroomVisit, actor, action, "consultant")
 
 
-def visible_reports(actor, action: str = Action.VIEW):
+def visible_reports(actor, action: str = Action.READ_REPORTS):
     """Daily reports in scope: a consultant's own, a manager's dealer's, and so on."""
     return _visible(DailyReport, actor, action, "consultant")
 
 
-def access_report(actor, report_id, action: str = Action.VIEW, *, for_update: bool = False) -> DailyReport:
+def access_report(actor, report_id, action: str = Action.READ_REPORTS, *, for_update: bool = False) -> DailyReport:
+    """A report the actor may read (404 otherwise), for ``action`` (403 if read but not allowed)."""
     return _access(visible_reports, actor, report_id, action, for_update=for_update,
                    related=("consultant", "dealer", "signed_by"), not_found=_("No such report."),
-                   forbidden=_("You may not %(action)s this report."))
+                   seen=Action.READ_REPORTS)
 
 
 def visible_events(actor, action: str = Action.VIEW):
@@ -86,7 +78,7 @@ def visible_events(actor, action: str = Action.VIEW):
 
 def access_event(actor, event_id, action: str = Action.VIEW) -> PromotionEvent:
     return _access(visible_events, actor, event_id, action, for_update=False, related=("dealer",),
-                   not_found=_("No such event."), forbidden=_("You may not %(action)s this event."))
+                   not_found=_("No such event."))
 
 
 def visible_invitations(actor, action: str = Action.VIEW):
@@ -97,5 +89,4 @@ def visible_invitations(actor, action: str = Action.VIEW):
 
 def access_invitation(actor, invitation_id, action: str = Action.VIEW) -> Invitation:
     return _access(visible_invitations, actor, invitation_id, action, for_update=False,
-                   related=("event", "customer"), not_found=_("No such invitation."),
-                   forbidden=_("You may not %(action)s this invitation."))
+                   related=("event", "customer"), not_found=_("No such invitation."))

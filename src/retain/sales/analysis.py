@@ -10,11 +10,11 @@
 Scope: a consultant sees their own visits and prospects, managers their dealer's (region's,
 group's), exactly as ``scope_filter`` rules. Dates are the dealer's local dates (``TIME_ZONE``).
 
-Exporting the contact-status table: the policy gives consultants no EXPORT scope (they may not
-download customer lists), but the contact-status table is the consultant's own working paper.
-So a consultant may export *their own* table (nothing but the prospects they own, no mobiles);
-every other role needs an EXPORT scope and exports what that scope reaches. Either way the
-export writes one audit row (``contact_status.export``).
+Exporting the contact-status table is its own action in the policy (``export_contacts``):
+consultants may not download customer lists, but the contact-status table is the consultant's
+own working paper, so they export *their own* table (nothing but the prospects they own, no
+mobiles); managers export what their scope reaches. Either way the export writes one audit row
+(``contact_status.export``).
 """
 
 import datetime as dt
@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from retain.org import exports
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
+from retain.org.models import Staff
+from retain.org.policy import Action, Scope, allowed, dealers_in_scope, refusal, require
 
 from .access import visible_prospects, visible_visits
 from .models import (
@@ -329,31 +329,21 @@ def source_legend() -> list[tuple[int, str]]:
     return [(code, str(labels[source])) for source, code in SOURCE_CODES.items()]
 
 
-def _export_action(actor) -> str | None:
-    """Which scope an export of the table reads: EXPORT where the policy gives one; a consultant
-    (who has none) exports only their own table, read with VIEW; anyone else may not."""
-    if scope_of(actor, Action.EXPORT) is not Scope.NONE:
-        return Action.EXPORT
-    return Action.VIEW if actor.role == Role.CONSULTANT else None
-
-
 def may_export_contact_status(actor) -> bool:
-    return _export_action(actor) is not None
+    return allowed(actor, Action.EXPORT_CONTACTS)
 
 
 def export_contact_status(actor, month, consultant=None) -> exports.ExportFile:
     """The audited download of the contact-status table (an .xlsx through the shared export writer).
 
-    Consultants export their own table only (see the module notes); other roles need an
-    EXPORT scope and get what it reaches. One audit row per export.
+    What it reaches is the policy's ``export_contacts`` scope: a consultant's own table, a
+    manager's dealer's, and so on. One audit row per export.
     """
     first = month_start(month)
-    action = _export_action(actor)
-    if action is None:
-        raise PermissionDenied(_("You may not export the contact-status table."))
-    if action == Action.VIEW:
+    action = Action.EXPORT_CONTACTS
+    if require(actor, action) is Scope.OWN:
         if consultant not in (None, "") and str(consultant) != str(actor.pk):
-            raise PermissionDenied(_("Consultants export only their own contact-status table."))
+            raise PermissionDenied(refusal(action))
         consultant = actor.pk
     rows = contact_status(actor, first, consultant, action=action)
     owner = None

@@ -8,6 +8,8 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from retain.org.policy import Action
+
 from . import services
 from .access import access_prospect, visible_prospects
 from .models import (
@@ -219,7 +221,7 @@ def get_cadence(request, dealer: str):
 
 @router.put("/cadence", response=dict[str, int])
 def put_cadence(request, payload: CadenceIn):
-    dealer = cadence.dealer_by_code(request.user, payload.dealer)
+    dealer = cadence.dealer_by_code(request.user, payload.dealer, Action.SET_CADENCE)
     return cadence.set_cadence(actor=request.user, dealer_id=dealer.pk, grade=payload.grade, days=payload.days)
 
 

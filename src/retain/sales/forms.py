@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from retain.customers.models import Source
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
+from .access import sellers
 from .analysis import MAX_DAYS
 from .models import PROSPECT_SOURCES, ContactKind, ContactPurpose, DefeatReason, Grade, VisitKind, VisitOutcome
 from .periods import check_period, month_start
@@ -121,7 +121,7 @@ class TrafficForm(PeriodForm):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, actor=actor, **kwargs)
         self.fields["dealer"].queryset = dealers_in_scope(actor, Action.VIEW).order_by("code")
-        if actor.role == Role.CONSULTANT or self.fields["dealer"].queryset.count() <= 1:
+        if scope_of(actor, Action.VIEW) is Scope.OWN or self.fields["dealer"].queryset.count() <= 1:
             self.fields["dealer"].widget = forms.HiddenInput()
 
 
@@ -134,9 +134,8 @@ class ContactStatusForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         dealers = dealers_in_scope(actor, Action.VIEW)
-        self.fields["consultant"].queryset = (Staff.objects.filter(role=Role.CONSULTANT, dealer__in=dealers)
-                                              .order_by("dealer__code", "username"))
-        if actor.role == Role.CONSULTANT:
+        self.fields["consultant"].queryset = sellers(dealers).order_by("dealer__code", "username")
+        if scope_of(actor, Action.VIEW) is Scope.OWN:  # their own table is the only one they read
             self.fields["consultant"].widget = forms.HiddenInput()
 
     def clean_month(self):

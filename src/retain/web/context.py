@@ -9,7 +9,7 @@ _ENTRIES = (
     (_("Today"), "sales:today", Action.VIEW),
     (_("Prospects"), "sales:prospects", Action.VIEW),
     (_("Walk-ins"), "sales:visits", Action.CREATE),
-    (_("Daily report"), "sales:daily_report", Action.CREATE),
+    (_("Daily report"), "sales:daily_report", Action.READ_REPORTS),
     (_("Showroom"), "sales:traffic", Action.VIEW),
     (_("Contact status"), "sales:contact_status", Action.VIEW),
     (_("Targets"), "sales:targets", Action.VIEW),

@@ -2,16 +2,15 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, dealers_in_scope, require
 
-from ..access import is_planner
 from ..models import DEFAULT_CADENCE_DAYS, Cadence, Grade
 
 
@@ -40,9 +39,11 @@ def next_follow_up(dealer_id: int, grade: str, last_contact: dt.date) -> dt.date
     return last_contact + dt.timedelta(days=cadence_days(dealer_id, grade))
 
 
-def dealer_by_code(actor, code: str):
-    """A dealer the actor can see, by its code (404 otherwise)."""
-    dealer = dealers_in_scope(actor, Action.VIEW).filter(code=code).first()
+def dealer_by_code(actor, code: str, action: str = Action.VIEW):
+    """A dealer at which the actor may ``action``, by its code: 403 if they may not do it
+    anywhere (whatever the code), 404 if the dealer is out of their scope."""
+    require(actor, action)
+    dealer = dealers_in_scope(actor, action).filter(code=code).first()
     if dealer is None:
         raise Http404(_("No such dealer."))
     return dealer
@@ -52,9 +53,8 @@ def dealer_by_code(actor, code: str):
 def set_cadence(*, actor, dealer_id: int, grade: str, days: int) -> dict[str, int]:
     """A dealer's own follow-up interval for one grade (1 to 90 days); returns the dealer's table.
     Open prospects keep their next date until their next contact or grade change."""
-    if not is_planner(actor):
-        raise PermissionDenied(_("Only sales managers, showroom managers and general managers set the cadence."))
-    if not dealers_in_scope(actor, Action.EDIT).filter(pk=dealer_id).exists():
+    require(actor, Action.SET_CADENCE)
+    if not dealers_in_scope(actor, Action.SET_CADENCE).filter(pk=dealer_id).exists():
         raise Http404(_("No such dealer."))
     errors = {}
     check_grade(grade, errors)

@@ -2,12 +2,14 @@
 
 The paper form is filled by hand each evening; here its figures are computed from the day's
 records (contacts, prospects, grade changes, the showroom register), the consultant adds the
-visit notes and tomorrow's plan and submits, and a showroom manager, sales manager or the
-dealer's general manager signs it with an instruction.
+visit notes and tomorrow's plan and submits, and a manager signs it with an instruction (who
+writes, reads and signs reports is the policy table's: ``write_report``, ``read_reports``,
+``sign_report``).
 
-``figures`` is a pure read (aggregate queries); ``prepare``, ``submit`` and ``sign`` are one
-transaction each, check access through the report door below, validate (``ValidationError``
-naming the field; nothing written) and append their audit row.
+``figures`` and ``draft_for_today`` are pure reads (aggregate queries); ``prepare``, ``submit``,
+``submit_today`` and ``sign`` are one transaction each, check access through the report door
+(``sales.access``), validate (``ValidationError`` naming the field; nothing written) and append
+their audit row.
 
 Counting rules (the lead may want to revisit them):
 - contacts are counted as rows (two contacts with one customer on one day count twice);
@@ -27,9 +29,9 @@ from django.utils.translation import gettext as _
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.policy import Action
+from retain.org.policy import Action, refusal, require
 
-from ..access import access_report, is_sales_manager
+from ..access import access_report, visible_reports
 from ..models import (
     ACTIVE_STATUSES,
     GRADE_ORDER,
@@ -44,7 +46,6 @@ from ..models import (
 )
 from ..periods import day_bounds, month_start
 
-#: Who checks and signs a consultant's daily report (at the report's dealer).
 GRADES = [str(g) for g in GRADE_ORDER]  # O, H, A, B, C
 OWNER_CLASSES = (Classification.OWN_SOLD, Classification.OTHER_SOLD)
 PURPOSES = [str(p) for p in ContactPurpose.values]
@@ -137,9 +138,25 @@ def figures(consultant, date: dt.date) -> dict:
 
 # --- The report door -------------------------------------------------------------------------
 
-def can_sign(actor, report: DailyReport | None = None) -> bool:
-    """Whether the actor signs reports (and this one: not their own; the door keeps it to their dealer)."""
-    return is_sales_manager(actor) and (report is None or report.consultant_id != actor.pk)
+def signable(actor, reports):
+    """The ids of ``reports`` the actor may sign now: submitted, within their signing scope
+    (the policy's ``sign_report``), and not their own."""
+    return set(visible_reports(actor, Action.SIGN_REPORT).filter(pk__in=[r.pk for r in reports if r.pk])
+               .filter(status=ReportStatus.SUBMITTED).exclude(consultant=actor).values_list("pk", flat=True))
+
+
+def draft_for_today(actor) -> DailyReport:
+    """What the report page shows a consultant, without writing anything (a GET): today's
+    report if they have one, its figures counted afresh while it is a draft; otherwise an unsaved
+    draft with today's figures. Submitting it (``submit_today``) stores it."""
+    require(actor, Action.WRITE_REPORT)
+    today = timezone.localdate()
+    report = (DailyReport.objects.filter(consultant=actor, date=today).select_related("consultant", "dealer",
+                                                                                     "signed_by").first()
+              or DailyReport(consultant=actor, dealer=actor.dealer, date=today))
+    if report.status == ReportStatus.DRAFT:
+        report.figures = figures(actor, today)
+    return report
 
 
 def _summary(values: dict) -> dict:
@@ -157,6 +174,7 @@ def _summary(values: dict) -> dict:
 def prepare(*, actor, date: dt.date | None = None) -> DailyReport:
     """Create the actor's own draft report for the day (today by default), or refresh the
     figures of the existing draft. A submitted or signed report is not recomputed."""
+    require(actor, Action.WRITE_REPORT)
     today = timezone.localdate()
     date = date or today
     if not actor.dealer_id:
@@ -183,9 +201,7 @@ def prepare(*, actor, date: dt.date | None = None) -> DailyReport:
 @transaction.atomic
 def submit(*, actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") -> DailyReport:
     """The consultant hands in the day's report; the figures are recomputed at this moment."""
-    report = access_report(actor, report_id, Action.VIEW, for_update=True)
-    if report.consultant_id != actor.pk:
-        raise PermissionDenied(_("Only the consultant who wrote the report submits it."))
+    report = access_report(actor, report_id, Action.WRITE_REPORT, for_update=True)
     if report.status != ReportStatus.DRAFT:
         raise ValidationError({"status": _("This report was already submitted.")})
     tomorrow_plan = (tomorrow_plan or "").strip()
@@ -201,13 +217,20 @@ def submit(*, actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") 
 
 
 @transaction.atomic
+def submit_today(*, actor, visit_notes: str = "", tomorrow_plan: str = "") -> DailyReport:
+    """Store and hand in today's report in one step: the report page's submit, so that opening
+    the page writes nothing. Nothing is kept if the submit is refused."""
+    report = prepare(actor=actor)
+    return submit(actor=actor, report_id=report.pk, visit_notes=visit_notes, tomorrow_plan=tomorrow_plan)
+
+
+@transaction.atomic
 def sign(*, actor, report_id, instruction: str = "") -> DailyReport:
-    """A showroom manager, sales manager or the general manager of the report's dealer checks
-    the report and signs it with an instruction. A report is signed once."""
-    report = access_report(actor, report_id, Action.EDIT, for_update=True)
-    if not can_sign(actor, report):
-        raise PermissionDenied(_("Only a showroom or sales manager or the general manager of the dealer signs "
-                                 "a consultant's daily report."))
+    """A manager who signs reports at the report's dealer (the policy's ``sign_report``) checks
+    the report and signs it with an instruction. A report is signed once, never by its author."""
+    report = access_report(actor, report_id, Action.SIGN_REPORT, for_update=True)
+    if report.consultant_id == actor.pk:  # nobody signs their own report
+        raise PermissionDenied(refusal(Action.SIGN_REPORT))
     if report.status == ReportStatus.SIGNED:
         raise ValidationError({"status": _("This report was already signed by %(name)s on %(when)s.") % {
             "name": report.signed_by.display_name if report.signed_by_id else "?",

@@ -21,7 +21,7 @@ nothing written) and append their audit rows, like ``sales.services``.
 import datetime as dt
 import math
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, DateField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.http import Http404
@@ -33,10 +33,10 @@ from retain.customers.access import CustomerNotFound, access_customer, visible_c
 from retain.customers.models import Consent, ConsentPurpose, Source
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Dealer, Role, Staff
-from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
+from retain.org.models import Dealer, Staff
+from retain.org.policy import Action, Scope, allowed, dealers_in_scope, require, scope_of
 
-from ..access import access_event, access_invitation, is_planner, visible_events, visible_prospects, visible_visits
+from ..access import access_event, access_invitation, sellers, visible_events, visible_prospects, visible_visits
 from ..models import (
     PROSPECT_SOURCES,
     Contact,
@@ -49,9 +49,6 @@ from ..models import (
 )
 from ..periods import check_period, day_start, month_start, next_month
 
-#: Roles that organise promotion events.
-EVENT_ORGANISERS = (Role.SHOWROOM_MANAGER, Role.SALES_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM, Role.MARKETING,
-                    Role.REGION_MANAGER, Role.GROUP_ADMIN)
 #: The figures a target sets.
 TARGET_FIELDS = ("walk_ins", "new_prospects", "orders", "deliveries")
 #: Sources counted as "referred" (see the module docstring).
@@ -120,16 +117,15 @@ def _walk_ins(visits):
 
 
 def can_set_targets(actor) -> bool:
-    return is_planner(actor)
+    return allowed(actor, Action.SET_TARGETS)
 
 
 @transaction.atomic
 def set_target(*, actor, dealer_id, month, consultant_id=None, walk_ins=0, new_prospects=0, orders=0,
                deliveries=0) -> SalesTarget:
     """Set (create or replace) a month's targets for a dealer, or for one consultant there."""
-    if not can_set_targets(actor):
-        raise PermissionDenied(_("Only sales managers and the general manager set targets."))
-    dealer = _dealer_for(actor, dealer_id, Action.EDIT)
+    require(actor, Action.SET_TARGETS)
+    dealer = _dealer_for(actor, dealer_id, Action.SET_TARGETS)
     errors, figures = {}, {}
     try:
         month = month_start(month)
@@ -192,8 +188,7 @@ def targets_vs_actual(actor, month, dealer_id=None) -> dict:
     if own_only:
         ids = {actor.pk}
     else:
-        ids = set(consultant_targets) | set(Staff.objects.filter(dealer=dealer, role=Role.CONSULTANT, is_active=True)
-                                            .values_list("pk", flat=True))
+        ids = set(consultant_targets) | set(sellers([dealer]).values_list("pk", flat=True))
         for figures in actual.values():
             ids |= set(figures)
     people = {s.pk: s for s in Staff.objects.filter(pk__in=[i for i in ids if i is not None])}
@@ -288,7 +283,7 @@ def funnel(actor, start: dt.date, end: dt.date, dealer_id=None) -> dict:
 
 
 def can_organise_events(actor) -> bool:
-    return actor.role in EVENT_ORGANISERS
+    return allowed(actor, Action.RUN_EVENTS)
 
 
 def event_invitations(actor, event):
@@ -300,9 +295,8 @@ def event_invitations(actor, event):
 def create_event(*, actor, name: str, starts_on: dt.date, ends_on: dt.date, description: str = "",
                  dealer_id=None) -> PromotionEvent:
     """A promotion event at the actor's dealer (a region or group manager names the dealer)."""
-    if not can_organise_events(actor):
-        raise PermissionDenied(_("Only managers and marketing organise events."))
-    dealer = _dealer_for(actor, dealer_id)
+    require(actor, Action.RUN_EVENTS)
+    dealer = _dealer_for(actor, dealer_id, Action.RUN_EVENTS)
     errors = {}
     name = (name or "").strip()
     if not name:

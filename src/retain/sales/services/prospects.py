@@ -23,7 +23,7 @@ from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
-from ..access import access_prospect, is_sales_manager, visible_prospects, visible_visits
+from ..access import access_prospect, visible_prospects, visible_visits
 from ..models import (
     ACTIVE_STATUSES,
     GRADE_ORDER,
@@ -372,11 +372,9 @@ def apply_for_defeat(*, actor, prospect_id, competitor_make: str, competitor_mod
 
 @transaction.atomic
 def decide_defeat(*, actor, prospect_id, approve: bool, note: str = "") -> Prospect:
-    """A sales manager approves a defeat (the customer stays in the base as a defeated customer,
-    for later replacement marketing) or sends it back to be worked on."""
-    prospect = access_prospect(actor, prospect_id, Action.EDIT, for_update=True)
-    if not is_sales_manager(actor):
-        raise PermissionDenied(_("Only a sales or showroom manager or the general manager decides on defeats."))
+    """A manager (the policy's ``decide_defeat``) approves a defeat (the customer stays in the base
+    as a defeated customer, for later replacement marketing) or sends it back to be worked on."""
+    prospect = access_prospect(actor, prospect_id, Action.DECIDE_DEFEAT, for_update=True)
     if prospect.status != ProspectStatus.DEFEAT_PENDING:
         raise ValidationError({"prospect": _("There is no defeat application to decide on.")})
     note = (note or "").strip()

@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
 from retain.customers.search import search
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, dealers_in_scope
+from retain.org.policy import Action, allowed, dealers_in_scope
 from retain.web.pages import error_dict, parse_date
 
 from .. import access
-from ..access import is_planner
 from ..models import Grade
 from ..services import cadence as cadence_rules
 from ..services import planning
@@ -50,9 +48,7 @@ def targets(request):
     context = {
         "table": table, "month_text": table["month"].strftime("%Y-%m"), "errors": errors, "can_set": can_set,
         "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None,
-        "consultants": Staff.objects.filter(dealer=table["dealer"], is_active=True,
-                                            role__in=(Role.CONSULTANT, Role.SALES_MANAGER, Role.SHOWROOM_MANAGER))
-        .order_by("username") if can_set else [],
+        "consultants": access.sellers([table["dealer"]]).order_by("username") if can_set else [],
         "form": request.POST if request.method == "POST" else {},
     }
     return render(request, "sales/plan_targets.html", context, status=status)
@@ -168,8 +164,11 @@ def event(request, event_id):
 def cadence(request):
     """A dealer's follow-up cadence per grade; managers change it."""
     dealers = dealers_in_scope(request.user, Action.VIEW)
-    dealer = dealers.filter(code=request.GET.get("dealer")).first() or dealers.filter(pk=request.user.dealer_id).first() \
-        or dealers.order_by("code").first()
+    code = request.GET.get("dealer")
+    # A dealer named but out of sight is a 404, never a quiet fall-back to the actor's own.
+    wanted = Action.SET_CADENCE if request.method == "POST" else Action.VIEW
+    dealer = cadence_rules.dealer_by_code(request.user, code, wanted) if code else (
+        dealers.filter(pk=request.user.dealer_id).first() or dealers.order_by("code").first())
     errors = {}
     if request.method == "POST" and dealer is not None:
         try:
@@ -188,6 +187,6 @@ def cadence(request):
     return render(request, "sales/plan_cadence.html", {
         "dealer": dealer, "dealers": dealers.order_by("code") if dealers.count() > 1 else None,
         "rows": [(grade, label, table.get(grade)) for grade, label in Grade.choices],
-        "can_set": is_planner(request.user), "errors": errors,
+        "can_set": allowed(request.user, Action.SET_CADENCE), "errors": errors,
     }, status=422 if errors else 200)
 

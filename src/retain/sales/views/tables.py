@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from retain.org.models import Role
+from retain.org.policy import Action, Scope, scope_of
 
 from .. import analysis
 from ..forms import ContactStatusForm, PeriodForm, TrafficForm
@@ -44,7 +44,7 @@ def contact_status(request):
         consultant = form.cleaned_data.get("consultant")
         # The paper form is one consultant's: managers pick whose table to read (a whole group's
         # prospects by day would be thousands of rows nobody reads).
-        choose = consultant is None and request.user.role != Role.CONSULTANT
+        choose = consultant is None and scope_of(request.user, Action.VIEW) is not Scope.OWN
         if not choose:
             rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
         last = month_end(month)

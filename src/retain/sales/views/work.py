@@ -16,7 +16,7 @@ from retain.org.policy import Action, Scope, scope_of
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from .. import services
-from ..access import access_prospect, is_sales_manager, visible_prospects
+from ..access import access_prospect, visible_prospects
 from ..forms import (
     ContactForm,
     CustomerContactForm,
@@ -76,7 +76,7 @@ def prospect_create(request, customer_id):
 
 
 def _detail_context(request, prospect, **forms):
-    can_decide = is_sales_manager(request.user)
+    can_decide = visible_prospects(request.user, Action.DECIDE_DEFEAT).filter(pk=prospect.pk).exists()
     return {
         "prospect": prospect, "today": timezone.localdate(),
         "budget": None if prospect.budget_cents is None else f"{prospect.budget_cents / 100:,.2f}",

@@ -1,0 +1,72 @@
+"""No GET writes anything (issue 7, A11): every URL pattern of the project, its path filled with
+real records, opened by every role; the database sees no INSERT, UPDATE or DELETE, except the
+login housekeeping Django does on its own (the session row, ``last_login``) and the one audit row
+that records a download (an export is a sensitive read, and logging a read is what HTTP allows a
+safe method to do: it changes nothing the reader asked to change).
+
+The patterns are read from the URLconf, so a page or API endpoint added later is crawled too.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from retain.org.models import Role
+from tests.org.records import sales_records
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+HOUSEKEEPING = ('"django_session"', '"last_login"')
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+ROUTES = sorted(set(_routes(get_resolver().url_patterns)))
+
+
+def _queries(records, org):
+    """Query strings for the pages and endpoints that need them to do their work."""
+    today = timezone.localdate()
+    return {
+        "api/v1/cadence": {"dealer": org.d1.code},
+        "api/v1/funnel": {"start": today.replace(day=1).isoformat(), "end": today.isoformat()},
+        "api/v1/targets/actual": {"month": today.strftime("%Y-%m")},
+        "api/v1/events/compare": {"ids": str(records.event.pk)},
+        "sales/prospects/contact-status/": {"consultant": records.customer.owner_id},
+        "sales/prospects/contact-status.xlsx": {"consultant": records.customer.owner_id},
+        "api/v1/prospects/contact-status.xlsx": {"consultant": records.customer.owner_id},
+    }
+
+
+def test_the_crawl_reaches_every_kind_of_page():
+    assert len(ROUTES) > 60 and any("report_id" in route for route in ROUTES)
+
+
+@pytest.mark.parametrize("role", [role.value for role in Role])
+def test_no_get_writes_anything(org, client, role):
+    records = sales_records(org)
+    values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
+              "event_id": records.event.pk, "invitation_id": records.invitation.pk}
+    queries = _queries(records, org)
+    client.force_login(org.staff[role])
+    for route in ROUTES:
+        url = "/" + PARAMETER.sub(lambda m: str(values[m.group(1)]), route)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, queries.get(route, {}))
+        writes = [q["sql"] for q in captured.captured_queries
+                  if WRITE.match(q["sql"]) and not any(name in q["sql"] for name in HOUSEKEEPING)]
+        if "attachment" in response.get("Content-Disposition", ""):
+            assert len(writes) == 1 and 'INTO "org_auditevent"' in writes[0], (role, url, writes)
+            continue
+        assert not writes, (role, url, writes)
+        assert response.status_code < 500, (role, url, response.status_code)
