@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from retain.sales import daily_report, planning, services
+from retain.sales import services
+from retain.sales.services import daily_report, planning
 from tests.conftest import make_customer
 
 

@@ -28,7 +28,7 @@ from retain.customers.models import Customer
 from retain.org import audit
 from retain.org.models import Role
 from retain.org.policy import Action
-from retain.sales import analysis, cadence, daily_report, planning
+from retain.sales import analysis
 from retain.sales import services as sales_services
 from retain.sales.models import (
     Cadence,
@@ -39,6 +39,7 @@ from retain.sales.models import (
     ReportStatus,
     SalesTarget,
 )
+from retain.sales.services import cadence, daily_report, planning
 from tests.conftest import make_customer, make_staff
 
 EXPECTED = Path(__file__).with_name("policy_expected.csv")
@@ -259,7 +260,7 @@ def _reassign(cell):
     service = _service(lambda: services.reassign_portfolio(
         actor=cell.actor, from_owner_id=owner.pk, to_owner_ids=[receiver.pk], note="离职交接",
         customer_ids=[targets[0].pk]))
-    page = _http(cell.client.post("/org/reassign/", {"from_owner": owner.pk, "to_owners": [receiver.pk],
+    page = _http(cell.client.post("/customers/reassign/", {"from_owner": owner.pk, "to_owners": [receiver.pk],
                                                      "customer_ids": str(targets[1].pk), "note": "离职交接"}))
     api = _http(_json(cell.client, "post", "/api/v1/portfolios/reassign",
                       {"from_owner": owner.username, "to_owners": [receiver.username], "note": "离职交接",
@@ -293,14 +294,14 @@ def _write_report(cell):
         yesterday = timezone.localdate() - dt.timedelta(days=1)
         return {
             "service": _service(lambda: daily_report.submit(
-                actor, daily_report.prepare(actor, yesterday).pk, "", "回访")),
+                actor=actor, report_id=daily_report.prepare(actor=actor, date=yesterday).pk, tomorrow_plan="回访")),
             "page": _http(client.post("/sales/reports/daily/", {"tomorrow_plan": "回访"})),
             "api": _http(_json(client, "post", "/api/v1/reports/daily",
                                {"date": (yesterday - dt.timedelta(days=1)).isoformat()})),
         }
     drafts = [_report(cell, status=ReportStatus.DRAFT) for _ in range(3)]
     return {
-        "service": _service(lambda: daily_report.submit(actor, drafts[0].pk, "", "回访")),
+        "service": _service(lambda: daily_report.submit(actor=actor, report_id=drafts[0].pk, tomorrow_plan="回访")),
         "page": _http(client.post(f"/sales/reports/daily/{drafts[1].pk}/submit/", {"tomorrow_plan": "回访"})),
         "api": _http(_json(client, "post", f"/api/v1/reports/daily/{drafts[2].pk}/submit", {"tomorrow_plan": "回访"})),
     }
@@ -321,7 +322,7 @@ def _read_reports(cell):
 def _sign_report(cell):
     reports = [_report(cell) for _ in range(3)]
     outcomes = {
-        "service": _service(lambda: daily_report.sign(cell.actor, reports[0].pk, "明天多约试驾")),
+        "service": _service(lambda: daily_report.sign(actor=cell.actor, report_id=reports[0].pk, instruction="明天多约试驾")),
         "page": _http(cell.client.post(f"/sales/reports/daily/{reports[1].pk}/sign/", {"instruction": "好"})),
         "api": _http(_json(cell.client, "post", f"/api/v1/reports/daily/{reports[2].pk}/sign", {"instruction": "好"})),
     }
@@ -363,7 +364,7 @@ def _export_contacts(cell):
 
     outcomes = {}
     try:
-        outcomes["service"] = rows(analysis.export_contact_status(cell.actor, month)[0])
+        outcomes["service"] = rows(analysis.export_contact_status(cell.actor, month).content)
     except PermissionDenied:
         outcomes["service"] = "403"
     for entry, url in (("page", "/sales/prospects/contact-status.xlsx"),
@@ -401,7 +402,7 @@ def _set_targets(cell):
 
     return _dealer_action(
         cell, done,
-        lambda: planning.set_target(actor, dealer.pk, month, walk_ins=figures["service"]),
+        lambda: planning.set_target(actor=actor, dealer_id=dealer.pk, month=month, walk_ins=figures["service"]),
         lambda: client.post(f"/sales/targets/?month={month:%Y-%m}&dealer={dealer.pk}",
                             {"month": f"{month:%Y-%m}", "dealer": dealer.pk, "walk_ins": figures["page"]}),
         lambda: _json(client, "put", "/api/v1/targets", {"month": f"{month:%Y-%m}", "dealer_id": dealer.pk,
@@ -435,7 +436,7 @@ def _run_events(cell):
 
     return _dealer_action(
         cell, done,
-        lambda: planning.create_event(actor, names["service"], today, today, dealer_id=dealer.pk),
+        lambda: planning.create_event(actor=actor, name=names["service"], starts_on=today, ends_on=today, dealer_id=dealer.pk),
         lambda: client.post("/sales/events/", {"name": names["page"], "starts_on": today.isoformat(),
                                                "ends_on": today.isoformat(), "dealer": dealer.pk}),
         lambda: _json(client, "post", "/api/v1/events", {"name": names["api"], "starts_on": today.isoformat(),

@@ -33,7 +33,7 @@ def test_owner_contact_from_the_card_counts_on_the_daily_report(org, owner, clie
     assert (response.status_code, response["Location"]) == (302, f"/customers/{owner.pk}/")
     assert _owners_visited(consultant) == 1
     assert "首保提醒" in client.get(f"/customers/{owner.pk}/").content.decode()
-    assert AuditEvent.objects.filter(action="contact_logged", object_id=str(owner.pk)).exists()
+    assert AuditEvent.objects.filter(action="contact.log", object_id=str(owner.pk)).exists()
 
 
 def test_owner_contact_from_the_today_page_counts_on_the_daily_report(org, owner, client):

@@ -276,7 +276,7 @@ def test_opening_a_prospect_links_its_register_line_in_one_action(org, customer)
     prospect = _open(org, customer, visit_id=visit.pk)
     visit.refresh_from_db()
     assert visit.customer == customer
-    row = AuditEvent.objects.get(action="prospect_opened", object_id=str(prospect.pk))
+    row = AuditEvent.objects.get(action="prospect.open", object_id=str(prospect.pk))
     assert row.after["visit"] == visit.pk
 
 
