@@ -80,7 +80,7 @@ def customer_export(request):
         yield header
         for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000):
             yield [c.pk, c.name, c.masked_mobile, labels[c.classification],
-                   c.owner.username if c.owner_id else "", c.dealer.code, c.city]
+                   c.owner.display_name if c.owner_id else "", c.dealer.name, c.city]
 
     class Echo:
         def write(self, value):

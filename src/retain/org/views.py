@@ -40,7 +40,7 @@ def reassign(request):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            names = dict(Staff.objects.filter(pk__in=plan).values_list("pk", "username"))
+            names = {s.pk: s.display_name for s in Staff.objects.filter(pk__in=plan)}
             messages.success(request, _("Reassigned %(n)d customers: %(split)s.") % {
                 "n": sum(len(ids) for ids in plan.values()),
                 "split": ", ".join(f"{names[pk]} {len(ids)}" for pk, ids in plan.items()),

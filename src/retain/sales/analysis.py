@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.org import audit
-from retain.org.models import Role, Staff
+from retain.org.models import Role, Staff, person_name
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import visible_prospects, visible_visits
@@ -63,7 +63,7 @@ def _share(part: int, whole: int) -> float:
 
 
 def _staff_name(first, last, username) -> str:
-    return f"{first} {last}".strip() or username or ""
+    return person_name(first, last) or username or ""
 
 
 # -- 1. showroom traffic statistics -------------------------------------------------------------

@@ -14,18 +14,21 @@ from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
 from retain.customers.forms import apply_errors
-from retain.org.policy import Action, Scope, scope_of
+from retain.org.policy import Action, Scope, allowed, scope_of
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
-from ..forms import ContactForm, DecisionForm, DefeatForm, GradeForm, OrderForm, ProspectForm, VisitForm, cents
+from ..forms import (ContactForm, DecisionForm, DefeatForm, DeliveryForm, GradeForm, OrderForm, ProspectForm, VisitForm,
+                     cents)
 from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 
 @login_required
 def today(request):
     context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
-               "team": None}
+               "team": None,
+               # One tap reveals the number (audit-logged, with this reason), the next one dials it.
+               "can_call": allowed(request.user, Action.REVEAL), "call_reason": _("Follow-up call")}
     if scope_of(request.user, Action.VIEW) > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
@@ -39,9 +42,16 @@ def prospect_list(request):
         prospects = prospects.filter(grade=grade)
     if request.GET.get("overdue"):
         prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
+    if request.GET.get("ordered"):  # orders waiting for their delivery
+        prospects = prospects.filter(status=ProspectStatus.OPEN, ordered_on__isnull=False)
+    owner = request.GET.get("owner", "")
+    if owner.isdigit() and len(owner) < 19:  # the manager's "by consultant" links; within the door's scope
+        prospects = prospects.filter(owner_id=int(owner))
     page = Paginator(prospects.select_related("customer", "owner"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
-                                                    "today": timezone.localdate()})
+                                                    "today": timezone.localdate(), "query": query.urlencode()})
 
 
 @login_required
@@ -79,6 +89,7 @@ def _detail_context(request, prospect, **forms):
         "contact_form": forms.get("contact_form") or ContactForm(),
         "order_form": forms.get("order_form") or OrderForm(),
         "defeat_form": forms.get("defeat_form") or DefeatForm(),
+        "delivery_form": forms.get("delivery_form") or DeliveryForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "can_decide": can_decide, "open": prospect.status == ProspectStatus.OPEN,
     }
@@ -131,6 +142,15 @@ def prospect_order(request, prospect_id):
 
 @login_required
 @require_POST
+def prospect_delivery(request, prospect_id):
+    return _act(request, prospect_id, DeliveryForm, "delivery_form", lambda p, d: services.record_delivery(
+        actor=request.user, prospect_id=p.pk, vin=d["vin"], make=d["make"], model=d["model"],
+        price_cents=cents(d["price"]), plate=d["plate"], delivered_on=d["delivered_on"], reference=d["reference"]),
+        _("Delivery recorded."))
+
+
+@login_required
+@require_POST
 def prospect_defeat(request, prospect_id):
     return _act(request, prospect_id, DefeatForm, "defeat_form", lambda p, d: services.apply_for_defeat(
         actor=request.user, prospect_id=p.pk, competitor_make=d["competitor_make"],
@@ -172,6 +192,7 @@ urlpatterns = [
     path("prospects/<int:prospect_id>/contact/", prospect_contact, name="prospect_contact"),
     path("prospects/<int:prospect_id>/order/", prospect_order, name="prospect_order"),
     path("prospects/<int:prospect_id>/defeat/", prospect_defeat, name="prospect_defeat"),
+    path("prospects/<int:prospect_id>/delivery/", prospect_delivery, name="prospect_delivery"),
     path("prospects/<int:prospect_id>/decision/", prospect_decision, name="prospect_decision"),
     path("visits/", visits, name="visits"),
 ]
