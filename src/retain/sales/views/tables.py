@@ -10,10 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from retain.org.models import Role, Staff
 from retain.org.policy import Action, dealers_in_scope
+from retain.web import charts
 
 from .. import analysis
 from ..periods import check_period, month_end, month_start
@@ -91,13 +93,25 @@ def traffic(request):
         for row in report["by_hour"]:
             row["bar"] = round(100 * row["count"] / peak)
         report["by_hour_open"] = [row for row in report["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
+        report["day_chart"] = charts.bars("chart-days", _("Visits and calls by day"),
+                                          [row["date"].strftime("%m-%d") for row in report["by_day"]],
+                                          [row["count"] for row in report["by_day"]])
+        report["hour_chart"] = charts.bars("chart-hours", _("By hour of arrival"),
+                                           [f"{row['hour']:02d}:00" for row in report["by_hour_open"]],
+                                           [row["count"] for row in report["by_hour_open"]])
     return render(request, "sales/table_traffic.html", {"form": form, "report": report})
 
 
 @login_required
 def contact_status(request):
-    """The prospect contact-status table (意向客户接触状况表), printable, with its Excel file."""
-    form = _bound(ContactStatusForm, request)
+    """The prospect contact-status table (意向客户接触状况表), printable, with its Excel file.
+    Opens on the current month and, for a manager, on the first consultant's table."""
+    data = request.GET.copy()
+    if "consultant" not in data and request.user.role != Role.CONSULTANT:
+        first = ContactStatusForm(actor=request.user).fields["consultant"].queryset.first()
+        if first is not None:
+            data["consultant"] = str(first.pk)
+    form = ContactStatusForm(data, actor=request.user)
     rows, month, days, choose = None, None, [], False
     if form.is_valid():
         month = form.cleaned_data["month"]
@@ -108,7 +122,9 @@ def contact_status(request):
         if not choose:
             rows = analysis.contact_status(request.user, month, consultant.pk if consultant else None)
         last = month_end(month)
-        days = [{"day": d, "weekend": dt.date(month.year, month.month, d).weekday() >= 5}
+        today = timezone.localdate()
+        days = [{"day": d, "weekend": dt.date(month.year, month.month, d).weekday() >= 5,
+                 "today": dt.date(month.year, month.month, d) == today}
                 for d in range(1, last.day + 1)]
     query = request.GET.copy()
     context = {
@@ -117,6 +133,7 @@ def contact_status(request):
         "marks": [(mark, ContactKind(kind).label) for kind, mark in analysis.CONTACT_MARKS.items()],
         "sources": analysis.source_legend(),
         "dealer": request.user.dealer.name if request.user.dealer_id else "",
+        "today": timezone.localdate(),
     }
     return render(request, "sales/table_contact_status.html", context)
 
@@ -143,6 +160,9 @@ def lost_sales(request):
     report = None
     if form.is_valid():
         report = analysis.lost_sales(request.user, form.cleaned_data["start"], form.cleaned_data["end"])
+        report["reason_chart"] = charts.pareto(
+            "chart-reasons", _("Reasons for lost sales (Pareto)"), [row["label"] for row in report["by_reason"]],
+            [row["count"] for row in report["by_reason"]], count_name=_("Sales lost"), share_name=_("Cumulative share"))
     return render(request, "sales/table_lost_sales.html", {"form": form, "report": report})
 
 

@@ -82,7 +82,6 @@ def _detail_context(request, prospect, **forms):
     can_decide = is_sales_manager(request.user)
     return {
         "prospect": prospect, "today": timezone.localdate(),
-        "budget": None if prospect.budget_cents is None else f"{prospect.budget_cents / 100:,.2f}",
         "grade_changes": prospect.grade_changes.select_related("changed_by"),
         "contacts": prospect.contacts.select_related("recorded_by"),
         "grade_form": forms.get("grade_form") or GradeForm(initial={"grade": prospect.grade}),
