@@ -183,7 +183,7 @@ def test_chart_pages_draw_the_numbers_of_their_tables_without_inline_script(name
     }
     for url, ids in pages.items():
         page = client.get(url).content.decode()
-        assert PLOTLY_PATH in page and "web/charts.js" in page, url
+        assert f"data-plotly=\"/static/{PLOTLY_PATH}\"" in page and "web/charts.js" in page, url
         scripts = re.findall(r"<script([^>]*)>", page)
         assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts), url
         assert not re.search(r"\son[a-z]+=", page), url  # no inline event handlers either

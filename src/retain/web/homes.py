@@ -5,7 +5,7 @@ once here and handed to both the tables and the charts of the page."""
 import calendar
 import datetime as dt
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,16 +79,20 @@ def service(actor, today: dt.date | None = None) -> dict:
                     .select_related("customer").order_by("insurance_expiry", "id")[:LIST_LIMIT])
     recent = list(Transaction.objects.filter(customer__in=customers, kind=TransactionKind.SERVICE)
                   .select_related("customer", "vehicle").order_by("-date", "-id")[:LIST_LIMIT])
-    # Owners whose last service order was six to twelve months ago: due for maintenance.
-    due = list(customers.annotate(last_service=_last_service())
-               .filter(last_service__gte=today - dt.timedelta(days=365),
-                       last_service__lt=today - dt.timedelta(days=182))
-               .select_related("owner").order_by("last_service", "id")[:LIST_LIMIT])
+    # Owners whose last service order was six to twelve months ago: due for maintenance. Read from
+    # the service orders of that window (dealer/date index), less those who came back since.
+    since, until = today - dt.timedelta(days=365), today - dt.timedelta(days=182)
+    came_back = Transaction.objects.filter(customer=OuterRef("customer"), kind=TransactionKind.SERVICE,
+                                           date__gte=until)
+    last = (Transaction.objects.filter(customer__in=customers, kind=TransactionKind.SERVICE,
+                                       date__gte=since, date__lt=until)
+            .exclude(Exists(came_back)).values("customer").annotate(last_service=Max("date"))
+            .order_by("last_service", "customer")[:LIST_LIMIT])
+    last = {row["customer"]: row["last_service"] for row in last}
+    due = sorted(customers.filter(pk__in=list(last)).select_related("owner"), key=lambda c: (last[c.pk], c.pk))
+    for customer in due:
+        customer.last_service = last[customer.pk]
     return {"today": today, "renewals": renewals, "recent": recent, "due": due}
-
-
-def _last_service():
-    return Max("transactions__date", filter=Q(transactions__kind=TransactionKind.SERVICE))
 
 
 def marketing(actor, today: dt.date | None = None) -> dict:
