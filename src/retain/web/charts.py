@@ -28,6 +28,10 @@ class Chart:
         return f"{self.id}-data"
 
 
+#: Legends sit top right, above the plot, so long category labels below never run into them.
+_LEGEND = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}
+
+
 def _layout(title: str, **extra) -> dict:
     layout = {
         "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
@@ -62,7 +66,7 @@ def grouped_bars(chart_id: str, title: str, labels, series: dict[str, list]) -> 
     data = [{"type": "bar", "x": _str(labels), "y": list(values), "name": str(name),
              "marker": {"color": palette[i % len(palette)]}} for i, (name, values) in enumerate(series.items())]
     return Chart(chart_id, title, {"data": data, "layout": _layout(
-        title, barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.2},
+        title, barmode="group", showlegend=True, legend=_LEGEND,
         xaxis={"type": "category", "automargin": True})})
 
 
@@ -86,7 +90,7 @@ def target_bars(chart_id: str, title: str, labels, actual, target, *, actual_nam
          "hovertemplate": "%{x}: %{y}<extra>" + target_name + "</extra>"},
     ]
     return Chart(chart_id, title, {"data": data, "layout": _layout(
-        title, showlegend=True, legend={"orientation": "h", "y": -0.2}, xaxis={"type": "category",
+        title, showlegend=True, legend=_LEGEND, xaxis={"type": "category",
                                                                              "automargin": True})})
 
 
@@ -107,6 +111,7 @@ def pareto(chart_id: str, title: str, labels, counts, *, count_name: str, share_
          "yaxis": "y2", "line": {"color": WARN}, "hovertemplate": "%{x}: %{y}%<extra></extra>"},
     ]
     return Chart(chart_id, title, {"data": data, "layout": _layout(
-        title, showlegend=True, legend={"orientation": "h", "y": -0.25},
+        title, showlegend=True, legend=_LEGEND,
         xaxis={"type": "category", "automargin": True},
-        yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "ticksuffix": "%", "showgrid": False})})
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "tickvals": [0, 25, 50, 75, 100],
+                "ticksuffix": "%", "showgrid": False})})

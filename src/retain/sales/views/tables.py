@@ -160,6 +160,8 @@ def lost_sales(request):
     report = None
     if form.is_valid():
         report = analysis.lost_sales(request.user, form.cleaned_data["start"], form.cleaned_data["end"])
+        # Largest cause first in the table too, so it reads in the chart's order.
+        report["by_reason"] = sorted(report["by_reason"], key=lambda row: -row["count"])
         report["reason_chart"] = charts.pareto(
             "chart-reasons", _("Reasons for lost sales (Pareto)"), [row["label"] for row in report["by_reason"]],
             [row["count"] for row in report["by_reason"]], count_name=_("Sales lost"), share_name=_("Cumulative share"))
