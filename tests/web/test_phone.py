@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from retain.org.models import DealerGroup, Dealer, Region, Role
+from retain.org.models import Dealer, DealerGroup, Region, Role
 from retain.sales import daily_report, services
 from retain.sales.models import Prospect
 from tests.conftest import PASSWORD, make_customer, make_staff

@@ -252,3 +252,16 @@ def test_no_table_repeats_a_column_heading(named, showroom, client):
             heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
             heads = [h for h in heads if h]
             assert len(heads) == len(set(heads)), (url, heads)
+
+
+def test_the_chart_helper_imports_nothing_of_the_project():
+    """Every app's pages may use ``retain.web.charts`` (as they use ``retain.web.pages``) only while it
+    stands on no app: it turns numbers into figures and nothing else."""
+    import ast
+    from pathlib import Path
+
+    source = Path(charts.__file__).read_text()
+    imported = {alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.startswith(("retain", "django"))}, imported

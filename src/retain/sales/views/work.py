@@ -18,8 +18,17 @@ from retain.org.policy import Action, Scope, allowed, scope_of
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
-from ..forms import (ContactForm, DecisionForm, DefeatForm, DeliveryForm, GradeForm, OrderForm, ProspectForm, VisitForm,
-                     cents)
+from ..forms import (
+    ContactForm,
+    DecisionForm,
+    DefeatForm,
+    DeliveryForm,
+    GradeForm,
+    OrderForm,
+    ProspectForm,
+    VisitForm,
+    cents,
+)
 from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 
