@@ -58,7 +58,7 @@ def manager(actor, today: dt.date | None = None) -> dict:
         targets.append({"field": field, "label": labels[field], "target": cell["target"], "to_date": to_date,
                         "actual": cell["actual"], "behind": cell["actual"] < to_date})
     return {
-        "today": today, "signs": signs, "reports": reports, "decides": is_sales_manager(actor), "defeats": defeats,
+        "limit": LIST_LIMIT, "today": today, "signs": signs, "reports": reports, "decides": is_sales_manager(actor), "defeats": defeats,
         "team": team, "traffic": traffic, "hours": hours, "targets": targets, "target_dealer": table["dealer"],
         "hour_chart": charts.bars("chart-hours", _("Today's walk-ins and phone-ins by hour"),
                                   [f"{row['hour']:02d}:00" for row in hours], [row["count"] for row in hours]),
@@ -92,7 +92,7 @@ def service(actor, today: dt.date | None = None) -> dict:
     due = sorted(customers.filter(pk__in=list(last)).select_related("owner"), key=lambda c: (last[c.pk], c.pk))
     for customer in due:
         customer.last_service = last[customer.pk]
-    return {"today": today, "renewals": renewals, "recent": recent, "due": due}
+    return {"limit": LIST_LIMIT, "today": today, "renewals": renewals, "recent": recent, "due": due}
 
 
 def marketing(actor, today: dt.date | None = None) -> dict:
@@ -111,7 +111,7 @@ def marketing(actor, today: dt.date | None = None) -> dict:
     recent = list(visible_events(actor).filter(ends_on__lt=today).order_by("-ends_on", "-id")
                   .values_list("pk", flat=True)[:5])
     past = planning.compare_events(actor, recent) if recent else []
-    return {"today": today, "events": events, "birthdays": birthdays, "past": past}
+    return {"limit": LIST_LIMIT, "today": today, "events": events, "birthdays": birthdays, "past": past}
 
 
 def dealers(actor, today: dt.date | None = None) -> dict:
