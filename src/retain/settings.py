@@ -165,7 +165,7 @@ ROOT_URLCONF = "retain.urls"
 WSGI_APPLICATION = "retain.wsgi.application"
 AUTH_USER_MODEL = "org.Staff"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"  # each role lands on its own work (retain.web.views.home)
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
@@ -205,6 +205,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Plotly.js comes from the plotly wheel under a versioned path (retain.web.finders), so browsers may
+# keep it for good: a new plotly version is a new URL.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "retain.web.finders.PlotlyFinder",
+]
+WHITENOISE_IMMUTABLE_FILE_TEST = r"/vendor/plotly-[0-9.]+/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_HTTPONLY = True

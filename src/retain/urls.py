@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from .api import api
+from .web import views as web_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("", web_views.home, name="home"),
+    path("home/", include("retain.web.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -28,10 +28,12 @@ _DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def staff_choices(dealers, *, active_only: bool = True):
-    staff = Staff.objects.filter(dealer__in=dealers).order_by("dealer__code", "username")
+    staff = Staff.objects.filter(dealer__in=dealers).select_related("dealer").order_by("dealer__code", "username")
     if active_only:
         staff = staff.filter(is_active=True)
-    return [(s.pk, f"{s.display_name} ({s.username})" + ("" if s.is_active else f" · {_('left')}")) for s in staff]
+    several = len({s.dealer_id for s in staff}) > 1  # then the dealer tells two namesakes apart
+    return [(s.pk, s.display_name + (f" · {s.dealer.name}" if several else "")
+             + ("" if s.is_active else f" · {_('left')}")) for s in staff]
 
 
 class CustomerForm(forms.Form):

@@ -72,8 +72,8 @@ def customer_export(request):
     columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
                Column("classification", _("Classification")), Column("owner", _("Owner")),
                Column("dealer", _("Dealer")), Column("city", _("City"))]
-    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.username if c.owner_id else "",
-             c.dealer.code, c.city] for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
+    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.display_name if c.owner_id else "",
+             c.dealer.name, c.city] for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
     filters = {key: value for key, value in request.GET.items() if key != "page"}
     export = exports.export_csv(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
                                 dealer_id=request.user.dealer_id, filters=filters, columns=columns, rows=rows,
@@ -293,7 +293,7 @@ def reassign(request):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            names = dict(Staff.objects.filter(pk__in=plan).values_list("pk", "username"))
+            names = {s.pk: s.display_name for s in Staff.objects.filter(pk__in=plan)}
             messages.success(request, _("Reassigned %(n)d customers: %(split)s.") % {
                 "n": sum(len(ids) for ids in plan.values()),
                 "split": ", ".join(f"{names[pk]} {len(ids)}" for pk, ids in plan.items()),

@@ -2,6 +2,7 @@
 their API tokens, and the append-only audit log."""
 
 import hashlib
+import re
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -89,6 +90,18 @@ class Role(models.TextChoices):
 DEALER_ROLES = frozenset(Role) - {Role.REGION_MANAGER, Role.GROUP_ADMIN}
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def person_name(given: str, family: str) -> str:
+    """A person's name as people write it: a Chinese name family name first with no space (周新志),
+    in either language of the interface; a name in Latin letters given name first (Anna Schmidt)."""
+    given, family = (given or "").strip(), (family or "").strip()
+    if _CJK.search(given + family):
+        return family + given
+    return f"{given} {family}".strip()
+
+
 class Staff(AbstractUser):
     """A person who works for the group. Where they sit decides what they can see."""
 
@@ -120,10 +133,14 @@ class Staff(AbstractUser):
             self.region_id = self.dealer.region_id
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.display_name
+
+    def get_full_name(self) -> str:
+        return person_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:
+        """How every page, export and report names this person (the username only if no name is on file)."""
         return self.get_full_name() or self.username
 
 

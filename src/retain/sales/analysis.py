@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from retain.org import exports
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Staff
+from retain.org.models import Staff, person_name
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, refusal, require
 
 from .access import visible_prospects, visible_visits
@@ -71,7 +71,7 @@ def _share(part: int, whole: int) -> float:
 
 
 def _staff_name(first, last, username) -> str:
-    return f"{first} {last}".strip() or username or ""
+    return person_name(first, last) or username or ""
 
 
 # -- 1. showroom traffic statistics -------------------------------------------------------------

@@ -66,6 +66,16 @@ class OrderForm(forms.Form):
     contract_number = forms.CharField(label=_("Contract number"), max_length=40, required=False)
 
 
+class DeliveryForm(forms.Form):
+    vin = forms.CharField(label=_("VIN"), max_length=17, min_length=17)
+    make = forms.CharField(label=_("Make"), max_length=40)
+    model = forms.CharField(label=_("Model"), max_length=60)
+    plate = forms.CharField(label=_("Plate"), max_length=10, required=False)
+    price = forms.DecimalField(label=_("Price (yuan)"), min_value=0, max_digits=12, decimal_places=2)
+    delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=_DATE)
+    reference = forms.CharField(label=_("Reference number"), max_length=40, required=False)
+
+
 class DefeatForm(forms.Form):
     competitor_make = forms.CharField(label=_("Competitor make"), max_length=40)
     competitor_model = forms.CharField(label=_("Competitor model"), max_length=60)

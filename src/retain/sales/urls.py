@@ -16,6 +16,7 @@ urlpatterns = [
     path("prospects/<int:prospect_id>/order/", work.prospect_order, name="prospect_order"),
     path("prospects/<int:prospect_id>/defeat/", work.prospect_defeat, name="prospect_defeat"),
     path("prospects/<int:prospect_id>/decision/", work.prospect_decision, name="prospect_decision"),
+    path("prospects/<int:prospect_id>/delivery/", work.prospect_delivery, name="prospect_delivery"),
     path("visits/", work.visits, name="visits"),
     path("customers/<int:customer_id>/contact/", work.customer_contact, name="customer_contact"),
     # The daily business report.

@@ -1,35 +1,96 @@
-"""Navigation by role: each entry shows only if the user's role may do its action somewhere."""
+"""Navigation by department and role.
+
+``NAV`` is the one list of menu entries: each names its department, its page and the policy action
+(``org.policy``) a user needs somewhere to see it. An entry shows when the user's role works in
+that department (``DEPARTMENTS_OF``) and the policy allows the action; a page a role has nothing to
+do on is not offered. To point an entry at a finer action (sign a daily report, decide a defeat,
+set targets, set the cadence, run events, see the audit log...), change its action here: nothing
+else decides what the menu shows.
+"""
+
+from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from retain.org.models import Role
 from retain.org.policy import Action, allowed
 
-_ENTRIES = (
-    (_("Today"), "sales:today", Action.VIEW),
-    (_("Prospects"), "sales:prospects", Action.VIEW),
-    (_("Walk-ins"), "sales:visits", Action.CREATE),
-    (_("Daily report"), "sales:daily_report", Action.READ_REPORTS),
-    (_("Showroom"), "sales:traffic", Action.VIEW),
-    (_("Contact status"), "sales:contact_status", Action.VIEW),
-    (_("Targets"), "sales:targets", Action.VIEW),
-    (_("Events"), "sales:events", Action.VIEW),
-    (_("Customers"), "customers:list", Action.VIEW),
-    (_("New customer"), "customers:create", Action.CREATE),
-    (_("Reassign customers"), "customers:reassign", Action.REASSIGN),
-    (_("Audit log"), "org:audit", Action.AUDIT),
+SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN = "sales", "service", "marketing", "customers", "admin"
+
+DEPARTMENT_LABELS = {
+    SALES: _("Sales"),
+    SERVICE: _("After-sales service"),
+    MARKETING: pgettext_lazy("department", "Marketing"),
+    CUSTOMERS: _("Customers"),
+    ADMIN: _("Administration"),
+}
+
+#: The departments whose menus a role works in, in the order they are shown.
+DEPARTMENTS_OF = {
+    Role.CONSULTANT: (SALES, CUSTOMERS),
+    Role.SHOWROOM_MANAGER: (SALES, CUSTOMERS, ADMIN),
+    Role.SALES_MANAGER: (SALES, CUSTOMERS, ADMIN),
+    Role.SERVICE_ADVISOR: (SERVICE, CUSTOMERS),
+    Role.SERVICE_MANAGER: (SERVICE, CUSTOMERS, ADMIN),
+    Role.MARKETING: (MARKETING, CUSTOMERS),
+    Role.DEALER_GM: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
+    Role.REGION_MANAGER: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
+    Role.GROUP_ADMIN: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
+}
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    department: str
+    label: str
+    url_name: str
+    action: str  # the policy action the user needs somewhere for the entry to show
+
+
+NAV = (
+    NavEntry(SALES, _("Today"), "sales:today", Action.VIEW),
+    NavEntry(SALES, _("Prospects"), "sales:prospects", Action.VIEW),
+    NavEntry(SALES, _("Walk-ins"), "sales:visits", Action.CREATE),
+    NavEntry(SALES, _("Daily report"), "sales:daily_report", Action.READ_REPORTS),
+    NavEntry(SALES, _("Showroom traffic"), "sales:traffic", Action.VIEW),
+    NavEntry(SALES, _("Contact status"), "sales:contact_status", Action.VIEW),
+    NavEntry(SALES, _("Targets"), "sales:targets", Action.VIEW),
+    NavEntry(SALES, _("Funnel"), "sales:funnel", Action.VIEW),
+    NavEntry(SALES, _("Lost-sale analysis"), "sales:lost_sales", Action.VIEW),
+    NavEntry(SALES, _("Follow-up cadence"), "sales:cadence", Action.VIEW),
+    NavEntry(SERVICE, _("Service desk"), "web:service", Action.VIEW),
+    NavEntry(MARKETING, _("Marketing desk"), "web:marketing", Action.VIEW),
+    NavEntry(MARKETING, _("Events"), "sales:events", Action.VIEW),
+    NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
+    NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
+    NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
+    NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
+
+
+def menu_for(user) -> list[dict]:
+    """The user's menu: one group per department they work in, each with the entries they may use."""
+    if user is None or not user.is_authenticated:
+        return []
+    departments = DEPARTMENTS_OF.get(user.role, ())
+    groups = []
+    for department in departments:
+        entries = [e for e in NAV if e.department == department and allowed(user, e.action)]
+        if entries:
+            groups.append({"department": department, "label": DEPARTMENT_LABELS[department], "entries": entries})
+    return groups
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"navigation": []}
-    current = request.resolver_match.view_name if request.resolver_match else ""
+    current = request.resolver_match.view_name if getattr(request, "resolver_match", None) else ""
     return {
         "navigation": [
-            {"label": label, "url": reverse(name), "active": current == name}
-            for label, name, action in _ENTRIES
-            if allowed(user, action)
+            {"label": group["label"], "department": group["department"],
+             "items": [{"label": e.label, "url": reverse(e.url_name), "active": current == e.url_name}
+                       for e in group["entries"]]}
+            for group in menu_for(user)
         ]
     }

@@ -20,7 +20,7 @@ from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import Classification
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Staff
+from retain.org.models import Staff, person_name
 from retain.org.policy import Action, Scope, scope_of
 
 from ..access import access_prospect, visible_prospects, visible_visits
@@ -232,10 +232,11 @@ def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
     """For managers: open prospects and overdue follow-ups per consultant in their scope."""
     on = on or timezone.localdate()
     rows = (visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
-            .values("owner_id", "owner__username")
+            .values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
             .annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
             .order_by("-overdue", "owner__username"))
-    return list(rows)
+    return [{**row, "name": person_name(row["owner__first_name"], row["owner__last_name"]) or row["owner__username"]}
+            for row in rows]
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from retain.customers.access import visible_customers
 from retain.customers.search import search
 from retain.org.policy import Action, allowed, dealers_in_scope
+from retain.web import charts
 from retain.web.pages import error_dict, parse_date
 
 from .. import access
@@ -45,7 +46,15 @@ def targets(request):
         errors, status = {**errors, **error_dict(exc)}, 422
         table = planning.targets_vs_actual(actor, timezone.localdate(), None)
     can_set = planning.can_set_targets(actor)
+    chart_row = table["total"] or (table["rows"][0] if table["rows"] else None)
+    labels = {"walk_ins": _("Walk-ins"), "new_prospects": _("New prospects"), "orders": _("Orders"),
+              "deliveries": _("Deliveries")}
     context = {
+        "groups": list(labels.values()),
+        "chart": charts.target_bars(
+            "chart-targets", _("Actual against target"), [labels[c["field"]] for c in chart_row["cells"]],
+            [c["actual"] for c in chart_row["cells"]], [c["target"] for c in chart_row["cells"]],
+            actual_name=_("Actual"), target_name=_("Target")) if chart_row else None,
         "table": table, "month_text": table["month"].strftime("%Y-%m"), "errors": errors, "can_set": can_set,
         "dealers": dealers_in_scope(actor, Action.VIEW).order_by("code") if not actor.dealer_id else None,
         "consultants": access.sellers([table["dealer"]]).order_by("username") if can_set else [],
@@ -72,6 +81,11 @@ def funnel(request):
                "dealer": request.GET.get("dealer") or ""}
     if result:
         context["groups"] = [(_("Referred"), result["referred"]), (_("Other sources"), result["other"])]
+        overall = result["overall"]
+        context["chart"] = charts.funnel("chart-funnel", _("Walk-ins to deliveries"),
+                                         [_("Walk-ins"), _("Prospects"), _("Orders"), _("Deliveries")],
+                                         [overall["walk_ins"], overall["prospects"], overall["orders"],
+                                          overall["deliveries"]])
     return render(request, "sales/plan_funnel.html", context, status=status)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.org.policy import Action, Scope, scope_of
+from retain.org.policy import Action, Scope, allowed, scope_of
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from .. import services
@@ -22,6 +22,7 @@ from ..forms import (
     CustomerContactForm,
     DecisionForm,
     DefeatForm,
+    DeliveryForm,
     GradeForm,
     OrderForm,
     ProspectForm,
@@ -35,7 +36,9 @@ from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 def today(request):
     context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
                "team": None, "owners": services.owners_to_care_for(request.user),
-               "contact_form": CustomerContactForm(auto_id=False)}  # one form per owner row: no ids
+               "contact_form": CustomerContactForm(auto_id=False),  # one form per owner row: no ids
+               # One tap reveals the number (audit-logged, with this reason), the next one dials it.
+               "can_call": allowed(request.user, Action.REVEAL), "call_reason": _("Follow-up call")}
     if scope_of(request.user, Action.VIEW) > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
@@ -49,9 +52,16 @@ def prospect_list(request):
         prospects = prospects.filter(grade=grade)
     if request.GET.get("overdue"):
         prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
+    if request.GET.get("ordered"):  # orders waiting for their delivery
+        prospects = prospects.filter(status=ProspectStatus.OPEN, ordered_on__isnull=False)
+    owner = request.GET.get("owner", "")
+    if owner.isdigit() and len(owner) < 19:  # the manager's "by consultant" links; within the door's scope
+        prospects = prospects.filter(owner_id=int(owner))
     page = Paginator(prospects.select_related("customer", "owner"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
-                                                    "today": timezone.localdate()})
+                                                    "today": timezone.localdate(), "query": query.urlencode()})
 
 
 @login_required
@@ -79,13 +89,13 @@ def _detail_context(request, prospect, **forms):
     can_decide = visible_prospects(request.user, Action.DECIDE_DEFEAT).filter(pk=prospect.pk).exists()
     return {
         "prospect": prospect, "today": timezone.localdate(),
-        "budget": None if prospect.budget_cents is None else f"{prospect.budget_cents / 100:,.2f}",
         "grade_changes": prospect.grade_changes.select_related("changed_by"),
         "contacts": prospect.contacts.select_related("recorded_by"),
         "grade_form": forms.get("grade_form") or GradeForm(initial={"grade": prospect.grade}),
         "contact_form": forms.get("contact_form") or ContactForm(),
         "order_form": forms.get("order_form") or OrderForm(),
         "defeat_form": forms.get("defeat_form") or DefeatForm(),
+        "delivery_form": forms.get("delivery_form") or DeliveryForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "can_decide": can_decide, "open": prospect.status == ProspectStatus.OPEN,
     }
@@ -129,6 +139,15 @@ def prospect_order(request, prospect_id):
     return _act(request, prospect_id, OrderForm, "order_form", lambda p, d: services.record_order(
         actor=request.user, prospect_id=p.pk, deposit_cents=cents(d["deposit"]),
         contract_number=d["contract_number"]), _("Order recorded."))
+
+
+@login_required
+@require_POST
+def prospect_delivery(request, prospect_id):
+    return _act(request, prospect_id, DeliveryForm, "delivery_form", lambda p, d: services.record_delivery(
+        actor=request.user, prospect_id=p.pk, vin=d["vin"], make=d["make"], model=d["model"],
+        price_cents=cents(d["price"]), plate=d["plate"], delivered_on=d["delivered_on"], reference=d["reference"]),
+        _("Delivery recorded."))
 
 
 @login_required

@@ -1,0 +1,156 @@
+"""What each role's start page shows. Reads only: the figures come from the apps' doors and
+reports (``sales.analysis``, ``sales.planning``, ``sales.access``, ``customers.access``), computed
+once here and handed to both the tables and the charts of the page."""
+
+import calendar
+import datetime as dt
+
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from retain.customers.access import visible_customers
+from retain.customers.models import Transaction, TransactionKind, Vehicle
+from retain.org.policy import Action, allowed, dealers_in_scope
+from retain.sales import analysis, services
+from retain.sales.access import visible_events, visible_prospects, visible_reports, visible_visits
+from retain.sales.models import ACTIVE_STATUSES, ProspectStatus, ReportStatus, SalesTarget, VisitOutcome
+from retain.sales.periods import day_start
+from retain.sales.services import planning
+
+from . import charts
+
+LIST_LIMIT = 20  # a start page shows the first items of each list and links to the rest
+
+
+def _target_labels() -> dict:
+    return {"walk_ins": _("Walk-ins"), "new_prospects": _("New prospects"), "orders": _("Orders"),
+            "deliveries": _("Deliveries")}
+
+
+def manager(actor, today: dt.date | None = None) -> dict:
+    """A showroom's managers' day: reports to sign, defeats to decide, overdue follow-ups by
+    consultant, today's traffic and the month's targets to date."""
+    today = today or timezone.localdate()
+    signs = allowed(actor, Action.SIGN_REPORT)
+    reports = []
+    if signs:
+        reports = list(visible_reports(actor, Action.SIGN_REPORT).filter(status=ReportStatus.SUBMITTED)
+                       .exclude(consultant=actor).select_related("consultant")
+                       .order_by("-date", "consultant__last_name")[:LIST_LIMIT])
+    decides = allowed(actor, Action.DECIDE_DEFEAT)
+    defeats = []
+    if decides:
+        defeats = list(visible_prospects(actor, Action.DECIDE_DEFEAT).filter(status=ProspectStatus.DEFEAT_PENDING)
+                       .select_related("customer", "owner").order_by("defeat_applied_on", "id")[:LIST_LIMIT])
+    team = services.overdue_by_consultant(actor, today)
+    traffic = analysis.traffic(actor, today, today, actor.dealer_id)
+    hours = [row for row in traffic["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
+
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
+    elapsed = today.day / days_in_month
+    table = planning.targets_vs_actual(actor, today, actor.dealer_id)
+    labels = _target_labels()
+    goal_row = table["total"] or (table["rows"][0] if table["rows"] else None)
+    targets = []
+    for field in planning.TARGET_FIELDS:
+        cell = goal_row[field] if goal_row else {"target": 0, "actual": 0}
+        to_date = round(cell["target"] * elapsed)
+        targets.append({"field": field, "label": labels[field], "target": cell["target"], "to_date": to_date,
+                        "actual": cell["actual"], "behind": cell["actual"] < to_date})
+    return {
+        "limit": LIST_LIMIT, "today": today, "signs": signs, "reports": reports, "decides": decides, "defeats": defeats,
+        "team": team, "traffic": traffic, "hours": hours, "targets": targets, "target_dealer": table["dealer"],
+        "hour_chart": charts.bars("chart-hours", _("Today's walk-ins and phone-ins by hour"),
+                                  [f"{row['hour']:02d}:00" for row in hours], [row["count"] for row in hours]),
+        "target_chart": charts.target_bars(
+            "chart-targets", _("This month to date against the target to date"), [t["label"] for t in targets],
+            [t["actual"] for t in targets], [t["to_date"] for t in targets],
+            actual_name=_("Actual"), target_name=_("Target to date")),
+    }
+
+
+def service(actor, today: dt.date | None = None) -> dict:
+    """An after-sales desk: insurance renewals coming due, owners due a maintenance visit, and the
+    latest service orders."""
+    today = today or timezone.localdate()
+    customers = visible_customers(actor)
+    renewals = list(Vehicle.objects.filter(customer__in=customers, insurance_expiry__gte=today,
+                                           insurance_expiry__lte=today + dt.timedelta(days=30))
+                    .select_related("customer").order_by("insurance_expiry", "id")[:LIST_LIMIT])
+    recent = list(Transaction.objects.filter(customer__in=customers, kind=TransactionKind.SERVICE)
+                  .select_related("customer", "vehicle").order_by("-date", "-id")[:LIST_LIMIT])
+    # Owners whose last service order was six to twelve months ago: due for maintenance. Read from
+    # the service orders of that window (dealer/date index), less those who came back since.
+    since, until = today - dt.timedelta(days=365), today - dt.timedelta(days=182)
+    came_back = Transaction.objects.filter(customer=OuterRef("customer"), kind=TransactionKind.SERVICE,
+                                           date__gte=until)
+    last = (Transaction.objects.filter(customer__in=customers, kind=TransactionKind.SERVICE,
+                                       date__gte=since, date__lt=until)
+            .exclude(Exists(came_back)).values("customer").annotate(last_service=Max("date"))
+            .order_by("last_service", "customer")[:LIST_LIMIT])
+    last = {row["customer"]: row["last_service"] for row in last}
+    due = sorted(customers.filter(pk__in=list(last)).select_related("owner"), key=lambda c: (last[c.pk], c.pk))
+    for customer in due:
+        customer.last_service = last[customer.pk]
+    return {"limit": LIST_LIMIT, "today": today, "renewals": renewals, "recent": recent, "due": due}
+
+
+def marketing(actor, today: dt.date | None = None) -> dict:
+    """A marketing desk: events running or coming, with their results so far, and customers with a
+    birthday this week (a card or call that keeps them)."""
+    today = today or timezone.localdate()
+    upcoming = list(visible_events(actor).filter(ends_on__gte=today).order_by("starts_on", "id")
+                    .values_list("pk", flat=True)[:LIST_LIMIT])
+    events = planning.compare_events(actor, upcoming) if upcoming else []
+    week = [today + dt.timedelta(days=i) for i in range(7)]
+    birthday = Q()
+    for d in week:
+        birthday |= Q(birthday__month=d.month, birthday__day=d.day)
+    birthdays = list(visible_customers(actor).filter(birthday).select_related("owner")
+                     .order_by("birthday__month", "birthday__day", "id")[:LIST_LIMIT])
+    recent = list(visible_events(actor).filter(ends_on__lt=today).order_by("-ends_on", "-id")
+                  .values_list("pk", flat=True)[:5])
+    past = planning.compare_events(actor, recent) if recent else []
+    return {"limit": LIST_LIMIT, "today": today, "events": events, "birthdays": birthdays, "past": past}
+
+
+def dealers(actor, today: dt.date | None = None) -> dict:
+    """A region's or group's dealers side by side: this month's walk-ins, new prospects, orders and
+    deliveries against their targets, open prospects and overdue follow-ups, defeats to decide."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    scope = list(dealers_in_scope(actor, Action.VIEW).order_by("code"))
+    ids = [d.pk for d in scope]
+    # Walk-ins as the targets count them: register lines other than after-sales visits.
+    visits = (visible_visits(actor).filter(dealer__in=ids, arrived_at__gte=day_start(first))
+              .exclude(outcome=VisitOutcome.SERVICE))
+    walk_ins = {r["dealer_id"]: r["n"] for r in visits.values("dealer_id").annotate(n=Count("id")).order_by()}
+    prospects = visible_prospects(actor).filter(dealer__in=ids)
+    figures = {r["dealer_id"]: r for r in prospects.values("dealer_id").annotate(
+        new_prospects=Count("id", filter=Q(first_contact__gte=first)),
+        orders=Count("id", filter=Q(ordered_on__gte=first)),
+        deliveries=Count("id", filter=Q(delivered_on__gte=first)),
+        open=Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES, next_follow_up__lt=today)),
+        pending=Count("id", filter=Q(status=ProspectStatus.DEFEAT_PENDING)),
+    ).order_by()}
+    targets = {t.dealer_id: t for t in SalesTarget.objects.filter(dealer__in=ids, month=first,
+                                                                            consultant__isnull=True)}
+    rows = []
+    for dealer in scope:
+        f = figures.get(dealer.pk, {})
+        target = targets.get(dealer.pk)
+        rows.append({"dealer": dealer, "walk_ins": walk_ins.get(dealer.pk, 0),
+                     "new_prospects": f.get("new_prospects", 0), "orders": f.get("orders", 0),
+                     "deliveries": f.get("deliveries", 0), "open": f.get("open", 0), "overdue": f.get("overdue", 0),
+                     "pending": f.get("pending", 0),
+                     "orders_target": target.orders if target else None,
+                     "deliveries_target": target.deliveries if target else None})
+    names = [r["dealer"].name for r in rows]
+    return {
+        "today": today, "month": first, "rows": rows,
+        "chart": charts.grouped_bars("chart-dealers", _("This month by dealer"), names, {
+            _("Walk-ins"): [r["walk_ins"] for r in rows], _("New prospects"): [r["new_prospects"] for r in rows],
+            _("Orders"): [r["orders"] for r in rows], _("Deliveries"): [r["deliveries"] for r in rows]}),
+    }

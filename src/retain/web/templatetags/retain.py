@@ -1,0 +1,99 @@
+"""Presentation filters every page shares, so money, dates, phone numbers and charts look the same
+everywhere: ``{% load retain %}``.
+
+- ``{{ cents|money }}``: integer cents as ¥205,656.00 (both languages).
+- ``{{ day|day }}`` / ``{{ moment|moment }}``: one date and one date-time format per language.
+- ``{{ e164|phone }}`` / ``{{ e164|tel }}``: a mobile in national format / as a ``tel:`` URI.
+- ``{% chart c %}``: a chart from ``retain.web.charts``; its data goes out with ``json_script``.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+import phonenumbers
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from retain.web.finders import PATH as PLOTLY_PATH
+
+register = template.Library()
+
+#: One format per language (Django date-format characters). Tables stay narrow with ISO dates,
+#: which read the same to a Chinese and an English reader.
+DATE_FORMATS = {"zh-hans": "Y-m-d", "en": "Y-m-d"}
+DATETIME_FORMATS = {"zh-hans": "Y-m-d H:i", "en": "Y-m-d H:i"}
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
+
+
+@register.filter
+def money(cents) -> str:
+    """Integer cents as yuan with thousands separators and two decimals: ¥205,656.00."""
+    if cents in (None, ""):
+        return "—"
+    try:
+        yuan = (Decimal(int(cents)) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (TypeError, ValueError, ArithmeticError):
+        return "—"
+    return f"-¥{-yuan:,.2f}" if yuan < 0 else f"¥{yuan:,.2f}"
+
+
+@register.filter
+def day(value) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_filter(value, DATE_FORMATS.get(_lang(), "Y-m-d"))
+
+
+@register.filter
+def moment(value) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_filter(value, DATETIME_FORMATS.get(_lang(), "Y-m-d H:i"))
+
+
+def _parse(number):
+    try:
+        return phonenumbers.parse(str(number), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+
+
+@register.filter
+def phone(number) -> str:
+    """A number as people dial it at home: 138 1234 1234 (numbers abroad keep their country code)."""
+    parsed = _parse(number)
+    if parsed is None:
+        return str(number or "")
+    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if parsed.country_code == 86 else \
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(parsed, fmt)
+
+
+@register.filter
+def tel(number) -> str:
+    """A ``tel:`` URI (E.164, which every phone dials correctly)."""
+    parsed = _parse(number)
+    if parsed is None:
+        return ""
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@register.simple_tag
+def chart(c):
+    return render_to_string("web/_chart.html", {"chart": c})
+
+
+@register.simple_tag
+def plotly_js() -> str:
+    """The static path of the Plotly.js copy served from the plotly wheel."""
+    return PLOTLY_PATH
