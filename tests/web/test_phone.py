@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from retain.org.models import Dealer, DealerGroup, Region, Role
-from retain.sales import daily_report, services
+from retain.sales import services
+from retain.sales.services import daily_report
 from retain.sales.models import Prospect
 from tests.conftest import PASSWORD, make_customer, make_staff
 
@@ -39,8 +40,8 @@ def showroom(transactional_db):
                              notes="客户想周六带家人来试驾，关心置换补贴和金融方案" * 3, contacted_on=today - dt.timedelta(days=1))
         prospects.append(prospect)
     Prospect.objects.filter(pk=prospects[0].pk).update(next_follow_up=today)  # due today
-    report = daily_report.prepare(consultant)
-    daily_report.submit(consultant, report.pk, "拜访三位客户", "回访王建国")
+    report = daily_report.prepare(actor=consultant)
+    daily_report.submit(actor=consultant, report_id=report.pk, visit_notes="拜访三位客户", tomorrow_plan="回访王建国")
     return {"consultant": consultant, "manager": manager, "prospects": prospects}
 
 

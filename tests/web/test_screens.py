@@ -12,7 +12,8 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from retain.org.models import Role, Staff, person_name
-from retain.sales import daily_report, services
+from retain.sales import services
+from retain.sales.services import daily_report
 from retain.sales.models import Prospect, ProspectStatus
 from retain.web import charts
 from retain.web.context import menu_for
@@ -55,8 +56,8 @@ def showroom(named):
     ordered = services.open_prospect(actor=consultant, customer_id=buyer.pk, grade="A", model_of_interest="途观L",
                                      source="walk_in", first_contact=today - dt.timedelta(days=2))
     services.record_order(actor=consultant, prospect_id=ordered.pk, deposit_cents=500000)
-    report = daily_report.prepare(consultant)
-    daily_report.submit(consultant, report.pk, "拜访两位客户", "明天回访")
+    report = daily_report.prepare(actor=consultant)
+    daily_report.submit(actor=consultant, report_id=report.pk, visit_notes="拜访两位客户", tomorrow_plan="明天回访")
     return {"overdue": overdue, "defeat": defeat, "ordered": ordered, "report": report}
 
 
