@@ -64,6 +64,9 @@ def test_bad_owner_contacts_name_the_field_and_write_nothing(org, owner, client)
     api = client.post(f"/api/v1/customers/{owner.pk}/contacts", {"kind": "call", "contacted_on": tomorrow},
                       content_type="application/json")
     assert api.status_code == 422 and "contacted_on" in str(api.json())
+    api = client.post(f"/api/v1/customers/{owner.pk}/contacts", {"kind": "call", "result": "长" * 201},
+                      content_type="application/json")
+    assert api.status_code == 422 and "result" in str(api.json())
     page = client.post(f"/sales/customers/{owner.pk}/contact/", {"kind": "fax", "purpose": "maintenance"},
                        follow=True)
     assert "Kind" in page.content.decode()
@@ -97,3 +100,15 @@ def test_owners_to_care_for_puts_the_longest_uncared_first(org):
     listed = list(services.owners_to_care_for(consultant))
     assert [c.name for c in listed] == ["从未", "久", "近"]
     assert listed[1].last_care == today - dt.timedelta(days=40)
+
+
+def test_the_service_refuses_a_result_longer_than_the_column(org, owner):
+    from django.core.exceptions import ValidationError
+
+    from retain.sales import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.log_customer_contact(actor=org.staff["consultant"], customer_id=owner.pk, kind="call",
+                                      result="长" * 201)
+    assert list(refused.value.message_dict) == ["result"]
+    assert not Contact.objects.exists()

@@ -305,8 +305,9 @@ def reveal(*, actor, customer_id, field: str, reason: str) -> str:
 def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Customer:
     """Fold a duplicate record into the survivor: its vehicles, transactions, consents, tags and
     history move over, and so does what other apps keep about it (prospects, contacts, register
-    lines, invitations, scores: ``moves``); the duplicate stays (status merged, pointing at the survivor) so that
-    links and audit rows to it keep their meaning, and drops out of every list and report."""
+    lines, invitations, scores: ``moves``); the duplicate stays (status merged, pointing at the
+    survivor) so that links and audit rows to it keep their meaning, and drops out of every list
+    and report."""
     if str(survivor_id) == str(duplicate_id):
         raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
     survivor = access_customer(actor, survivor_id, Action.MERGE, for_update=True)

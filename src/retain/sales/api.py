@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from retain.org.policy import Action
@@ -15,6 +15,7 @@ from .access import access_prospect, visible_prospects
 from .models import (
     ACTIVE_STATUSES,
     PROSPECT_SOURCES,
+    Contact,
     ContactKind,
     ContactPurpose,
     DefeatReason,
@@ -252,7 +253,7 @@ class CustomerContactIn(Schema):
     kind: ContactCode
     purpose: CarePurpose = ContactPurpose.MAINTENANCE.value
     notes: str = ""
-    result: str = ""
+    result: str = Field("", max_length=Contact._meta.get_field("result").max_length)
     contacted_on: dt.date | None = None
 
 

@@ -194,6 +194,8 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
         errors["purpose"] = _("Log prospect follow-ups on the prospect.")
     if contacted_on > today_:
         errors["contacted_on"] = _("A contact cannot be logged in advance.")
+    if len((result or "").strip()) > Contact._meta.get_field("result").max_length:
+        errors["result"] = _("Keep the result under 200 characters.")
     if errors:
         raise ValidationError(errors)
     contact = Contact.objects.create(customer=customer, purpose=purpose, kind=kind, contacted_on=contacted_on,
