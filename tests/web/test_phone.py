@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from retain.org.models import Dealer, DealerGroup, Region, Role
 from retain.sales import services
-from retain.sales.services import daily_report
 from retain.sales.models import Prospect
+from retain.sales.services import daily_report
 from tests.conftest import PASSWORD, make_customer, make_staff
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from retain.org.models import Role, Staff, person_name
 from retain.sales import services
-from retain.sales.services import daily_report
 from retain.sales.models import Prospect, ProspectStatus
+from retain.sales.services import daily_report
 from retain.web import charts
 from retain.web.context import menu_for
 from retain.web.finders import PATH as PLOTLY_PATH
