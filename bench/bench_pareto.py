@@ -26,8 +26,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from _readme import write_block
 
+from _readme import write_block
 from retain.analytics import clv
 
 TRUTH = {"r": 0.8, "alpha": 30.0, "s": 0.6, "beta": 400.0}

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+
 from _readme import write_block
 
 

@@ -113,6 +113,36 @@ POLICY: dict[tuple[str, str], Scope] = {
 }
 
 
+# Where each role works: the page it starts on (a URL name) and the departments whose menus it is
+# shown, in menu order. These decide no permission (each menu entry still needs its action in the
+# table above); they live here so that no other module keeps a list of roles.
+#                          start page       departments
+_WORKPLACES = {
+    Role.CONSULTANT:       ("sales:today",  ("sales", "customers")),
+    Role.SHOWROOM_MANAGER: ("web:manager",  ("sales", "customers", "admin")),
+    Role.SALES_MANAGER:    ("web:manager",  ("sales", "customers", "admin")),
+    Role.SERVICE_ADVISOR:  ("web:service",  ("service", "customers")),
+    Role.SERVICE_MANAGER:  ("web:service",  ("service", "customers", "admin")),
+    Role.MARKETING:        ("web:marketing", ("marketing", "customers")),
+    Role.DEALER_GM:        ("web:manager",  ("sales", "service", "marketing", "customers", "admin")),
+    Role.REGION_MANAGER:   ("web:dealers",  ("sales", "service", "marketing", "customers", "admin")),
+    Role.GROUP_ADMIN:      ("web:dealers",  ("sales", "service", "marketing", "customers", "admin")),
+}  # fmt: skip
+
+if set(_WORKPLACES) != set(ROLES):
+    raise ImproperlyConfigured("Every role needs a start page and its departments.")
+
+
+def start_page(actor) -> str:
+    """The URL name of the page the actor lands on: their own work."""
+    return _WORKPLACES.get(getattr(actor, "role", None), ("customers:list", ()))[0]
+
+
+def departments_of(actor) -> tuple[str, ...]:
+    """The departments whose menus the actor works in, in menu order."""
+    return _WORKPLACES.get(getattr(actor, "role", None), ("", ()))[1]
+
+
 def scope_of(actor, action: str) -> Scope:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return Scope.NONE

@@ -2,7 +2,7 @@
 
 ``NAV`` is the one list of menu entries: each names its department, its page and the policy action
 (``org.policy``) a user needs somewhere to see it. An entry shows when the user's role works in
-that department (``DEPARTMENTS_OF``) and the policy allows the action; a page a role has nothing to
+that department (``org.policy.departments_of``) and the policy allows the action; a page a role has nothing to
 do on is not offered. To point an entry at a finer action (sign a daily report, decide a defeat,
 set targets, set the cadence, run events, see the audit log...), change its action here: nothing
 else decides what the menu shows.
@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from retain.org.models import Role
-from retain.org.policy import Action, allowed
+from retain.org.policy import Action, allowed, departments_of
 
 SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN = "sales", "service", "marketing", "customers", "admin"
 
@@ -26,20 +25,6 @@ DEPARTMENT_LABELS = {
     CUSTOMERS: _("Customers"),
     ADMIN: _("Administration"),
 }
-
-#: The departments whose menus a role works in, in the order they are shown.
-DEPARTMENTS_OF = {
-    Role.CONSULTANT: (SALES, CUSTOMERS),
-    Role.SHOWROOM_MANAGER: (SALES, CUSTOMERS, ADMIN),
-    Role.SALES_MANAGER: (SALES, CUSTOMERS, ADMIN),
-    Role.SERVICE_ADVISOR: (SERVICE, CUSTOMERS),
-    Role.SERVICE_MANAGER: (SERVICE, CUSTOMERS, ADMIN),
-    Role.MARKETING: (MARKETING, CUSTOMERS),
-    Role.DEALER_GM: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
-    Role.REGION_MANAGER: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
-    Role.GROUP_ADMIN: (SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN),
-}
-
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -74,7 +59,7 @@ def menu_for(user) -> list[dict]:
     """The user's menu: one group per department they work in, each with the entries they may use."""
     if user is None or not user.is_authenticated:
         return []
-    departments = DEPARTMENTS_OF.get(user.role, ())
+    departments = departments_of(user)
     groups = []
     for department in departments:
         entries = [e for e in NAV if e.department == department and allowed(user, e.action)]

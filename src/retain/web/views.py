@@ -6,29 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from retain.org.models import Role
-from retain.org.policy import Action, Scope, scope_of
+from retain.org.policy import Action, Scope, scope_of, start_page
 
 from . import homes
-
-#: Where each role starts: its own work.
-HOME_OF = {
-    Role.CONSULTANT: "sales:today",
-    Role.SHOWROOM_MANAGER: "web:manager",
-    Role.SALES_MANAGER: "web:manager",
-    Role.DEALER_GM: "web:manager",
-    Role.SERVICE_ADVISOR: "web:service",
-    Role.SERVICE_MANAGER: "web:service",
-    Role.MARKETING: "web:marketing",
-    Role.REGION_MANAGER: "web:dealers",
-    Role.GROUP_ADMIN: "web:dealers",
-}
 
 
 @login_required
 def home(request):
     """Send each role to its start page (after login and at ``/``)."""
-    return redirect(HOME_OF.get(request.user.role, "customers:list"))
+    return redirect(start_page(request.user))
 
 
 def _dealer_desk(request):
