@@ -54,3 +54,20 @@ def test_card_timeline_shows_labels_and_changes(org, client, changed):
     timeline = page[page.index('id="timeline"'):]
     assert "Customer details changed" in timeline and "city</span>: 上海 → 杭州" in timeline
     assert "customer.update" not in timeline and "{&#x27;" not in timeline
+
+
+def test_merge_counts_and_owner_names_read_as_such(org, client):
+    gm = org.staff["dealer_gm"]
+    survivor = make_customer(dealer=org.d1, owner=org.staff["consultant"], name="张三")
+    duplicate = make_customer(dealer=org.d1, name="张三", city="上海", mobile=survivor.mobile)
+    services.add_vehicle(actor=gm, customer_id=duplicate.pk, vin="LSVAU2180N2183294", make="大众", model="帕萨特")
+    services.merge_customers(actor=gm, survivor_id=survivor.pk, duplicate_id=duplicate.pk, note="同一人")
+    client.force_login(gm)
+    page = client.get("/org/audit/", {"action": "customer.merge"}).content.decode()
+    assert "vehicles</span>: 1" in page and "#1</li>" not in page       # a count, not a vehicle id
+    services.create_customer(actor=gm, dealer_id=org.d1.pk, owner_id=org.staff["consultant"].pk, name="李四",
+                             mobile="13900000001")
+    page = client.get("/org/audit/", {"action": "customer.create"}).content.decode()
+    assert "owner</span>: consultant" in page                          # the owner's name, not an id
+    page = client.get("/org/audit/", {"action": "customer.merge_into"}).content.decode()
+    assert "merged into</span>: — → 张三" in page

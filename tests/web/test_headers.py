@@ -80,3 +80,33 @@ def test_a_refusal_is_one_line_in_the_server_log(org, client):
         handler.setStream(previous)
     lines = stream.getvalue().splitlines()
     assert lines == ["Forbidden (Permission denied): /org/audit/"]
+
+
+@pytest.mark.browser
+def test_plotly_draws_under_the_sites_policy(client, page):
+    """The policy's design for charts: Plotly.js from the plotly wheel plus a static script that
+    reads a json_script block draws a bar and a funnel with no CSP violation."""
+    import plotly
+
+    policy = client.get("/login/")["Content-Security-Policy"]
+    plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+    html = ('<!doctype html><html><head><script src="/plotly.min.js"></script><script src="/chart.js" defer>'
+            '</script></head><body><div id="c" style="width:400px;height:300px"></div>'
+            '<script type="application/json" id="data">{"x": ["a", "b"], "y": [3, 5]}</script></body></html>')
+    chart = ("const d = JSON.parse(document.getElementById('data').textContent);"
+             "Plotly.newPlot('c', [{type: 'bar', x: d.x, y: d.y}, {type: 'funnel', x: [5, 3], y: ['s', 't']}])"
+             ".then(() => { document.title = 'drawn'; });")
+    bodies = {"/plotly.min.js": (plotly_js, "application/javascript"), "/chart.js": (chart, "application/javascript")}
+
+    def serve(route):
+        path = "/" + route.request.url.split("/", 3)[3]
+        body, kind = bodies.get(path, (html, "text/html"))
+        route.fulfill(body=body, content_type=kind, headers={"Content-Security-Policy": policy})
+
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.route("http://charts.test/**", serve)
+    page.goto("http://charts.test/")
+    page.wait_for_function("document.title === 'drawn'")
+    assert problems == [] and page.locator("#c .plot-container").count() == 1

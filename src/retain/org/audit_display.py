@@ -9,6 +9,7 @@ here is presentation. Field names are looked up on the model the row's ``object_
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,7 +21,6 @@ from django.utils.translation import gettext_lazy
 
 from .audit_codes import AuditCode
 from .audit_codes import label as action_label
-from .models import Dealer, Staff
 
 #: Labels of keys that audit rows carry but that are not fields of the object's model.
 EXTRA_LABELS = {
@@ -86,26 +86,37 @@ def _field(model, key: str):
 
 def _field_label(model, key: str) -> str:
     field = _field(model, key)
-    if field is not None and hasattr(field, "verbose_name"):
+    if field is not None and field.concrete:
         return str(field.verbose_name)
+    if field is not None:  # a reverse relation ("vehicles": 2 moved by a merge): the other model's plural
+        return str(field.related_model._meta.verbose_name_plural)
     return str(EXTRA_LABELS.get(key, key.replace("_", " ")))
 
 
+def _target(field):
+    """The model a stored id points at, for a foreign key of this row's model (not a reverse
+    relation, whose value in a row is a count)."""
+    if field is not None and field.concrete and (field.many_to_one or field.one_to_one):
+        return field.related_model
+    return None
+
+
 def _names(events) -> dict:
-    """Staff and dealers named in the rows, fetched once per page: ``{(model, pk): name}``."""
-    wanted = {Staff: set(), Dealer: set()}
+    """What the ids in the rows point at (a staff member, a dealer, the customer merged into),
+    fetched once per model per page: ``{(model, pk): str(object)}``. The rows a reader sees are
+    already within their audit scope, and so are the records they name."""
+    wanted = defaultdict(set)
     for event in events:
         model = _model(event.object_type)
         for side in (event.before, event.after):
             for key, value in (side or {}).items():
-                field = _field(model, key)
-                target = getattr(field, "related_model", None)
-                if target in wanted and isinstance(value, int):
+                target = _target(_field(model, key))
+                if target is not None and isinstance(value, int) and not isinstance(value, bool):
                     wanted[target].add(value)
     names = {}
     for target, pks in wanted.items():
-        for obj in target.objects.filter(pk__in=pks):
-            names[(target, obj.pk)] = obj.display_name if target is Staff else obj.name
+        for obj in target._base_manager.filter(pk__in=pks):
+            names[(target, obj.pk)] = str(obj)
     return names
 
 
@@ -131,7 +142,7 @@ def _value(model, key: str, value, names: dict) -> str:
         return "、".join(_value(model, key, item, names) for item in value) or EMPTY
     if isinstance(value, dict):
         return "; ".join(f"{_field_label(model, k)}: {_value(model, k, v, names)}" for k, v in value.items())
-    target = getattr(field, "related_model", None)
+    target = _target(field)
     if target is not None and isinstance(value, int):
         return names.get((target, value), f"#{value}")
     choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
