@@ -15,6 +15,7 @@ model field says otherwise. Text never holds NUL characters (PostgreSQL cannot s
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,8 @@ MAX_TEXT = 10_000
 MAX_IDS = 5_000
 #: Dates a person can mean: a birthday, a purchase, a follow-up.
 MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+#: The same bound in yuan, for forms where people type yuan.
+MAX_YUAN = Decimal(MAX_CENTS) / 100
 #: Counts: people in one showroom party, one month's target figure, a car's odometer.
 MAX_PARTY, MAX_TARGET, MAX_MILEAGE_KM = 100, 100_000, 3_000_000
 #: The window of a list page.
@@ -117,6 +120,11 @@ def check_fields(model, errors: dict, **values) -> None:
                 _NO_NUL(value)
             if field.max_length and isinstance(value, str) and len(value) > field.max_length:
                 raise ValidationError(_("Use at most %(n)d characters.") % {"n": field.max_length})
+            if isinstance(field, models.DateField) and isinstance(value, dt.date):
+                low, high = limits(field)
+                day = value.date() if isinstance(value, dt.datetime) else value
+                if not (low <= day <= high):
+                    raise ValidationError(_("Enter a date between %(low)s and %(high)s.") % {"low": low, "high": high})
             field.run_validators(value)
         except ValidationError as exc:
             errors[name] = exc.messages[0]
@@ -195,6 +203,16 @@ def string(length: int):
     return Annotated[str, Strict(), Field(max_length=length), AfterValidator(_nul_free)]
 
 
+def _month_in_range(value: str) -> str:
+    year, month = int(value[:4]), int(value[5:7])
+    if not (MIN_DATE.year <= year <= MAX_DATE.year and 1 <= month <= 12):
+        raise ValueError(f"Enter a month from {MIN_DATE:%Y-%m} to {MAX_DATE:%Y-%m}.")
+    return value
+
+
+#: A month as ``YYYY-MM`` (or a day of it, ``YYYY-MM-DD``), text in a body or a query.
+Month = Annotated[str, Strict(), Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="YYYY-MM"),
+                  AfterValidator(_month_in_range)]
 #: A record id in a JSON body.
 Id = integer(1, MAX_ID)
 #: A record id in a query string.
@@ -219,7 +237,9 @@ def api_type(model, name: str, *, length: int | None = None):
     if isinstance(field, models.ForeignKey):
         kind = Id
     elif field.choices:
-        kind = Literal[tuple(value for value, _label in field.flatchoices)]  # type: ignore[valid-type]
+        values = [value for value, _label in field.flatchoices]
+        values += [""] if field.blank and "" not in values else []
+        kind = Literal[tuple(values)]  # type: ignore[valid-type]
     elif isinstance(field, (models.CharField, models.TextField)):
         kind = string(length or max_length(field))
     elif isinstance(field, models.BooleanField):

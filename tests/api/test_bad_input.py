@@ -173,9 +173,16 @@ def test_prospect_refuses(as_role, customer, override, field):
 def test_contact_notes_are_bounded(as_role, prospect):
     before = _unchanged()
     response = as_role("consultant").post(f"/prospects/{prospect.pk}/contacts",
-                                          {"kind": "call", "notes": "长" * 1_000_000})
+                                          {"kind": "call", "notes": "x" * 1_000_000})
     assert response.status_code == 422 and "notes" in fields_named(response)
     assert _unchanged() == before
+
+
+def test_a_body_past_the_upload_limit_is_400_json(as_role, prospect):
+    response = as_role("consultant").post(f"/prospects/{prospect.pk}/contacts",
+                                          {"kind": "call", "notes": "长" * 1_000_000})
+    assert response.status_code == 400 and response.json() == {"detail": "The request body is too large."}
+    assert not Contact.objects.exists()
 
 
 @pytest.mark.parametrize("override, field", [

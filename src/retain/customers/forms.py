@@ -9,8 +9,10 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import MAX_YUAN
 from retain.org.models import Staff
 from retain.org.policy import Action, dealers_in_scope
 
@@ -181,8 +183,11 @@ class TransactionForm(forms.Form):
             amount = Decimal(raw)
         except InvalidOperation:
             raise ValidationError(_("Enter an amount such as 1280.50."))
+        if not amount.is_finite():  # NaN and Infinity parse as decimals, then crash comparisons
+            raise ValidationError(_("Enter an amount such as 1280.50."))
         if amount < 0:
             raise ValidationError(_("The amount cannot be negative."))
+        MaxValueValidator(MAX_YUAN)(amount)
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(_("Use at most two decimals (fen)."))
         return int(amount * 100)

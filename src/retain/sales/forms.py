@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import MAX_PARTY, MAX_YUAN
 from retain.customers.models import Source
 
 from .models import PROSPECT_SOURCES, ContactKind, DefeatReason, Grade, VisitKind, VisitOutcome
@@ -18,7 +19,8 @@ class ProspectForm(forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
     model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60)
     source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
-    budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, decimal_places=2)
+    budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, max_value=MAX_YUAN,
+                                decimal_places=2)
     purchase_by = forms.DateField(label=_("Expected purchase by"), required=False, widget=_DATE)
     competitors = forms.CharField(label=_("Competitor models considered"), max_length=200, required=False)
 
@@ -45,7 +47,8 @@ class ContactForm(forms.Form):
 
 
 class OrderForm(forms.Form):
-    deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, decimal_places=2)
+    deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, max_value=MAX_YUAN,
+                                 decimal_places=2)
     contract_number = forms.CharField(label=_("Contract number"), max_length=40, required=False)
 
 
@@ -69,7 +72,7 @@ class VisitForm(forms.Form):
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
     first_visit = forms.BooleanField(label=_("First visit"), required=False, initial=True)
-    party_size = forms.IntegerField(label=_("Party size"), min_value=1, initial=1)
+    party_size = forms.IntegerField(label=_("Party size"), min_value=1, max_value=MAX_PARTY, initial=1)
     model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60, required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=VisitOutcome.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
