@@ -175,7 +175,9 @@ class Consent(models.Model):
 
 class Vehicle(models.Model):
     customer = models.ForeignKey(Customer, models.CASCADE, related_name="vehicles", verbose_name=_("customer"))
-    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    # Unique within a dealer group (customers.services checks it), not across groups: one group
+    # must not learn from a refusal which cars another group has on record.
+    vin = models.CharField(_("VIN"), max_length=17, db_index=True)
     plate = models.CharField(_("plate"), max_length=10, blank=True, db_index=True)
     make = models.CharField(_("make"), max_length=40)
     model = models.CharField(_("model"), max_length=60)

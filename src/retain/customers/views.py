@@ -107,17 +107,14 @@ def customer_create(request):
                 classification=data["classification"], confirm_duplicate=data["confirm_duplicate"], **form.profile(),
             )
         except services.DuplicateCustomer as exc:
-            duplicate = exc.existing
+            duplicate = exc
             apply_errors(form, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
             return redirect("customers:card", customer_id=customer.pk)
-    context = {"form": form, "duplicate": duplicate,
-               "duplicate_visible": duplicate is not None
-               and visible_customers(request.user).filter(pk=duplicate.pk).exists()}
-    return render(request, "customers/form.html", context)
+    return render(request, "customers/form.html", {"form": form, "duplicate": duplicate})
 
 
 @login_required
@@ -131,7 +128,7 @@ def customer_edit(request, customer_id):
             services.update_customer(actor=request.user, customer_id=customer.pk,
                                      confirm_duplicate=form.cleaned_data["confirm_duplicate"], **form.profile())
         except services.DuplicateCustomer as exc:
-            duplicate = exc.existing
+            duplicate = exc
             apply_errors(form, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
