@@ -26,6 +26,7 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import connection, models
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -133,6 +134,23 @@ def check_fields(model, errors: dict, **values) -> None:
 def no_nul(value: str) -> None:
     """Refuse text with NUL characters (the form fields do the same)."""
     _NO_NUL(value)
+
+
+class CentsSum(Sum):
+    """``Sum`` of an amount in cents that never overflows. SQLite's ``SUM()`` raises "integer
+    overflow" past 2**63 (one absurd amount stored before these bounds made a customer's card
+    answer 500 for everyone); its ``TOTAL()`` adds in floating point instead, exact to the cent up
+    to 2**53 cents (90 trillion yuan). PostgreSQL sums ``bigint`` into ``numeric``: no overflow."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="TOTAL", **extra_context)
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), _whole_cents]
+
+
+def _whole_cents(value, expression, connection):
+    return None if value is None else int(value)
 
 
 # -- pydantic types for the API --------------------------------------------------------------

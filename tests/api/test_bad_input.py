@@ -274,3 +274,14 @@ def test_form_customer_birthday_bounded(org, client):
     assert "birthday" in response.context["form"].errors
     assert not Customer.objects.exists()
     assert dt.date(1900, 1, 1)  # the lower bound the message states
+
+
+def test_card_total_survives_amounts_stored_before_the_bounds(org, client):
+    """Rows written before the bounds (or by a loader) can hold absurd amounts: the card's
+    total must still open, not crash SQLite's integer SUM."""
+    c = make_customer(dealer=org.d1, owner=org.staff["consultant"])
+    for reference in ("a", "b"):
+        Transaction.objects.create(customer=c, dealer=org.d1, kind="other", date=dt.date(2025, 1, 1),
+                                   amount_cents=BIG - 10, reference=reference)
+    client.force_login(org.staff["consultant"])
+    assert client.get(f"/customers/{c.pk}/").status_code == 200

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from retain.bounds import CentsSum
 from retain.org import audit
 from retain.org.models import AuditEvent
 from retain.org.policy import Action, allowed
@@ -154,7 +155,7 @@ def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
     customer = access_customer(request.user, customer_id, include_merged=True)
     transactions = customer.transactions.select_related("vehicle")
-    totals = transactions.aggregate(count=Count("id"), cents=Sum("amount_cents"))
+    totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
     context = {
         "customer": customer,
         "vehicles": customer.vehicles.all(),
