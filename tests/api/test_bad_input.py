@@ -285,3 +285,15 @@ def test_card_total_survives_amounts_stored_before_the_bounds(org, client):
                                    amount_cents=BIG - 10, reference=reference)
     client.force_login(org.staff["consultant"])
     assert client.get(f"/customers/{c.pk}/").status_code == 200
+
+
+def test_service_refuses_nul_as_imports_would_send_it(org):
+    """Imports call the services without a form or a schema in front: the service refuses too."""
+    from django.core.exceptions import ValidationError
+
+    from retain.customers import services as customer_services
+
+    with pytest.raises(ValidationError) as refused:
+        customer_services.create_customer(actor=org.staff["dealer_gm"], name="王\x00五", mobile="13912345678")
+    assert "name" in refused.value.message_dict
+    assert not Customer.objects.exists()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.bounds import no_nul
 from retain.org import audit
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
@@ -88,6 +89,11 @@ def _normalise(instance, data: dict, allowed: tuple[str, ...]):
             continue
         if isinstance(value, str):
             value = value.strip()
+            try:
+                no_nul(value)  # PostgreSQL cannot store NUL; imports reach here without a form
+            except ValidationError as exc:
+                errors.setdefault(name, []).extend(exc.messages)
+                continue
         if name in _NORMALISERS:
             try:
                 value = _NORMALISERS[name](value)
