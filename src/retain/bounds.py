@@ -109,6 +109,19 @@ def max_length(field) -> int:
     return min(lengths) if lengths else MAX_TEXT
 
 
+def form_limits(model, name: str) -> dict:
+    """Keyword arguments that give a Django form field the model field's bounds (``max_length``,
+    ``min_value``/``max_value``, or the date range as validators), so a page refuses what the API
+    refuses: ``forms.CharField(label=..., **form_limits(Customer, "name"))``."""
+    field = model._meta.get_field(name)
+    if isinstance(field, (models.CharField, models.TextField)):
+        return {"max_length": max_length(field)}
+    low, high = limits(field)
+    if isinstance(field, models.DateField):
+        return {"validators": [MinValueValidator(low), MaxValueValidator(high)]}
+    return {"min_value": low, "max_value": high}
+
+
 def check_fields(model, errors: dict, **values) -> None:
     """Put the model field's own complaint about each value on ``errors`` (first one per field),
     so a service that writes with ``objects.create`` refuses what ``full_clean`` would."""

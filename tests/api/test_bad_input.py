@@ -297,3 +297,23 @@ def test_service_refuses_nul_as_imports_would_send_it(org):
         customer_services.create_customer(actor=org.staff["dealer_gm"], name="王\x00五", mobile="13912345678")
     assert "name" in refused.value.message_dict
     assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("form, model, field", [
+    ("retain.customers.forms.CustomerForm", Customer, "name"),
+    ("retain.customers.forms.VehicleForm", Vehicle, "model"),
+    ("retain.sales.forms.ContactForm", Contact, "notes"),
+    ("retain.sales.forms.VisitForm", ShowroomVisit, "party_size"),
+])
+def test_forms_take_their_bounds_from_the_model(form, model, field):
+    """Pages and API agree because both read the model field (bounds.form_limits / api_type)."""
+    from django.utils.module_loading import import_string
+
+    from retain import bounds
+
+    form_field = import_string(form).base_fields[field]
+    model_field = model._meta.get_field(field)
+    if hasattr(form_field, "max_length") and form_field.max_length:
+        assert form_field.max_length == bounds.max_length(model_field)
+    else:
+        assert (form_field.min_value, form_field.max_value) == bounds.limits(model_field)
