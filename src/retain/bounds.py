@@ -55,7 +55,7 @@ MAX_YUAN = Decimal(MAX_CENTS) / 100
 #: Counts: people in one showroom party, one month's target figure, a car's odometer.
 MAX_PARTY, MAX_TARGET, MAX_MILEAGE_KM = 100, 100_000, 3_000_000
 #: The window of a list page.
-MAX_LIMIT, MAX_OFFSET = 500, 10**9
+MAX_LIMIT, MAX_OFFSET = 1000, 10**9
 
 
 # -- validators for model fields (the single source) ---------------------------------------

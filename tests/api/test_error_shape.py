@@ -94,4 +94,4 @@ def test_bounds_are_stated_in_the_openapi(openapi):
     ids = _schema(openapi, "InvitationsIn")["customer_ids"]
     assert ids["items"]["maximum"] == 2**63 - 1 and ids["maxItems"] == 5000
     limit = next(p for p in openapi["paths"]["/api/v1/customers"]["get"]["parameters"] if p["name"] == "limit")
-    assert limit["schema"]["maximum"] == 500
+    assert limit["schema"]["maximum"] == 1000
