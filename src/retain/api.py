@@ -1,16 +1,24 @@
 """The JSON API (``/api/v1/``): django-ninja, session or bearer-token auth, one error shape.
 
-Validation errors answer 422 with ``{"detail": [{"loc": [..., field], "msg": reason}]}``,
-whether pydantic caught them (types, required fields) or a service did (business rules),
-so a client reads every refusal the same way.
+Every answer under ``/api/v1/`` is JSON, and every refusal is ``{"detail": ...}``: validation
+errors answer 422 with ``{"detail": [{"loc": [..., field], "msg": reason}]}``, whether pydantic
+caught them (types, bounds, required fields) or a service did (business rules), so a client reads
+every refusal the same way; 400, 401, 403, 404, 405 and 500 carry a sentence. The OpenAPI
+document declares the 4xx answers of every operation (:class:`RetainAPI`).
 """
 
+import json
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import JsonResponse
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from retain.org import services as org_services
 from retain.org.models import ApiToken
@@ -29,6 +37,16 @@ class BearerToken(HttpBearer):
         return found.staff
 
 
+class StaffSession(SessionAuth):
+    """Django's session login. Its CSRF check runs only for a logged-in session: a write without
+    any login answers 401 (authenticate first), not 403 (a CSRF failure it never had)."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 def _staff_only(view):
     """The OpenAPI document is for logged-in staff (session or token), not the public."""
 
@@ -44,11 +62,41 @@ def _staff_only(view):
     return wrapper
 
 
-api = NinjaAPI(
+#: The refusals every operation may give (each needs a login; the door may refuse or not find).
+_ERRORS = {
+    400: "The body is not JSON, or is too large.",
+    401: "Not logged in: send a session cookie or an `Authorization: Bearer` token.",
+    403: "Logged in, but not allowed to do this.",
+    404: "No such record within your scope.",
+    422: "A parameter or field is invalid; `detail` lists each with its location and reason.",
+}
+_ERROR_SCHEMA = {"type": "object", "required": ["detail"], "properties": {"detail": {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]}}}
+
+
+class RetainAPI(NinjaAPI):
+    """ninja's API whose OpenAPI document also lists the refusals each operation can give, in the
+    one error shape, so a client (and schemathesis) knows every answer to expect."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                answers = operation.setdefault("responses", {})
+                for status, text in _ERRORS.items():
+                    if status == 400 and method == "get":
+                        continue
+                    answers.setdefault(status, {"description": text, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        return schema
+
+
+api = RetainAPI(
     title="retain",
     version="1",
     urls_namespace="api",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), StaffSession()],
     docs_url=None,
     docs_decorator=_staff_only,
 )
@@ -67,6 +115,29 @@ def _validation_error(request, exc: ValidationError):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _bad_request(request, exc):
+    detail = "The request body is too large." if isinstance(exc, RequestDataTooBig) else "Bad request."
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+class JsonErrors:
+    """Middleware: an error answered under ``/api/`` by Django rather than by the API (an unknown
+    path, a method the path does not take, a server error) becomes ``{"detail": ...}`` JSON too,
+    with its status and headers kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith("application/json")):
+            response.content = json.dumps({"detail": response.reason_phrase})
+            response["Content-Type"] = "application/json"
+        return response
 
 
 def _register_routers():

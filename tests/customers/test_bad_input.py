@@ -20,8 +20,8 @@ CUSTOMER_CASES = [
     ({"national_id": "11010519491231002"}, "national_id", "18 characters"),
     ({"national_id": "11010519491231002A"}, "national_id", "17 digits followed by a digit or X"),
     ({"national_id": "110105194912310022"}, "national_id", "check digit"),
-    ({"birthday": "2999-01-01"}, "birthday", "future"),
-    ({"birthday": "1850-01-01"}, "birthday", "too far in the past"),
+    ({"birthday": "2099-01-01"}, "birthday", "future"),
+    ({"birthday": "1850-01-01"}, "birthday", "1900-01-01"),
     ({"gender": "X"}, "gender", ""),
     ({"kind": "robot"}, "kind", ""),
     ({"source": "moon"}, "source", ""),
@@ -33,7 +33,7 @@ VEHICLE_CASES = [
     ({"vin": "LSVAU2180N218329O"}, "vin", "without I, O and Q"),
     ({"vin": "LSVAU2180N218329I"}, "vin", "without I, O and Q"),
     ({"plate": "ABC"}, "plate", "licence plate"),
-    ({"purchase_date": "2999-01-01"}, "purchase_date", "future"),
+    ({"purchase_date": "2099-01-01"}, "purchase_date", "future"),
     ({"mileage_km": -5}, "mileage_km", ""),
     ({"make": ""}, "make", ""),
 ]
@@ -42,7 +42,7 @@ TRANSACTION_CASES = [
     ({"amount_cents": -100}, "amount_cents", ""),
     ({"amount_cents": "lots"}, "amount_cents", ""),
     ({"kind": "gift"}, "kind", ""),
-    ({"date": "2999-01-01"}, "date", "future"),
+    ({"date": "2099-01-01"}, "date", "future"),
     ({"date": "yesterday"}, "date", ""),
     ({"vehicle_id": 999999}, "vehicle_id", "does not belong"),
 ]

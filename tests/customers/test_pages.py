@@ -78,7 +78,8 @@ def test_create_page_duplicate_warning_links_only_when_visible(org, client):
     data = {"name": "新客户", "mobile": "13612345678", "kind": "person", "source": "walk_in",
             "classification": "potential", "dealer": org.d1.pk}
     page = client.post("/customers/new/", data).content.decode()
-    assert "旧客户" in page and f"/customers/{other.pk}/" not in page  # the colleague's customer is not theirs
+    # The colleague's customer is not theirs: neither named nor linked (issue 7, A1).
+    assert "旧客户" not in page and f"/customers/{other.pk}/" not in page
     client.force_login(org.staff["dealer_gm"])
     page = client.post("/customers/new/", data).content.decode()
     assert f"/customers/{other.pk}/" in page

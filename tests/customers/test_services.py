@@ -32,8 +32,11 @@ def test_duplicate_mobile_warns_then_confirmed_create_is_logged(org):
     existing = make_customer(dealer=org.d1, owner=org.staff["colleague"], mobile="+8613912345678")
     with pytest.raises(services.DuplicateCustomer) as raised:
         services.create_customer(actor=org.staff["consultant"], name="李四", mobile="13912345678")
-    assert raised.value.existing == existing
+    assert raised.value.existing is None  # outside the consultant's scope: said to exist, not whose
     assert Customer.objects.count() == 1
+    with pytest.raises(services.DuplicateCustomer) as raised:
+        services.create_customer(actor=org.staff["dealer_gm"], name="李四", mobile="13912345678")
+    assert raised.value.existing == existing
     c = services.create_customer(actor=org.staff["consultant"], name="李四", mobile="13912345678",
                                  confirm_duplicate=True)
     event = AuditEvent.objects.get(object_id=str(c.pk))

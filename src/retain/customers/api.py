@@ -2,29 +2,39 @@
 access door and the services; mobile numbers leave masked."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StrictBool
 
+from retain.bounds import Id, IdList, Input, Page, api_type, string
 from retain.org.masking import mask_mobile
 from retain.org.models import Dealer, Staff
+from retain.org.policy import Action, allowed, dealers_in_scope
 
 from . import services
 from .access import access_customer, visible_customers
-from .models import Classification, CustomerKind, Gender, Source, TransactionKind
+from .models import (
+    Classification,
+    ClassificationChange,
+    Customer,
+    CustomerKind,
+    Gender,
+    Source,
+    Transaction,
+    Vehicle,
+)
 from .search import filter_customers
 
 router = Router(tags=["customers"])
 
-ClassificationCode = Literal[tuple(Classification.values)]  # type: ignore[valid-type]
-SourceCode = Literal[tuple(Source.values)]  # type: ignore[valid-type]
-KindCode = Literal[tuple(CustomerKind.values)]  # type: ignore[valid-type]
-GenderCode = Literal[tuple(Gender.values)]  # type: ignore[valid-type]
-TransactionKindCode = Literal[tuple(TransactionKind.values)]  # type: ignore[valid-type]
+ClassificationCode = api_type(Customer, "classification")
+Username = api_type(Staff, "username")
+Code = api_type(Dealer, "code")
 
 
 class CustomerOut(Schema):
@@ -69,45 +79,50 @@ class CustomerDetail(CustomerOut):
         return [t.name for t in obj.tags.all()]
 
 
-class CustomerCreate(Schema):
-    name: str = Field(max_length=100)
-    mobile: str = Field(max_length=30)
-    kind: KindCode = CustomerKind.PERSON
-    gender: GenderCode = Gender.UNKNOWN
-    birthday: dt.date | None = None
-    city: str = Field("", max_length=50)
-    address: str = Field("", max_length=200)
-    national_id: str = Field("", max_length=30)
-    source: SourceCode = Source.OTHER
-    classification: ClassificationCode = Classification.POTENTIAL
-    dealer: str | None = Field(None, description="Dealer code; defaults to the caller's dealer.")
-    owner: str | None = Field(None, description="Owner's username; consultants always own what they add.")
-    confirm_duplicate: bool = Field(False, description="Create even if the mobile is already on record.")
+C, V, T = Customer, Vehicle, Transaction
 
 
-class CustomerUpdate(Schema):
-    name: str | None = Field(None, max_length=100)
-    mobile: str | None = Field(None, max_length=30)
-    kind: KindCode | None = None
-    gender: GenderCode | None = None
-    birthday: dt.date | None = None
-    city: str | None = Field(None, max_length=50)
-    address: str | None = Field(None, max_length=200)
-    national_id: str | None = Field(None, max_length=30)
-    source: SourceCode | None = None
-    tags: list[str] | None = Field(None, description="Replaces the customer's tags.")
-    confirm_duplicate: bool = False
+class CustomerCreate(Input):
+    name: api_type(C, "name")
+    mobile: api_type(C, "mobile", length=30) = Field(description="Any common format; stored in E.164.")
+    kind: api_type(C, "kind") = CustomerKind.PERSON
+    gender: api_type(C, "gender") = Gender.UNKNOWN
+    birthday: api_type(C, "birthday") = None
+    city: api_type(C, "city") = ""
+    address: api_type(C, "address") = ""
+    national_id: api_type(C, "national_id", length=30) = ""
+    source: api_type(C, "source") = Source.OTHER
+    classification: api_type(C, "classification") = Classification.POTENTIAL
+    dealer: Code | None = Field(None, description="Dealer code; defaults to the caller's dealer.")
+    owner: Username | None = Field(None, description="Owner's username; consultants always own what they add.")
+    confirm_duplicate: StrictBool = Field(False, description="Create even if the mobile is already on record.")
 
 
-class VehicleIn(Schema):
-    vin: str = Field(max_length=30)
-    make: str = Field(max_length=40)
-    model: str = Field(max_length=60)
-    plate: str = Field("", max_length=12)
-    purchase_date: dt.date | None = None
-    sold_by_us: bool = False
-    mileage_km: int | None = Field(None, ge=0)
-    insurance_expiry: dt.date | None = None
+class CustomerUpdate(Input):
+    """Only the fields sent change; a field sent as ``null`` is refused (send ``""`` to clear text)."""
+
+    name: api_type(C, "name") = None
+    mobile: api_type(C, "mobile", length=30) = None
+    kind: api_type(C, "kind") = None
+    gender: api_type(C, "gender") = None
+    birthday: api_type(C, "birthday") = None
+    city: api_type(C, "city") = None
+    address: api_type(C, "address") = None
+    national_id: api_type(C, "national_id", length=30) = None
+    source: api_type(C, "source") = None
+    tags: Annotated[list[string(40)], Field(max_length=50)] = Field(None, description="Replaces the customer's tags.")
+    confirm_duplicate: StrictBool = False
+
+
+class VehicleIn(Input):
+    vin: api_type(V, "vin", length=30) = Field(description="17 characters, no I, O or Q.")
+    make: api_type(V, "make")
+    model: api_type(V, "model")
+    plate: api_type(V, "plate", length=12) = ""
+    purchase_date: api_type(V, "purchase_date") = None
+    sold_by_us: api_type(V, "sold_by_us") = False
+    mileage_km: api_type(V, "mileage_km") = None
+    insurance_expiry: api_type(V, "insurance_expiry") = None
 
 
 class VehicleOut(Schema):
@@ -122,12 +137,12 @@ class VehicleOut(Schema):
     insurance_expiry: dt.date | None
 
 
-class TransactionIn(Schema):
-    kind: TransactionKindCode
-    date: dt.date
-    amount_cents: int = Field(ge=0, description="Amount in integer cents (fen).")
-    reference: str = Field("", max_length=40)
-    vehicle_id: int | None = None
+class TransactionIn(Input):
+    kind: api_type(T, "kind")
+    date: api_type(T, "date")
+    amount_cents: api_type(T, "amount_cents") = Field(description="Amount in integer cents (fen).")
+    reference: api_type(T, "reference") = ""
+    vehicle_id: Id | None = None
 
 
 class TransactionOut(Schema):
@@ -144,9 +159,9 @@ class TransactionOut(Schema):
         return obj.dealer.code
 
 
-class RevealIn(Schema):
+class RevealIn(Input):
     field: Literal["mobile", "national_id"] = "mobile"
-    reason: str = Field(max_length=200)
+    reason: string(200)
 
 
 class RevealOut(Schema):
@@ -154,50 +169,54 @@ class RevealOut(Schema):
     value: str
 
 
-class ClassificationIn(Schema):
-    classification: ClassificationCode
-    reason: str = Field(max_length=200)
+class ClassificationIn(Input):
+    classification: api_type(ClassificationChange, "to_class")
+    reason: api_type(ClassificationChange, "reason")
 
 
-class MergeIn(Schema):
-    survivor_id: int
-    duplicate_id: int
-    note: str = Field("", max_length=500)
+class MergeIn(Input):
+    survivor_id: Id
+    duplicate_id: Id
+    note: string(500) = ""
 
 
-class ReassignIn(Schema):
-    from_owner: str
-    to_owners: list[str] = Field(min_length=1)
-    note: str = Field(min_length=1, max_length=500)
-    customer_ids: list[int] | None = None
+class ReassignIn(Input):
+    from_owner: Username
+    to_owners: Annotated[list[Username], Field(min_length=1, max_length=50)]
+    note: Annotated[string(500), Field(min_length=1)]
+    customer_ids: IdList | None = None
 
 
-def _staff_id(username: str | None, field: str):
+def _staff_id(actor, username: str | None, field: str, action: str = Action.VIEW):
+    """The staff member with this username at a dealer in the actor's scope. Someone outside the
+    scope gets the same answer as a name nobody has: the API does not confirm who exists."""
     if username is None:
         return None
-    staff = Staff.objects.filter(username=username).first()
+    staff = Staff.objects.filter(username=username, dealer__in=dealers_in_scope(actor, action)).first()
     if staff is None:
         raise ValidationError({field: _("No staff member “%(name)s”.") % {"name": username}})
     return staff.pk
 
 
-def _dealer_id(code: str | None):
+def _dealer_id(actor, code: str | None, action: str = Action.VIEW):
+    """The dealer with this code in the actor's scope; one outside it answers like an unknown code."""
     if code is None:
         return None
-    dealer = Dealer.objects.filter(code=code).first()
+    dealer = dealers_in_scope(actor, action).filter(code=code).first()
     if dealer is None:
         raise ValidationError({"dealer": _("No dealer with code “%(code)s”.") % {"code": code}})
     return dealer.pk
 
 
 @router.get("/customers", response=list[CustomerOut])
-@paginate(LimitOffsetPagination)
-def list_customers(request, q: str = "", classification: ClassificationCode | None = None,
-                   owner: str | None = None, dealer: str | None = None, tag: str | None = None):
+@paginate(Page)
+def list_customers(request, q: string(100) = "", classification: ClassificationCode | None = None,
+                   owner: Username | None = None, dealer: Code | None = None, tag: string(40) | None = None):
     """Customers the caller may see, newest first; `q` searches name, mobile (or its last digits), plate and VIN."""
     customers = filter_customers(
         visible_customers(request.user), q=q, classification=classification or "",
-        owner="none" if owner == "none" else _staff_id(owner, "owner"), dealer=_dealer_id(dealer), tag=tag,
+        owner="none" if owner == "none" else _staff_id(request.user, owner, "owner"),
+        dealer=_dealer_id(request.user, dealer), tag=tag,
     )
     return customers.select_related("owner", "dealer")
 
@@ -211,11 +230,14 @@ def get_customer(request, customer_id: int):
 @router.post("/customers", response={201: CustomerDetail})
 def create_customer(request, payload: CustomerCreate):
     """Add a customer; only name and mobile are required. A duplicate mobile answers 422 unless confirmed."""
+    if not allowed(request.user, Action.CREATE):  # refused before the names are looked up in the scope
+        raise PermissionDenied(_("You may not add customers."))
     data = payload.dict(exclude={"dealer", "owner", "confirm_duplicate", "classification"}, exclude_unset=True)
     data.setdefault("name", payload.name)
     data.setdefault("mobile", payload.mobile)
     customer = services.create_customer(
-        actor=request.user, dealer_id=_dealer_id(payload.dealer), owner_id=_staff_id(payload.owner, "owner"),
+        actor=request.user, dealer_id=_dealer_id(request.user, payload.dealer, Action.CREATE),
+        owner_id=_staff_id(request.user, payload.owner, "owner", Action.CREATE),
         classification=payload.classification, confirm_duplicate=payload.confirm_duplicate, **data,
     )
     return Status(201, access_customer(request.user, customer.pk))
@@ -283,9 +305,11 @@ def merge(request, payload: MergeIn):
 @router.post("/portfolios/reassign", response=dict[str, list[int]])
 def reassign(request, payload: ReassignIn):
     """Move a consultant's customers (all or the listed ones) round-robin to colleagues."""
+    if not allowed(request.user, Action.REASSIGN):
+        raise PermissionDenied(_("You may not reassign customers."))
     plan = services.reassign_portfolio(
-        actor=request.user, from_owner_id=_staff_id(payload.from_owner, "from_owner"),
-        to_owner_ids=[_staff_id(u, "to_owners") for u in payload.to_owners],
+        actor=request.user, from_owner_id=_staff_id(request.user, payload.from_owner, "from_owner", Action.REASSIGN),
+        to_owner_ids=[_staff_id(request.user, u, "to_owners", Action.REASSIGN) for u in payload.to_owners],
         note=payload.note, customer_ids=payload.customer_ids,
     )
     usernames = dict(Staff.objects.filter(pk__in=plan).values_list("pk", "username"))

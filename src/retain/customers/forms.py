@@ -9,19 +9,25 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import MAX_YUAN, form_limits
 from retain.org.models import Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .models import (
     Classification,
+    ClassificationChange,
     ConsentChannel,
     ConsentPurpose,
+    Customer,
     CustomerKind,
     Gender,
     Source,
+    Transaction,
     TransactionKind,
+    Vehicle,
 )
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -40,13 +46,13 @@ class CustomerForm(forms.Form):
     """Create and edit. On edit, mobile and ID number start empty: blank keeps the stored value,
     so the page never carries the unmasked number."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Name"), **form_limits(Customer, "name"))
     mobile = forms.CharField(label=_("Mobile"), max_length=30, error_messages={"required": _("Enter a mobile number.")})
     kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices, initial=CustomerKind.PERSON)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=_DATE)
-    city = forms.CharField(label=_("City"), max_length=50, required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=_DATE, **form_limits(Customer, "birthday"))
+    city = forms.CharField(label=_("City"), required=False, **form_limits(Customer, "city"))
+    address = forms.CharField(label=_("Address"), required=False, **form_limits(Customer, "address"))
     national_id = forms.CharField(label=_("ID card number"), max_length=30, required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.WALK_IN)
     classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices,
@@ -130,7 +136,7 @@ class TagsForm(forms.Form):
 
 class ClassificationForm(forms.Form):
     classification = forms.ChoiceField(label=_("New classification"), choices=Classification.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), **form_limits(ClassificationChange, "reason"))
 
 
 class ConsentForm(forms.Form):
@@ -144,19 +150,21 @@ class ConsentForm(forms.Form):
 class VehicleForm(forms.Form):
     vin = forms.CharField(label=_("VIN"), max_length=30)
     plate = forms.CharField(label=_("Plate"), max_length=12, required=False)
-    make = forms.CharField(label=_("Make"), max_length=40)
-    model = forms.CharField(label=_("Model"), max_length=60)
-    purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=_DATE)
+    make = forms.CharField(label=_("Make"), **form_limits(Vehicle, "make"))
+    model = forms.CharField(label=_("Model"), **form_limits(Vehicle, "model"))
+    purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=_DATE,
+                                    **form_limits(Vehicle, "purchase_date"))
     sold_by_us = forms.BooleanField(label=_("Sold by us"), required=False)
-    mileage_km = forms.IntegerField(label=_("Mileage (km)"), required=False, min_value=0)
-    insurance_expiry = forms.DateField(label=_("Insurance expiry"), required=False, widget=_DATE)
+    mileage_km = forms.IntegerField(label=_("Mileage (km)"), required=False, **form_limits(Vehicle, "mileage_km"))
+    insurance_expiry = forms.DateField(label=_("Insurance expiry"), required=False, widget=_DATE,
+                                       **form_limits(Vehicle, "insurance_expiry"))
 
 
 class TransactionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TransactionKind.choices)
-    date = forms.DateField(label=_("Date"), widget=_DATE)
+    date = forms.DateField(label=_("Date"), widget=_DATE, **form_limits(Transaction, "date"))
     amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
-    reference = forms.CharField(label=_("Reference number"), max_length=40, required=False)
+    reference = forms.CharField(label=_("Reference number"), required=False, **form_limits(Transaction, "reference"))
     vehicle_id = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, customer, **kwargs):
@@ -170,8 +178,11 @@ class TransactionForm(forms.Form):
             amount = Decimal(raw)
         except InvalidOperation:
             raise ValidationError(_("Enter an amount such as 1280.50."))
+        if not amount.is_finite():  # NaN and Infinity parse as decimals, then crash comparisons
+            raise ValidationError(_("Enter an amount such as 1280.50."))
         if amount < 0:
             raise ValidationError(_("The amount cannot be negative."))
+        MaxValueValidator(MAX_YUAN)(amount)
         if amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(_("Use at most two decimals (fen)."))
         return int(amount * 100)

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from retain import bounds
 from retain.org.masking import mask_mobile, mask_national_id
 from retain.org.models import Dealer, DealerGroup, Staff
 
@@ -77,7 +78,7 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=100, db_index=True)
     mobile = models.CharField(_("mobile"), max_length=20, db_index=True, help_text=_("Stored in E.164."))
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=bounds.dates())
     city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     national_id = EncryptedTextField(_("ID card number"), blank=True, default="")
@@ -174,14 +175,17 @@ class Consent(models.Model):
 
 class Vehicle(models.Model):
     customer = models.ForeignKey(Customer, models.CASCADE, related_name="vehicles", verbose_name=_("customer"))
-    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    # Unique within a dealer group (customers.services checks it), not across groups: one group
+    # must not learn from a refusal which cars another group has on record.
+    vin = models.CharField(_("VIN"), max_length=17, db_index=True)
     plate = models.CharField(_("plate"), max_length=10, blank=True, db_index=True)
     make = models.CharField(_("make"), max_length=40)
     model = models.CharField(_("model"), max_length=60)
-    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True, validators=bounds.dates())
     sold_by_us = models.BooleanField(_("sold by us"), default=False)
-    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
-    insurance_expiry = models.DateField(_("insurance expiry"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True,
+                                             validators=bounds.count(0, bounds.MAX_MILEAGE_KM))
+    insurance_expiry = models.DateField(_("insurance expiry"), null=True, blank=True, validators=bounds.dates())
 
     class Meta:
         verbose_name = _("vehicle")
@@ -207,8 +211,8 @@ class Transaction(models.Model):
         Vehicle, models.SET_NULL, null=True, blank=True, related_name="transactions", verbose_name=_("vehicle")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
-    date = models.DateField(_("date"))
-    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    date = models.DateField(_("date"), validators=bounds.dates())
+    amount_cents = models.BigIntegerField(_("amount (cents)"), validators=bounds.money())
     reference = models.CharField(_("reference number"), max_length=40, blank=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.bounds import no_nul
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
@@ -47,14 +48,36 @@ _NORMALISERS = {
 
 
 class DuplicateCustomer(ValidationError):
-    """The mobile number is already on record at this dealer; creating anyway needs confirmation."""
+    """The mobile number is already on record at this dealer; creating anyway needs confirmation.
 
-    def __init__(self, existing: Customer):
-        self.existing = existing
-        super().__init__(
-            {"mobile": _("A customer with this mobile number is already on record (%(name)s).") % {"name": existing.name}},
-            code="duplicate",
-        )
+    The check looks past the actor's scope (two consultants must not both claim one person), but
+    what it tells them does not: a record the actor may see is named (and pages link to it); one
+    outside their scope is only said to exist, with whom to ask. ``existing`` is then ``None``, so
+    no page or answer can show its name, owner or id."""
+
+    def __init__(self, existing: Customer, *, actor):
+        self.visible = visible_customers(actor).filter(pk=existing.pk).exists()
+        self.existing = existing if self.visible else None
+        if self.visible:
+            message = _("A customer with this mobile number is already on record (%(name)s).") % {"name": existing.name}
+        else:
+            message = _("This mobile number is already on record at this dealer, for a customer outside your list. "
+                        "Ask your showroom manager or sales manager.")
+        super().__init__({"mobile": message}, code="duplicate")
+
+
+def _vin_taken(actor, customer: Customer, vin: str, exclude_id: int | None = None) -> None:
+    """Refuse a VIN already on record in the customer's dealer group. Other groups are not
+    looked at: a group cannot learn which cars another group has (issue 7, A13). A vehicle
+    outside the actor's scope is said to exist, not whose it is."""
+    others = Vehicle.objects.filter(vin=vin, customer__dealer__region__group_id=customer.dealer.region.group_id)
+    existing = others.exclude(pk=exclude_id).first() if exclude_id else others.first()
+    if existing is None:
+        return
+    if visible_customers(actor).filter(pk=existing.customer_id).exists():
+        raise ValidationError({"vin": _("A vehicle with this VIN is already on record.")})
+    raise ValidationError({"vin": _("This VIN is already on record in your group, for a customer outside your "
+                                    "list. Ask your showroom manager or sales manager.")})
 
 
 def _normalise(instance, data: dict, allowed: tuple[str, ...]):
@@ -68,6 +91,11 @@ def _normalise(instance, data: dict, allowed: tuple[str, ...]):
             continue
         if isinstance(value, str):
             value = value.strip()
+            try:
+                no_nul(value)  # PostgreSQL cannot store NUL; imports reach here without a form
+            except ValidationError as exc:
+                errors.setdefault(name, []).extend(exc.messages)
+                continue
         if name in _NORMALISERS:
             try:
                 value = _NORMALISERS[name](value)
@@ -148,7 +176,7 @@ def create_customer(*, actor, dealer_id: int | None = None, owner_id: int | None
 
     existing = duplicate_of(dealer_id=dealer_id, mobile=customer.mobile)
     if existing and not confirm_duplicate:
-        raise DuplicateCustomer(existing)
+        raise DuplicateCustomer(existing, actor=actor)
     customer.save()
     ClassificationChange.objects.create(
         customer=customer, from_class="", to_class=classification, reason=_("Created"), changed_by=actor
@@ -171,7 +199,7 @@ def update_customer(*, actor, customer_id, confirm_duplicate: bool = False, **ch
     if "mobile" in changes and before.get("mobile") != customer.mobile:
         existing = duplicate_of(dealer_id=customer.dealer_id, mobile=customer.mobile, exclude_id=customer.pk)
         if existing and not confirm_duplicate:
-            raise DuplicateCustomer(existing)
+            raise DuplicateCustomer(existing, actor=actor)
     old, new = _changed(before, _values(customer, before.keys()))
     if new:
         customer.save()
@@ -242,8 +270,7 @@ def add_vehicle(*, actor, customer_id, **data) -> Vehicle:
     customer = access_customer(actor, customer_id, Action.EDIT)
     vehicle = Vehicle(customer=customer)
     _normalise(vehicle, data, VEHICLE_FIELDS)
-    if Vehicle.objects.filter(vin=vehicle.vin).exists():
-        raise ValidationError({"vin": _("A vehicle with this VIN is already on record.")})
+    _vin_taken(actor, customer, vehicle.vin)
     vehicle.save()
     audit.record(actor=actor, action=AuditCode.VEHICLE_CREATE, obj=vehicle, dealer_id=customer.dealer_id,
                  after=_values(vehicle, VEHICLE_FIELDS))
@@ -258,8 +285,8 @@ def update_vehicle(*, actor, vehicle_id, **changes) -> Vehicle:
     customer = access_customer(actor, vehicle.customer_id, Action.EDIT)
     before = _values(vehicle, changes.keys() & set(VEHICLE_FIELDS))
     _normalise(vehicle, changes, VEHICLE_FIELDS)
-    if "vin" in changes and Vehicle.objects.filter(vin=vehicle.vin).exclude(pk=vehicle.pk).exists():
-        raise ValidationError({"vin": _("A vehicle with this VIN is already on record.")})
+    if "vin" in changes:
+        _vin_taken(actor, customer, vehicle.vin, exclude_id=vehicle.pk)
     old, new = _changed(before, _values(vehicle, before.keys()))
     if new:
         vehicle.save()

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from retain.bounds import CentsSum
 from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
@@ -95,17 +96,14 @@ def customer_create(request):
                 classification=data["classification"], confirm_duplicate=data["confirm_duplicate"], **form.profile(),
             )
         except services.DuplicateCustomer as exc:
-            duplicate = exc.existing
+            duplicate = exc
             apply_errors(form, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Customer %(name)s added.") % {"name": customer.name})
             return redirect("customers:card", customer_id=customer.pk)
-    context = {"form": form, "duplicate": duplicate,
-               "duplicate_visible": duplicate is not None
-               and visible_customers(request.user).filter(pk=duplicate.pk).exists()}
-    return render(request, "customers/form.html", context)
+    return render(request, "customers/form.html", {"form": form, "duplicate": duplicate})
 
 
 @login_required
@@ -119,7 +117,7 @@ def customer_edit(request, customer_id):
             services.update_customer(actor=request.user, customer_id=customer.pk,
                                      confirm_duplicate=form.cleaned_data["confirm_duplicate"], **form.profile())
         except services.DuplicateCustomer as exc:
-            duplicate = exc.existing
+            duplicate = exc
             apply_errors(form, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -147,7 +145,7 @@ def customer_card(request, customer_id):
     # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
     can_see_history = visible_customers(request.user, Action.HISTORY, include_merged=True).filter(pk=customer.pk).exists()
     transactions = customer.transactions.select_related("vehicle")
-    totals = transactions.aggregate(count=Count("id"), cents=Sum("amount_cents"))
+    totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
     context = {
         "customer": customer,
         "vehicles": customer.vehicles.all(),

@@ -6,8 +6,12 @@ from typing import Literal
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StrictBool
 
+from retain.bounds import Day, Id, Input, Page, api_type
+from retain.customers.models import Transaction, Vehicle
+from retain.org.models import Dealer
 from retain.org.policy import Action
 
 from . import services
@@ -15,13 +19,13 @@ from .access import access_prospect, visible_prospects
 from .models import (
     ACTIVE_STATUSES,
     PROSPECT_SOURCES,
+    Cadence,
     Contact,
-    ContactKind,
     ContactPurpose,
-    DefeatReason,
     Grade,
-    VisitKind,
-    VisitOutcome,
+    GradeChange,
+    Prospect,
+    ShowroomVisit,
 )
 from .services import cadence
 
@@ -29,10 +33,6 @@ router = Router(tags=["sales"])
 
 GradeCode = Literal[tuple(Grade.values)]  # type: ignore[valid-type]
 SourceCode = Literal[tuple(str(s) for s in PROSPECT_SOURCES)]  # type: ignore[valid-type]
-ContactCode = Literal[tuple(ContactKind.values)]  # type: ignore[valid-type]
-VisitKindCode = Literal[tuple(VisitKind.values)]  # type: ignore[valid-type]
-OutcomeCode = Literal[tuple(VisitOutcome.values)]  # type: ignore[valid-type]
-DefeatCode = Literal[tuple(DefeatReason.values)]  # type: ignore[valid-type]
 
 
 class ProspectOut(Schema):
@@ -67,56 +67,59 @@ class ProspectOut(Schema):
         return obj.next_follow_up < timezone.localdate()
 
 
-class ProspectIn(Schema):
-    customer_id: int
-    grade: GradeCode
-    model_of_interest: str
+P, C, V = Prospect, Contact, ShowroomVisit
+
+
+class ProspectIn(Input):
+    customer_id: Id
+    grade: api_type(P, "grade")
+    model_of_interest: api_type(P, "model_of_interest")
     source: SourceCode = "walk_in"
-    budget_cents: int | None = None
-    purchase_by: dt.date | None = None
-    competitors: str = ""
-    owner_id: int | None = None
+    budget_cents: api_type(P, "budget_cents") = None
+    purchase_by: api_type(P, "purchase_by") = None
+    competitors: api_type(P, "competitors") = ""
+    owner_id: Id | None = None
 
 
-class GradeIn(Schema):
-    grade: GradeCode
-    reason: str
+class GradeIn(Input):
+    grade: api_type(P, "grade")
+    reason: api_type(GradeChange, "reason")
 
 
-class ContactIn(Schema):
-    kind: ContactCode
-    notes: str = ""
-    result: str = ""
-    next_step: str = ""
-    contacted_on: dt.date | None = None
-    next_follow_up: dt.date | None = None
+class ContactIn(Input):
+    kind: api_type(C, "kind")
+    notes: api_type(C, "notes") = ""
+    result: api_type(C, "result") = ""
+    next_step: api_type(C, "next_step") = ""
+    contacted_on: api_type(C, "contacted_on") | None = None
+    next_follow_up: api_type(P, "next_follow_up") | None = None
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(Input):
     """``order``: deposit_cents and/or contract_number; ``delivered``: vin, make, model,
     price_cents (plate, reference optional); ``defeated``: competitor_make, competitor_model,
     reason (note optional; a manager approves)."""
 
     result: Literal["order", "delivered", "defeated"]
-    deposit_cents: int | None = None
-    contract_number: str = ""
-    ordered_on: dt.date | None = None
-    vin: str = ""
-    plate: str = ""
-    make: str = ""
-    model: str = ""
-    price_cents: int | None = None
-    delivered_on: dt.date | None = None
-    reference: str = ""
-    competitor_make: str = ""
-    competitor_model: str = ""
-    reason: DefeatCode | Literal[""] = ""
-    note: str = ""
+    deposit_cents: api_type(P, "deposit_cents") = None
+    contract_number: api_type(P, "contract_number") = ""
+    ordered_on: api_type(P, "ordered_on") = None
+    vin: api_type(Vehicle, "vin", length=30) = ""
+    plate: api_type(Vehicle, "plate", length=12) = ""
+    make: api_type(Vehicle, "make") = ""
+    model: api_type(Vehicle, "model") = ""
+    price_cents: api_type(Transaction, "amount_cents") | None = None
+    delivered_on: api_type(P, "delivered_on") = None
+    reference: api_type(Transaction, "reference") = ""
+    competitor_make: api_type(P, "defeat_make") = ""
+    competitor_model: api_type(P, "defeat_model") = ""
+    reason: api_type(P, "defeat_reason") = ""
+    note: api_type(P, "defeat_note") = ""
 
 
-class DecisionIn(Schema):
-    approve: bool
-    note: str = ""
+class DecisionIn(Input):
+    approve: StrictBool
+    note: api_type(P, "defeat_decision_note") = ""
 
 
 class TodayOut(Schema):
@@ -125,18 +128,18 @@ class TodayOut(Schema):
     due: list[ProspectOut]
 
 
-class VisitIn(Schema):
-    arrived_at: dt.datetime
-    left_at: dt.datetime | None = None
-    kind: VisitKindCode = "walk_in"
+class VisitIn(Input):
+    arrived_at: api_type(V, "arrived_at") = Field(description="ISO 8601; without an offset, the dealer's local time.")
+    left_at: api_type(V, "left_at") = None
+    kind: api_type(V, "kind") = "walk_in"
     source: SourceCode = "walk_in"
-    first_visit: bool = True
-    party_size: int = 1
-    model_of_interest: str = ""
-    outcome: OutcomeCode = "just_looking"
-    customer_id: int | None = None
-    consultant_id: int | None = None
-    note: str = ""
+    first_visit: api_type(V, "first_visit") = True
+    party_size: api_type(V, "party_size") = 1
+    model_of_interest: api_type(V, "model_of_interest") = ""
+    outcome: api_type(V, "outcome") = "just_looking"
+    customer_id: Id | None = None
+    consultant_id: Id | None = None
+    note: api_type(V, "note") = ""
 
 
 class VisitOut(Schema):
@@ -155,7 +158,7 @@ class VisitOut(Schema):
 
 
 @router.get("/prospects", response=list[ProspectOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_prospects(request, grade: GradeCode | None = None, overdue: bool = False):
     prospects = visible_prospects(request.user).filter(status__in=ACTIVE_STATUSES)
     if grade:
@@ -208,14 +211,14 @@ def defeat_decision(request, prospect_id: int, payload: DecisionIn):
     return services.decide_defeat(actor=request.user, prospect_id=prospect_id, **payload.dict())
 
 
-class CadenceIn(Schema):
-    dealer: str
-    grade: GradeCode
-    days: int
+class CadenceIn(Input):
+    dealer: api_type(Dealer, "code")
+    grade: api_type(Cadence, "grade")
+    days: api_type(Cadence, "days")
 
 
 @router.get("/cadence", response=dict[str, int])
-def get_cadence(request, dealer: str):
+def get_cadence(request, dealer: api_type(Dealer, "code")):
     """The dealer's follow-up interval in days per grade."""
     return cadence.cadence_table(cadence.dealer_by_code(request.user, dealer).pk)
 
@@ -232,8 +235,8 @@ def today(request):
 
 
 @router.get("/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
-def list_visits(request, date: dt.date | None = None):
+@paginate(Page)
+def list_visits(request, date: Day | None = None):
     """The walk-in / phone-in register in scope for one local day (default today), newest first."""
     return services.visits_on(request.user, date).order_by("-arrived_at", "-id")
 
@@ -246,15 +249,15 @@ def register_visit(request, payload: VisitIn):
 CarePurpose = Literal[ContactPurpose.MAINTENANCE.value, ContactPurpose.PROMOTION.value]  # type: ignore[valid-type]
 
 
-class CustomerContactIn(Schema):
+class CustomerContactIn(Input):
     """A contact that is not a prospect follow-up: ``maintenance`` (caring for an owner; the daily
     report's owners visited) or ``promotion`` (an invitation to an event or offer)."""
 
-    kind: ContactCode
+    kind: api_type(C, "kind")
     purpose: CarePurpose = ContactPurpose.MAINTENANCE.value
-    notes: str = ""
-    result: str = Field("", max_length=Contact._meta.get_field("result").max_length)
-    contacted_on: dt.date | None = None
+    notes: api_type(C, "notes") = ""
+    result: api_type(C, "result") = ""
+    contacted_on: api_type(C, "contacted_on") | None = None
 
 
 class ContactOut(Schema):

@@ -8,23 +8,42 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from retain.bounds import (
+    MAX_ID,
+    MAX_IDS,
+    Day,
+    Id,
+    IdList,
+    Input,
+    Month,
+    QueryId,
+    api_type,
+    string,
+)
+
 from . import access
+from .models import Invitation, PromotionEvent, SalesTarget
 from .services import planning
 
 router = Router(tags=["sales"])
+#: An id in a path, bounded like every other id.
+PathId = QueryId
 
 
-class TargetIn(Schema):
+T = SalesTarget
+
+
+class TargetIn(Input):
     """``month`` as YYYY-MM (or any day of it); ``dealer_id`` defaults to the caller's dealer;
     without ``consultant_id`` the target is the dealer's."""
 
-    month: str
-    dealer_id: int | None = None
-    consultant_id: int | None = None
-    walk_ins: int = 0
-    new_prospects: int = 0
-    orders: int = 0
-    deliveries: int = 0
+    month: Month
+    dealer_id: Id | None = None
+    consultant_id: Id | None = None
+    walk_ins: api_type(T, "walk_ins") = 0
+    new_prospects: api_type(T, "new_prospects") = 0
+    orders: api_type(T, "orders") = 0
+    deliveries: api_type(T, "deliveries") = 0
 
 
 class TargetOut(Schema):
@@ -97,12 +116,12 @@ class FunnelOut(Schema):
     close_rate_ratio: float | None
 
 
-class EventIn(Schema):
-    name: str
-    starts_on: dt.date
-    ends_on: dt.date
-    description: str = ""
-    dealer_id: int | None = None
+class EventIn(Input):
+    name: api_type(PromotionEvent, "name")
+    starts_on: api_type(PromotionEvent, "starts_on")
+    ends_on: api_type(PromotionEvent, "ends_on")
+    description: api_type(PromotionEvent, "description") = ""
+    dealer_id: Id | None = None
 
 
 class EventOut(Schema):
@@ -114,8 +133,8 @@ class EventOut(Schema):
     description: str
 
 
-class InvitationsIn(Schema):
-    customer_ids: list[int]
+class InvitationsIn(Input):
+    customer_ids: IdList
 
 
 class InvitationsOut(Schema):
@@ -124,14 +143,14 @@ class InvitationsOut(Schema):
     no_consent: list[int]
 
 
-class AttendanceIn(Schema):
-    customer_id: int
-    attended_on: dt.date | None = None
+class AttendanceIn(Input):
+    customer_id: Id
+    attended_on: api_type(Invitation, "attended_on") = None
 
 
-class FollowUpIn(Schema):
-    result: str
-    followed_up_on: dt.date | None = None
+class FollowUpIn(Input):
+    result: api_type(Invitation, "follow_up_result")
+    followed_up_on: api_type(Invitation, "followed_up_on") = None
 
 
 class InvitationOut(Schema):
@@ -160,9 +179,12 @@ class ComparisonOut(Schema):
 
 def _ids(text: str, field: str) -> list[int]:
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ValidationError({field: _("Give numbers separated by commas.")})
+    if not all(1 <= pk <= MAX_ID for pk in ids) or len(ids) > MAX_IDS:
+        raise ValidationError({field: _("Give numbers separated by commas.")})
+    return ids
 
 
 @router.put("/targets", response=TargetOut)
@@ -173,13 +195,13 @@ def put_target(request, payload: TargetIn):
 
 
 @router.get("/targets/actual", response=TargetsOut)
-def targets_actual(request, month: str, dealer: int | None = None):
+def targets_actual(request, month: Month, dealer: QueryId | None = None):
     table = planning.targets_vs_actual(request.user, month, dealer)
     return {**table, "dealer_id": table["dealer"].pk}
 
 
 @router.get("/funnel", response=FunnelOut)
-def get_funnel(request, start: dt.date, end: dt.date, dealer: int | None = None):
+def get_funnel(request, start: Day, end: Day, dealer: QueryId | None = None):
     return planning.funnel(request.user, start, end, dealer)
 
 
@@ -189,7 +211,7 @@ def create_event(request, payload: EventIn):
 
 
 @router.get("/events", response=list[EventOut])
-def list_events(request, start: dt.date | None = None, end: dt.date | None = None):
+def list_events(request, start: Day | None = None, end: Day | None = None):
     events = access.visible_events(request.user)
     if start:
         events = events.filter(ends_on__gte=start)
@@ -199,29 +221,29 @@ def list_events(request, start: dt.date | None = None, end: dt.date | None = Non
 
 
 @router.get("/events/compare", response=list[ComparisonOut])
-def compare_events(request, ids: str | None = None, start: dt.date | None = None, end: dt.date | None = None):
+def compare_events(request, ids: string(2000) | None = None, start: Day | None = None, end: Day | None = None):
     if ids is None and start is None and end is None:
         raise ValidationError({"ids": _("Choose events, or a period.")})
     return planning.compare_events(request.user, _ids(ids, "ids") if ids is not None else None, start, end)
 
 
 @router.get("/events/{event_id}", response=EventOut)
-def get_event(request, event_id: int):
+def get_event(request, event_id: PathId):
     return access.access_event(request.user, event_id)
 
 
 @router.post("/events/{event_id}/invitations", response={201: InvitationsOut})
-def invite(request, event_id: int, payload: InvitationsIn):
+def invite(request, event_id: PathId, payload: InvitationsIn):
     return Status(201, planning.invite(actor=request.user, event_id=event_id, customer_ids=payload.customer_ids))
 
 
 @router.post("/events/{event_id}/attendance", response=InvitationOut)
-def attendance(request, event_id: int, payload: AttendanceIn):
+def attendance(request, event_id: PathId, payload: AttendanceIn):
     return planning.register_attendance(actor=request.user, event_id=event_id, customer_id=payload.customer_id,
                                         attended_on=payload.attended_on)
 
 
 @router.post("/invitations/{invitation_id}/follow-up", response=InvitationOut)
-def follow_up(request, invitation_id: int, payload: FollowUpIn):
+def follow_up(request, invitation_id: PathId, payload: FollowUpIn):
     return planning.record_follow_up(actor=request.user, invitation_id=invitation_id, result=payload.result,
                                      followed_up_on=payload.followed_up_on)

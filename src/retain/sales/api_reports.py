@@ -5,10 +5,12 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+
+from retain.bounds import Day, Input, Page, QueryId, api_type, string
 
 from . import access
-from .models import ReportStatus
+from .models import DailyReport, ReportStatus
 from .services import daily_report
 
 router = Router(tags=["sales"])
@@ -43,17 +45,17 @@ class ReportOut(Schema):
         return obj.signed_by.username if obj.signed_by_id else None
 
 
-class PrepareIn(Schema):
-    date: dt.date | None = None
+class PrepareIn(Input):
+    date: api_type(DailyReport, "date") | None = None
 
 
-class SubmitIn(Schema):
-    visit_notes: str = ""
-    tomorrow_plan: str = ""
+class SubmitIn(Input):
+    visit_notes: api_type(DailyReport, "visit_notes") = ""
+    tomorrow_plan: api_type(DailyReport, "tomorrow_plan") = ""
 
 
-class SignIn(Schema):
-    instruction: str = ""
+class SignIn(Input):
+    instruction: api_type(DailyReport, "instruction") = ""
 
 
 @router.post("/reports/daily", response={200: ReportOut})
@@ -63,8 +65,8 @@ def prepare_report(request, payload: PrepareIn | None = None):
 
 
 @router.get("/reports/daily", response=list[ReportOut])
-@paginate(LimitOffsetPagination)
-def list_reports(request, date: dt.date | None = None, consultant: str | None = None,
+@paginate(Page)
+def list_reports(request, date: Day | None = None, consultant: string(150) | None = None,
                  status: StatusCode | None = None):
     reports = access.visible_reports(request.user)
     if date:
@@ -77,17 +79,17 @@ def list_reports(request, date: dt.date | None = None, consultant: str | None = 
 
 
 @router.get("/reports/daily/{report_id}", response=ReportOut)
-def get_report(request, report_id: int):
+def get_report(request, report_id: QueryId):
     return access.access_report(request.user, report_id)
 
 
 @router.post("/reports/daily/{report_id}/submit", response=ReportOut)
-def submit_report(request, report_id: int, payload: SubmitIn):
+def submit_report(request, report_id: QueryId, payload: SubmitIn):
     return daily_report.submit(actor=request.user, report_id=report_id, visit_notes=payload.visit_notes,
                                tomorrow_plan=payload.tomorrow_plan)
 
 
 @router.post("/reports/daily/{report_id}/sign", response=ReportOut)
-def sign_report(request, report_id: int, payload: SignIn):
+def sign_report(request, report_id: QueryId, payload: SignIn):
     return daily_report.sign(actor=request.user, report_id=report_id, instruction=payload.instruction)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Router, Schema
 
+from retain.bounds import Day, Month, QueryId
 from retain.org import exports
 
 from . import analysis
@@ -85,7 +86,7 @@ class TrafficOut(Schema):
 
 
 @router.get("/showroom/traffic", response=TrafficOut, summary="Showroom traffic statistics")
-def showroom_traffic(request, start: dt.date | None = None, end: dt.date | None = None, dealer: int | None = None):
+def showroom_traffic(request, start: Day | None = None, end: Day | None = None, dealer: QueryId | None = None):
     """Visits and calls registered between ``start`` and ``end`` (local dates, inclusive;
     default the month to date), within the caller's scope, optionally at one dealer."""
     start, end = _period(start, end)
@@ -125,7 +126,7 @@ class ContactStatusOut(Schema):
 
 
 @router.get("/prospects/contact-status", response=ContactStatusOut, summary="Prospect contact-status table")
-def prospect_contact_status(request, month: str = "", consultant: int | None = None):
+def prospect_contact_status(request, month: Month | None = None, consultant: QueryId | None = None):
     """One row per prospect worked in ``month`` (YYYY-MM, default this month): the grade held on
     each day and the contacts made (kinds, and the mark shown on the paper form)."""
     first = month_start(month or timezone.localdate())
@@ -137,10 +138,10 @@ def prospect_contact_status(request, month: str = "", consultant: int | None = N
 @router.get("/prospects/contact-status.xlsx", summary="Prospect contact-status table as Excel",
             openapi_extra={"responses": {200: {"description": "The .xlsx file",
                                                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}})
-def prospect_contact_status_xlsx(request, month: str = "", consultant: int | None = None):
+def prospect_contact_status_xlsx(request, month: Month | None = None, consultant: QueryId | None = None):
     """The same table as an Excel file. Audit-logged; needs the export permission, except that a
     consultant may export their own table."""
-    return analysis.export_contact_status(request.user, month, consultant).response()
+    return analysis.export_contact_status(request.user, month or "", consultant).response()
 
 
 class ReasonCount(CountOut):
@@ -193,7 +194,7 @@ class LostSalesOut(Schema):
 
 
 @router.get("/lost-sales", response=LostSalesOut, summary="Lost-sale analysis")
-def lost_sales(request, start: dt.date | None = None, end: dt.date | None = None):
+def lost_sales(request, start: Day | None = None, end: Day | None = None):
     """Defeats approved between ``start`` and ``end`` (default the month to date) by reason,
     competitor, grade when lost and consultant; plus the applications awaiting a decision."""
     start, end = _period(start, end)

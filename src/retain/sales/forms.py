@@ -6,12 +6,24 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import MAX_YUAN, form_limits
 from retain.customers.models import Source
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import sellers
 from .analysis import MAX_DAYS
-from .models import PROSPECT_SOURCES, ContactKind, ContactPurpose, DefeatReason, Grade, VisitKind, VisitOutcome
+from .models import (
+    PROSPECT_SOURCES,
+    Contact,
+    ContactKind,
+    ContactPurpose,
+    DefeatReason,
+    Grade,
+    Prospect,
+    ShowroomVisit,
+    VisitKind,
+    VisitOutcome,
+)
 from .periods import check_period, month_start
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -22,11 +34,14 @@ class ProspectForm(forms.Form):
     visit = forms.TypedChoiceField(label=_("Today's register line"), coerce=int, required=False, empty_value=None,
                                    help_text=_("The walk-in or phone-in this prospect came from, if any."))
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
-    model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60)
+    model_of_interest = forms.CharField(label=_("Model of interest"), **form_limits(Prospect, "model_of_interest"))
     source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
-    budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, decimal_places=2)
-    purchase_by = forms.DateField(label=_("Expected purchase by"), required=False, widget=_DATE)
-    competitors = forms.CharField(label=_("Competitor models considered"), max_length=200, required=False)
+    budget = forms.DecimalField(label=_("Budget (yuan)"), required=False, min_value=0, max_value=MAX_YUAN,
+                                decimal_places=2)
+    purchase_by = forms.DateField(label=_("Expected purchase by"), required=False, widget=_DATE,
+                                  **form_limits(Prospect, "purchase_by"))
+    competitors = forms.CharField(label=_("Competitor models considered"), required=False,
+                                  **form_limits(Prospect, "competitors"))
 
 
     def __init__(self, *args, visits=(), **kwargs):
@@ -43,11 +58,13 @@ class GradeForm(forms.Form):
 
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
-    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    result = forms.CharField(label=_("Result"), max_length=200, required=False)
-    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
-    next_follow_up_on = forms.DateField(label=_("Next follow-up (if agreed)"), required=False, widget=_DATE)
+    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE, **form_limits(Contact, "contacted_on"))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            **form_limits(Contact, "notes"))
+    result = forms.CharField(label=_("Result"), required=False, **form_limits(Contact, "result"))
+    next_step = forms.CharField(label=_("Next step"), required=False, **form_limits(Contact, "next_step"))
+    next_follow_up_on = forms.DateField(label=_("Next follow-up (if agreed)"), required=False, widget=_DATE,
+                                        **form_limits(Prospect, "next_follow_up"))
 
 
 class CustomerContactForm(forms.Form):
@@ -56,14 +73,16 @@ class CustomerContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices, initial=ContactKind.CALL)
     purpose = forms.ChoiceField(label=_("Purpose"), initial=ContactPurpose.MAINTENANCE, choices=[
         (p.value, p.label) for p in (ContactPurpose.MAINTENANCE, ContactPurpose.PROMOTION)])
-    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE)
-    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
-    result = forms.CharField(label=_("Result"), max_length=200, required=False)
+    contacted_on = forms.DateField(label=_("Date"), required=False, widget=_DATE, **form_limits(Contact, "contacted_on"))
+    notes = forms.CharField(label=_("Notes"), required=False, **form_limits(Contact, "notes"))
+    result = forms.CharField(label=_("Result"), required=False, **form_limits(Contact, "result"))
 
 
 class OrderForm(forms.Form):
-    deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, decimal_places=2)
-    contract_number = forms.CharField(label=_("Contract number"), max_length=40, required=False)
+    deposit = forms.DecimalField(label=_("Deposit (yuan)"), required=False, min_value=0, max_value=MAX_YUAN,
+                                 decimal_places=2)
+    contract_number = forms.CharField(label=_("Contract number"), required=False,
+                                      **form_limits(Prospect, "contract_number"))
 
 
 class DeliveryForm(forms.Form):
@@ -71,22 +90,23 @@ class DeliveryForm(forms.Form):
     make = forms.CharField(label=_("Make"), max_length=40)
     model = forms.CharField(label=_("Model"), max_length=60)
     plate = forms.CharField(label=_("Plate"), max_length=10, required=False)
-    price = forms.DecimalField(label=_("Price (yuan)"), min_value=0, max_digits=12, decimal_places=2)
+    price = forms.DecimalField(label=_("Price (yuan)"), min_value=0, max_value=MAX_YUAN, decimal_places=2)
     delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=_DATE)
     reference = forms.CharField(label=_("Reference number"), max_length=40, required=False)
 
 
 class DefeatForm(forms.Form):
-    competitor_make = forms.CharField(label=_("Competitor make"), max_length=40)
-    competitor_model = forms.CharField(label=_("Competitor model"), max_length=60)
+    competitor_make = forms.CharField(label=_("Competitor make"), **form_limits(Prospect, "defeat_make"))
+    competitor_model = forms.CharField(label=_("Competitor model"), **form_limits(Prospect, "defeat_model"))
     reason = forms.ChoiceField(label=_("Reason"), choices=DefeatReason.choices)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           **form_limits(Prospect, "defeat_note"))
 
 
 class DecisionForm(forms.Form):
     approve = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1",
                                      choices=[("1", _("Approve the defeat")), ("0", _("Send back to work on"))])
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), required=False, **form_limits(Prospect, "defeat_decision_note"))
 
 
 class VisitForm(forms.Form):
@@ -96,10 +116,11 @@ class VisitForm(forms.Form):
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     source = forms.ChoiceField(label=_("Source"), choices=_SOURCES, initial=Source.WALK_IN)
     first_visit = forms.BooleanField(label=_("First visit"), required=False, initial=True)
-    party_size = forms.IntegerField(label=_("Party size"), min_value=1, initial=1)
-    model_of_interest = forms.CharField(label=_("Model of interest"), max_length=60, required=False)
+    party_size = forms.IntegerField(label=_("Party size"), initial=1, **form_limits(ShowroomVisit, "party_size"))
+    model_of_interest = forms.CharField(label=_("Model of interest"), required=False,
+                                        **form_limits(ShowroomVisit, "model_of_interest"))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=VisitOutcome.choices)
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), required=False, **form_limits(ShowroomVisit, "note"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ cadence decides each prospect's next follow-up date, recomputed on every contact
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from retain import bounds
 from retain.customers.models import Customer, Source
 from retain.org.models import Dealer, Staff
 
@@ -37,7 +38,7 @@ class Cadence(models.Model):
 
     dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="cadences", verbose_name=_("dealer"))
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
-    days = models.PositiveSmallIntegerField(_("days between follow-ups"))
+    days = models.PositiveSmallIntegerField(_("days between follow-ups"), validators=bounds.count(1, 90))
 
     class Meta:
         verbose_name = _("follow-up cadence")
@@ -73,7 +74,8 @@ class ShowroomVisit(models.Model):
     left_at = models.DateTimeField(_("time out"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=30, choices=Source.choices, default=Source.WALK_IN)
     first_visit = models.BooleanField(_("first visit"), default=True)
-    party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1,
+                                                  validators=bounds.count(1, bounds.MAX_PARTY))
     model_of_interest = models.CharField(_("model of interest"), max_length=60, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=VisitOutcome.choices,
                                default=VisitOutcome.JUST_LOOKING)
@@ -127,23 +129,23 @@ class Prospect(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ProspectStatus.choices, default=ProspectStatus.OPEN)
     source = models.CharField(_("source"), max_length=30, choices=Source.choices)
     model_of_interest = models.CharField(_("model of interest"), max_length=60)
-    budget_cents = models.BigIntegerField(_("budget (cents)"), null=True, blank=True)
-    purchase_by = models.DateField(_("expected purchase by"), null=True, blank=True)
+    budget_cents = models.BigIntegerField(_("budget (cents)"), null=True, blank=True, validators=bounds.money())
+    purchase_by = models.DateField(_("expected purchase by"), null=True, blank=True, validators=bounds.dates())
     competitors = models.CharField(_("competitor models considered"), max_length=200, blank=True)
     first_contact = models.DateField(_("first contact"))
     last_contact = models.DateField(_("last contact"))
     next_follow_up = models.DateField(_("next follow-up"), db_index=True)
     # Won: the order (grade O), then the delivery.
-    ordered_on = models.DateField(_("ordered on"), null=True, blank=True)
-    deposit_cents = models.BigIntegerField(_("deposit (cents)"), null=True, blank=True)
+    ordered_on = models.DateField(_("ordered on"), null=True, blank=True, validators=bounds.dates())
+    deposit_cents = models.BigIntegerField(_("deposit (cents)"), null=True, blank=True, validators=bounds.money())
     contract_number = models.CharField(_("contract number"), max_length=40, blank=True)
-    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True, validators=bounds.dates())
     # Defeated: the consultant's application and the manager's decision.
     defeat_make = models.CharField(_("competitor make"), max_length=40, blank=True)
     defeat_model = models.CharField(_("competitor model"), max_length=60, blank=True)
     defeat_reason = models.CharField(_("reason for the defeat"), max_length=20, choices=DefeatReason.choices,
                                      blank=True)
-    defeat_note = models.TextField(_("defeat note"), blank=True)
+    defeat_note = models.TextField(_("defeat note"), blank=True, validators=bounds.text())
     defeat_stage = models.CharField(_("grade when lost"), max_length=1, choices=Grade.choices, blank=True)
     defeat_applied_on = models.DateField(_("defeat applied on"), null=True, blank=True)
     defeat_decided_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
@@ -214,9 +216,9 @@ class Contact(models.Model):
     purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices,
                                default=ContactPurpose.DEVELOPMENT)
     kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
-    contacted_on = models.DateField(_("date"))
+    contacted_on = models.DateField(_("date"), validators=bounds.dates())
     grade = models.CharField(_("grade at the time"), max_length=1, choices=Grade.choices, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=bounds.text())
     result = models.CharField(_("result"), max_length=200, blank=True)
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
@@ -241,16 +243,16 @@ class DailyReport(models.Model):
 
     consultant = models.ForeignKey(Staff, models.PROTECT, related_name="daily_reports", verbose_name=_("consultant"))
     dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="daily_reports", verbose_name=_("dealer"))
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=bounds.dates())
     status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     figures = models.JSONField(_("figures"), default=dict)
-    visit_notes = models.TextField(_("visit notes"), blank=True)
-    tomorrow_plan = models.TextField(_("tomorrow's plan"), blank=True)
+    visit_notes = models.TextField(_("visit notes"), blank=True, validators=bounds.text())
+    tomorrow_plan = models.TextField(_("tomorrow's plan"), blank=True, validators=bounds.text())
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     signed_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("signed by"))
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    instruction = models.TextField(_("manager's instruction"), blank=True)
+    instruction = models.TextField(_("manager's instruction"), blank=True, validators=bounds.text())
 
     class Meta:
         verbose_name = _("daily report")
@@ -265,11 +267,13 @@ class SalesTarget(models.Model):
     dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="sales_targets", verbose_name=_("dealer"))
     consultant = models.ForeignKey(Staff, models.CASCADE, null=True, blank=True, related_name="sales_targets",
                                    verbose_name=_("consultant"))
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    walk_ins = models.PositiveIntegerField(_("walk-ins"), default=0)
-    new_prospects = models.PositiveIntegerField(_("new prospects"), default=0)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
-    deliveries = models.PositiveIntegerField(_("deliveries"), default=0)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."), validators=bounds.dates())
+    walk_ins = models.PositiveIntegerField(_("walk-ins"), default=0, validators=bounds.count(0, bounds.MAX_TARGET))
+    new_prospects = models.PositiveIntegerField(_("new prospects"), default=0,
+                                                validators=bounds.count(0, bounds.MAX_TARGET))
+    orders = models.PositiveIntegerField(_("orders"), default=0, validators=bounds.count(0, bounds.MAX_TARGET))
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=0,
+                                             validators=bounds.count(0, bounds.MAX_TARGET))
 
     class Meta:
         verbose_name = _("sales target")
@@ -287,9 +291,9 @@ class PromotionEvent(models.Model):
 
     dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="promotion_events", verbose_name=_("dealer"))
     name = models.CharField(_("name"), max_length=100)
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
-    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("starts on"), validators=bounds.dates())
+    ends_on = models.DateField(_("ends on"), validators=bounds.dates())
+    description = models.TextField(_("description"), blank=True, validators=bounds.text())
     created_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -307,9 +311,9 @@ class Invitation(models.Model):
     event = models.ForeignKey(PromotionEvent, models.CASCADE, related_name="invitations", verbose_name=_("event"))
     customer = models.ForeignKey(Customer, models.CASCADE, related_name="invitations", verbose_name=_("customer"))
     invited_by = models.ForeignKey(Staff, models.PROTECT, related_name="+", verbose_name=_("invited by"))
-    invited_on = models.DateField(_("invited on"))
-    attended_on = models.DateField(_("attended on"), null=True, blank=True)
-    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True)
+    invited_on = models.DateField(_("invited on"), validators=bounds.dates())
+    attended_on = models.DateField(_("attended on"), null=True, blank=True, validators=bounds.dates())
+    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True, validators=bounds.dates())
     follow_up_result = models.CharField(_("follow-up result"), max_length=200, blank=True)
 
     class Meta:

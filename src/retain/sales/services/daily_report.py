@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.bounds import check_fields
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
@@ -207,6 +208,10 @@ def submit(*, actor, report_id, visit_notes: str = "", tomorrow_plan: str = "") 
     tomorrow_plan = (tomorrow_plan or "").strip()
     if not tomorrow_plan:
         raise ValidationError({"tomorrow_plan": _("Write tomorrow's plan before submitting.")})
+    errors = {}
+    check_fields(DailyReport, errors, visit_notes=visit_notes, tomorrow_plan=tomorrow_plan)
+    if errors:
+        raise ValidationError(errors)
     report.figures = figures(actor, report.date)
     report.visit_notes, report.tomorrow_plan = (visit_notes or "").strip(), tomorrow_plan
     report.status, report.submitted_at = ReportStatus.SUBMITTED, timezone.now()
@@ -240,6 +245,10 @@ def sign(*, actor, report_id, instruction: str = "") -> DailyReport:
     instruction = (instruction or "").strip()
     if not instruction:
         raise ValidationError({"instruction": _("Write your instruction to the consultant.")})
+    errors = {}
+    check_fields(DailyReport, errors, instruction=instruction)
+    if errors:
+        raise ValidationError(errors)
     report.status, report.signed_by, report.signed_at = ReportStatus.SIGNED, actor, timezone.now()
     report.instruction = instruction
     report.save(update_fields=["status", "signed_by", "signed_at", "instruction"])

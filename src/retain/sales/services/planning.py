@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.analytics.retention import wilson_interval
+from retain.bounds import check_fields
 from retain.customers.access import CustomerNotFound, access_customer, visible_customers
 from retain.customers.models import Consent, ConsentPurpose, Source
 from retain.org import audit
@@ -136,6 +137,7 @@ def set_target(*, actor, dealer_id, month, consultant_id=None, walk_ins=0, new_p
             figures[field] = _count(value, field)
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    check_fields(SalesTarget, errors, **figures)
     consultant = None
     if consultant_id not in (None, ""):
         consultant = Staff.objects.filter(pk=consultant_id, dealer=dealer, is_active=True).first() \
@@ -309,6 +311,7 @@ def create_event(*, actor, name: str, starts_on: dt.date, ends_on: dt.date, desc
         errors["ends_on"] = _("Enter a date.")
     elif not errors and ends_on < starts_on:
         errors["ends_on"] = _("The event cannot end before it starts.")
+    check_fields(PromotionEvent, errors, starts_on=starts_on, ends_on=ends_on, description=description)
     if errors:
         raise ValidationError(errors)
     event = PromotionEvent.objects.create(dealer=dealer, name=name, starts_on=starts_on, ends_on=ends_on,

@@ -15,6 +15,7 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.bounds import check_fields
 from retain.customers import services as customer_services
 from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import Classification
@@ -85,6 +86,8 @@ def open_prospect(*, actor, customer_id, grade: str, model_of_interest: str, sou
         errors["customer_id"] = _("This customer is already an open prospect.")
     owner = _owner_for(actor, customer, owner_id, errors)
     visit = _visit_to_link(actor, visit_id, customer, errors) if visit_id is not None else None
+    check_fields(Prospect, errors, model_of_interest=model_of_interest, budget_cents=budget_cents,
+                 purchase_by=purchase_by, competitors=competitors)
     if errors:
         raise ValidationError(errors)
     prospect = Prospect.objects.create(
@@ -163,6 +166,8 @@ def log_contact(*, actor, prospect_id, kind: str, notes: str = "", result: str =
         errors["next_follow_up"] = _("The next follow-up cannot be in the past.")
     if prospect.status not in ACTIVE_STATUSES:
         errors["prospect"] = _("This prospect is closed.")
+    check_fields(Contact, errors, notes=notes, result=result, next_step=next_step)
+    check_fields(Prospect, errors, next_follow_up=next_follow_up_on)
     if errors:
         raise ValidationError(errors)
     Contact.objects.create(customer_id=prospect.customer_id, prospect=prospect, purpose=ContactPurpose.DEVELOPMENT,
@@ -269,6 +274,8 @@ def register_visit(*, actor, arrived_at: dt.datetime, kind: str = VisitKind.WALK
     consultant = actor if _works_alone(actor) else None
     if consultant_id is not None and not _works_alone(actor):
         consultant = _colleague(consultant_id, actor.dealer_id, "consultant_id", errors)
+    check_fields(ShowroomVisit, errors, party_size=party_size, model_of_interest=model_of_interest, note=note,
+                 arrived_at=arrived_at, left_at=left_at)
     if errors:
         raise ValidationError(errors)
     visit = ShowroomVisit.objects.create(
@@ -302,6 +309,7 @@ def record_order(*, actor, prospect_id, deposit_cents=None, contract_number: str
         errors["deposit_cents"] = _("The deposit cannot be negative.")
     if ordered_on > today:
         errors["ordered_on"] = _("An order cannot be dated in the future.")
+    check_fields(Prospect, errors, deposit_cents=deposit_cents, contract_number=contract_number, ordered_on=ordered_on)
     if errors:
         raise ValidationError(errors)
     if prospect.grade != Grade.O:
@@ -360,6 +368,7 @@ def apply_for_defeat(*, actor, prospect_id, competitor_make: str, competitor_mod
         errors["competitor_model"] = _("Which model did the customer buy?")
     if reason not in DefeatReason.values:
         errors["reason"] = _("Choose the reason the sale was lost.")
+    check_fields(Prospect, errors, defeat_make=competitor_make, defeat_model=competitor_model, defeat_note=note)
     if errors:
         raise ValidationError(errors)
     prospect.status = ProspectStatus.DEFEAT_PENDING
