@@ -108,7 +108,6 @@ class ListFilterForm(forms.Form):
                                        choices=[("", _("All classes"))] + list(Classification.choices))
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     dealer = forms.TypedChoiceField(label=_("Dealer"), required=False, coerce=int, empty_value=None)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

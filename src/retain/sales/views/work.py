@@ -4,7 +4,6 @@ and the walk-in / phone-in register. Thin: parse the form, call a service, rende
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from retain.customers.access import access_customer
 from retain.customers.forms import apply_errors
 from retain.org.policy import Action, Scope, scope_of
+from retain.web.keyset import keyset_page
 
 from .. import services
 from ..access import access_prospect, is_sales_manager, visible_prospects
@@ -39,9 +39,14 @@ def prospect_list(request):
         prospects = prospects.filter(grade=grade)
     if request.GET.get("overdue"):
         prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
-    page = Paginator(prospects.select_related("customer", "owner"), 25).get_page(request.GET.get("page"))
+    # Keyset pages in follow-up order (no OFFSET, count capped): see retain.web.keyset.
+    page = keyset_page(prospects.select_related("customer", "owner"), after=request.GET.get("after"),
+                       before=request.GET.get("before"), size=25, ordering=["next_follow_up", "id"], count=False)
+    query = request.GET.copy()
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
-                                                    "today": timezone.localdate()})
+                                                    "today": timezone.localdate(), "query": query.urlencode()})
 
 
 @login_required
