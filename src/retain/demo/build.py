@@ -61,7 +61,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
-        load(data.tables)
+        load(data.tables, into_empty=True)
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action="demo_built", obj=build, after={"scale": build.scale, "seed": seed})
