@@ -111,14 +111,20 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        dealers = dealers_in_scope(actor, Action.VIEW)
+        dealers = list(dealers_in_scope(actor, Action.VIEW))
         if actor.role == "consultant":
             del self.fields["owner"]
         else:
+            # With several dealers in sight the owner list is the chosen dealer's staff: a group's
+            # thousand names in every page of the list would outweigh the list itself.
+            owners = dealers
+            if len(dealers) > 1:
+                chosen = str(self.data.get("dealer", "")) if self.is_bound else ""
+                owners = [d for d in dealers if str(d.pk) == chosen]
             self.fields["owner"].choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
-                (str(pk), label) for pk, label in staff_choices(dealers)
+                (str(pk), label) for pk, label in (staff_choices(owners) if owners else [])
             ]
-        if dealers.count() > 1:
+        if len(dealers) > 1:
             self.fields["dealer"].choices = [("", _("All dealers"))] + [(d.pk, str(d)) for d in dealers]
         else:
             del self.fields["dealer"]
