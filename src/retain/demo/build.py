@@ -65,7 +65,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1) -> dict:
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action="demo_built", obj=build, after={"scale": build.scale, "seed": seed})
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in one
         # Mark the freshly loaded pages all-visible, so the capped counts and the managers'
         # per-consultant counts are index-only scans from the first request (not after autovacuum).
         with connection.cursor() as cursor:
