@@ -200,3 +200,30 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
 #: today; 19 + 5 before vehicles, tags and the three permission checks were shared. Raise it only
 #: with a reason; a per-row query breaks the test above first.
 CARD_QUERIES = 19
+
+
+def test_owner_filter_lists_one_dealers_staff_when_several_are_in_sight(org, client):
+    client.force_login(org.staff["group_admin"])
+    html, _ = _sql(client, "/customers/")
+    assert "d2_consultant" not in html and "(consultant)" not in html  # no staff of any dealer yet
+    html, _ = _sql(client, f"/customers/?dealer={org.d2.pk}")
+    assert "d2_consultant" in html and "(consultant)" not in html
+    html, _ = _sql(client, f"/customers/?dealer={org.d1.pk}&owner={org.staff['consultant'].pk}")
+    assert "(consultant)" in html
+    client.force_login(org.staff["dealer_gm"])  # one dealer: its staff at once
+    assert "(consultant)" in _sql(client, "/customers/")[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite plans a small table by the dealer index")
+def test_open_prospects_are_read_in_follow_up_order_from_their_own_index(org):
+    from retain.sales.access import visible_prospects
+    from retain.sales.models import ACTIVE_STATUSES
+
+    prospects = visible_prospects(org.staff["group_admin"]).filter(status__in=ACTIVE_STATUSES)
+    sql, params = prospects.order_by("next_follow_up", "id")[:26].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # as at scale, where sorting the open work costs most
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "prospect_open_by_follow_up" in plan
