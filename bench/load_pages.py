@@ -209,6 +209,7 @@ def table(scale: str, customers: int, results: dict, rounds: int, before: str, a
     cores = os.cpu_count()
     busy = max(float(x) for x in (before.split(" / ")[0], after.split(" / ")[0])) > cores
     lines = [
+        f"#### {scale.capitalize()}: {customers:,} customers", "",
         f"HTTP against `retain serve --workers 4` on **{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}**, "
         f"demo `--scale {scale}` ({customers:,} customers); {USERS_PER_ROLE} concurrent users per role, "
         f"{rounds} rounds each ({USERS_PER_ROLE * rounds} requests per page and role); started {started} UTC on "
