@@ -210,6 +210,13 @@ def test_owner_filter_lists_one_dealers_staff_when_several_are_in_sight(org, cli
     assert "d2_consultant" in html and "(consultant)" not in html
     html, _ = _sql(client, f"/customers/?dealer={org.d1.pk}&owner={org.staff['consultant'].pk}")
     assert "(consultant)" in html
+    mine = make_customer(dealer=org.d1, owner=org.staff["consultant"], name="名下客户")
+    make_customer(dealer=org.d1, name="别人的客户")
+    html, _ = _sql(client, f"/customers/?owner={org.staff['consultant'].pk}")  # an owner without a dealer still filters
+    assert _ids(html) == [mine.pk] and "(consultant)" in html
+    html, _ = _sql(client, f"/customers/?owner={org.staff['d4_consultant'].pk}")  # out of scope: not a filter
+    assert "别人的客户" in html and "d4_consultant" not in html
+    assert client.get("/customers/?owner=99999999999999999999999").status_code == 200
     client.force_login(org.staff["dealer_gm"])  # one dealer: its staff at once
     assert "(consultant)" in _sql(client, "/customers/")[0]
 

@@ -40,8 +40,10 @@ def error_dict(exc: ValidationError) -> dict:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
 
 
-def staff_choices(dealers, *, active_only: bool = True):
+def staff_choices(dealers, *, active_only: bool = True, pk: int | None = None):
     staff = Staff.objects.filter(dealer__in=dealers).order_by("dealer__code", "username")
+    if pk is not None:
+        staff = staff.filter(pk=pk)
     if active_only:
         staff = staff.filter(is_active=True)
     return [(s.pk, f"{s.display_name} ({s.username})" + ("" if s.is_active else f" · {_('left')}")) for s in staff]
@@ -117,12 +119,18 @@ class ListFilterForm(forms.Form):
         else:
             # With several dealers in sight the owner list is the chosen dealer's staff: a group's
             # thousand names in every page of the list would outweigh the list itself.
+            # Any owner in scope is still a valid filter (a link may name one); only the list shown
+            # is narrowed, plus the owner already chosen.
             owners = dealers
             if len(dealers) > 1:
                 chosen = str(self.data.get("dealer", "")) if self.is_bound else ""
                 owners = [d for d in dealers if str(d.pk) == chosen]
+            shown = staff_choices(owners) if owners else []
+            picked = str(self.data.get("owner", "")) if self.is_bound else ""
+            if picked.isdigit() and len(picked) < 19 and picked not in {str(pk) for pk, _label in shown}:
+                shown += staff_choices(dealers, pk=int(picked))
             self.fields["owner"].choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
-                (str(pk), label) for pk, label in (staff_choices(owners) if owners else [])
+                (str(pk), label) for pk, label in shown
             ]
         if len(dealers) > 1:
             self.fields["dealer"].choices = [("", _("All dealers"))] + [(d.pk, str(d)) for d in dealers]
