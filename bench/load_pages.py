@@ -184,19 +184,22 @@ def explain(username: str, rng_seed: int) -> list[tuple[str, float, float, str, 
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url, follow=True)
         assert response.status_code == 200, (username, page, response.status_code)
+        statements = list(captured.captured_queries)  # read now: a later reconnect empties the log
         cpu = []
         for _ in range(5):
             started = time.process_time()
             client.get(url, follow=True)
             cpu.append((time.process_time() - started) * 1000)
         plans = []
-        for query in captured.captured_queries:
+        for query in statements:
             if not query["sql"].lstrip().upper().startswith("SELECT") or "django_session" in query["sql"]:
                 continue
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             plans.append((float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1)), query["sql"], plan))
+        if not plans:
+            raise SystemExit(f"{username} / {page}: no statements captured")
         ms, sql, plan = max(plans)
         used = sorted(set(re.findall(r"(?:Index|Index Only|Bitmap Index) Scan(?: Backward)? (?:using|on) (\w+)", plan)))
         seq = sorted(set(re.findall(r"Seq Scan on (\w+)", plan)))
