@@ -234,3 +234,17 @@ def test_open_prospects_are_read_in_follow_up_order_from_their_own_index(org):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "prospect_open_by_follow_up" in plan
+
+
+def test_team_counts_group_open_prospects_before_looking_up_names(org):
+    """The managers' per-consultant counts aggregate the prospects alone, then name the few owners."""
+    consultant = org.staff["consultant"]
+    for i in range(3):
+        c = make_customer(dealer=org.d1, owner=consultant, name=f"团队{i}")
+        sales_services.open_prospect(actor=consultant, customer_id=c.pk, grade="A", model_of_interest="朗逸",
+                                     source="walk_in", first_contact=timezone.localdate() - dt.timedelta(days=20))
+    with CaptureQueriesContext(connection) as captured:
+        rows = sales_services.overdue_by_consultant(org.staff["group_admin"])
+    assert [(r["owner__username"], r["open"], r["overdue"]) for r in rows] == [("consultant", 3, 3)]
+    counting = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counting and all("org_staff" not in sql for sql in counting)

@@ -199,11 +199,16 @@ def today(actor, on: dt.date | None = None) -> dict:
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
     """For managers: open prospects and overdue follow-ups per consultant in their scope."""
     on = on or timezone.localdate()
-    rows = (visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
-            .values("owner_id", "owner__username")
-            .annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
-            .order_by("-overdue", "owner__username"))
-    return list(rows)
+    # Counted from the open prospects' index alone, grouped by owner id; the few hundred names are
+    # looked up after. Joining staff first would carry every open prospect of a region or the
+    # group (150,000 at the large demo) through the join to group them.
+    rows = list(visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
+                .values("owner_id").annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
+                .order_by())
+    names = dict(Staff.objects.filter(pk__in=[row["owner_id"] for row in rows]).values_list("pk", "username"))
+    for row in rows:
+        row["owner__username"] = names[row["owner_id"]]
+    return sorted(rows, key=lambda row: (-row["overdue"], row["owner__username"]))
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ def prospect_list(request):
         prospects = prospects.filter(grade=grade)
     if request.GET.get("overdue"):
         prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
-    # Keyset pages in follow-up order (no OFFSET, count capped): see retain.web.keyset.
+    # Keyset pages in follow-up order, no OFFSET and no count (the page shows none): retain.web.keyset.
     page = keyset_page(prospects.select_related("customer", "owner"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=25, ordering=["next_follow_up", "id"], count=False)
     query = request.GET.copy()
