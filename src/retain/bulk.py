@@ -4,7 +4,16 @@ Row-by-row ORM saves would take minutes at the medium scale; these paths take se
 are keyed by field attname and may be numpy masked arrays (masked = NULL). Field values are
 converted with the field's own ``get_db_prep_save`` only where the database form differs from
 the raw value (encrypted fields); everything else is formatted per numpy dtype.
+
+Rows go in chunks of ``CHUNK_ROWS``, so the text of a 7.5-million-row table is never held in
+memory at once (about 60 million Python strings would be several gigabytes). Loading into empty
+tables (``into_empty``, the demo) on PostgreSQL also drops the tables' secondary indexes and
+foreign keys first and recreates them after, as ``pg_restore`` does: building an index once over
+sorted data, and checking a foreign key with one join, is several times cheaper than updating
+every index and firing a constraint trigger per row (deferred to a COMMIT that then takes minutes).
 """
+
+from contextlib import contextmanager
 
 import numpy as np
 from django.apps import apps
@@ -13,16 +22,20 @@ from django.db import connection
 
 from retain.customers.fields import EncryptedTextField
 
+CHUNK_ROWS = 250_000
 
-def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = True) -> None:
+
+def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = True,
+         into_empty: bool = False) -> None:
     """Insert every table (in order). With explicit ids (``reset_sequences``), move the id
     sequences past them and refresh the planner's statistics afterwards: without statistics
-    SQLite walks a dealer index where a mobile-number lookup would take one probe."""
-    models = []
-    for label, columns in tables.items():
-        model = apps.get_model(label)
-        models.append(model)
-        _insert(model, columns)
+    SQLite walks a dealer index where a mobile-number lookup would take one probe.
+    ``into_empty``: the tables are new and empty (the demo), so their indexes and foreign keys
+    may be rebuilt after the load instead of maintained during it. Call it inside a transaction."""
+    models = [apps.get_model(label) for label in tables]
+    with _indexes_rebuilt_after(models, enabled=into_empty and connection.vendor == "postgresql"):
+        for model, columns in zip(models, tables.values()):
+            _insert(model, columns)
     if not reset_sequences:
         return
     with connection.cursor() as cursor:
@@ -31,24 +44,60 @@ def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = Tr
         cursor.execute("ANALYZE")
 
 
+@contextmanager
+def _indexes_rebuilt_after(models, *, enabled: bool):
+    """PostgreSQL: drop the secondary indexes and foreign keys of these tables, then recreate
+    them from their own definitions (``pg_get_indexdef``/``pg_get_constraintdef``), so what
+    comes back is exactly what the migrations made. Primary keys and unique constraints stay:
+    they catch a generator bug at once rather than at the end."""
+    if not enabled:
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])", [tables])
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", [tables])
+        indexes = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+
+
 def _insert(model, columns: dict[str, np.ndarray]) -> None:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     unknown = set(columns) - set(fields)
     if unknown:
         raise ValueError(f"{model._meta.label} has no field(s) {sorted(unknown)}")
     names = list(columns)
-    values = [_db_values(fields[name], columns[name]) for name in names]
+    rows = len(columns[names[0]]) if names else 0
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(fields[name].column) for name in names)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            text = "\n".join(map("\t".join, zip(*(_copy_text(v) for v in values)))) + "\n"
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                copy.write(text.encode())
+                for start in range(0, rows, CHUNK_ROWS):
+                    values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names]
+                    copy.write(("\n".join(map("\t".join, zip(*(_copy_text(v) for v in values)))) + "\n").encode())
         else:
             placeholders = ", ".join(["%s"] * len(names))
-            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
-                               zip(*(_python_values(v) for v in values)))
+            for start in range(0, rows, CHUNK_ROWS):
+                values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names]
+                cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
+                                   zip(*(_python_values(v) for v in values)))
 
 
 def _db_values(field, column: np.ndarray) -> np.ndarray:

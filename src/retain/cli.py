@@ -145,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="build the demo dealer group and serve it")
-    demo.add_argument("--scale", default="small", help="small (default) or larger: see docs/demo.md")
+    demo.add_argument("--scale", default="small", help="small (default), medium or large: see docs/demo.md")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--no-serve", action="store_true", help="build only, do not serve")
     demo.add_argument("--port", type=int, default=8000)

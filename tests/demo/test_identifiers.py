@@ -54,3 +54,12 @@ def test_national_ids_pass_gb11643(rng):
         assert normalise_national_id(number) == number
         assert number[6:14] == birthday.strftime("%Y%m%d")
         assert int(number[16]) % 2 == int(is_male)
+
+
+def test_plates_stay_unique_beyond_the_two_letter_pattern(rng):
+    """The large demo has more cars (1.24 million) than 沪A·K7123 plates exist (34² × 1000)."""
+    n = 1_200_000
+    plates = identifiers.plates(rng, np.full(n, "沪A"), np.zeros(n, dtype=bool))
+    assert len(np.unique(plates)) == n
+    for plate in plates[:: 10_000]:
+        assert normalise_plate(plate) == plate

@@ -33,8 +33,10 @@ from .models import (
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def staff_choices(dealers, *, active_only: bool = True):
+def staff_choices(dealers, *, active_only: bool = True, pk: int | None = None):
     staff = Staff.objects.filter(dealer__in=dealers).select_related("dealer").order_by("dealer__code", "username")
+    if pk is not None:
+        staff = staff.filter(pk=pk)
     if active_only:
         staff = staff.filter(is_active=True)
     several = len({s.dealer_id for s in staff}) > 1  # then the dealer tells two namesakes apart
@@ -103,18 +105,29 @@ class ListFilterForm(forms.Form):
                                        choices=[("", _("All classes"))] + list(Classification.choices))
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     dealer = forms.TypedChoiceField(label=_("Dealer"), required=False, coerce=int, empty_value=None)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        dealers = dealers_in_scope(actor, Action.VIEW)
+        dealers = list(dealers_in_scope(actor, Action.VIEW))
         if scope_of(actor, Action.VIEW) is Scope.OWN:  # every customer they see is their own
             del self.fields["owner"]
         else:
+            # With several dealers in sight the owner list is the chosen dealer's staff: a group's
+            # thousand names in every page of the list would outweigh the list itself.
+            # Any owner in scope is still a valid filter (a link may name one); only the list shown
+            # is narrowed, plus the owner already chosen.
+            owners = dealers
+            if len(dealers) > 1:
+                chosen = str(self.data.get("dealer", "")) if self.is_bound else ""
+                owners = [d for d in dealers if str(d.pk) == chosen]
+            shown = staff_choices(owners) if owners else []
+            picked = str(self.data.get("owner", "")) if self.is_bound else ""
+            if picked.isdigit() and len(picked) < 19 and picked not in {str(pk) for pk, _label in shown}:
+                shown += staff_choices(dealers, pk=int(picked))
             self.fields["owner"].choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
-                (str(pk), label) for pk, label in staff_choices(dealers)
+                (str(pk), label) for pk, label in shown
             ]
-        if dealers.count() > 1:
+        if len(dealers) > 1:
             self.fields["dealer"].choices = [("", _("All dealers"))] + [(d.pk, str(d)) for d in dealers]
         else:
             del self.fields["dealer"]

@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +16,11 @@ from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
 from retain.org.models import AuditEvent, Staff
 from retain.org.policy import Action, allowed, refusal
+from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from . import cards, services
-from .access import access_customer, visible_customers
+from .access import access_customer, permitted, visible_customers
 from .forms import (
     ClassificationForm,
     ConsentForm,
@@ -52,10 +52,13 @@ def _filtered(request, action=Action.VIEW):
 def customer_list(request):
     """The customers the user may see, searchable and filterable; htmx swaps only the results."""
     form, customers = _filtered(request)
-    page_number = form.cleaned_data.get("page") if form.is_bound and form.is_valid() else 1
-    page = Paginator(customers.select_related("owner", "dealer"), PAGE_SIZE).get_page(page_number)
+    # Newest first, a page after (or before) the row at the edge of the last one: the list's
+    # indexes answer any depth in the same few reads, and the count stops at 10,000.
+    page = keyset_page(customers.select_related("owner", "dealer"), after=request.GET.get("after"),
+                       before=request.GET.get("before"), size=PAGE_SIZE, ordering=["-id"])
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     context = {"form": form, "page": page, "query": query.urlencode(),
                "can_export": allowed(request.user, Action.EXPORT)}
     if request.htmx and request.htmx.target == "results":
@@ -128,7 +131,7 @@ def customer_edit(request, customer_id):
 
 
 def _timeline(customer):
-    vehicle_ids = [str(pk) for pk in customer.vehicles.values_list("pk", flat=True)]
+    vehicle_ids = [str(v.pk) for v in customer.vehicles.all()]
     return (
         AuditEvent.objects.filter(
             Q(object_type="customer", object_id=str(customer.pk)) | Q(object_type="vehicle", object_id__in=vehicle_ids)
@@ -144,6 +147,10 @@ def customer_card(request, customer_id):
     customer = access_customer(request.user, customer_id, include_merged=True)
     # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
     can_see_history = visible_customers(request.user, Action.HISTORY, include_merged=True).filter(pk=customer.pk).exists()
+    # Vehicles and tags are read once and shared by the profile, the forms and the timeline;
+    # every other part is one query, so the card's cost does not grow with the customer's rows.
+    prefetch_related_objects([customer], "vehicles", "tags")
+    may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE)
     transactions = customer.transactions.select_related("vehicle")
     totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
     context = {
@@ -158,9 +165,9 @@ def customer_card(request, customer_id):
         "can_see_history": can_see_history,
         "tags": customer.tags.all(),
         "sections": cards.sections(request.user, customer),
-        "can_edit": visible_customers(request.user, Action.EDIT).filter(pk=customer.pk).exists(),
-        "can_reveal": visible_customers(request.user, Action.REVEAL).filter(pk=customer.pk).exists(),
-        "can_merge": visible_customers(request.user, Action.MERGE).filter(pk=customer.pk).exists(),
+        "can_edit": may[Action.EDIT],
+        "can_reveal": may[Action.REVEAL],
+        "can_merge": may[Action.MERGE],
         "reveal_form": RevealForm(),
         "classification_form": ClassificationForm(initial={"classification": customer.classification}),
         "consent_form": ConsentForm(),

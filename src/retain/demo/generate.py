@@ -56,6 +56,8 @@ class Scale:
 SCALES = {
     "small": Scale(regions=3, dealers=8, customers=20_000),
     "medium": Scale(regions=8, dealers=80, customers=200_000),
+    # A group at the size the speed targets are set for (README, "Speed"): a million customers.
+    "large": Scale(regions=10, dealers=100, customers=1_000_000),
 }
 
 #: Dealer managers, one per dealer, numbered by dealer (gm1 runs D01).

@@ -74,9 +74,17 @@ def plates(rng: np.random.Generator, prefixes: np.ndarray, new_energy: np.ndarra
     """Distinct plates like 沪A·K7123: the city's prefix, two letters-or-digits and three digits;
     new-energy plates put a D first."""
     n = len(prefixes)
-    head, number = np.divmod(rng.choice(len(PLATE_ALPHABET) ** 2 * 1000, size=n, replace=False), 1000)
-    first, second = np.divmod(head, len(PLATE_ALPHABET))
-    serial = np.char.add(np.char.add(PLATE_ALPHABET[first], PLATE_ALPHABET[second]), _padded(number, 3))
+    letters = len(PLATE_ALPHABET)
+    if n <= letters**2 * 1000:
+        head, number = np.divmod(rng.choice(letters**2 * 1000, size=n, replace=False), 1000)
+        first, second = np.divmod(head, letters)
+        serial = np.char.add(np.char.add(PLATE_ALPHABET[first], PLATE_ALPHABET[second]), _padded(number, 3))
+    else:  # more cars than that pattern has plates (the large demo): three letters-or-digits, two digits
+        head, number = np.divmod(rng.choice(letters**3 * 100, size=n, replace=False), 100)
+        head, third = np.divmod(head, letters)
+        first, second = np.divmod(head, letters)
+        serial = np.char.add(np.char.add(np.char.add(PLATE_ALPHABET[first], PLATE_ALPHABET[second]),
+                                         PLATE_ALPHABET[third]), _padded(number, 2))
     return np.char.add(np.char.add(prefixes.astype("<U2"), np.where(new_energy, "D", "")), serial)
 
 

@@ -238,12 +238,18 @@ def owners_to_care_for(actor, limit: int = 10):
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
     """For managers: open prospects and overdue follow-ups per consultant in their scope."""
     on = on or timezone.localdate()
-    rows = (visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
-            .values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
-            .annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
-            .order_by("-overdue", "owner__username"))
-    return [{**row, "name": person_name(row["owner__first_name"], row["owner__last_name"]) or row["owner__username"]}
-            for row in rows]
+    # Counted from the open prospects' index alone, grouped by owner id; the few hundred names are
+    # looked up after. Joining staff first would carry every open prospect of a region or the
+    # group (150,000 at the large demo) through the join to group them.
+    rows = list(visible_prospects(actor).filter(status__in=ACTIVE_STATUSES, owner__isnull=False)
+                .values("owner_id").annotate(open=Count("id"), overdue=Count("id", filter=Q(next_follow_up__lt=on)))
+                .order_by())
+    people = {s.pk: s for s in Staff.objects.filter(pk__in=[row["owner_id"] for row in rows])}
+    for row in rows:
+        person = people[row["owner_id"]]
+        row["owner__username"] = person.username
+        row["name"] = person_name(person.first_name, person.last_name) or person.username
+    return sorted(rows, key=lambda row: (-row["overdue"], row["owner__username"]))
 
 
 @transaction.atomic

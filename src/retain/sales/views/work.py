@@ -4,7 +4,6 @@ and the walk-in / phone-in register. Thin: parse the form, call a service, rende
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
 from retain.org.policy import Action, Scope, allowed, scope_of
+from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from .. import services
@@ -57,9 +57,12 @@ def prospect_list(request):
     owner = request.GET.get("owner", "")
     if owner.isdigit() and len(owner) < 19:  # the manager's "by consultant" links; within the door's scope
         prospects = prospects.filter(owner_id=int(owner))
-    page = Paginator(prospects.select_related("customer", "owner"), 25).get_page(request.GET.get("page"))
+    # Keyset pages in follow-up order, no OFFSET and no count (the page shows none): retain.web.keyset.
+    page = keyset_page(prospects.select_related("customer", "owner"), after=request.GET.get("after"),
+                       before=request.GET.get("before"), size=25, ordering=["next_follow_up", "id"], count=False)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
                                                     "today": timezone.localdate(), "query": query.urlencode()})
 
