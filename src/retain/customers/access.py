@@ -53,13 +53,15 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
     return customer
 
 
-def permitted(actor, customer: Customer, *actions: str) -> dict[str, bool]:
+def permitted(actor, customer: Customer, *actions: str, merged_too: tuple[str, ...] = ()) -> dict[str, bool]:
     """Which of ``actions`` the actor may take on this (already fetched) customer, asked of the
-    database in one query through the same scope filters as ``visible_customers``."""
+    database in one query through the same scope filters as ``visible_customers``. Actions are
+    for active records only, except those in ``merged_too`` (reading a merged record's history)."""
     flags = {}
     for action in actions:
         condition = scope_filter(actor, action)
         if condition is not None:
-            flags[f"may_{action}"] = Count("pk", filter=condition & Q(status=Status.ACTIVE))
+            status = Q() if action in merged_too else Q(status=Status.ACTIVE)
+            flags[f"may_{action}"] = Count("pk", filter=condition & status)
     found = Customer.objects.filter(pk=customer.pk).aggregate(**flags) if flags else {}
     return {action: bool(found.get(f"may_{action}")) for action in actions}

@@ -145,12 +145,13 @@ def _timeline(customer):
 def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
     customer = access_customer(request.user, customer_id, include_merged=True)
-    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
-    can_see_history = visible_customers(request.user, Action.HISTORY, include_merged=True).filter(pk=customer.pk).exists()
     # Vehicles and tags are read once and shared by the profile, the forms and the timeline;
     # every other part is one query, so the card's cost does not grow with the customer's rows.
     prefetch_related_objects([customer], "vehicles", "tags")
-    may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE)
+    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
+    may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY,
+                    merged_too=(Action.HISTORY,))
+    can_see_history = may[Action.HISTORY]
     transactions = customer.transactions.select_related("vehicle")
     totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
     context = {
