@@ -29,6 +29,7 @@ def machine_note() -> str:
 
     load, cores = os.getloadavg()[0], os.cpu_count()
     busy = (f"the machine was busy ({cores} cores shared with other work, load average {load:.1f} at the end), "
-            "so the seconds are inflated and noisy; the ratios much less so") if load > cores else \
+            "so the seconds are inflated and noisy, and a tool that uses both cores loses more to the "
+            "sharing than a one-core one") if load > cores else \
         f"{cores} cores, load average {load:.1f} at the end"
     return f"Measured {date.today()}; {busy}."
