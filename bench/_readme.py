@@ -19,3 +19,17 @@ def write_block(path: Path, name: str, block: str, anchor: str) -> None:
         print(f"note: {anchor} not found in {path}; appending the table at the end", file=sys.stderr)
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def machine_note() -> str:
+    """When and under what load a table was measured: the cores are shared on the build machine,
+    and a reader must know whether the seconds are an idle machine's."""
+    import os
+    from datetime import date
+
+    load, cores = os.getloadavg()[0], os.cpu_count()
+    busy = (f"the machine was busy ({cores} cores shared with other work, load average {load:.1f} at the end), "
+            "so the seconds are inflated and noisy, and a tool that uses both cores loses more to the "
+            "sharing than a one-core one") if load > cores else \
+        f"{cores} cores, load average {load:.1f} at the end"
+    return f"Measured {date.today()}; {busy}."

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _readme import write_block
+from _readme import machine_note, write_block
 from retain.analytics import clv, rfm
 
 TRUTH = {"r": 0.8, "alpha": 30.0, "a": 0.7, "b": 3.0}
@@ -145,7 +145,7 @@ def main(argv=None):
     lines = [
         f"BG/NBD and CLV on {args.customers:,} customers / {rows:,} transactions drawn exactly from "
         f"BG/NBD (r {TRUTH['r']}, alpha {TRUTH['alpha']}/day, a {TRUTH['a']}, b {TRUTH['b']}), daily data; "
-        f"same machine, same run.",
+        f"same machine, same run. {machine_note()}",
         "",
         "| task | retain s | lifetimes 0.11.3 s | speed-up | check |",
         "|---|---:|---:|---:|---|",

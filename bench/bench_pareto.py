@@ -17,17 +17,15 @@ lifetimes cannot be installed next to numpy 2 / pandas 3, so it runs in its own 
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from _readme import write_block
+from _readme import machine_note, write_block
 from retain.analytics import clv
 
 TRUTH = {"r": 0.8, "alpha": 30.0, "s": 0.6, "beta": 400.0}
@@ -83,13 +81,10 @@ def main(argv=None):
 
     ours_ll, theirs_ll = loglik(ours.params), loglik(theirs["params"])
     gap = max(abs(ours.params[k] - v) / abs(v) for k, v in theirs["params"].items())
-    load = os.getloadavg()[0]
     lines = [
         (f"Pareto/NBD fit on {args.customers:,} customers drawn exactly from Pareto/NBD (r {TRUTH['r']}, "
          f"alpha {TRUTH['alpha']} days, s {TRUTH['s']}, beta {TRUTH['beta']} days), daily data; same machine, "
-         f"same run, {date.today()}. The machine was busy: {os.cpu_count()} cores shared with other engineers' "
-         f"work (load average {load:.1f} at the end), so the seconds are high and noisy; the ratio is the figure "
-         "that carries."),
+         f"same run. {machine_note()}"),
         "",
         "| fit | seconds | speed-up | log-likelihood at its optimum | r | alpha | s | beta |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _readme import write_block
+from _readme import machine_note, write_block
 from retain.analytics import rfm
 
 TARGET = 3.0
@@ -72,7 +72,7 @@ def table(rows: int, customers: int, seconds: dict, repeat: int) -> str:
     lines = [
         f"`rfm.summary` on {rows:,} transactions of {customers:,} customers (daily periods), "
         f"median of {repeat} after a warm-up, {os.cpu_count()} CPU core(s); results checked equal. "
-        f"Target: pandas / DuckDB >= {TARGET:g}.",
+        f"Target: pandas / DuckDB >= {TARGET:g}. {machine_note()}",
         "",
         "| rows | engine | seconds | ratio |",
         "|---:|---|---:|---:|",

@@ -2,6 +2,8 @@
 
 - ``BetaGeo``: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way",
   Marketing Science 24(2)); how many visits a customer will make and whether they are still alive.
+- ``ModifiedBetaGeo``: MBG/NBD (Batislam, Denizel & Filiztekin 2007, IJRM 24(3)), BG/NBD in which
+  a customer may also drop out right after the first purchase, so P(alive) < 1 without repeats.
 - ``ParetoNBD``: Pareto/NBD (Schmittlein, Morrison & Colombo 1987), the likelihood as written by
   Fader, Hardie & Lee (2005, "A note on deriving the Pareto/NBD model").
 - ``GammaGamma``: spend per visit (Fader, Hardie & Lee 2005, "RFM and CLV", Journal of Marketing
@@ -11,11 +13,14 @@
 
 Speed comes from two levers: customers with the same (frequency, recency, T) share one
 likelihood term, so the fit runs over distinct patterns weighted by their counts; and the
-log-likelihood comes with its analytic gradient, so a quasi-Newton method converges in tens of
-evaluations instead of the thousands Nelder-Mead needs.
+log-likelihood comes with its analytic gradient and Hessian, so Newton's method, started from a
+fit on a sample, converges in a few passes over the data instead of the thousands of evaluations
+Nelder-Mead needs.
 
 Inputs follow ``rfm.summary``: frequency = repeat purchase periods, recency = first to last
-purchase, T = first purchase to the end of observation, monetary = mean repeat spend.
+purchase, T = first purchase to the end of observation, monetary = mean repeat spend. Fits take
+one value per customer; predictions take plain numbers, lists, numpy arrays or pandas Series and
+broadcast them, as ``lifetimes`` does, returning a plain number for plain numbers.
 """
 
 from dataclasses import dataclass
