@@ -26,7 +26,5 @@ def scores_section(actor, customer) -> CardSection | None:
         return None
     return CardSection("insights/_card_scores.html", {
         "score": score,
-        "monetary": score.monetary_cents / 100,
         "tier": _label(rfm.TIERS, score.tier), "segment": _label(rfm.SEGMENTS, score.rfm_segment),
-        "clv": None if score.clv_cents is None else score.clv_cents / 100,
     })
