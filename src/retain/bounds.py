@@ -93,8 +93,10 @@ def limits(field) -> tuple[Any, Any]:
             high = validator.limit_value if high is None else min(high, validator.limit_value)
     if isinstance(field, (models.IntegerField, models.AutoField)) and not isinstance(field, models.ForeignKey):
         db_low, db_high = connection.ops.integer_field_range(field.get_internal_type())
-        low = max(low, db_low or -MAX_ID) if low is not None else max(db_low or -MAX_ID, -MAX_ID)
-        high = min(high, db_high or MAX_ID) if high is not None else min(db_high or MAX_ID, MAX_ID)
+        db_low = -MAX_ID if db_low is None else max(db_low, -MAX_ID)
+        db_high = MAX_ID if db_high is None else min(db_high, MAX_ID)
+        low = db_low if low is None else max(low, db_low)
+        high = db_high if high is None else min(high, db_high)
     if isinstance(field, models.DateField):
         low = MIN_DATE if low is None else low
         high = MAX_DATE if high is None else high

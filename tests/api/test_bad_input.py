@@ -318,3 +318,16 @@ def test_forms_take_their_bounds_from_the_model(form, model, field):
         assert form_field.max_length == bounds.max_length(model_field)
     else:
         assert (form_field.min_value, form_field.max_value) == bounds.limits(model_field)
+
+
+def test_purchase_summary_survives_amounts_stored_before_the_bounds(org):
+    """``retain analyze`` sums each customer's amounts in the database: two huge rows stored
+    before the bounds must not overflow SQLite's integer SUM."""
+    from retain.warehouse import purchases, source
+
+    c = make_customer(dealer=org.d1, owner=org.staff["consultant"])
+    for day, reference in ((dt.date(2025, 1, 1), "a"), (dt.date(2025, 1, 1), "b"), (dt.date(2025, 2, 1), "c")):
+        Transaction.objects.create(customer=c, dealer=org.d1, kind="service", date=day,
+                                   amount_cents=BIG // 2, reference=reference)
+    frame = purchases.summary(source.connect(), as_of=dt.date(2025, 3, 1))
+    assert frame.loc[c.pk, "total"] == pytest.approx(3 * (BIG // 2) / 100)

@@ -13,7 +13,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -33,7 +35,18 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def records(org):
+def keep_connection():
+    """The WSGI handler closes the database connection after each request; the test's transaction
+    lives on it, so keep it open, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def records(org, keep_connection):
     """One of each record the API reaches by id, in the consultant's and the GM's scope, by the
     name of the path parameter that reaches it."""
     consultant, gm = org.staff["consultant"], org.staff["dealer_gm"]

@@ -43,8 +43,10 @@ def summary(con, *, as_of: date, period: str = "D", **filters) -> pd.DataFrame:
     # Day number since 1970-01-01 (a Thursday); +3 makes weeks start on Monday, as pandas' W-SUN.
     day = tx.date.epoch_days()
     key = day if period == "D" else (day + 3) // 7
+    # Summed as floating point: SQLite's integer SUM raises on overflow (one absurd amount stored
+    # before the API bounded amounts crashed `retain analyze`); exact to the cent below 2**53.
     per_period = tx.group_by([tx.customer_id, key.name("period")]).aggregate(
-        amount=tx.amount_cents.sum(), last_date=tx.date.max())
+        amount=tx.amount_cents.cast("float64").sum(), last_date=tx.date.max())
     first = per_period.group_by("customer_id").aggregate(first=per_period.period.min())
     with_first = per_period.join(first, "customer_id")
     per_customer = with_first.group_by("customer_id").aggregate(
