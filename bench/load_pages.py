@@ -242,12 +242,12 @@ def table(scale: str, customers: int, results: dict, rounds: int, before: str, a
 
 
 def notes(plans: dict) -> str:
-    lines = ["", "Query plans (`--explain`): each page's statements run alone under `EXPLAIN ANALYZE`; the slowest "
-             "one, the indexes it used, and the page's SQL time in all (its plan in full in `bench/plans-<scale>.txt`). "
-             "Sequential scans are of the organisation tables (tens of rows).", "",
-             "Django CPU is the Python side of one request in-process (`time.process_time`, median of 5), which "
-             "contention inflates far less than wall time: with 8 users on 2 cores a page's p95 needs roughly "
-             "8 / 2 × (Django CPU + SQL) of a machine to itself.", "",
+    lines = ["", ("Query plans (`--explain`): each page's statements run alone under `EXPLAIN ANALYZE`; the slowest "
+                  "one, the indexes it used, and the page's SQL time in all (its plan in full in "
+                  "`bench/plans-<scale>.txt`). Sequential scans are of the organisation tables (tens of rows)."), "",
+             ("Django CPU is the Python side of one request in-process (`time.process_time`, median of 5), which "
+              "contention inflates far less than wall time: with 8 users on 2 cores a page's p95 needs roughly "
+              "8 / 2 × (Django CPU + SQL) of a machine to itself."), "",
              "| user | page | slowest statement ms | all statements ms | Django CPU ms | slowest statement's indexes |",
              "|---|---|---:|---:|---:|---|"]
     for username, rows in plans.items():

@@ -77,7 +77,7 @@ def test_name_search_matches_from_the_start(org):
     gm = org.staff["dealer_gm"]
     assert list(search(visible_customers(gm), "周").values_list("pk", flat=True)) == [zhou.pk]
     assert list(search(visible_customers(gm), "周新志").values_list("pk", flat=True)) == [zhou.pk]
-    sql, params = search(visible_customers(gm), "周新").query.sql_with_params()
+    _sql_text, params = search(visible_customers(gm), "周新").query.sql_with_params()
     assert not any(str(p).startswith("%") for p in params)  # no leading wildcard: the name index serves it
 
 

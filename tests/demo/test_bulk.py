@@ -1,5 +1,7 @@
 """The bulk loader: chunked writes, and on PostgreSQL indexes and foreign keys rebuilt as they were."""
 
+import re
+
 import numpy as np
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -9,6 +11,13 @@ from retain.customers.models import Customer, Vehicle
 from retain.demo import build
 from retain.org.models import Dealer, DealerGroup, Region
 from tests.demo.test_build import TINY
+
+
+def _same(definition: str) -> str:
+    """A definition without casts and brackets: PostgreSQL deparses a partial index's recreated
+    predicate with its casts placed differently (``ARRAY['open'::varchar]::text[]`` becomes
+    ``ARRAY['open'::varchar::text]``), the same predicate."""
+    return re.sub(r"[()\s]", "", re.sub(r"::[a-z ]+(\[\])?", "", definition))
 
 
 def _structure(tables):
@@ -23,7 +32,7 @@ def _structure(tables):
         indexes = cursor.fetchall()
         cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
                        [tables])
-        return sorted(indexes + cursor.fetchall())
+        return sorted((name, _same(definition)) for name, definition in indexes + cursor.fetchall())
 
 
 def test_demo_load_in_chunks_keeps_every_index_and_constraint(db, monkeypatch):
@@ -52,7 +61,6 @@ def test_the_rebuilt_foreign_keys_still_refuse_orphans():
         "created_at": np.array(["2026-01-01T00:00:00"] * 2, dtype="datetime64[s]"),
         "updated_at": np.array(["2026-01-01T00:00:00"] * 2, dtype="datetime64[s]"),
     }}
-    with pytest.raises(IntegrityError):
-        with transaction.atomic():
-            bulk.load(rows, into_empty=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.load(rows, into_empty=True)
     assert Customer.objects.count() == 0
