@@ -32,6 +32,7 @@ class NavEntry:
     label: str
     url_name: str
     action: str  # the policy action the user needs somewhere for the entry to show
+    at_a_dealer: bool = False  # a desk of one dealer's staff: not offered to a region or the group
 
 
 NAV = (
@@ -45,8 +46,8 @@ NAV = (
     NavEntry(SALES, _("Funnel"), "sales:funnel", Action.VIEW),
     NavEntry(SALES, _("Lost-sale analysis"), "sales:lost_sales", Action.VIEW),
     NavEntry(SALES, _("Follow-up cadence"), "sales:cadence", Action.VIEW),
-    NavEntry(SERVICE, _("Service desk"), "web:service", Action.VIEW),
-    NavEntry(MARKETING, _("Marketing desk"), "web:marketing", Action.VIEW),
+    NavEntry(SERVICE, _("Service desk"), "web:service", Action.VIEW, at_a_dealer=True),
+    NavEntry(MARKETING, _("Marketing desk"), "web:marketing", Action.VIEW, at_a_dealer=True),
     NavEntry(MARKETING, _("Events"), "sales:events", Action.VIEW),
     NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
     NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
@@ -62,7 +63,8 @@ def menu_for(user) -> list[dict]:
     departments = departments_of(user)
     groups = []
     for department in departments:
-        entries = [e for e in NAV if e.department == department and allowed(user, e.action)]
+        entries = [e for e in NAV if e.department == department and allowed(user, e.action)
+                   and (user.dealer_id or not e.at_a_dealer)]
         if entries:
             groups.append({"department": department, "label": DEPARTMENT_LABELS[department], "entries": entries})
     return groups
