@@ -258,6 +258,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     ids = col.ids(n)
     data.tables["customers.Customer"] = {
         "id": ids, "kind": np.where(company, "company", "person"), "name": name, "mobile": mobile,
+        "mobile_suffix": np.array([m[-4:] for m in mobile.tolist()]),  # as Customer.save keeps it
         "gender": np.where(company, "", np.where(male, "M", "F")),
         "birthday": np.ma.masked_array(birthday, mask=~has_birthday),
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
