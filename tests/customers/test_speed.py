@@ -41,14 +41,17 @@ def _next(html, name="after"):
 
 # -- the stored mobile suffix ---------------------------------------------------------------
 
-def test_suffix_is_stored_by_the_database_for_every_writer(org):
+def test_suffix_is_kept_for_every_writer(org):
     consultant = org.staff["consultant"]
     created = services.create_customer(actor=consultant, name="尾号", mobile="13612345678")
-    loaded = make_customer(dealer=org.d1, mobile="+8613900004321")  # as the bulk loader writes: no suffix given
+    saved = make_customer(dealer=org.d1, mobile="+8613900004321")  # a plain save, as tests and imports do
     assert Customer.objects.get(pk=created.pk).mobile_suffix == "5678"
-    assert Customer.objects.get(pk=loaded.pk).mobile_suffix == "4321"
+    assert Customer.objects.get(pk=saved.pk).mobile_suffix == "4321"
     services.update_customer(actor=consultant, customer_id=created.pk, mobile="13612340000")
     assert Customer.objects.get(pk=created.pk).mobile_suffix == "0000"
+    saved.mobile = "+8613900009999"
+    saved.save(update_fields=["mobile"])
+    assert Customer.objects.get(pk=saved.pk).mobile_suffix == "9999"
 
 
 @pytest.mark.parametrize("digits", ["5678", "45678", "2345678"])

@@ -6,7 +6,6 @@ policy) and ``customers.services`` (the business actions); nothing else queries 
 """
 
 from django.db import models
-from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -74,18 +73,22 @@ class Tag(models.Model):
         return self.name
 
 
+def suffix_of(mobile: str) -> str:
+    """The last four digits of a stored (E.164) mobile: what 尾号 search looks up."""
+    return (mobile or "")[-4:]
+
+
 class Customer(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     name = models.CharField(_("name"), max_length=100, db_index=True)
     mobile = models.CharField(_("mobile"), max_length=20, db_index=True, help_text=_("Stored in E.164."))
-    # The last four digits (尾号), the key a counter clerk asks for most. Computed and stored by the
-    # database itself, so no writer (service, merge, bulk loader) can leave it stale, and indexed
-    # with the dealer: a 尾号 search is one index probe (about one in 10,000 customers share a
-    # suffix) instead of a scan of every visible row for ``mobile LIKE '%1234'``.
-    mobile_suffix = models.GeneratedField(
-        expression=Right("mobile", 4), output_field=models.CharField(max_length=4), db_persist=True,
-        verbose_name=_("last four digits of the mobile"),
-    )
+    # The last four digits (尾号), the key a counter clerk asks for most, stored and indexed with
+    # the dealer: a 尾号 search is one index probe (about one in 10,000 customers share a suffix)
+    # instead of a scan of every visible row for ``mobile LIKE '%1234'``. Kept by ``save`` (every
+    # service writes through it) and by the demo loader; not a generated column, because Ibis'
+    # SQLite backend (the warehouse) does not see generated columns.
+    mobile_suffix = models.CharField(_("last four digits of the mobile"), max_length=4, editable=False,
+                                     default="")
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True, validators=bounds.dates())
     city = models.CharField(_("city"), max_length=50, blank=True)
@@ -121,6 +124,13 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.mobile_suffix = suffix_of(self.mobile)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "mobile" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mobile_suffix"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_mobile(self) -> str:

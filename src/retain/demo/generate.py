@@ -260,6 +260,7 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
     ids = col.ids(n)
     data.tables["customers.Customer"] = {
         "id": ids, "kind": np.where(company, CustomerKind.COMPANY.value, CustomerKind.PERSON.value), "name": name, "mobile": mobile,
+        "mobile_suffix": np.strings.slice(mobile, -4, None),  # as Customer.save keeps it
         "gender": np.where(company, Gender.UNKNOWN.value, np.where(male, Gender.MALE.value, Gender.FEMALE.value)),
         "birthday": np.ma.masked_array(birthday, mask=~has_birthday),
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),

@@ -20,17 +20,6 @@ class _SharedSQLite(SQLiteBackend):
         self._type_map = {k.lower(): ibis.dtype(v) for k, v in (type_map or {}).items()}
         register_all(self.con)
 
-    def _inspect_schema(self, cur, table_name: str, database: str | None = None):
-        """As Ibis' own, but read from ``table_xinfo``: ``table_info`` leaves out generated
-        columns (the customer's mobile suffix) while ``SELECT *`` returns them, and the two
-        would then disagree on the number of columns."""
-        cur.execute('SELECT name, type, "notnull" FROM pragma_table_xinfo(?, ?) WHERE hidden != 1',
-                    (table_name, database or "main"))
-        rows = cur.fetchall()
-        if not rows:
-            raise ibis.common.exceptions.TableNotFound(table_name)
-        return ibis.schema({name: self._parse_type(typ, not notnull) for name, typ, notnull in rows})
-
     @contextlib.contextmanager
     def begin(self):
         cursor = self.con.cursor()
