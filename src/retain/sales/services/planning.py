@@ -303,15 +303,13 @@ def create_event(*, actor, name: str, starts_on: dt.date, ends_on: dt.date, desc
     name = (name or "").strip()
     if not name:
         errors["name"] = _("Give the event a name.")
-    elif len(name) > 100:
-        errors["name"] = _("Keep the name under 100 characters.")
     if not isinstance(starts_on, dt.date):
         errors["starts_on"] = _("Enter a date.")
     if not isinstance(ends_on, dt.date):
         errors["ends_on"] = _("Enter a date.")
     elif not errors and ends_on < starts_on:
         errors["ends_on"] = _("The event cannot end before it starts.")
-    check_fields(PromotionEvent, errors, starts_on=starts_on, ends_on=ends_on, description=description)
+    check_fields(PromotionEvent, errors, name=name, starts_on=starts_on, ends_on=ends_on, description=description)
     if errors:
         raise ValidationError(errors)
     event = PromotionEvent.objects.create(dealer=dealer, name=name, starts_on=starts_on, ends_on=ends_on,
