@@ -256,8 +256,6 @@ IdList = Annotated[list[Id], Field(max_length=MAX_IDS)]
 Cents = integer(0, MAX_CENTS)
 #: A calendar date (body or query).
 Day = day()
-#: A moment (body or query).
-Moment = moment()
 
 
 def api_type(model, name: str, *, length: int | None = None):

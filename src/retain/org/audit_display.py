@@ -163,9 +163,9 @@ def _subject(event) -> str:
     return f"{kind} #{event.object_id}"
 
 
-def changes(event, names: dict | None = None) -> list[Change]:
+def _changes(event, names: dict) -> list[Change]:
+    """The event's changes, ids shown as names from ``names`` (looked up once for a whole page)."""
     model = _model(event.object_type)
-    names = _names([event]) if names is None else names
     before, after = event.before or {}, event.after or {}
     has_before = event.before is not None
     keys = list(dict.fromkeys([*before, *after]))
@@ -180,7 +180,7 @@ def present(events) -> list[Entry]:
     events = list(events)
     names = _names(events)
     return [Entry(event=event, label=action_label(event.action), subject=_subject(event),
-                  changes=changes(event, names)) for event in events]
+                  changes=_changes(event, names)) for event in events]
 
 
 def code_choices() -> list[tuple[str, str]]:

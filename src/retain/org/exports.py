@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 
 from . import audit
@@ -71,13 +70,12 @@ class ExportFile:
     rows: int
 
     def response(self) -> HttpResponse:
-        """The download; never cached, since exports hold customer data."""
+        """The download (``NoStoreMiddleware`` keeps it out of caches, as every signed-in answer)."""
         if isinstance(self.content, bytes):
             response = HttpResponse(self.content, content_type=self.content_type)
         else:
             response = StreamingHttpResponse(self.content, content_type=self.content_type)
         response["Content-Disposition"] = content_disposition_header(True, self.filename)
-        add_never_cache_headers(response)
         return response
 
 
@@ -122,8 +120,9 @@ def export_workbook(*, actor, action: AuditCode, object_type: str, dealer_id, fi
     for sheet in book.worksheets:
         for line in sheet.iter_rows():
             for cell in line:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
-                    cell.value = neutralise(cell.value)
+                value = neutralise(cell.value)
+                if value is not cell.value:  # only what changes is written back (merged cells refuse it)
+                    cell.value = value
     buffer = io.BytesIO()
     book.save(buffer)
     _audit(actor=actor, action=action, object_type=object_type, dealer_id=dealer_id, filters=filters, rows=rows,

@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .audit_codes import label as audit_label
-
 
 class DealerGroup(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -157,7 +155,7 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored; the raw token is shown once.
 
-    Issued and revoked through ``org.tokens`` (audited); a token stops working when it expires
+    Issued and revoked through ``org.services`` (audited); a token stops working when it expires
     (``RETAIN_TOKEN_DAYS`` after issue) or is revoked, and the row stays as a record.
     """
 
@@ -247,7 +245,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit log is append-only.")
-
-    @property
-    def action_label(self) -> str:
-        return audit_label(self.action)

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Role, Staff
 
 
 class Scope(IntEnum):
@@ -170,8 +170,6 @@ def require(actor, action: str) -> Scope:
 def staff_with(action: str, scope: Scope):
     """The staff whose role has exactly ``scope`` for ``action`` (e.g. who writes daily reports
     of their own: the people who sell)."""
-    from .models import Staff
-
     return Staff.objects.filter(role__in=[role for (role, act), s in POLICY.items() if act == action and s is scope])
 
 

@@ -64,23 +64,24 @@ def _staff_named(username: str):
     return Staff.objects.filter(username=username).only("pk", "dealer_id").first()
 
 
-@transaction.atomic
-def record_failed_login(*, actor=None, username: str) -> None:
-    """One audit row per failed login: the name typed (never the password) and, when it names a
+def _record_sign_in(*, actor, code: AuditCode, username: str, **after) -> None:
+    """An audit row about a sign-in: the name typed (never the password) and, when it names a
     staff member, that person and dealer, so their managers see attempts on their accounts.
     The client address comes from the request, as for every audit row."""
     username = (username or "")[:150]
     staff = _staff_named(username)
-    audit.record(actor=actor, action=AuditCode.AUTH_LOGIN_FAILED, object_type="staff",
-                 object_id=staff.pk if staff else "", dealer_id=staff.dealer_id if staff else None,
-                 after={"username": username})
+    audit.record(actor=actor, action=code, object_type="staff", object_id=staff.pk if staff else "",
+                 dealer_id=staff.dealer_id if staff else None, after={"username": username, **after})
+
+
+@transaction.atomic
+def record_failed_login(*, actor=None, username: str) -> None:
+    """One audit row per failed login."""
+    _record_sign_in(actor=actor, code=AuditCode.AUTH_LOGIN_FAILED, username=username)
 
 
 @transaction.atomic
 def record_lockout(*, actor=None, username: str) -> None:
     """The failed login that locked ``username`` out from the client's address."""
-    username = (username or "")[:150]
-    staff = _staff_named(username)
-    audit.record(actor=actor, action=AuditCode.AUTH_LOCKED_OUT, object_type="staff",
-                 object_id=staff.pk if staff else "", dealer_id=staff.dealer_id if staff else None,
-                 after={"username": username, "failures": settings.AXES_FAILURE_LIMIT})
+    _record_sign_in(actor=actor, code=AuditCode.AUTH_LOCKED_OUT, username=username,
+                    failures=settings.AXES_FAILURE_LIMIT)

@@ -1,14 +1,13 @@
 """Organisation pages: the audit log. (Reassigning customers is a customers page.)"""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 
 from . import audit_display
 from .models import AuditEvent
-from .policy import Action, Scope, allowed, refusal, scope_filter, scope_of
+from .policy import Action, Scope, require, scope_filter, scope_of
 
 
 def visible_audit_events(actor):
@@ -23,8 +22,7 @@ def visible_audit_events(actor):
 
 @login_required
 def audit_log(request):
-    if not allowed(request.user, Action.AUDIT):
-        raise PermissionDenied(refusal(Action.AUDIT))
+    require(request.user, Action.AUDIT)
     events = visible_audit_events(request.user).select_related("actor", "dealer")
     action = request.GET.get("action", "").strip()
     if action:  # a code, or a prefix such as "customer." for every customer action
