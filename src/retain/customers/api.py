@@ -14,7 +14,7 @@ from pydantic import StrictBool
 from retain.bounds import Id, IdList, Input, Page, api_type, string
 from retain.org.masking import mask_mobile
 from retain.org.models import Dealer, Staff
-from retain.org.policy import Action, allowed, dealers_in_scope
+from retain.org.policy import Action, allowed, dealers_in_scope, refusal
 
 from . import services
 from .access import access_customer, visible_customers
@@ -231,7 +231,7 @@ def get_customer(request, customer_id: int):
 def create_customer(request, payload: CustomerCreate):
     """Add a customer; only name and mobile are required. A duplicate mobile answers 422 unless confirmed."""
     if not allowed(request.user, Action.CREATE):  # refused before the names are looked up in the scope
-        raise PermissionDenied(_("You may not add customers."))
+        raise PermissionDenied(refusal(Action.CREATE))
     data = payload.dict(exclude={"dealer", "owner", "confirm_duplicate", "classification"}, exclude_unset=True)
     data.setdefault("name", payload.name)
     data.setdefault("mobile", payload.mobile)
@@ -306,7 +306,7 @@ def merge(request, payload: MergeIn):
 def reassign(request, payload: ReassignIn):
     """Move a consultant's customers (all or the listed ones) round-robin to colleagues."""
     if not allowed(request.user, Action.REASSIGN):
-        raise PermissionDenied(_("You may not reassign customers."))
+        raise PermissionDenied(refusal(Action.REASSIGN))
     plan = services.reassign_portfolio(
         actor=request.user, from_owner_id=_staff_id(request.user, payload.from_owner, "from_owner", Action.REASSIGN),
         to_owner_ids=[_staff_id(request.user, u, "to_owners", Action.REASSIGN) for u in payload.to_owners],

@@ -57,7 +57,7 @@ def customer_list(request):
     page = keyset_page(customers.select_related("owner", "dealer"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=PAGE_SIZE, ordering=["-id"])
     query = request.GET.copy()
-    for key in ("page", "after", "before"):
+    for key in ("after", "before"):  # the pager adds its own cursor
         query.pop(key, None)
     context = {"form": form, "page": page, "query": query.urlencode(),
                "can_export": allowed(request.user, Action.EXPORT)}
@@ -78,7 +78,7 @@ def customer_export(request):
                Column("dealer", _("Dealer")), Column("city", _("City"))]
     rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.display_name if c.owner_id else "",
              c.dealer.name, c.city] for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
-    filters = {key: value for key, value in request.GET.items() if key != "page"}
+    filters = {key: value for key, value in request.GET.items() if key not in ("after", "before")}
     export = exports.export_csv(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
                                 dealer_id=request.user.dealer_id, filters=filters, columns=columns, rows=rows,
                                 count=customers.count(), filename=f"customers-{timezone.localdate():%Y%m%d}.csv")

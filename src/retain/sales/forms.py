@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from retain.bounds import MAX_YUAN, form_limits
-from retain.customers.models import Source
+from retain.customers.models import Source, Transaction, Vehicle
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .access import sellers
@@ -86,13 +86,14 @@ class OrderForm(forms.Form):
 
 
 class DeliveryForm(forms.Form):
-    vin = forms.CharField(label=_("VIN"), max_length=17, min_length=17)
-    make = forms.CharField(label=_("Make"), max_length=40)
-    model = forms.CharField(label=_("Model"), max_length=60)
-    plate = forms.CharField(label=_("Plate"), max_length=10, required=False)
+    vin = forms.CharField(label=_("VIN"), min_length=17, **form_limits(Vehicle, "vin"))
+    make = forms.CharField(label=_("Make"), **form_limits(Vehicle, "make"))
+    model = forms.CharField(label=_("Model"), **form_limits(Vehicle, "model"))
+    plate = forms.CharField(label=_("Plate"), required=False, **form_limits(Vehicle, "plate"))
     price = forms.DecimalField(label=_("Price (yuan)"), min_value=0, max_value=MAX_YUAN, decimal_places=2)
-    delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=_DATE)
-    reference = forms.CharField(label=_("Reference number"), max_length=40, required=False)
+    delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=_DATE,
+                                   **form_limits(Prospect, "delivered_on"))
+    reference = forms.CharField(label=_("Reference number"), required=False, **form_limits(Transaction, "reference"))
 
 
 class DefeatForm(forms.Form):

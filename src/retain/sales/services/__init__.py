@@ -18,9 +18,6 @@ Pages and the API import this package (``services.open_prospect``) or one of its
 
 from . import cadence, daily_report, planning, prospects
 from .cadence import cadence_table, dealer_by_code, next_follow_up, set_cadence
-from .daily_report import prepare as prepare_daily_report
-from .daily_report import sign as sign_daily_report
-from .daily_report import submit as submit_daily_report
 from .planning import (
     compare_events,
     create_event,
@@ -35,7 +32,6 @@ from .prospects import (
     apply_for_defeat,
     change_grade,
     decide_defeat,
-    link_visit,
     log_contact,
     log_customer_contact,
     open_prospect,
@@ -51,9 +47,8 @@ from .prospects import (
 
 __all__ = [
     "apply_for_defeat", "cadence", "cadence_table", "change_grade", "compare_events", "create_event",
-    "daily_report", "dealer_by_code", "decide_defeat", "funnel", "invite", "link_visit", "log_contact",
+    "daily_report", "dealer_by_code", "decide_defeat", "funnel", "invite", "log_contact",
     "log_customer_contact", "next_follow_up", "open_prospect", "overdue_by_consultant", "owners_to_care_for",
-    "planning", "prepare_daily_report", "prospects", "record_delivery", "record_follow_up", "record_order",
-    "register_attendance", "register_visit", "set_cadence", "set_target", "sign_daily_report",
-    "submit_daily_report", "targets_vs_actual", "today", "unlinked_visits", "visits_on",
+    "planning", "prospects", "record_delivery", "record_follow_up", "record_order",
+    "register_attendance", "register_visit", "set_cadence", "set_target", "targets_vs_actual", "today", "unlinked_visits", "visits_on",
 ]

@@ -139,11 +139,15 @@ def figures(consultant, date: dt.date) -> dict:
 
 # --- The report door -------------------------------------------------------------------------
 
+def reports_to_sign(actor):
+    """The reports the actor may sign now: submitted, within their signing scope (the policy's
+    ``sign_report``), and not their own."""
+    return visible_reports(actor, Action.SIGN_REPORT).filter(status=ReportStatus.SUBMITTED).exclude(consultant=actor)
+
+
 def signable(actor, reports):
-    """The ids of ``reports`` the actor may sign now: submitted, within their signing scope
-    (the policy's ``sign_report``), and not their own."""
-    return set(visible_reports(actor, Action.SIGN_REPORT).filter(pk__in=[r.pk for r in reports if r.pk])
-               .filter(status=ReportStatus.SUBMITTED).exclude(consultant=actor).values_list("pk", flat=True))
+    """The ids of ``reports`` the actor may sign now (``reports_to_sign``)."""
+    return set(reports_to_sign(actor).filter(pk__in=[r.pk for r in reports if r.pk]).values_list("pk", flat=True))
 
 
 def draft_for_today(actor) -> DailyReport:

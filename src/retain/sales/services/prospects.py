@@ -21,7 +21,7 @@ from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import Classification
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Staff, person_name
+from retain.org.models import Staff
 from retain.org.policy import Action, Scope, scope_of
 
 from ..access import access_prospect, visible_prospects, visible_visits
@@ -199,8 +199,7 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
         errors["purpose"] = _("Log prospect follow-ups on the prospect.")
     if contacted_on > today_:
         errors["contacted_on"] = _("A contact cannot be logged in advance.")
-    if len((result or "").strip()) > Contact._meta.get_field("result").max_length:
-        errors["result"] = _("Keep the result under 200 characters.")
+    check_fields(Contact, errors, notes=(notes or "").strip(), result=(result or "").strip())
     if errors:
         raise ValidationError(errors)
     contact = Contact.objects.create(customer=customer, purpose=purpose, kind=kind, contacted_on=contacted_on,
@@ -248,7 +247,7 @@ def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:
     for row in rows:
         person = people[row["owner_id"]]
         row["owner__username"] = person.username
-        row["name"] = person_name(person.first_name, person.last_name) or person.username
+        row["name"] = person.display_name
     return sorted(rows, key=lambda row: (-row["overdue"], row["owner__username"]))
 
 
@@ -434,15 +433,3 @@ def _visit_to_link(actor, visit_id, customer, errors: dict):
     return visit
 
 
-@transaction.atomic
-def link_visit(*, actor, visit_id, customer_id) -> ShowroomVisit:
-    """Name an anonymous visitor: attach a register line to the customer they turned out to be."""
-    customer = access_customer(actor, customer_id, Action.EDIT)
-    errors = {}
-    visit = _visit_to_link(actor, visit_id, customer, errors)
-    if errors:
-        raise ValidationError(errors)
-    visit.customer = customer
-    visit.save(update_fields=["customer"])
-    audit.record(actor=actor, action=AuditCode.VISIT_LINK, obj=visit, after={"customer": customer.pk})
-    return visit

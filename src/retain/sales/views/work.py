@@ -61,7 +61,7 @@ def prospect_list(request):
     page = keyset_page(prospects.select_related("customer", "owner"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=25, ordering=["next_follow_up", "id"], count=False)
     query = request.GET.copy()
-    for key in ("page", "after", "before"):
+    for key in ("after", "before"):  # the pager adds its own cursor
         query.pop(key, None)
     return render(request, "sales/prospects.html", {"page": page, "grades": Grade.choices, "grade": grade,
                                                     "today": timezone.localdate(), "query": query.urlencode()})
