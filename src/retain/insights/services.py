@@ -32,7 +32,7 @@ from .models import ANALYSES, CustomerScore, ScoreRun
 #: The visits model behind P(alive), expected visits and CLV, its key in ``ScoreRun.fitted`` and
 #: its name. Candidates: models whose P(alive) can fall below 1 without a repeat visit.
 VISITS_MODEL, VISITS_KEY, VISITS_NAME = clv.ModifiedBetaGeo, "mbg_nbd", "MBG/NBD"
-VISITS_CANDIDATES = {"MBG/NBD": clv.ModifiedBetaGeo, "Pareto/NBD": clv.ParetoNBD}
+VISITS_CANDIDATES = {VISITS_NAME: VISITS_MODEL, "Pareto/NBD": clv.ParetoNBD}
 #: Forecast horizon: 12 months of 30 days (the ``lifetimes`` convention), discounted 1% a month.
 MONTHS, DAYS_PER_MONTH, MONTHLY_DISCOUNT = 12, 30, 0.01
 

@@ -2,7 +2,6 @@
 reports (``sales.analysis``, ``sales.planning``, ``sales.access``, ``customers.access``), computed
 once here and handed to both the tables and the charts of the page."""
 
-import calendar
 import datetime as dt
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
@@ -13,10 +12,10 @@ from retain.customers.access import visible_customers
 from retain.customers.models import Transaction, TransactionKind, Vehicle
 from retain.org.policy import Action, allowed, dealers_in_scope
 from retain.sales import analysis, services
-from retain.sales.access import visible_events, visible_prospects, visible_reports, visible_visits
-from retain.sales.models import ACTIVE_STATUSES, ProspectStatus, ReportStatus, SalesTarget, VisitOutcome
-from retain.sales.periods import day_start
-from retain.sales.services import planning
+from retain.sales.access import visible_events, visible_prospects, visible_visits
+from retain.sales.models import ACTIVE_STATUSES, ProspectStatus, SalesTarget, VisitOutcome
+from retain.sales.periods import day_start, month_end
+from retain.sales.services import daily_report, planning
 
 from . import charts
 
@@ -35,8 +34,7 @@ def manager(actor, today: dt.date | None = None) -> dict:
     signs = allowed(actor, Action.SIGN_REPORT)
     reports = []
     if signs:
-        reports = list(visible_reports(actor, Action.SIGN_REPORT).filter(status=ReportStatus.SUBMITTED)
-                       .exclude(consultant=actor).select_related("consultant")
+        reports = list(daily_report.reports_to_sign(actor).select_related("consultant")
                        .order_by("-date", "consultant__last_name")[:LIST_LIMIT])
     decides = allowed(actor, Action.DECIDE_DEFEAT)
     defeats = []
@@ -47,8 +45,7 @@ def manager(actor, today: dt.date | None = None) -> dict:
     traffic = analysis.traffic(actor, today, today, actor.dealer_id)
     hours = [row for row in traffic["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
 
-    days_in_month = calendar.monthrange(today.year, today.month)[1]
-    elapsed = today.day / days_in_month
+    elapsed = today.day / month_end(today).day
     table = planning.targets_vs_actual(actor, today, actor.dealer_id)
     labels = _target_labels()
     goal_row = table["total"] or (table["rows"][0] if table["rows"] else None)
@@ -111,7 +108,9 @@ def marketing(actor, today: dt.date | None = None) -> dict:
                      .order_by("birthday__month", "birthday__day", "id")[:LIST_LIMIT])
     recent = list(visible_events(actor).filter(ends_on__lt=today).order_by("-ends_on", "-id")
                   .values_list("pk", flat=True)[:5])
-    past = planning.compare_events(actor, recent) if recent else []
+    # compare_events lists by start date; the latest results come first here.
+    past = sorted(planning.compare_events(actor, recent), key=lambda row: (row["ends_on"], row["id"]),
+                  reverse=True) if recent else []
     return {"limit": LIST_LIMIT, "today": today, "events": events, "birthdays": birthdays, "past": past}
 
 

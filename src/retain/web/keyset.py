@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from retain.bounds import MAX_DATE, MAX_ID, MIN_DATE
+
 COUNT_CAP = 10_000
 SEPARATOR = "~"
 
@@ -70,9 +72,10 @@ def _parse(model, ordering, cursor: str | None):
             value = field.to_python(text)
         except (ValidationError, ValueError, TypeError, OverflowError):
             return None
-        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
             return None
-        if isinstance(value, dt.date) and not 1900 <= value.year <= 2100:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if isinstance(day, dt.date) and not MIN_DATE <= day <= MAX_DATE:
             return None
         values.append(value)
     return values

@@ -16,9 +16,7 @@ from django.shortcuts import redirect
 from django.utils.dateparse import parse_date as _parse_iso_date
 from django.utils.translation import gettext as _
 
-#: Dates a person may type on a page (a birthday in 1900 is plausible; a year 1 or 5621 is a typo).
-FIRST_DATE = dt.date(1900, 1, 1)
-LAST_DATE = dt.date(2100, 12, 31)
+from retain.bounds import MAX_DATE, MIN_DATE
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -78,7 +76,7 @@ def parse_date(value, field: str, *, default: dt.date | None = None) -> dt.date:
             parsed = None
         if parsed is None:
             raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")})
-    if not FIRST_DATE <= parsed <= LAST_DATE:
+    if not MIN_DATE <= parsed <= MAX_DATE:
         raise ValidationError({field: _("Enter a date between 1900 and 2100.")})
     return parsed
 

@@ -15,20 +15,14 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from retain.web.finders import PATH as PLOTLY_PATH
 
 register = template.Library()
 
-#: One format per language (Django date-format characters). Tables stay narrow with ISO dates,
-#: which read the same to a Chinese and an English reader.
-DATE_FORMATS = {"zh-hans": "Y-m-d", "en": "Y-m-d"}
-DATETIME_FORMATS = {"zh-hans": "Y-m-d H:i", "en": "Y-m-d H:i"}
-
-
-def _lang() -> str:
-    return get_language() or "zh-hans"
+#: One format for both languages (Django date-format characters): ISO dates keep tables narrow
+#: and read the same to a Chinese and an English reader.
+DATE_FORMAT, DATETIME_FORMAT = "Y-m-d", "Y-m-d H:i"
 
 
 @register.filter
@@ -49,7 +43,7 @@ def day(value) -> str:
         return "—"
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return date_filter(value, DATE_FORMATS.get(_lang(), "Y-m-d"))
+    return date_filter(value, DATE_FORMAT)
 
 
 @register.filter
@@ -58,7 +52,7 @@ def moment(value) -> str:
         return "—"
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
-    return date_filter(value, DATETIME_FORMATS.get(_lang(), "Y-m-d H:i"))
+    return date_filter(value, DATETIME_FORMAT)
 
 
 def _parse(number):
