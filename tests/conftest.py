@@ -44,9 +44,10 @@ DEPARTMENT_OF = {
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Fast password hashing; English messages so assertions read the source strings
+    """Fast password hashing; tasks run inline where they are enqueued; English messages so assertions read the source strings
     (the zh-hans catalogue is checked on its own in tests/web/test_i18n.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
 

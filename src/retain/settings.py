@@ -85,10 +85,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "retain.web",
     "retain.org",
     "retain.customers",
+    "retain.jobs",
+    "retain.channels",
     "retain.sales",
+    "retain.care",
     "retain.insights",
     "retain.demo",
 ]
@@ -126,6 +131,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "retain.web.lockout.locked_out"
 AXES_VERBOSE = False
+
+# -- background work (django-tasks, the database backend; `retain worker` runs it) -----------------
+# Tests run tasks inline (tests/conftest.py switches the backend to ImmediateBackend).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # -- API tokens -----------------------------------------------------------------------------------
 API_TOKEN_DAYS = _env_int("RETAIN_TOKEN_DAYS", 90)

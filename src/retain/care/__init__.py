@@ -1,0 +1,2 @@
+"""Base-customer care: the care calendar's rules, the tasks they produce (and manual tasks), VIP
+files and the base re-check."""
