@@ -123,10 +123,14 @@ def run_role(base: str, username: str, rounds: int, seed: int) -> dict[str, list
     connection.close()  # the threads below use HTTP only
     samples: dict[str, list[float]] = {page: [] for page in PAGES + (BASELINE,)}
     lock, errors = threading.Lock(), []
+    # Logging in hashes a password (PBKDF2, most of a second of CPU): every user logs in before
+    # any of them starts, so no timed request queues behind a login.
+    logged_in = threading.Barrier(USERS_PER_ROLE)
 
     def user(k: int):
         try:
             own, anonymous, local = Session(base, username), Session(base), random.Random(seed * 100 + k)
+            logged_in.wait(timeout=300)
             for round_ in range(rounds + 1):  # the first round warms up and is not kept
                 order = list(PAGES) + [BASELINE]
                 local.shuffle(order)

@@ -48,6 +48,10 @@ def _test_settings(settings):
     (the zh-hans catalogue is checked on its own in tests/web/test_i18n.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # no figures carried from one test into the next
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
 

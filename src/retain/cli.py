@@ -44,6 +44,7 @@ def cmd_serve(args):
 def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
     """Serve with gunicorn (production WSGI server) and whitenoise for static files."""
     from django.core.management import call_command
+    from django.db import connections
     from gunicorn.app.base import BaseApplication
 
     from retain.wsgi import application
@@ -60,6 +61,9 @@ def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
         def load(self):
             return application
 
+    # The migrations and collectstatic opened a database connection in this process: close it, or
+    # every forked worker would inherit the same socket and their queries would interleave on it.
+    connections.close_all()
     print(f"retain is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     Server().run()
 

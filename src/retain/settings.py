@@ -132,6 +132,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "retain.web.lockout.locked_out"
 AXES_VERBOSE = False
 
+# -- cache: figures shared by every server process (retain.sales.figures) ---------------------------
+# A directory under the data directory: every process of one server sees it, nothing to run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(DATA_DIR / "cache")}}
+
 # -- background work (django-tasks, the database backend; `retain worker` runs it) -----------------
 # Tests run tasks inline (tests/conftest.py switches the backend to ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -56,7 +56,8 @@ def test_the_crawl_reaches_every_kind_of_page():
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
-              "event_id": records.event.pk, "invitation_id": records.invitation.pk}
+              "event_id": records.event.pk, "invitation_id": records.invitation.pk,
+              "name": "vehicle"}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
     for route in ROUTES:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("export.csv", views.customer_export, name="export"),
     path("reassign/", views.reassign, name="reassign"),
     path("<int:customer_id>/", views.customer_card, name="card"),
+    path("<int:customer_id>/forms/<slug:name>/", views.card_form, name="card_form"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/reveal/", views.customer_reveal, name="reveal"),
     path("<int:customer_id>/classify/", views.customer_classify, name="classify"),

@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -169,15 +172,41 @@ def customer_card(request, customer_id):
         "can_edit": may[Action.EDIT],
         "can_reveal": may[Action.REVEAL],
         "can_merge": may[Action.MERGE],
-        "reveal_form": RevealForm(),
-        "classification_form": ClassificationForm(initial={"classification": customer.classification}),
-        "consent_form": ConsentForm(),
-        "vehicle_form": VehicleForm(),
-        "transaction_form": TransactionForm(customer=customer),
-        "merge_form": MergeForm(),
-        "tags_form": TagsForm(initial={"tags": ", ".join(t.name for t in customer.tags.all())}),
     }
     return render(request, "customers/card.html", context)
+
+
+# The card's small forms: name -> (title, form for the customer, where it posts, button, action).
+# The card renders none of them; each <details> fetches its form when first opened, so a card
+# costs the same whatever forms it offers (without htmx, the fold's link opens it as a page).
+CARD_FORMS = {
+    "tags": (gettext_lazy("Edit tags"),
+             lambda c: TagsForm(initial={"tags": ", ".join(t.name for t in c.tags.all())}),
+             "customers:tags", gettext_lazy("Save"), Action.EDIT),
+    "classification": (gettext_lazy("Change classification"),
+                       lambda c: ClassificationForm(initial={"classification": c.classification}),
+                       "customers:classify", gettext_lazy("Change"), Action.EDIT),
+    "consent": (gettext_lazy("Record consent"), lambda c: ConsentForm(), "customers:consent",
+                gettext_lazy("Record"), Action.EDIT),
+    "vehicle": (gettext_lazy("Add a vehicle"), lambda c: VehicleForm(), "customers:vehicle_create",
+                gettext_lazy("Add"), Action.EDIT),
+    "transaction": (gettext_lazy("Record a transaction"), lambda c: TransactionForm(customer=c),
+                    "customers:transaction_create", gettext_lazy("Record"), Action.EDIT),
+    "merge": (gettext_lazy("Merge a duplicate into this record"), lambda c: MergeForm(), "customers:merge",
+              gettext_lazy("Merge"), Action.MERGE),
+}
+
+
+@login_required
+def card_form(request, customer_id, name):
+    """One of the card's forms, empty: a fragment for htmx, or a page of its own."""
+    if name not in CARD_FORMS:
+        raise Http404
+    title, make, target, submit, action = CARD_FORMS[name]
+    customer = access_customer(request.user, customer_id, action)
+    context = {"customer": customer, "title": title, "form": make(customer), "submit": submit,
+               "target": reverse(target, args=[customer.pk])}
+    return render(request, "customers/_card_form.html" if request.htmx else "customers/card_form.html", context)
 
 
 @login_required

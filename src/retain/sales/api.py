@@ -124,8 +124,10 @@ class DecisionIn(Input):
 
 class TodayOut(Schema):
     date: dt.date
-    overdue: list[ProspectOut]
-    due: list[ProspectOut]
+    overdue: list[ProspectOut] = Field(description="The most overdue first, at most 20; all of them in overdue_count.")
+    due: list[ProspectOut] = Field(description="By grade, at most 20; all of them in due_count.")
+    overdue_count: int
+    due_count: int
 
 
 class VisitIn(Input):

@@ -4,17 +4,17 @@ once here and handed to both the tables and the charts of the page."""
 
 import datetime as dt
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.customers.access import visible_customers
 from retain.customers.models import Transaction, TransactionKind, Vehicle
 from retain.org.policy import Action, allowed, dealers_in_scope
-from retain.sales import analysis, services
-from retain.sales.access import visible_events, visible_prospects, visible_visits
-from retain.sales.models import ACTIVE_STATUSES, ProspectStatus, SalesTarget, VisitOutcome
-from retain.sales.periods import day_start, month_end
+from retain.sales import analysis, figures, services
+from retain.sales.access import visible_events, visible_prospects
+from retain.sales.models import ProspectStatus, SalesTarget
+from retain.sales.periods import month_end
 from retain.sales.services import daily_report, planning
 
 from . import charts
@@ -116,39 +116,24 @@ def marketing(actor, today: dt.date | None = None) -> dict:
 
 def dealers(actor, today: dt.date | None = None) -> dict:
     """A region's or group's dealers side by side: this month's walk-ins, new prospects, orders and
-    deliveries against their targets, open prospects and overdue follow-ups, defeats to decide."""
+    deliveries against their targets, open prospects and overdue follow-ups, defeats to decide
+    (counted at most ``sales.figures.FRESH_FOR`` seconds ago; the page says when)."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
     scope = list(dealers_in_scope(actor, Action.VIEW).order_by("code"))
     ids = [d.pk for d in scope]
-    # Walk-ins as the targets count them: register lines other than after-sales visits.
-    visits = (visible_visits(actor).filter(dealer__in=ids, arrived_at__gte=day_start(first))
-              .exclude(outcome=VisitOutcome.SERVICE))
-    walk_ins = {r["dealer_id"]: r["n"] for r in visits.values("dealer_id").annotate(n=Count("id")).order_by()}
-    prospects = visible_prospects(actor).filter(dealer__in=ids)
-    figures = {r["dealer_id"]: r for r in prospects.values("dealer_id").annotate(
-        new_prospects=Count("id", filter=Q(first_contact__gte=first)),
-        orders=Count("id", filter=Q(ordered_on__gte=first)),
-        deliveries=Count("id", filter=Q(delivered_on__gte=first)),
-        open=Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES, next_follow_up__lt=today)),
-        pending=Count("id", filter=Q(status=ProspectStatus.DEFEAT_PENDING)),
-    ).order_by()}
+    counted, as_of = figures.dealer_figures(ids, today)
     targets = {t.dealer_id: t for t in SalesTarget.objects.filter(dealer__in=ids, month=first,
                                                                             consultant__isnull=True)}
     rows = []
     for dealer in scope:
-        f = figures.get(dealer.pk, {})
         target = targets.get(dealer.pk)
-        rows.append({"dealer": dealer, "walk_ins": walk_ins.get(dealer.pk, 0),
-                     "new_prospects": f.get("new_prospects", 0), "orders": f.get("orders", 0),
-                     "deliveries": f.get("deliveries", 0), "open": f.get("open", 0), "overdue": f.get("overdue", 0),
-                     "pending": f.get("pending", 0),
+        rows.append({"dealer": dealer, **counted[dealer.pk],
                      "orders_target": target.orders if target else None,
                      "deliveries_target": target.deliveries if target else None})
     names = [r["dealer"].name for r in rows]
     return {
-        "today": today, "month": first, "rows": rows,
+        "today": today, "month": first, "rows": rows, "as_of": as_of,
         "chart": charts.grouped_bars("chart-dealers", _("This month by dealer"), names, {
             _("Walk-ins"): [r["walk_ins"] for r in rows], _("New prospects"): [r["new_prospects"] for r in rows],
             _("Orders"): [r["orders"] for r in rows], _("Deliveries"): [r["deliveries"] for r in rows]}),

@@ -208,16 +208,25 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
     return contact
 
 
-def today(actor, on: dt.date | None = None) -> dict:
+TODAY_ROWS = 20  # per list on the today page; the rest are a link away (the prospect list, keyset-paged)
+
+
+def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
     """The actor's follow-ups for the day: overdue first (longest overdue first), then due today
-    by grade (O, H, A, B, C)."""
+    by grade (O, H, A, B, C); at most ``rows`` of each, with their full counts.
+
+    A consultant who has let 200 follow-ups slip cannot call 200 people today: the page shows the
+    most urgent ones and says how many there are, so its cost does not grow with the backlog."""
     on = on or timezone.localdate()
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
             .select_related("customer", "owner", "dealer")
             .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
-    overdue = list(mine.filter(next_follow_up__lt=on).order_by("next_follow_up", "urgency", "pk"))
-    due = list(mine.filter(next_follow_up=on).order_by("urgency", "pk"))
-    return {"date": on, "overdue": overdue, "due": due}
+    overdue, due = mine.filter(next_follow_up__lt=on), mine.filter(next_follow_up=on)
+    listed = {"overdue": list(overdue.order_by("next_follow_up", "urgency", "pk")[:rows]),
+              "due": list(due.order_by("urgency", "pk")[:rows])}
+    return {"date": on, **listed,
+            "overdue_count": len(listed["overdue"]) if len(listed["overdue"]) < rows else overdue.count(),
+            "due_count": len(listed["due"]) if len(listed["due"]) < rows else due.count()}
 
 
 def owners_to_care_for(actor, limit: int = 10):

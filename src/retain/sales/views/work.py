@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.org.policy import Action, Scope, allowed, scope_of
+from retain.org.policy import Action, Scope, allowed, dealers_in_scope, scope_of
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
-from .. import services
+from .. import figures, services
 from ..access import access_prospect, visible_prospects
 from ..forms import (
     ContactForm,
@@ -36,12 +36,22 @@ from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 def today(request):
     context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
                "team": None, "owners": services.owners_to_care_for(request.user),
-               "contact_form": CustomerContactForm(auto_id=False),  # one form per owner row: no ids
+               # One form per owner row, alike but for where it posts: its widgets are rendered once.
+               "contact_widgets": _widgets(CustomerContactForm(auto_id=False), "kind", "result"),
                # One tap reveals the number (audit-logged, with this reason), the next one dials it.
                "can_call": allowed(request.user, Action.REVEAL), "call_reason": _("Follow-up call")}
-    if scope_of(request.user, Action.VIEW) > Scope.OWN:
+    scope = scope_of(request.user, Action.VIEW)
+    if scope > Scope.DEALER:  # a region's or the group's managers: their dealers, not a thousand names
+        dealers = list(dealers_in_scope(request.user, Action.VIEW).order_by("code"))
+        counted, context["as_of"] = figures.dealer_figures([d.pk for d in dealers], timezone.localdate())
+        context["dealers"] = [{"dealer": d, **counted[d.pk]} for d in dealers]
+    elif scope > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
+
+
+def _widgets(form, *names) -> dict:
+    return {name: {"label": form[name].label, "html": form[name].as_widget()} for name in names}
 
 
 @login_required
@@ -54,9 +64,10 @@ def prospect_list(request):
         prospects = prospects.filter(next_follow_up__lt=timezone.localdate())
     if request.GET.get("ordered"):  # orders waiting for their delivery
         prospects = prospects.filter(status=ProspectStatus.OPEN, ordered_on__isnull=False)
-    owner = request.GET.get("owner", "")
-    if owner.isdigit() and len(owner) < 19:  # the manager's "by consultant" links; within the door's scope
-        prospects = prospects.filter(owner_id=int(owner))
+    for key in ("owner", "dealer"):  # the managers' "by consultant" and "by dealer" links; within the door's scope
+        value = request.GET.get(key, "")
+        if value.isdigit() and len(value) < 19:
+            prospects = prospects.filter(**{f"{key}_id": int(value)})
     # Keyset pages in follow-up order, no OFFSET and no count (the page shows none): retain.web.keyset.
     page = keyset_page(prospects.select_related("customer", "owner"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=25, ordering=["next_follow_up", "id"], count=False)

@@ -1,0 +1,62 @@
+"""Month-to-date figures per dealer, for the pages that set dealers side by side: a region's or
+the group's start page and their today page.
+
+Counting them means reading every register line and every prospect of the month for each of the
+scope's dealers: 300 ms for the group's hundred dealers at a million customers, on every view of
+a page that a group's managers open all day. So each dealer's figures are counted once and kept
+in the shared cache (``settings.CACHES``: a directory every server process sees) for
+``FRESH_FOR`` seconds, one entry per dealer and day, so a region's page and the group's page share
+them. The pages say how old the figures are. A dealer's own managers do not read these: their
+start page counts their one dealer live (``retain.web.homes.manager``).
+
+The caller hands in the dealers it may see (``org.policy.dealers_in_scope``); the figures of a
+dealer are the same whoever asks, which is what lets them be shared.
+"""
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import ACTIVE_STATUSES, Prospect, ProspectStatus, ShowroomVisit, VisitOutcome
+from .periods import day_start
+
+FRESH_FOR = 300  # seconds
+FIELDS = ("walk_ins", "new_prospects", "orders", "deliveries", "open", "overdue", "pending")
+
+
+def dealer_figures(dealer_ids: list[int], today: dt.date) -> tuple[dict[int, dict], dt.datetime | None]:
+    """``{dealer_id: {field: count}}`` for ``FIELDS`` this month to ``today``, and when the oldest
+    of them was counted (None for no dealers)."""
+    keys = {pk: f"sales.dealer_figures:{pk}:{today.isoformat()}" for pk in dealer_ids}
+    found = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        counted = _count(missing, today)
+        cache.set_many({keys[pk]: counted[pk] for pk in missing}, FRESH_FOR)
+        found.update({keys[pk]: counted[pk] for pk in missing})
+    figures = {pk: found[keys[pk]] for pk in dealer_ids}
+    return figures, min((f["as_of"] for f in figures.values()), default=None)
+
+
+def _count(dealer_ids: list[int], today: dt.date) -> dict[int, dict]:
+    first = today.replace(day=1)
+    now = timezone.now()
+    counted = {pk: dict.fromkeys(FIELDS, 0) | {"as_of": now} for pk in dealer_ids}
+    # Walk-ins as the targets count them: register lines other than after-sales visits.
+    walk_ins = (ShowroomVisit.objects.filter(dealer_id__in=dealer_ids, arrived_at__gte=day_start(first))
+                .exclude(outcome=VisitOutcome.SERVICE).values("dealer_id").annotate(n=Count("id")).order_by())
+    for row in walk_ins:
+        counted[row["dealer_id"]]["walk_ins"] = row["n"]
+    prospects = Prospect.objects.filter(dealer_id__in=dealer_ids).values("dealer_id").annotate(
+        new_prospects=Count("id", filter=Q(first_contact__gte=first)),
+        orders=Count("id", filter=Q(ordered_on__gte=first)),
+        deliveries=Count("id", filter=Q(delivered_on__gte=first)),
+        open=Count("id", filter=Q(status__in=ACTIVE_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=ACTIVE_STATUSES, next_follow_up__lt=today)),
+        pending=Count("id", filter=Q(status=ProspectStatus.DEFEAT_PENDING)),
+    ).order_by()
+    for row in prospects:
+        counted[row.pop("dealer_id")].update(row)
+    return counted
