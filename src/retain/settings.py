@@ -137,6 +137,10 @@ AXES_VERBOSE = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(DATA_DIR / "cache")}}
 
+# Sessions read through that cache (written through to the database): a signed-in page costs no
+# session query, and signing out or expiry still ends the session everywhere.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # -- background work (django-tasks, the database backend; `retain worker` runs it) -----------------
 # Tests run tasks inline (tests/conftest.py switches the backend to ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

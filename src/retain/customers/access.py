@@ -7,7 +7,7 @@ can see but may not act on in the asked way is a 403.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -39,17 +39,18 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
     except (TypeError, ValueError):
         raise CustomerNotFound(_("No such customer."))
     visible = visible_customers(actor, Action.VIEW, include_merged=include_merged).filter(pk=customer_id)
-    if action != Action.VIEW:
-        if not visible.exists():
-            raise CustomerNotFound(_("No such customer."))
-        visible = visible_customers(actor, action, include_merged=include_merged).filter(pk=customer_id)
-        if not visible.exists():
-            raise PermissionDenied(refusal(action))
+    if action != Action.VIEW:  # one query: the record if in sight, with whether the action reaches it
+        condition = scope_filter(actor, action)
+        if condition is not None and not include_merged:
+            condition &= Q(status=Status.ACTIVE)
+        visible = visible.annotate(may=ExpressionWrapper(condition or Q(pk__in=[]), output_field=BooleanField()))
     if for_update:
         visible = visible.select_for_update(of=("self",))
     customer = visible.select_related("dealer", "owner").first()
     if customer is None:
         raise CustomerNotFound(_("No such customer."))
+    if action != Action.VIEW and not customer.may:
+        raise PermissionDenied(refusal(action))
     return customer
 
 

@@ -189,8 +189,17 @@ def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "ow
     if scope is Scope.DEALER and actor.dealer_id:
         return Q(**{f"{dealer}_id": actor.dealer_id})
     if scope in (Scope.REGION, Scope.GROUP) and (actor.region_id if scope is Scope.REGION else actor.group_id):
-        return Q(**{f"{dealer}_id__in": list(dealers_in_scope(actor, action).values_list("id", flat=True))})
+        return Q(**{f"{dealer}_id__in": _dealer_ids(actor, scope, action)})
     return None
+
+
+def _dealer_ids(actor, scope: Scope, action: str) -> list[int]:
+    """A region's or group's dealer ids, read once per actor object: a page asks for the filters
+    of several actions (the card, seven), and ``request.user`` lives as long as the request."""
+    known = actor.__dict__.setdefault("_dealer_ids_by_scope", {})
+    if scope not in known:
+        known[scope] = list(dealers_in_scope(actor, action).values_list("id", flat=True))
+    return known[scope]
 
 
 def dealers_in_scope(actor, action: str):

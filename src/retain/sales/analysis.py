@@ -86,14 +86,7 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
     """
     check_period(start, end, max_days=MAX_DAYS)
     tz = timezone.get_default_timezone()
-    visits = visible_visits(actor).filter(arrived_at__gte=day_start(start),
-                                          arrived_at__lt=day_start(end + dt.timedelta(days=1)))
-    if dealer not in (None, ""):
-        try:
-            visits = visits.filter(dealer_id=int(dealer))
-        except (TypeError, ValueError):
-            raise ValidationError({"dealer": _("Choose a dealer.")})
-
+    visits = _visits(actor, start, end, dealer)
     stay = ExpressionWrapper(F("left_at") - F("arrived_at"), output_field=DurationField())
     totals = visits.aggregate(
         total=Count("id"),
@@ -111,9 +104,7 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
     per_day = {row["day"]: row["count"] for row in
                visits.order_by().annotate(day=TruncDate("arrived_at", tzinfo=tz)).values("day")
                .annotate(count=Count("id")).order_by("day")}
-    per_hour = {row["hour"]: row["count"] for row in
-                visits.order_by().annotate(hour=ExtractHour("arrived_at", tzinfo=tz)).values("hour")
-                .annotate(count=Count("id")).order_by("hour")}
+    per_hour = _per_hour(visits)
     per_source = {row["source"]: row["count"] for row in grouped("source")}
     per_kind = {row["kind"]: row["count"] for row in grouped("kind")}
     per_outcome = {row["outcome"]: row["count"] for row in grouped("outcome")}
@@ -159,6 +150,33 @@ def traffic(actor, start: dt.date, end: dt.date, dealer=None) -> dict:
             for row in sorted(per_consultant, key=lambda r: (-r["count"], r["consultant__username"] or ""))
         ],
     }
+
+
+def traffic_of_the_day(actor, day: dt.date, dealer=None) -> dict:
+    """The part of ``traffic`` a manager's start page shows, in two queries: the day's visits,
+    how many left contact details and became prospects, and arrivals by hour."""
+    visits = _visits(actor, day, day, dealer)
+    totals = visits.aggregate(total=Count("id"), left_contact=Count("id", filter=Q(outcome__in=LEFT_CONTACT)),
+                              became_prospect=Count("id", filter=Q(outcome__in=BECAME_PROSPECT)))
+    per_hour = _per_hour(visits)
+    return {**totals, "by_hour": [{"hour": hour, "count": per_hour.get(hour, 0)} for hour in range(24)]}
+
+
+def _visits(actor, start: dt.date, end: dt.date, dealer):
+    visits = visible_visits(actor).filter(arrived_at__gte=day_start(start),
+                                          arrived_at__lt=day_start(end + dt.timedelta(days=1)))
+    if dealer not in (None, ""):
+        try:
+            visits = visits.filter(dealer_id=int(dealer))
+        except (TypeError, ValueError):
+            raise ValidationError({"dealer": _("Choose a dealer.")})
+    return visits
+
+
+def _per_hour(visits) -> dict[int, int]:
+    hour = ExtractHour("arrived_at", tzinfo=timezone.get_default_timezone())
+    return {row["hour"]: row["count"] for row in
+            visits.order_by().annotate(hour=hour).values("hour").annotate(count=Count("id")).order_by("hour")}
 
 
 # -- 2. prospect contact-status table -----------------------------------------------------------

@@ -6,8 +6,8 @@ scope's dealers: 300 ms for the group's hundred dealers at a million customers, 
 a page that a group's managers open all day. So each dealer's figures are counted once and kept
 in the shared cache (``settings.CACHES``: a directory every server process sees) for
 ``FRESH_FOR`` seconds, one entry per dealer and day, so a region's page and the group's page share
-them. The pages say how old the figures are. A dealer's own managers do not read these: their
-start page counts their one dealer live (``retain.web.homes.manager``).
+them; a dealer's managers read their own dealer's entry for the month's targets to date. The
+pages say how old the figures are; the targets table (``planning.targets_vs_actual``) counts live.
 
 The caller hands in the dealers it may see (``org.policy.dealers_in_scope``); the figures of a
 dealer are the same whoever asks, which is what lets them be shared.

@@ -42,22 +42,27 @@ def manager(actor, today: dt.date | None = None) -> dict:
         defeats = list(visible_prospects(actor, Action.DECIDE_DEFEAT).filter(status=ProspectStatus.DEFEAT_PENDING)
                        .select_related("customer", "owner").order_by("defeat_applied_on", "id")[:LIST_LIMIT])
     team = services.overdue_by_consultant(actor, today)
-    traffic = analysis.traffic(actor, today, today, actor.dealer_id)
+    traffic = analysis.traffic_of_the_day(actor, today, actor.dealer_id)
     hours = [row for row in traffic["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
 
     elapsed = today.day / month_end(today).day
-    table = planning.targets_vs_actual(actor, today, actor.dealer_id)
+    # The dealer's month to date (sales.figures: shared with the region's and group's pages, at
+    # most five minutes old) against the dealer's target for the month.
+    counted, as_of = figures.dealer_figures([actor.dealer_id], today) if actor.dealer_id else ({}, None)
+    actual = counted.get(actor.dealer_id, {})
+    goal = SalesTarget.objects.filter(dealer_id=actor.dealer_id, month=today.replace(day=1),
+                                      consultant__isnull=True).first()
     labels = _target_labels()
-    goal_row = table["total"] or (table["rows"][0] if table["rows"] else None)
     targets = []
     for field in planning.TARGET_FIELDS:
-        cell = goal_row[field] if goal_row else {"target": 0, "actual": 0}
-        to_date = round(cell["target"] * elapsed)
-        targets.append({"field": field, "label": labels[field], "target": cell["target"], "to_date": to_date,
-                        "actual": cell["actual"], "behind": cell["actual"] < to_date})
+        target = getattr(goal, field) if goal else 0
+        to_date = round(target * elapsed)
+        targets.append({"field": field, "label": labels[field], "target": target, "to_date": to_date,
+                        "actual": actual.get(field, 0), "behind": actual.get(field, 0) < to_date})
     return {
         "limit": LIST_LIMIT, "today": today, "signs": signs, "reports": reports, "decides": decides, "defeats": defeats,
-        "team": team, "traffic": traffic, "hours": hours, "targets": targets, "target_dealer": table["dealer"],
+        "team": team, "traffic": traffic, "hours": hours, "targets": targets, "target_dealer": actor.dealer,
+        "as_of": as_of,
         "hour_chart": charts.bars("chart-hours", _("Today's walk-ins and phone-ins by hour"),
                                   [f"{row['hour']:02d}:00" for row in hours], [row["count"] for row in hours]),
         "target_chart": charts.target_bars(
