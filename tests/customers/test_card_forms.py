@@ -39,3 +39,14 @@ def test_forms_follow_the_policy_and_reveal_nothing_outside_scope(org, client, c
     assert client.get(f"/customers/{customer.pk}/forms/vehicle/").status_code == 200
     assert client.get(f"/customers/{customer.pk}/forms/merge/").status_code in (403, 404)  # consultants do not merge
     assert client.get(f"/customers/{customer.pk}/forms/nonsense/").status_code == 404
+
+
+def test_the_care_contact_form_folds_too(org, client, customer):
+    """Sales' section of the card follows the same pattern through its own door."""
+    client.force_login(org.staff["consultant"])
+    card = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'hx-get="/sales/customers/{customer.pk}/contact/form/"' in card and 'name="result"' not in card
+    fragment = client.get(f"/sales/customers/{customer.pk}/contact/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'action="/sales/customers/{customer.pk}/contact/"' in fragment and 'name="result"' in fragment
+    client.force_login(org.staff["colleague"])
+    assert client.get(f"/sales/customers/{customer.pk}/contact/form/").status_code == 404

@@ -27,7 +27,9 @@ def test_owner_contact_from_the_card_counts_on_the_daily_report(org, owner, clie
     consultant = org.staff["consultant"]
     client.force_login(consultant)
     card = client.get(f"/customers/{owner.pk}/").content.decode()
-    assert f'action="/sales/customers/{owner.pk}/contact/"' in card
+    assert f'hx-get="/sales/customers/{owner.pk}/contact/form/"' in card  # the fold that fetches the form
+    form = client.get(f"/sales/customers/{owner.pk}/contact/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'action="/sales/customers/{owner.pk}/contact/"' in form
     response = client.post(f"/sales/customers/{owner.pk}/contact/",
                            {"kind": "visit", "purpose": "maintenance", "notes": "首保提醒", "result": "约了周六"})
     assert (response.status_code, response["Location"]) == (302, f"/customers/{owner.pk}/")

@@ -77,3 +77,24 @@ def test_pages_work_under_the_content_security_policy(live_server, page, showroo
     page.select_option("select[name=language]", "en")
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert violations == []
+
+
+def test_a_folded_card_form_opens_and_records(live_server, page, showroom):
+    """The card renders no forms; opening a fold fetches its form (htmx), which then posts as
+    before and lands back on the card with the new row."""
+    mine, _ = showroom
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "consultant1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/sales/today/")
+    page.goto(f"{live_server.url}/customers/{mine.pk}/")
+    assert page.locator("#vehicles input[name=vin]").count() == 0
+    page.locator("#vehicles details summary").click()
+    page.locator("#vehicles input[name=vin]").fill("LSVAU2180N2183294")
+    page.locator("#vehicles input[name=make]").fill("大众")
+    page.locator("#vehicles input[name=model]").fill("途观L")
+    page.locator("#vehicles form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/customers/{mine.pk}/")
+    page.locator("#vehicles td.mono", has_text="LSVAU2180N2183294").wait_for()
+    assert mine.vehicles.get().model == "途观L"

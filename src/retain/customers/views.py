@@ -20,7 +20,7 @@ from retain.org.exports import Column
 from retain.org.models import AuditEvent, Staff
 from retain.org.policy import Action, allowed, refusal
 from retain.web.keyset import keyset_page
-from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
+from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
 
 from . import cards, services
 from .access import access_customer, permitted, visible_customers
@@ -204,9 +204,8 @@ def card_form(request, customer_id, name):
         raise Http404
     title, make, target, submit, action = CARD_FORMS[name]
     customer = access_customer(request.user, customer_id, action)
-    context = {"customer": customer, "title": title, "form": make(customer), "submit": submit,
-               "target": reverse(target, args=[customer.pk])}
-    return render(request, "customers/_card_form.html" if request.htmx else "customers/card_form.html", context)
+    return fold_form(request, title=title, form=make(customer), target=reverse(target, args=[customer.pk]),
+                     submit=submit, back_url=reverse("customers:card", args=[customer.pk]), back_label=customer.name)
 
 
 @login_required

@@ -6,7 +6,6 @@ from retain.customers.cards import CardSection
 from retain.org.policy import Action
 
 from .access import visible_prospects
-from .forms import CustomerContactForm
 from .models import Contact, ContactPurpose
 
 
@@ -17,11 +16,10 @@ def prospects_section(actor, customer) -> CardSection:
 
 
 def contacts_section(actor, customer) -> CardSection | None:
-    """Care and promotion contacts with the customer, and the form to log one, for those who may
-    work on the customer."""
+    """Care and promotion contacts with the customer, and the fold with the form to log one, for
+    those who may work on the customer."""
     if not visible_customers(actor, Action.EDIT).filter(pk=customer.pk).exists():
         return None
     contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
                     .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])
-    return CardSection("sales/_card_contacts.html", {"customer": customer, "contacts": contacts,
-                                                     "form": CustomerContactForm()})
+    return CardSection("sales/_card_contacts.html", {"customer": customer, "contacts": contacts})

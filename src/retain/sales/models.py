@@ -241,7 +241,10 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-contacted_on", "-id"]
-        indexes = [models.Index(fields=["recorded_by", "contacted_on"])]
+        indexes = [models.Index(fields=["recorded_by", "contacted_on"]),
+                   # an owner's last care contact (the today page's owners to care for)
+                   models.Index(fields=["customer", "-contacted_on"], name="contact_care_by_customer",
+                                condition=models.Q(purpose="maintenance"))]
 
 
 class ReportStatus(models.TextChoices):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("prospects/<int:prospect_id>/delivery/", work.prospect_delivery, name="prospect_delivery"),
     path("visits/", work.visits, name="visits"),
     path("customers/<int:customer_id>/contact/", work.customer_contact, name="customer_contact"),
+    path("customers/<int:customer_id>/contact/form/", work.customer_contact_form, name="customer_contact_form"),
     # The daily business report.
     path("reports/daily/", reports.report_today, name="daily_report"),
     path("reports/daily/list/", reports.report_list, name="daily_reports"),

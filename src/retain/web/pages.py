@@ -1,5 +1,6 @@
 """The one home of what every app's pages share: a service's ``ValidationError`` shown next to
-the fields it names, the post -> service -> redirect flow, and dates read from a request.
+the fields it names, the post -> service -> redirect flow, forms fetched when their fold opens,
+and dates read from a request.
 
 Pages are thin: they parse what a person typed, call a service, and render. A service refuses
 with ``ValidationError({field: message})``; the page shows that same message beside the field
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date as _parse_iso_date
 from django.utils.translation import gettext as _
 
@@ -84,3 +85,12 @@ def parse_date(value, field: str, *, default: dt.date | None = None) -> dt.date:
 def date_param(request, name: str = "date", *, default: dt.date | None = None) -> dt.date:
     """A date from the query string (``?date=``), checked as ``parse_date`` does."""
     return parse_date(request.GET.get(name, ""), name, default=default)
+
+
+def fold_form(request, *, title: str, form: forms.Form, target: str, submit: str, back_url: str, back_label: str):
+    """An empty form that a page offers folded (``web/_fold.html``: a ``<details>`` that fetches it
+    when first opened): the fragment for htmx, or a page of its own without it. The page that folds
+    its forms renders none of them, so it costs the same whatever forms it offers."""
+    context = {"title": title, "form": form, "target": target, "submit": submit, "back_url": back_url,
+               "back_label": back_label}
+    return render(request, "web/_fold_form.html" if request.htmx else "web/fold_form.html", context)

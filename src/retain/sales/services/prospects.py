@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,18 +229,25 @@ def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
             "due_count": len(listed["due"]) if len(listed["due"]) < rows else due.count()}
 
 
-def owners_to_care_for(actor, limit: int = 10):
+def owners_to_care_for(actor, limit: int = 10) -> list:
     """The actor's own owners (own-sold and other-sold, active), those longest without a care
     contact (maintenance) first, never-contacted ones before all, with ``last_care`` (a date or
     None). The today page lists them with a form to log the visit or call."""
-    # A subquery per owner (through the customer foreign key's index), not a GROUP BY of every
-    # customer column: a consultant may own a few thousand owners.
-    last_care = (Contact.objects.filter(customer=OuterRef("pk"), purpose=ContactPurpose.MAINTENANCE)
-                 .order_by("-contacted_on").values("contacted_on")[:1])
-    return (visible_customers(actor, Action.EDIT)
-            .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
-            .only("pk", "name").annotate(last_care=Subquery(last_care))
-            .order_by(F("last_care").asc(nulls_first=True), "pk")[:limit])
+    owners = (visible_customers(actor, Action.EDIT)
+              .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
+              .only("pk", "name"))
+    cared = Contact.objects.filter(customer=OuterRef("pk"), purpose=ContactPurpose.MAINTENANCE)
+    # A consultant may own a few thousand owners. Those never cared for come first and stop the
+    # scan as soon as ``limit`` are found; only when fewer are left is every cared-for owner's
+    # last contact looked up (through the maintenance contacts' own index) to find the oldest.
+    never = list(owners.exclude(Exists(cared)).order_by("pk")[:limit])
+    for owner in never:
+        owner.last_care = None
+    if len(never) == limit:
+        return never
+    last_care = cared.order_by("-contacted_on").values("contacted_on")[:1]
+    return never + list(owners.filter(Exists(cared)).annotate(last_care=Subquery(last_care))
+                        .order_by("last_care", "pk")[:limit - len(never)])
 
 
 def overdue_by_consultant(actor, on: dt.date | None = None) -> list[dict]:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from retain.customers.access import access_customer
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, scope_of
 from retain.web.keyset import keyset_page
-from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
+from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
 
 from .. import figures, services
 from ..access import access_prospect, visible_prospects
@@ -192,6 +192,15 @@ def visits(request):
     todays = services.visits_on(request.user).order_by("-arrived_at", "-id")
     return render(request, "sales/visits.html", {"form": form, "visits": todays.select_related("consultant", "customer")},
                   status=422 if form.errors else 200)
+
+
+@login_required
+def customer_contact_form(request, customer_id):
+    """The form to log a care contact, fetched when the card's fold opens."""
+    customer = access_customer(request.user, customer_id, Action.EDIT)
+    return fold_form(request, title=_("Log a contact (owner visit, call)"), form=CustomerContactForm(),
+                     target=reverse("sales:customer_contact", args=[customer.pk]), submit=_("Log contact"),
+                     back_url=reverse("customers:card", args=[customer.pk]), back_label=customer.name)
 
 
 @login_required
