@@ -96,7 +96,10 @@ INSTALLED_APPS = [
     "retain.care",
     "retain.insights",
     "retain.demo",
+    "django.forms",  # last: its widget templates, behind the few that retain.web rewrites
 ]
+# Widgets render through the project's template settings, so retain.web's templates come first.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "retain.api.JsonErrors",  # outermost: every error under /api/ answers JSON, whoever answered it
