@@ -2,17 +2,21 @@
 outbox message sent and queueing a dead letter again. Thin: the door and the services."""
 
 import datetime as dt
+import time
+from typing import Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from retain.bounds import MAX_ID, Page, api_type, integer
+from retain.bounds import MAX_ID, Id, Input, Page, api_type, integer, string
 from retain.org.masking import mask_mobile
 from retain.org.models import Dealer
 
+from . import signing
 from .access import access_message, visible_messages
-from .models import Message
+from .models import Channel, Message, settings_for
 from .services import outbox
+from .services.receipts import record_receipt
 
 router = Router(tags=["messages"])
 
@@ -99,6 +103,36 @@ def list_messages(request, status: api_type(Message, "status") | None = None,
                "dealer__code": dealer}
     found = found.filter(**{name: value for name, value in filters.items() if value is not None})
     return found.select_related("dealer", "customer", "queued_by")
+
+
+class ReceiptIn(Input):
+    message_id: Id = Field(description="The `id` of the message, as the gateway received it.")
+    status: Literal["delivered", "failed"]
+    error: string(500) = Field("", description="Why it could not be delivered.")
+
+
+class ReceiptOut(Schema):
+    id: int
+    status: str
+
+
+class Refusal(Schema):
+    detail: str
+
+
+@router.post("/messages/receipts", auth=None, response={200: ReceiptOut, 401: Refusal})
+def receipt(request, payload: ReceiptIn):
+    """A gateway's delivery receipt, signed with the dealer's gateway secret like our requests to it
+    (`X-Retain-Timestamp`, `X-Retain-Signature`; at most 5 minutes old). No login: the signature
+    is the credential, and an unknown message answers as a bad signature does."""
+    message = Message.objects.filter(pk=payload.message_id, channel=Channel.WEBHOOK).first()
+    secret = settings_for(message.dealer_id).webhook_secret if message else ""
+    if not signing.verify(secret, request.headers.get(signing.TIMESTAMP_HEADER),
+                          request.headers.get(signing.SIGNATURE_HEADER), request.body, now=time.time()):
+        return Status(401, {"detail": "The signature does not verify (or is more than 5 minutes old)."})
+    message = record_receipt(actor=None, message_id=message.pk, delivered=payload.status == "delivered",
+                             error=payload.error)
+    return {"id": message.pk, "status": message.status}
 
 
 @router.get("/messages/{int:message_id}", response=MessageDetail)

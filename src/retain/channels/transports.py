@@ -72,14 +72,14 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def send_webhook(message: Message, address: str, channel_settings: ChannelSettings, *, now: int) -> Outcome:
+def send_webhook(message: Message, address: str, channel_settings: ChannelSettings) -> Outcome:
     started = _clock()
     if not channel_settings.webhook_url or not channel_settings.webhook_secret:
         return Outcome(False, error=_("The dealer's gateway is not set up (URL and secret)."))
     body = webhook_body(message, address)
     request = urllib.request.Request(channel_settings.webhook_url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "retain", signing.MESSAGE_HEADER: str(message.pk),
-        **signing.headers(channel_settings.webhook_secret, now, body)})
+        **signing.headers(channel_settings.webhook_secret, int(time.time()), body)})  # when it is sent, on the wall clock
     try:
         with _opener.open(request, timeout=channel_settings.webhook_timeout) as response:
             status = response.status

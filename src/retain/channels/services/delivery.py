@@ -111,7 +111,7 @@ def deliver(message_id: int, *, now: dt.datetime | None = None) -> str:
     if message.channel == Channel.EMAIL:
         outcome = transports.send_email(message, address, settings)
     else:
-        outcome = transports.send_webhook(message, address, settings, now=int(now.timestamp()))
+        outcome = transports.send_webhook(message, address, settings)
     if not outcome.ok:
         logger.warning("message %s: try %s failed: %s", message.pk, message.attempts + 1, outcome.error)
     return _record(message, outcome, address, settings, now)
