@@ -39,8 +39,12 @@ def test_list_in_scope_with_filters(org, as_role, customer):
     assert item["queued_by"] is None and item["text"] == "您好"
     gm = as_role("dealer_gm")
     assert [i["id"] for i in gm.get("/messages", {"status": "sent"}).json()["items"]] == [mine.pk]
+    stopped = _message(customer, status=MessageStatus.SUPPRESSED, suppression_code="no_consent")
+    (item,) = gm.get("/messages", {"status": "suppressed"}).json()["items"]
+    assert (item["id"], item["suppression_code"]) == (stopped.pk, "no_consent")
+    assert item["suppression_reason"] == "No marketing consent on record"
     assert gm.get("/messages", {"status": "queued"}).json()["items"] == []
-    assert gm.get("/messages", {"customer_id": customer.pk, "channel": "outbox"}).json()["count"] == 1
+    assert gm.get("/messages", {"customer_id": customer.pk, "channel": "outbox"}).json()["count"] == 2
     assert gm.get("/messages", {"dealer": "D2"}).json()["count"] == 0  # out of scope answers like unknown
     assert other.pk
 

@@ -219,7 +219,7 @@ class Message(models.Model):
         if not self.suppression_code:
             return ""
         if self.suppression_code in SuppressionCode.values:
-            return SuppressionCode(self.suppression_code).label
+            return str(SuppressionCode(self.suppression_code).label)
         return self.suppression_label or self.suppression_code
 
 

@@ -1,6 +1,7 @@
 """A dealer's channel settings: the default channel and language, its time zone and quiet hours,
 the frequency caps, the gateway and its retries."""
 
+import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,8 @@ FIELDS = ("default_channel", "default_language", "time_zone", "quiet_start", "qu
 
 def _values(row: ChannelSettings) -> dict:
     values = {name: getattr(row, name) for name in FIELDS}
+    values |= {name: values[name].isoformat(timespec="minutes") for name in ("quiet_start", "quiet_end")
+               if isinstance(values[name], dt.time)}
     values["webhook_secret"] = "set" if row.webhook_secret else ""
     return values
 
