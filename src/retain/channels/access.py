@@ -66,7 +66,7 @@ def access_template(actor, template_id, *, for_update: bool = False) -> Template
     pk = _id(template_id)
     templates = visible_templates(actor).filter(pk=pk) if pk is not None else Template.objects.none()
     if for_update:
-        templates = templates.select_for_update()
+        templates = templates.select_for_update(of=("self",))
     template = templates.select_related("dealer").first()
     if template is None:
         raise Http404(_("No such template."))
