@@ -148,6 +148,21 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Tests run tasks inline (tests/conftest.py switches the backend to ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# -- outbound e-mail (retain.channels' e-mail channel, through Django's SMTP backend) -------------
+# Without RETAIN_SMTP_HOST the e-mail channel is off: its messages are dead-lettered with that
+# reason instead of vanishing. RETAIN_SMTP_SECURITY: "starttls" (default), "ssl" or "none".
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("RETAIN_SMTP_HOST", "")
+EMAIL_PORT = _env_int("RETAIN_SMTP_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("RETAIN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RETAIN_SMTP_PASSWORD", "")
+_SMTP_SECURITY = os.environ.get("RETAIN_SMTP_SECURITY", "starttls").strip().lower()
+if _SMTP_SECURITY not in {"starttls", "ssl", "none"}:
+    raise ValueError(f"RETAIN_SMTP_SECURITY must be starttls, ssl or none, not {_SMTP_SECURITY!r}")
+EMAIL_USE_TLS, EMAIL_USE_SSL = _SMTP_SECURITY == "starttls", _SMTP_SECURITY == "ssl"
+EMAIL_TIMEOUT = _env_int("RETAIN_SMTP_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("RETAIN_SMTP_FROM", "retain@localhost")
+
 # -- API tokens -----------------------------------------------------------------------------------
 API_TOKEN_DAYS = _env_int("RETAIN_TOKEN_DAYS", 90)
 

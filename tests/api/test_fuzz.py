@@ -22,6 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from retain.api import api
+from retain.channels.services import queue_message
 from retain.org import services as org_services
 from retain.sales import services
 from retain.sales.services import daily_report, planning
@@ -58,8 +59,10 @@ def records(org, keep_connection):
     planning.invite(actor=gm, event_id=event.pk, customer_ids=[customer.pk])
     report = daily_report.prepare(actor=consultant, date=today)
     invitation = event.invitations.get()
+    message = queue_message(actor=None, customer=customer, purpose="marketing", template_code="care.birthday",
+                            context={}, key="fuzz")
     return {"customer_id": customer.pk, "prospect_id": prospect.pk, "event_id": event.pk,
-            "invitation_id": invitation.pk, "report_id": report.pk}
+            "invitation_id": invitation.pk, "report_id": report.pk, "message_id": message.pk}
 
 
 @pytest.mark.parametrize("role", ["dealer_gm", "consultant"])

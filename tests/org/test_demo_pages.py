@@ -19,7 +19,8 @@ LOGINS = ("admin", "region1", "gm1", "sales1", "showroom1", "consultant1", "serv
 LISTS = ("/customers/", "/sales/today/", "/sales/prospects/", "/sales/visits/", "/sales/reports/daily/",
          "/sales/showroom/traffic/", "/sales/prospects/contact-status/", "/sales/lost-sales/", "/sales/targets/",
          "/sales/funnel/", "/sales/events/", "/sales/cadence/", "/org/audit/", "/org/reassign/",
-         "/api/v1/customers", "/api/v1/prospects", "/api/v1/reports/daily", "/api/v1/events", "/api/v1/today")
+         "/api/v1/customers", "/api/v1/prospects", "/api/v1/reports/daily", "/api/v1/events", "/api/v1/today",
+         "/channels/outbox/", "/api/v1/messages")
 
 
 def _first_of_each(queryset, field):

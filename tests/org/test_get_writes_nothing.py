@@ -15,6 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from retain.channels.models import Template
+from retain.channels.services import queue_message
 from retain.org.models import Role
 from tests.org.records import sales_records
 
@@ -55,8 +57,11 @@ def test_the_crawl_reaches_every_kind_of_page():
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
+    message = queue_message(actor=None, customer=records.customer, purpose="marketing", template_code="care.birthday",
+                            context={}, key="crawl")
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
-              "event_id": records.event.pk, "invitation_id": records.invitation.pk,
+              "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
+              "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle"}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

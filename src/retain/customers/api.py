@@ -64,6 +64,8 @@ class CustomerDetail(CustomerOut):
     gender: str
     birthday: dt.date | None
     address: str
+    email: str
+    language: str = Field(description="Language of the customer's messages; empty: the dealer's default.")
     national_id: str = Field(description="Masked.")
     source: str
     classified_on: dt.date | None
@@ -90,6 +92,8 @@ class CustomerCreate(Input):
     birthday: api_type(C, "birthday") = None
     city: api_type(C, "city") = ""
     address: api_type(C, "address") = ""
+    email: api_type(C, "email") = ""
+    language: api_type(C, "language") = ""
     national_id: api_type(C, "national_id", length=30) = ""
     source: api_type(C, "source") = Source.OTHER
     classification: api_type(C, "classification") = Classification.POTENTIAL
@@ -108,6 +112,8 @@ class CustomerUpdate(Input):
     birthday: api_type(C, "birthday") = None
     city: api_type(C, "city") = None
     address: api_type(C, "address") = None
+    email: api_type(C, "email") = None
+    language: api_type(C, "language") = None
     national_id: api_type(C, "national_id", length=30) = None
     source: api_type(C, "source") = None
     tags: Annotated[list[string(40)], Field(max_length=50)] = Field(None, description="Replaces the customer's tags.")

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,9 @@ class CustomerForm(forms.Form):
     city = forms.CharField(label=_("City"), required=False, **form_limits(Customer, "city"))
     address = forms.CharField(label=_("Address"), required=False, **form_limits(Customer, "address"))
     national_id = forms.CharField(label=_("ID card number"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False, **form_limits(Customer, "email"))
+    language = forms.ChoiceField(label=_("Language for messages"), required=False,
+                                 choices=[("", _("The dealer's default"))] + list(settings.LANGUAGES))
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.WALK_IN)
     classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices,
                                        initial=Classification.POTENTIAL)
@@ -64,7 +68,8 @@ class CustomerForm(forms.Form):
     confirm_duplicate = forms.BooleanField(label=_("Create anyway: this is a different person"), required=False,
                                            widget=forms.HiddenInput)
 
-    PROFILE_FIELDS = ("name", "mobile", "kind", "gender", "birthday", "city", "address", "national_id", "source")
+    PROFILE_FIELDS = ("name", "mobile", "kind", "gender", "birthday", "city", "address", "national_id", "source",
+                      "email", "language")
 
     def __init__(self, *args, actor, customer=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ Customers are read and changed only through ``customers.access`` (the door that 
 policy) and ``customers.services`` (the business actions); nothing else queries them directly.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -93,6 +94,12 @@ class Customer(models.Model):
     birthday = models.DateField(_("birthday"), null=True, blank=True, validators=bounds.dates())
     city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # How outbound messages reach the customer (retain.channels): the e-mail channel's address and
+    # the language its templates are rendered in (blank: the dealer's default language). The
+    # database defaults let the demo's bulk loader leave them out.
+    email = models.EmailField(_("e-mail"), blank=True, default="", db_default="")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="",
+                                db_default="")
     national_id = EncryptedTextField(_("ID card number"), blank=True, default="")
     classification = models.CharField(
         _("classification"), max_length=20, choices=Classification.choices, default=Classification.POTENTIAL

@@ -35,7 +35,8 @@ from .models import (
 from .validators import normalise_mobile, normalise_national_id, normalise_plate, normalise_vin
 
 #: Customer fields a user may set directly (classification has its own action with a reason).
-CUSTOMER_FIELDS = ("kind", "name", "mobile", "gender", "birthday", "city", "address", "national_id", "source")
+CUSTOMER_FIELDS = ("kind", "name", "mobile", "gender", "birthday", "city", "address", "national_id", "source",
+                   "email", "language")
 VEHICLE_FIELDS = ("vin", "plate", "make", "model", "purchase_date", "sold_by_us", "mileage_km", "insurance_expiry")
 TRANSACTION_FIELDS = ("kind", "date", "amount_cents", "reference", "vehicle_id")
 
@@ -348,7 +349,7 @@ def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Cust
     }
     survivor.tags.add(*duplicate.tags.all())
     filled = {}
-    for name in ("gender", "birthday", "city", "address", "national_id"):
+    for name in ("gender", "birthday", "city", "address", "national_id", "email", "language"):
         if not getattr(survivor, name) and getattr(duplicate, name):
             filled[name] = getattr(duplicate, name)
             setattr(survivor, name, filled[name])

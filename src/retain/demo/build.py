@@ -9,6 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from retain.bulk import load
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
+from . import messages
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 
@@ -63,6 +65,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     today = today or timezone.localdate()
     started = time.perf_counter()
     data = generate(sizes, seed, make_password(PASSWORD), today=today)
+    messages.add_messages(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8]), today)
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
@@ -103,6 +106,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['customers.Transaction']:,} transactions",
         f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
+        f"  {counts['channels.Message']:,} messages to customers (outbox, e-mail, gateway)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

@@ -1,7 +1,7 @@
 """Masking of personal data for display, export and logs."""
 
 #: Field names whose values are personal data and are masked wherever shown or logged.
-PERSONAL_FIELDS = frozenset({"mobile", "national_id", "birthday", "address"})
+PERSONAL_FIELDS = frozenset({"mobile", "national_id", "birthday", "address", "email"})
 
 
 def mask_mobile(mobile: str | None) -> str:

@@ -70,6 +70,11 @@ class Action(models.TextChoices):
     SET_CADENCE = "set_cadence", _("set the follow-up cadence")
     RUN_EVENTS = "run_events", _("organise promotion events")
     EXPORT_CONTACTS = "export_contacts", _("export the contact-status table")  # 意向客户接触状况表 as .xlsx
+    # Outbound messages (channels)
+    VIEW_MESSAGES = "view_messages", _("see messages to customers")  # outbox, message detail, the API
+    SEND_MESSAGES = "send_messages", _("send messages to customers")  # mark an outbox message sent, write one, retry
+    MANAGE_TEMPLATES = "manage_templates", _("edit message templates")
+    SET_CHANNELS = "set_channels", _("set a dealer's message channels and rules")
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -103,6 +108,13 @@ _TABLE = {
     Action.RUN_EVENTS:      (N,  D,  D,  N,  D,  D,  D,  R,  G),
     # The contact-status table is the consultant's own working paper: they export theirs.
     Action.EXPORT_CONTACTS: (O,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Messages are seen as their customers are; whoever works with the customer at the dealer
+    # may send the outbox's messages by hand. Templates are the marketing desk's; the channels
+    # (gateway secret, quiet hours, caps) the dealer's general manager's.
+    Action.VIEW_MESSAGES:   (O,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.SEND_MESSAGES:   (O,  D,  D,  D,  D,  D,  D,  N,  N),
+    Action.MANAGE_TEMPLATES:(N,  N,  N,  N,  N,  D,  D,  R,  G),
+    Action.SET_CHANNELS:    (N,  N,  N,  N,  N,  N,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

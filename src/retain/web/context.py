@@ -51,6 +51,10 @@ NAV = (
     NavEntry(MARKETING, _("Events"), "sales:events", Action.VIEW),
     NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
     NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
+    # Outbound messages (channels): everyone who works with customers sees their outbox.
+    NavEntry(CUSTOMERS, _("Outbox"), "channels:outbox", Action.VIEW_MESSAGES),
+    NavEntry(MARKETING, _("Message templates"), "channels:templates", Action.MANAGE_TEMPLATES),
+    NavEntry(ADMIN, _("Channel settings"), "channels:settings", Action.SET_CHANNELS),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
