@@ -81,7 +81,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     # and loyalty scores of today.
     from retain.insights.services import score_customers
 
-    scores = score_customers(as_of=today)
+    scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
     return {
         "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
         "generate_seconds": generated - started, "load_seconds": loaded - generated,
