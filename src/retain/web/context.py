@@ -51,6 +51,7 @@ NAV = (
     NavEntry(MARKETING, _("Events"), "sales:events", Action.VIEW),
     NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
     NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
+    NavEntry(CUSTOMERS, _("Re-check the base"), "customers:recheck", Action.EDIT),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
