@@ -1,11 +1,13 @@
-"""The ``retain`` command: demo, serve, token, audit, analyze, manage.
+"""The ``retain`` command: demo, serve, worker, jobs, token, audit, analyze, manage.
 
 Configuration comes from ``RETAIN_*`` environment variables (see the README); the command only
 chooses what to run.
 """
 
 import argparse
+import datetime as dt
 import os
+import re
 import sys
 
 
@@ -23,17 +25,21 @@ def _migrate():
 
 
 def cmd_demo(args):
-    """Build (or rebuild) the demo dealer group, print what was made, then serve it. The demo
-    app's own command does the building (nothing imports ``retain.demo``)."""
+    """Build (or rebuild) the demo dealer group, print what was made, then serve it with a
+    worker beside the server (a child process, stopped with it), so the demo's jobs run. The
+    demo app's own command does the building (nothing imports ``retain.demo``)."""
     from django.core.management import call_command
     from django.core.management.base import CommandError
+
+    from retain.jobs import worker
 
     try:
         call_command("builddemo", scale=args.scale, seed=args.seed)
     except CommandError as error:
         sys.exit(f"retain demo: {error}")
     if not args.no_serve:
-        _serve(args.port)
+        with worker.beside(WORKER_COMMAND):
+            _serve(args.port)
 
 
 def cmd_serve(args):
@@ -66,6 +72,59 @@ def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
     connections.close_all()
     print(f"retain is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     Server().run()
+
+
+# -- background work ------------------------------------------------------------------------------
+#: How ``retain demo`` starts the worker beside its server: this same program, in a child process.
+WORKER_COMMAND = (sys.executable, "-m", "retain.cli", "worker")
+
+
+def cmd_worker(args):
+    """Run the task worker and the periodic jobs' scheduler until SIGTERM or Ctrl+C."""
+    from retain.jobs import worker
+
+    worker.run(interval=args.interval, every=args.tick)
+
+
+def cmd_jobs(args):
+    """``retain jobs``: the periodic jobs and their last runs; ``retain jobs run NAME [--date D]``
+    runs one now, for that day (default today), records it and prints its summary."""
+    from django.utils import timezone
+
+    from retain.jobs import report, runner
+    from retain.jobs.models import Trigger
+
+    if args.jobs_command != "run":
+        print(report.describe())
+        return
+    try:
+        print(runner.execute(args.name, args.date or timezone.localdate(), trigger=Trigger.HAND))
+    except runner.JobFailed as failure:
+        print(f"retain jobs run: {failure}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _day(text: str) -> dt.date:
+    """A ``--date``: YYYY-MM-DD, a real day between 1900 and 2100."""
+    from retain.bounds import MAX_DATE, MIN_DATE
+
+    try:
+        day = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None or not MIN_DATE <= day <= MAX_DATE:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD between {MIN_DATE} and {MAX_DATE}")
+    return day
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
 
 
 def cmd_token(args):
@@ -144,6 +203,7 @@ def parser() -> argparse.ArgumentParser:
     """The command line; choices come from the project's enums (Django must be set up first)."""
     from retain.customers.models import Classification, TransactionKind
     from retain.insights.models import ANALYSES
+    from retain.jobs import registry
 
     p = argparse.ArgumentParser(prog="retain", description="Customer-loyalty system for dealer groups.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -160,6 +220,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background worker and the periodic jobs' scheduler")
+    worker.add_argument("--interval", type=_positive, default=1.0, help="seconds between looks at an empty queue")
+    worker.add_argument("--tick", type=_positive, default=30.0, help="seconds between the scheduler's looks")
+    worker.set_defaults(func=cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="list the periodic jobs and their last runs, or run one now")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command")
+    run = jobs_sub.add_parser("run", help="run one job now, for a day (default today), and record it")
+    run.add_argument("name", choices=[job.name for job in registry.jobs()])
+    run.add_argument("--date", type=_day, help="YYYY-MM-DD: the day the job works for (default today)")
+    jobs.set_defaults(func=cmd_jobs)
 
     token = sub.add_parser("token", help="issue (default), list or revoke a staff member's API tokens")
     token.add_argument("username")

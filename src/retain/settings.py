@@ -74,6 +74,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The tests' database is a file as well, not memory: one test starts a real worker process on
+    # it (tests/jobs/test_worker.py).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-retain.sqlite3")}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -147,6 +150,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # -- background work (django-tasks, the database backend; `retain worker` runs it) -----------------
 # Tests run tasks inline (tests/conftest.py switches the backend to ImmediateBackend).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Finished task results (with their tracebacks) are kept this long, then the job jobs.prune removes them.
+TASK_RESULT_DAYS = _env_int("RETAIN_TASK_RESULT_DAYS", 14)
 
 # -- outbound e-mail (retain.channels' e-mail channel, through Django's SMTP backend) -------------
 # Without RETAIN_SMTP_HOST the e-mail channel is off: its messages are dead-lettered with that

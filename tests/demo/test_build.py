@@ -35,6 +35,23 @@ def test_same_seed_same_data_other_seed_other_data():
     assert not np.array_equal(first.tables["customers.Customer"]["mobile"], other.tables["customers.Customer"]["mobile"])
 
 
+def test_last_verified_dates_are_plausible():
+    """The base re-check: most records confirmed within about a year, never before they were
+    made nor after the build date, some never (more among customers not sold to)."""
+    from retain.demo import truth
+
+    customers = generate(TINY, 2, "x").tables["customers.Customer"]
+    verified, never = customers["last_verified"], np.ma.getmaskarray(customers["last_verified"])
+    created = customers["created_at"].astype("datetime64[D]")
+    end = np.datetime64(truth.OBSERVATION_END, "D")
+    assert 0.1 < never.mean() < 0.3
+    unsold = np.isin(customers["classification"], ["potential", "prospect", "defeated"])
+    assert never[unsold].mean() > 2 * never[~unsold].mean()
+    known = np.ma.compressed(verified)
+    assert (known >= created[~never]).all() and (known <= end).all()
+    assert 0.5 < ((end - known) <= np.timedelta64(365, "D")).mean() < 0.85
+
+
 def test_the_documented_logins_work_and_sit_where_the_readme_says(demo):
     for username in ("admin", "region1", "gm1", "sales1", "showroom1", "consultant1", "consultant2",
                      "service1", "servicemgr1", "marketing1"):
@@ -129,7 +146,8 @@ def test_one_timeline_ending_on_the_build_date(db):
     assert not Transaction.objects.filter(date__gt=built_on).exists()
     assert not Customer.objects.filter(created_at__date__gt=built_on).exists()
     assert ShowroomVisit.objects.order_by("-arrived_at").first().arrived_at.date() <= built_on
-    assert ScoreRun.objects.get().as_of == built_on
+    assert ScoreRun.objects.get().as_of == ScoreRun.objects.get().job_day == built_on
+    assert not Customer.objects.filter(last_verified__gt=built_on).exists()
 
 
 def test_the_history_moves_whole_so_the_planted_truths_hold_on_any_build_date():

@@ -16,7 +16,7 @@ from retain.sales import access
 
 TINY = g.Scale(regions=2, dealers=3, customers=2_000)
 LOGINS = ("admin", "region1", "gm1", "sales1", "showroom1", "consultant1", "service1", "servicemgr1", "marketing1")
-LISTS = ("/customers/", "/sales/today/", "/sales/prospects/", "/sales/visits/", "/sales/reports/daily/",
+LISTS = ("/customers/", "/customers/recheck/", "/sales/today/", "/sales/prospects/", "/sales/visits/", "/sales/reports/daily/",
          "/sales/showroom/traffic/", "/sales/prospects/contact-status/", "/sales/lost-sales/", "/sales/targets/",
          "/sales/funnel/", "/sales/events/", "/sales/cadence/", "/org/audit/", "/org/reassign/",
          "/api/v1/customers", "/api/v1/prospects", "/api/v1/reports/daily", "/api/v1/events", "/api/v1/today",

@@ -177,7 +177,17 @@ def _edit(cell):
     two.refresh_from_db()
     assert changed(one, "新城") == (service == "Y") and (two.classification == "vip") == (page == "Y")
     assert changed(three, "新城") == (api == "Y")
-    return {"service": service, "page": page, "api": api}
+    # Verifying a record (the base re-check) is part of editing it: who may correct it confirms it.
+    four, five, six = _customer(cell), _customer(cell), _customer(cell)
+    verify = {
+        "verify service": _service(lambda: services.verify_customer(actor=cell.actor, customer_id=four.pk)),
+        "verify page": _http(cell.client.post(f"/customers/{five.pk}/verify/", {})),
+        "verify api": _http(_json(cell.client, "post", f"/api/v1/customers/{six.pk}/verify", {})),
+    }
+    for customer, outcome in zip((four, five, six), verify.values()):
+        customer.refresh_from_db()
+        assert (customer.last_verified is not None) == (outcome == "Y")
+    return {"service": service, "page": page, "api": api, **verify}
 
 
 @driver(Action.REVEAL)

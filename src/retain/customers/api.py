@@ -28,6 +28,7 @@ from .models import (
     Transaction,
     Vehicle,
 )
+from .recheck import NOTE_LENGTH
 from .search import filter_customers
 
 router = Router(tags=["customers"])
@@ -69,6 +70,8 @@ class CustomerDetail(CustomerOut):
     national_id: str = Field(description="Masked.")
     source: str
     classified_on: dt.date | None
+    last_verified: dt.date | None = Field(description="The day the record was last confirmed with the customer; "
+                                                      "null: never.")
     tags: list[str]
     status: str
 
@@ -180,6 +183,10 @@ class ClassificationIn(Input):
     reason: api_type(ClassificationChange, "reason")
 
 
+class VerifyIn(Input):
+    note: string(NOTE_LENGTH) = Field("", description="How the record was checked, e.g. by phone.")
+
+
 class MergeIn(Input):
     survivor_id: Id
     duplicate_id: Id
@@ -274,6 +281,13 @@ def reveal(request, customer_id: int, payload: RevealIn):
     """See one personal field unmasked; needs the reveal permission and a reason, and is audit-logged."""
     value = services.reveal(actor=request.user, customer_id=customer_id, field=payload.field, reason=payload.reason)
     return {"field": payload.field, "value": value}
+
+
+@router.post("/customers/{int:customer_id}/verify", response=CustomerDetail)
+def verify_customer(request, customer_id: int, payload: VerifyIn):
+    """Record that the customer's record was checked with them today (the base re-check); audit-logged."""
+    services.verify_customer(actor=request.user, customer_id=customer_id, note=payload.note)
+    return access_customer(request.user, customer_id)
 
 
 @router.get("/customers/{int:customer_id}/vehicles", response=list[VehicleOut])

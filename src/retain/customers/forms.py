@@ -30,6 +30,7 @@ from .models import (
     TransactionKind,
     Vehicle,
 )
+from .recheck import DEFAULT_MONTHS, MAX_MONTHS, NOTE_LENGTH
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -136,6 +137,24 @@ class ListFilterForm(forms.Form):
             self.fields["dealer"].choices = [("", _("All dealers"))] + [(d.pk, str(d)) for d in dealers]
         else:
             del self.fields["dealer"]
+
+
+class RecheckFilterForm(ListFilterForm):
+    """The re-check list's filters: the customer list's, and how many months make a record due."""
+
+    months = forms.IntegerField(label=_("Not verified for (months)"), min_value=1, max_value=MAX_MONTHS,
+                                initial=DEFAULT_MONTHS, required=False)
+
+    field_order = ["months", "owner", "dealer", "classification", "q"]
+
+    def clean_months(self):
+        return self.cleaned_data["months"] or DEFAULT_MONTHS
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(label=_("How it was checked"), required=False, max_length=NOTE_LENGTH)
+    # Sent by the re-check list's buttons: its query, to return to the same filters and page.
+    list_query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
 
 class RevealForm(forms.Form):

@@ -115,6 +115,9 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="merged_records", verbose_name=_("merged into")
     )
+    # The base is re-checked (盘点) regularly so that it stays true (DOMAIN.md section 3): the day
+    # someone last confirmed this record with the customer; empty = never (customers.recheck).
+    last_verified = models.DateField(_("last verified"), null=True, blank=True, validators=bounds.dates())
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -32,6 +32,7 @@ from .models import (
     Transaction,
     Vehicle,
 )
+from .recheck import NOTE_LENGTH
 from .validators import normalise_mobile, normalise_national_id, normalise_plate, normalise_vin
 
 #: Customer fields a user may set directly (classification has its own action with a reason).
@@ -315,6 +316,30 @@ def add_transaction(*, actor, customer_id, **data) -> Transaction:
     audit.record(actor=actor, action=AuditCode.TRANSACTION_CREATE, obj=record,
                  after=_values(record, TRANSACTION_FIELDS) | {"customer_id": customer.pk})
     return record
+
+
+@transaction.atomic
+def verify_customer(*, actor, customer_id, note: str = "") -> Customer:
+    """Record that the customer's record was checked with them today and is true (the base's
+    periodic re-check, DOMAIN.md section 3). Whoever may edit a record may confirm it: they are
+    the ones who would correct it. Verifying again on the same day changes nothing."""
+    customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
+    note = (note or "").strip()
+    try:
+        no_nul(note)
+    except ValidationError as exc:
+        raise ValidationError({"note": exc.messages})
+    if len(note) > NOTE_LENGTH:
+        raise ValidationError({"note": _("Keep the note to %(n)d characters.") % {"n": NOTE_LENGTH}})
+    today = timezone.localdate()
+    if customer.last_verified == today:
+        return customer
+    before = {"last_verified": customer.last_verified}
+    customer.last_verified = today
+    customer.save(update_fields=["last_verified", "updated_at"])
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_VERIFY, obj=customer, before=before,
+                 after={"last_verified": today}, note=note)
+    return customer
 
 
 @transaction.atomic

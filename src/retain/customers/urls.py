@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("export.csv", views.customer_export, name="export"),
     path("reassign/", views.reassign, name="reassign"),
+    path("recheck/", views.customer_recheck, name="recheck"),
     path("<int:customer_id>/", views.customer_card, name="card"),
     path("<int:customer_id>/forms/<slug:name>/", views.card_form, name="card_form"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("<int:customer_id>/vehicles/new/", views.vehicle_create, name="vehicle_create"),
     path("<int:customer_id>/transactions/new/", views.transaction_create, name="transaction_create"),
     path("<int:customer_id>/merge/", views.customer_merge, name="merge"),
+    path("<int:customer_id>/verify/", views.customer_verify, name="verify"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +18,11 @@ from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
 from retain.org.models import AuditEvent, Staff
-from retain.org.policy import Action, allowed, refusal
+from retain.org.policy import Action, allowed, refusal, require
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
 
-from . import cards, services
+from . import cards, recheck, services
 from .access import access_customer, permitted, visible_customers
 from .forms import (
     ClassificationForm,
@@ -31,10 +31,12 @@ from .forms import (
     ListFilterForm,
     MergeForm,
     ReassignForm,
+    RecheckFilterForm,
     RevealForm,
     TagsForm,
     TransactionForm,
     VehicleForm,
+    VerifyForm,
 )
 from .search import filter_customers
 
@@ -59,14 +61,69 @@ def customer_list(request):
     # indexes answer any depth in the same few reads, and the count stops at 10,000.
     page = keyset_page(customers.select_related("owner", "dealer"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=PAGE_SIZE, ordering=["-id"])
-    query = request.GET.copy()
-    for key in ("after", "before"):  # the pager adds its own cursor
-        query.pop(key, None)
-    context = {"form": form, "page": page, "query": query.urlencode(),
+    context = {"form": form, "page": page, "query": _pager_query(request),
                "can_export": allowed(request.user, Action.EXPORT)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "customers/_results.html", context)
     return render(request, "customers/list.html", context)
+
+
+def _pager_query(request) -> str:
+    """The list's query string without the pager's cursor (the pager adds its own)."""
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@login_required
+def customer_recheck(request):
+    """The base re-check (基盘盘点): records in the user's scope not verified for N months
+    (default 12), oldest records first, filterable by owner, with a button to verify each."""
+    require(request.user, Action.EDIT)
+    form = RecheckFilterForm(request.GET or None, actor=request.user)
+    customers, months, status = visible_customers(request.user, Action.EDIT), recheck.DEFAULT_MONTHS, 200
+    if form.is_bound and not form.is_valid():
+        customers, status = customers.none(), 422
+    elif form.is_bound:
+        data = form.cleaned_data
+        months = data["months"]
+        customers = filter_customers(customers, q=data["q"], classification=data["classification"],
+                                     owner=data.get("owner"), dealer=data.get("dealer"))
+    due = recheck.due_for_recheck(customers, months=months, today=timezone.localdate())
+    page = keyset_page(due.select_related("owner", "dealer"), after=request.GET.get("after"),
+                       before=request.GET.get("before"), size=PAGE_SIZE, ordering=["id"])
+    context = {"form": form, "page": page, "query": _pager_query(request), "months": months,
+               "list_query": request.GET.urlencode()}
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "customers/_recheck_results.html", context, status=status)
+    return render(request, "customers/recheck.html", context, status=status)
+
+
+@login_required
+@require_POST
+def customer_verify(request, customer_id):
+    """Record that the customer's record was checked with them today. From the re-check list
+    (htmx) the answer is the list's row, verified; otherwise back to where the button was."""
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        access_customer(request.user, customer_id, Action.EDIT)  # out of scope: 404 before any detail
+        form_errors_as_messages(request, form)
+        return redirect("customers:card", customer_id=customer_id)
+    try:
+        customer = services.verify_customer(actor=request.user, customer_id=customer_id,
+                                            note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("customers:card", customer_id=customer_id)
+    if request.htmx:
+        return render(request, "customers/_recheck_row.html", {"c": customer, "verified_now": True})
+    messages.success(request, _("%(name)s verified today.") % {"name": customer.name})
+    if "list_query" in request.POST:
+        # Only the query is taken from the form, re-encoded, onto the list's own address.
+        query = QueryDict(form.cleaned_data["list_query"]).urlencode()
+        return redirect(reverse("customers:recheck") + (f"?{query}" if query else ""))
+    return redirect("customers:card", customer_id=customer.pk)
 
 
 @login_required
@@ -172,6 +229,7 @@ def customer_card(request, customer_id):
         "can_edit": may[Action.EDIT],
         "can_reveal": may[Action.REVEAL],
         "can_merge": may[Action.MERGE],
+        "verify_form": VerifyForm(),
     }
     return render(request, "customers/card.html", context)
 

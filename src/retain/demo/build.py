@@ -79,7 +79,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     # and loyalty scores of today.
     from retain.insights.services import score_customers
 
-    scores = score_customers(as_of=today)
+    scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
     if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in one
         # Mark every freshly written page all-visible and give the planner its statistics, so the
         # capped counts and the managers' per-dealer figures are index-only scans from the first

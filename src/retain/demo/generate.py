@@ -42,6 +42,11 @@ DUPLICATE_SHARE = 0.005
 EXTRA_VEHICLES_PER_HOLDER = 0.6
 PARTS_PER_SERVICE_VISIT = 0.6
 INSURANCE_RENEWAL_SHARE = 0.7
+#: The base re-check: days since a record was last confirmed with the customer are exponential
+#: with this mean (about 70% within a year), never before the record was made; a share of
+#: records were never verified, more of them among customers the dealer has not sold to.
+VERIFIED_MEAN_DAYS = 300
+NEVER_VERIFIED_SHARE = {"unsold": 0.35, "other": 0.10}
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ def generate(scale: Scale, seed: int, password_hash: str, today=None) -> DemoDat
     _consents(data, streams[3], customers)
     _classification_history(data, customers)
     _tags(data, streams[4], customers)
+    _verification(data, streams[6], customers)
     today = np.datetime64(today or truth.OBSERVATION_END, "D")
     move_history(data, customers, today - END)
     sales.add_sales(data, streams[5], customers, today)
@@ -415,6 +421,16 @@ def _classification_history(data: DemoData, customers: Customers) -> None:
         "changed_by_id": customers.owner[who],
         "changed_at": np.concatenate([customers.created, customers.created[defeated] + np.timedelta64(3, "D")]),
     }
+
+
+def _verification(data: DemoData, rng, customers: Customers) -> None:
+    """Each customer's last-verified date (``VERIFIED_MEAN_DAYS``, ``NEVER_VERIFIED_SHARE``)."""
+    n = len(customers.id)
+    days_ago = np.floor(rng.exponential(VERIFIED_MEAN_DAYS, size=n)).astype(np.int64)
+    verified = np.maximum(END - days_ago * DAY, customers.created.astype("datetime64[D]"))
+    unsold = np.isin(customers.classification, [Class.POTENTIAL.value, Class.PROSPECT.value, Class.DEFEATED.value])
+    never = rng.random(n) < np.where(unsold, NEVER_VERIFIED_SHARE["unsold"], NEVER_VERIFIED_SHARE["other"])
+    data.tables["customers.Customer"]["last_verified"] = np.ma.masked_array(verified, mask=never)
 
 
 def _tags(data: DemoData, rng, customers: Customers) -> None:

@@ -14,6 +14,7 @@ class InsightsConfig(AppConfig):
 
         cards.register(scores_section)
         moves.register(merge=_merge_scores)
+        from . import jobs  # noqa: F401 (registers insights.score)
 
 
 def _merge_scores(**kwargs):

@@ -27,6 +27,10 @@ class ScoreRun(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
+    # The periodic job insights.score stores at most one run per day it works for: run twice for a
+    # day (a retry, a run by hand) it finds this run instead of scoring again.
+    job_day = models.DateField(_("scheduled for"), null=True, blank=True, unique=True,
+                               help_text=_("The day of the periodic scoring job that made this run."))
 
     class Meta:
         verbose_name = _("score run")

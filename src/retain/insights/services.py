@@ -55,9 +55,10 @@ def latest_transaction_date(**filters) -> date | None:
 
 
 def score_customers(*, analyses=ANALYSES, as_of: date | None = None, dealer_code: str | None = None,
-                    kinds=("service",), classifications=None, actor=None) -> Scores:
+                    kinds=("service",), classifications=None, actor=None, job_day: date | None = None) -> Scores:
     """Compute and store scores. ``as_of`` defaults to the date of the latest transaction in
-    scope (the analysis is as of the data, not of the clock)."""
+    scope (the analysis is as of the data, not of the clock). ``job_day`` marks the run as the
+    periodic job's for that day (at most one per day: see ``insights.jobs``)."""
     unknown = set(analyses) - set(ANALYSES)
     if unknown or not analyses:
         raise ValueError(f"analyses must be among {ANALYSES}, got {sorted(unknown) or 'none'}")
@@ -94,7 +95,7 @@ def score_customers(*, analyses=ANALYSES, as_of: date | None = None, dealer_code
         overview["pyramid_value"] = "clv" if "clv" in frame else "revenue"
         overview["top_20_percent_share"] = float(rfm.top_share(value.clip(lower=0), 0.2))
     return Scores(_store(frame, as_of=as_of, dealer=dealer, kinds=kinds, analyses=analyses, fitted=fitted,
-                         overview=overview, actor=actor), frame)
+                         overview=overview, actor=actor, job_day=job_day), frame)
 
 
 def _forecast(summary: pd.DataFrame):
@@ -121,7 +122,7 @@ def _describe(model, **extra) -> dict:
             "converged": model.converged, **extra}
 
 
-def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor) -> ScoreRun:
+def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor, job_day) -> ScoreRun:
     def column(name, scale=1.0, integer=False):
         if name not in frame:
             return np.ma.masked_array(np.zeros(len(frame), dtype=np.int64 if integer else float), mask=True)
@@ -131,7 +132,7 @@ def _store(frame, *, as_of, dealer, kinds, analyses, fitted, overview, actor) ->
     with transaction.atomic():
         run = ScoreRun.objects.create(as_of=as_of, dealer=dealer, kinds=",".join(kinds or ["all"]),
                                       analyses=",".join(analyses), customers=len(frame), fitted=fitted,
-                                      summary=overview, created_by=actor)
+                                      summary=overview, created_by=actor, job_day=job_day)
         n = len(frame)
         load({"insights.CustomerScore": {
             "run_id": np.full(n, run.pk), "customer_id": frame.index.to_numpy(dtype=np.int64),

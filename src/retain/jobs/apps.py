@@ -6,3 +6,6 @@ class JobsConfig(AppConfig):
     name = "retain.jobs"
     label = "jobs"
     verbose_name = _("Background work")
+
+    def ready(self):
+        from . import jobs  # noqa: F401 (registers jobs.prune)

@@ -29,6 +29,7 @@ class AuditCode(models.TextChoices):
     CUSTOMER_MERGE_INTO = "customer.merge_into", _("Customer merged into another")
     CUSTOMER_REASSIGN = "customer.reassign", _("Customer reassigned")
     CUSTOMER_EXPORT = "customer.export", _("Customers exported")
+    CUSTOMER_VERIFY = "customer.verify", _("Customer record verified")
     PORTFOLIO_REASSIGN = "portfolio.reassign", _("Portfolio reassigned")
     VEHICLE_CREATE = "vehicle.create", _("Vehicle added")
     VEHICLE_UPDATE = "vehicle.update", _("Vehicle changed")

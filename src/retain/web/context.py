@@ -55,6 +55,7 @@ NAV = (
     NavEntry(CUSTOMERS, _("Outbox"), "channels:outbox", Action.VIEW_MESSAGES),
     NavEntry(MARKETING, _("Message templates"), "channels:templates", Action.MANAGE_TEMPLATES),
     NavEntry(ADMIN, _("Channel settings"), "channels:settings", Action.SET_CHANNELS),
+    NavEntry(CUSTOMERS, _("Re-check the base"), "customers:recheck", Action.EDIT),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
