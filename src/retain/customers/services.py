@@ -114,6 +114,12 @@ def _normalise(instance, data: dict, allowed: tuple[str, ...]):
         raise ValidationError(errors)
 
 
+def validate_fields(instance, data: dict, allowed: tuple[str, ...]) -> None:
+    """The checks every way in runs on a customer's or vehicle's fields (pages, API, imports):
+    normalise ``data`` onto ``instance`` or raise every field's error at once."""
+    _normalise(instance, data, allowed)
+
+
 def _check_dates(instance, data, errors):
     today = timezone.localdate()
     for name in ("birthday", "purchase_date", "date"):

@@ -55,6 +55,11 @@ class AuditCode(models.TextChoices):
     INVITATION_ATTEND = "invitation.attend", _("Event attendance registered")
     INVITATION_FOLLOW_UP = "invitation.follow_up", _("Event follow-up recorded")
     CONTACT_STATUS_EXPORT = "contact_status.export", _("Contact-status table exported")
+    # imports and exports of the customer base
+    IMPORT_RUN = "import.run", _("Customers imported from a file")
+    IMPORT_UNDO = "import.undo", _("Import undone")
+    IMPORT_EXPORT_ERRORS = "import.export_errors", _("Refused rows of an import downloaded")
+    VEHICLE_EXPORT = "vehicle.export", _("Vehicles exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -70,6 +70,9 @@ class Action(models.TextChoices):
     SET_CADENCE = "set_cadence", _("set the follow-up cadence")
     RUN_EVENTS = "run_events", _("organise promotion events")
     EXPORT_CONTACTS = "export_contacts", _("export the contact-status table")  # 意向客户接触状况表 as .xlsx
+    # Customer imports (customers/imports)
+    IMPORT = "import_customers", _("import customers from a file")  # CSV/XLSX into a dealer, as one batch
+    UNDO_IMPORT = "undo_import", _("undo an import")  # remove a batch's new records, restore what it changed
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -103,6 +106,10 @@ _TABLE = {
     Action.RUN_EVENTS:      (N,  D,  D,  N,  D,  D,  D,  R,  G),
     # The contact-status table is the consultant's own working paper: they export theirs.
     Action.EXPORT_CONTACTS: (O,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Imports bring a dealer's base in (and can change records at that dealer), so they are a
+    # manager's act at their dealer, as adding customers is for the region (none) and the group.
+    Action.IMPORT:          (N,  D,  D,  N,  D,  N,  D,  N,  G),
+    Action.UNDO_IMPORT:     (N,  D,  D,  N,  D,  N,  D,  N,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
