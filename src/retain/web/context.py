@@ -52,6 +52,7 @@ NAV = (
     NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
     NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
+    NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
 

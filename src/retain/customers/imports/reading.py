@@ -54,12 +54,17 @@ class Sheet:
     epoch: object = None
 
 
-def read(data: bytes) -> Sheet:
-    if not data:
+def check_size(size: int) -> None:
+    """Refuse an empty file or one over the size limit (before it is read, where its size is known)."""
+    if not size:
         raise FileRefused(_("The file is empty."), "empty")
-    if len(data) > settings.IMPORT_MAX_BYTES:
+    if size > settings.IMPORT_MAX_BYTES:
         raise FileRefused(_("The file is larger than the limit of %(mb)d MB.")
                           % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}, "too_large")
+
+
+def read(data: bytes) -> Sheet:
+    check_size(len(data))
     if data.startswith(_OLE2):
         raise FileRefused(_("This is an old Excel file (.xls). Save it as .xlsx or CSV and import that."), "xls")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):

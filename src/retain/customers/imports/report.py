@@ -60,26 +60,12 @@ class ImportReport:
         return f"{head} {counts}"
 
 
-ERROR_COLUMNS = ("row", "column", "reason")
-
 
 def error_file(*, actor, problems, file_format: str, file_name: str, dealer_id):
     """The refused rows as a CSV or XLSX file like the one imported (an ``exports.ExportFile``)."""
     columns = [Column("row", _("Row")), Column("column", _("Column")), Column("reason", _("Reason"))]
-    rows = [[p.row, p.column, p.reason] for p in problems]
-    stem = file_name.rsplit(".", 1)[0] or "import"
-    filters = {"file": file_name}
-    if file_format == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = str(_("Refused rows"))[:31]
-        for line in exports.table_rows(columns, rows):
-            sheet.append(line)
-        return exports.export_workbook(actor=actor, action=AuditCode.IMPORT_EXPORT_ERRORS, object_type="importbatch",
-                                       dealer_id=dealer_id, filters=filters, book=book, rows=len(rows),
-                                       filename=f"{stem}-errors.xlsx")
-    return exports.export_csv(actor=actor, action=AuditCode.IMPORT_EXPORT_ERRORS, object_type="importbatch",
-                              dealer_id=dealer_id, filters=filters, columns=columns, rows=rows, count=len(rows),
-                              filename=f"{stem}-errors.csv")
+    stem = (file_name.rsplit(".", 1)[0] or "import") + "-errors"
+    return exports.export_table(file_format=file_format, actor=actor, action=AuditCode.IMPORT_EXPORT_ERRORS,
+                                object_type="importbatch", dealer_id=dealer_id, filters={"file": file_name},
+                                columns=columns, rows=[[p.row, p.column, p.reason] for p in problems],
+                                count=len(problems), stem=stem, sheet_title=_("Refused rows"))
