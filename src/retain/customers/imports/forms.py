@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from retain.org.policy import Action, dealers_in_scope
@@ -21,8 +22,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("UTF-8, GBK or GB18030 text, or an Excel workbook; at most %(mb)d MB.") % {
-            "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+        self.fields["file"].help_text = _("UTF-8, GBK or GB18030 text, or an Excel workbook; at most %(size)s.") % {
+            "size": filesizeformat(settings.IMPORT_MAX_BYTES)}
         dealers = dealers_in_scope(actor, Action.IMPORT)
         self.fields["dealer"].choices = [(d.pk, str(d)) for d in dealers]
         self.fields["dealer"].initial = actor.dealer_id

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import charset_normalizer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 #: A part of an XLSX that unpacks to more than this many times its packed size is a bomb:
@@ -59,8 +60,8 @@ def check_size(size: int) -> None:
     if not size:
         raise FileRefused(_("The file is empty."), "empty")
     if size > settings.IMPORT_MAX_BYTES:
-        raise FileRefused(_("The file is larger than the limit of %(mb)d MB.")
-                          % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}, "too_large")
+        raise FileRefused(_("The file is larger than the limit of %(size)s.")
+                          % {"size": filesizeformat(settings.IMPORT_MAX_BYTES)}, "too_large")
 
 
 def read(data: bytes) -> Sheet:
@@ -112,10 +113,10 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
         part.file_size > 1024 * 1024 and part.file_size > MAX_PACKING_RATIO * max(part.compress_size, 1)
         for part in parts)
     if bomb:
-        raise FileRefused(_("The workbook would unpack to %(mb)s MB (the limit is %(limit)d MB) or is packed "
+        raise FileRefused(_("The workbook would unpack to %(size)s (the limit is %(limit)s) or is packed "
                             "implausibly tightly: it is refused as a possible zip bomb.")
-                          % {"mb": f"{unpacked / 1024 / 1024:,.0f}",
-                             "limit": settings.IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024)}, "zip_bomb")
+                          % {"size": filesizeformat(unpacked), "limit": filesizeformat(settings.IMPORT_MAX_UNPACKED_BYTES)},
+                          "zip_bomb")
     if "xl/workbook.xml" not in archive.namelist():
         raise FileRefused(_("The file is a zip archive but not an Excel workbook (.xlsx)."), "not_spreadsheet")
     return archive
