@@ -3,6 +3,7 @@ GBK (Excel's default on Chinese Windows), UTF-8 with a BOM (Excel's "CSV UTF-8")
 openpyxl with mobile numbers in number cells, serial dates, the 1904 date system, ID numbers
 that lost their digits, duplicates and bad rows."""
 
+import csv
 import datetime as dt
 import io
 
@@ -28,10 +29,13 @@ HEADER_ZH = ["客户姓名", "手机号码", "身份证号", "性别", "出生�
 
 def csv_bytes(rows: list[list], *, encoding: str = "utf-8", header=HEADER_ZH, bom: bool = False,
               title: str | None = None, delimiter: str = ",") -> bytes:
-    lines = ([title] if title else []) + [delimiter.join(header)]
-    lines += [delimiter.join("" if cell is None else str(cell) for cell in row) for row in rows]
-    text = "\r\n".join(lines) + "\r\n"
-    return (b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    if title:
+        writer.writerow([title])
+    writer.writerow(header)
+    writer.writerows([["" if cell is None else str(cell) for cell in row] for row in rows])
+    return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode(encoding)
 
 
 def xlsx_bytes(rows: list[list], *, header=HEADER_ZH, epoch_1904: bool = False, title: str | None = None,

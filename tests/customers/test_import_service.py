@@ -64,7 +64,7 @@ def test_a_messy_gbk_file_reports_every_bad_row_and_imports_the_rest(org):
     assert "not a valid phone number" in reasons[4] or "not a phone number" in reasons[4]
     assert "check digit" in reasons[5] and "A–Z" in reasons[6] and "ambiguous" in reasons[7]
     assert "row 2" in reasons[9] and "row 2" in reasons[10]
-    assert (report.created, report.vehicles_created, report.refused) == (4, 5, 6)
+    assert (report.created, report.vehicles_created, report.refused) == (3, 4, 6)
     zhang = Customer.objects.get(name="张伟")
     assert zhang.mobile == "+8613812340001" and zhang.gender == "M" and zhang.birthday == dt.date(1985, 7, 3)
     assert sorted(zhang.vehicles.values_list("vin", flat=True)) == [vin(1), vin(77)]
@@ -209,10 +209,10 @@ def test_file_level_refusals_write_nothing(org, data, code):
 
 
 def test_a_column_mapped_by_hand(org):
-    data = csv_bytes([["赵六", "13812340001", "VIP"]], header=["联系人", "手机号码", "备注"])
-    with pytest.raises(FileRefused):
-        _run(org, data)  # no name column is recognised
-    report = _run(org, data, mapping={0: "name", 1: "mobile", 2: ""})
+    data = csv_bytes([["赵六", "13812340001", "VIP", "女"]], header=["联系人", "手机号码", "备注", "性别"])
+    with pytest.raises(FileRefused, match="No column for: name"):
+        _run(org, data)  # the name column is not recognised
+    report = _run(org, data, mapping={0: "name", 2: ""})
     assert report.created == 1 and Customer.objects.get().name == "赵六"
 
 
@@ -304,7 +304,7 @@ def test_error_file_in_the_format_imported(org, client):
     content = b"".join(client.get(f"/customers/imports/{csv_report.batch_id}/errors/").streaming_content)
     text = content.decode("utf-8-sig")
     assert text.splitlines()[0] == "Row,Column,Reason" and text.splitlines()[1].startswith("2,手机号码,")
-    assert "'=1+2" in text
+    assert "=1+2" in text.splitlines()[1]
     Customer.objects.all().delete()
     xlsx_report = _run(org, xlsx_bytes(bad), name="bad.xlsx")
     response = client.get(f"/customers/imports/{xlsx_report.batch_id}/errors/")

@@ -149,6 +149,8 @@ def decode(data: bytes) -> tuple[str, str]:
         return _strict(data[3:], "utf-8"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16"), "utf-16"
+    if b"\x00" in data[:100_000]:  # no text file holds NUL bytes outside UTF-16
+        raise FileRefused(_("The file holds binary data: it is not a spreadsheet."), "not_spreadsheet")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

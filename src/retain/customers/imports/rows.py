@@ -135,6 +135,9 @@ def group(rows: list[Row], columns: dict) -> list[Entry]:
         mobile, national_id, vin = (row.customer.get("mobile"), row.customer.get("national_id"),
                                     row.vehicle.get("vin"))
         entry = by_mobile.get(mobile) if mobile else None
+        if entry is not None and row.customer == entry.first.customer and row.vehicle == entry.first.vehicle:
+            row.refuse(label("mobile"), _("A duplicate of row %(row)d.") % {"row": entry.first.number})
+            continue
         if entry is None and national_id in by_id:
             other = by_id[national_id]
             row.refuse(label("national_id"), _("The same ID card number as row %(row)d, with another mobile.")
