@@ -51,7 +51,7 @@ def test_bad_files_are_refused_naming_the_file_and_write_nothing(org, client, se
     assert "header" in _refused(_post(client, "只是一些文字\n".encode()))
     assert "not a spreadsheet" in _refused(_post(client, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, name="x.png"))
     settings.IMPORT_MAX_BYTES = 2048
-    assert "2.0 KB" in _refused(_post(client, csv_bytes([person(n) for n in range(80)])))
+    assert "2.0\u00a0KB" in _refused(_post(client, csv_bytes([person(n) for n in range(80)])))
     assert not Customer.objects.exists() and AuditEvent.objects.count() == audit_rows
 
 

@@ -54,7 +54,7 @@ def test_empty_file():
 def test_over_the_size_limit(settings):
     settings.IMPORT_MAX_BYTES = 1024
     code, reason = _codes(csv_bytes([person(n) for n in range(50)]))
-    assert code == "too_large" and "1.0 KB" in reason
+    assert code == "too_large" and "1.0\u00a0KB" in reason
 
 
 def test_too_many_rows(settings):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 
 from . import audit
@@ -143,7 +144,7 @@ def export_table(*, file_format: str, actor, action: AuditCode, object_type: str
         if sheet_title:
             sheet.title = str(sheet_title)[:31]
         for line in table_rows(columns, rows, unmasked):
-            sheet.append(line)
+            sheet.append([str(value) if isinstance(value, Promise) else value for value in line])  # lazy labels
         return export_workbook(actor=actor, action=action, object_type=object_type, dealer_id=dealer_id,
                                filters=filters, book=book, rows=count, filename=f"{stem}.xlsx", unmasked=unmasked)
     return export_csv(actor=actor, action=action, object_type=object_type, dealer_id=dealer_id, filters=filters,
