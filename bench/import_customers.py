@@ -49,7 +49,7 @@ VIN_CHARS = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ0123456789"))
 
 def _rows(n: int, seed: int = 1) -> list[list]:
     rng = np.random.default_rng(seed)
-    names = [SURNAMES[a] + GIVEN[b] + GIVEN[c] for a, b, c in rng.integers(0, [20, 25, 25], size=(n, 3))]
+    names = [SURNAMES[a] + GIVEN[b] + GIVEN[c] for a, b, c in rng.integers(0, [len(SURNAMES), len(GIVEN), len(GIVEN)], size=(n, 3))]
     mobiles = [f"1{p}{s:08d}" for p, s in zip(rng.choice([38, 39, 50, 86, 87], size=n),
                                                  rng.choice(10**8, size=n, replace=False))]
     births = dt.date(1960, 1, 1) + rng.integers(0, 40 * 365, size=n) * dt.timedelta(days=1)

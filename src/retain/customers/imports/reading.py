@@ -15,6 +15,7 @@ is decoded as GB18030 (a superset of GBK and GB2312).
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -156,13 +157,35 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding in _TEXT_ENCODINGS:
+        return _strict(data, "gb18030"), "gb18030"
+    if _reads_as_chinese(data):
+        # charset-normalizer misjudges files whose Chinese is a small share among digits and
+        # Latin letters (a list of names, mobiles and VINs) as a Cyrillic or Western code page.
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
     if best is None:
         raise FileRefused(_("The file is not text in any encoding: it is not a spreadsheet."), "not_spreadsheet")
-    if best.encoding not in _TEXT_ENCODINGS:
-        raise FileRefused(_("The file's text looks like %(encoding)s, not UTF-8 or GBK: save it as UTF-8 "
-                            "(in Excel: CSV UTF-8) and import it again.") % {"encoding": best.encoding},
-                          "encoding")
-    return _strict(data, "gb18030"), "gb18030"
+    raise FileRefused(_("The file's text looks like %(encoding)s, not UTF-8 or GBK: save it as UTF-8 "
+                        "(in Excel: CSV UTF-8) and import it again.") % {"encoding": best.encoding}, "encoding")
+
+
+#: A GB18030 character of two or four bytes (ASCII bytes are never a lead byte).
+_GB_CHARACTER = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x7e\x80-\xfe])")
+#: The same, within GB2312 (both bytes from 0xA1): where nearly all of real Chinese text lies.
+_GB2312_CHARACTER = re.compile(rb"[\xa1-\xf7][\xa1-\xfe]")
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    """Whether the bytes are GB text: nine in ten of their double-byte characters in GB2312's
+    common area. Western text misread as GBK pairs a letter with ASCII (``Mü`` + ``l``), outside it."""
+    characters = _GB_CHARACTER.findall(data[:1_000_000])
+    if not characters:
+        return False
+    common = sum(1 for character in characters if _GB2312_CHARACTER.fullmatch(character))
+    return common >= 0.9 * len(characters)
 
 
 def _strict(data: bytes, encoding: str) -> str:

@@ -15,11 +15,10 @@ per file, in chunks, never per row.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..models import Customer, Status, Vehicle
-from ..services import CUSTOMER_FIELDS, VEHICLE_FIELDS, validate_fields
+from ..services import CUSTOMER_FIELDS, VEHICLE_FIELDS, check_values
 from . import cells
 from .columns import CUSTOMER_COLUMNS, Header, field_label
 
@@ -91,29 +90,21 @@ def parse(sheet, header: Header) -> list[Row]:
 
 
 def _validate(row: Row, columns: dict) -> None:
+    """Each value through the checks the forms and the API use (``customers.services.check_values``)."""
     def label(name):
         return columns.get(name) or field_label(name)
 
     checked = {k: v for k, v in row.customer.items() if k in CUSTOMER_FIELDS}
-    customer = Customer()
-    try:
-        validate_fields(customer, checked, CUSTOMER_FIELDS)
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            row.refuse(label(name), " ".join(messages))
-    row.customer.update({name: getattr(customer, name) for name in checked})
-    if not row.vehicle:
-        return
-    if "vin" not in row.vehicle:
-        row.refuse(label("vin"), _("A vehicle needs its VIN (车架号)."))
-        return
-    vehicle = Vehicle()
-    try:
-        validate_fields(vehicle, row.vehicle, VEHICLE_FIELDS)
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            row.refuse(label(name), " ".join(messages))
-    row.vehicle = {name: getattr(vehicle, name) for name in row.vehicle}
+    values, errors = check_values(Customer, checked, CUSTOMER_FIELDS)
+    row.customer.update(values)
+    if row.vehicle:
+        if "vin" not in row.vehicle:
+            errors["vin"] = [_("A vehicle needs its VIN (车架号).")]
+        else:
+            row.vehicle, vehicle_errors = check_values(Vehicle, row.vehicle, VEHICLE_FIELDS)
+            errors.update(vehicle_errors)
+    for name, messages in errors.items():
+        row.refuse(label(name), " ".join(messages))
 
 
 # -- duplicates within the file ------------------------------------------------------------------
