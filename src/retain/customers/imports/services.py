@@ -228,8 +228,18 @@ _VEHICLE_DEFAULTS = {"plate": "", "sold_by_us": False}
 # SQLite's only write lock from its start, ``transaction_mode = IMMEDIATE``).
 
 def _prepare(field):
-    if isinstance(field, (models.DateField, EncryptedTextField)):
+    """How a value of ``field`` becomes its database form, where that differs from the value.
+    Dates and times repeat (one import time, many birthdays), so each is prepared once."""
+    if isinstance(field, EncryptedTextField):
         return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.DateField):
+        prepared = {}
+
+        def prepare(value):
+            if value not in prepared:
+                prepared[value] = field.get_db_prep_save(value, connection)
+            return prepared[value]
+        return prepare
     return None
 
 
