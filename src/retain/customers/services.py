@@ -124,25 +124,26 @@ def _normalise(instance, data: dict, allowed: tuple[str, ...]):
         raise ValidationError(errors)
 
 
-def check_values(model, data: dict, allowed: tuple[str, ...]) -> tuple[dict, dict[str, list]]:
+def check_values(model, data: dict, allowed: tuple[str, ...], *, today: dt.date | None = None
+                 ) -> tuple[dict, dict[str, list]]:
     """What ``_normalise`` checks, without building a model instance, for the import's 100,000
     rows: the same normalisers, the model fields' own validators (``bounds.check_fields``: length,
     range, dates 1900-2100, NUL) and the same date rules. Choices are not checked here: callers
-    pass only values of the fields' choices. ``(normalised values, errors by field)``."""
+    pass only values of the fields' choices. ``today`` may be given once for many rows.
+    ``(normalised values, errors by field)``."""
     values, errors = _normalised(data, allowed)
     found: dict[str, str] = {}
     check_fields(model, found, **{name: value for name, value in values.items() if name not in errors})
     for name, message in found.items():
         errors.setdefault(name, []).append(message)
-    _check_dates(values, errors)
+    _check_dates(values, errors, today)
     return values, errors
 
 
-def _check_dates(values: dict, errors):
-    today = timezone.localdate()
+def _check_dates(values: dict, errors, today: dt.date | None = None):
     for name in ("birthday", "purchase_date", "date"):
         value = values.get(name)
-        if isinstance(value, dt.date) and value > today:
+        if isinstance(value, dt.date) and value > (today := today or timezone.localdate()):
             errors.setdefault(name, []).append(_("This date is in the future."))
     birthday = values.get("birthday")
     if isinstance(birthday, dt.date) and birthday.year < 1900:

@@ -15,6 +15,7 @@ per file, in chunks, never per row.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Customer, Status, Vehicle
@@ -72,6 +73,7 @@ def parse(sheet, header: Header) -> list[Row]:
     """Every data row as field values, normalised by the services' own checks."""
     columns = {f: header.headings[i] or field_label(f) for i, f in enumerate(header.fields) if f}
     mapped = [(i, f) for i, f in enumerate(header.fields) if f]
+    today = timezone.localdate()
     rows = []
     for number, line in sheet.rows[header.index + 1:]:
         row = Row(number, {}, {})
@@ -84,24 +86,24 @@ def parse(sheet, header: Header) -> list[Row]:
                 continue
             if found is not None:
                 (row.customer if name in CUSTOMER_COLUMNS else row.vehicle)[name] = found
-        _validate(row, columns)
+        _validate(row, columns, today)
         rows.append(row)
     return rows
 
 
-def _validate(row: Row, columns: dict) -> None:
+def _validate(row: Row, columns: dict, today) -> None:
     """Each value through the checks the forms and the API use (``customers.services.check_values``)."""
     def label(name):
         return columns.get(name) or field_label(name)
 
     checked = {k: v for k, v in row.customer.items() if k in CUSTOMER_FIELDS}
-    values, errors = check_values(Customer, checked, CUSTOMER_FIELDS)
+    values, errors = check_values(Customer, checked, CUSTOMER_FIELDS, today=today)
     row.customer.update(values)
     if row.vehicle:
         if "vin" not in row.vehicle:
             errors["vin"] = [_("A vehicle needs its VIN (车架号).")]
         else:
-            row.vehicle, vehicle_errors = check_values(Vehicle, row.vehicle, VEHICLE_FIELDS)
+            row.vehicle, vehicle_errors = check_values(Vehicle, row.vehicle, VEHICLE_FIELDS, today=today)
             errors.update(vehicle_errors)
     for name, messages in errors.items():
         row.refuse(label(name), " ".join(messages))
