@@ -208,6 +208,22 @@ def test_file_level_refusals_write_nothing(org, data, code):
     assert _table_counts() == before
 
 
+def test_zip_bomb_and_oversized_files_write_nothing(org, settings):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (30 * 1024 * 1024))
+    before = _table_counts()
+    with pytest.raises(FileRefused, match="zip bomb"):
+        _run(org, buffer.getvalue(), name="bomb.xlsx")
+    settings.IMPORT_MAX_BYTES = 4096
+    with pytest.raises(FileRefused, match="larger than the limit of 4.0"):
+        _run(org, csv_bytes([person(n) for n in range(100)]))
+    assert _table_counts() == before
+
+
 def test_a_column_mapped_by_hand(org):
     data = csv_bytes([["赵六", "13812340001", "VIP", "女"]], header=["联系人", "手机号码", "备注", "性别"])
     with pytest.raises(FileRefused, match="No column for: name"):
