@@ -94,13 +94,14 @@ def customer_export(request, file_format="csv"):
     _form, customers = _filtered(request, Action.EXPORT)
     labels = dict(customers.model._meta.get_field("classification").choices)
     genders = dict(customers.model._meta.get_field("gender").choices)
+    # The first columns keep the order the CSV export always had; the rest follow.
     columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
-               Column("national_id", _("ID card number")), Column("gender", _("Gender")),
-               Column("birthday", _("Birthday")), Column("classification", _("Classification")),
-               Column("owner", _("Owner")), Column("dealer", _("Dealer")), Column("city", _("City")),
-               Column("address", _("Address"))]
-    rows = ([c.pk, c.name, c.mobile, c.national_id, genders.get(c.gender, "") if c.gender else "", c.birthday,
-             labels[c.classification], c.owner.display_name if c.owner_id else "", c.dealer.name, c.city, c.address]
+               Column("classification", _("Classification")), Column("owner", _("Owner")),
+               Column("dealer", _("Dealer")), Column("city", _("City")), Column("national_id", _("ID card number")),
+               Column("gender", _("Gender")), Column("birthday", _("Birthday")), Column("address", _("Address"))]
+    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.display_name if c.owner_id else "",
+             c.dealer.name, c.city, c.national_id, genders.get(c.gender, "") if c.gender else "", c.birthday,
+             c.address]
             for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
     export = exports.export_table(
         file_format=file_format, actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
