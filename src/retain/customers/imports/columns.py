@@ -27,8 +27,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "birthday": ("生日", "出生日期", "出生年月日", "birthday", "date of birth", "birth date", "dob"),
     "city": ("城市", "所在城市", "city"),
     "address": ("地址", "联系地址", "家庭住址", "住址", "通讯地址", "address"),
-    "kind": ("客户性质", "个人/单位", "个人或单位", "kind", "customer kind"),
-    "classification": ("客户类别", "客户分类", "客户类型", "类别", "classification", "class"),
+    # 客户类型 on a dealer's list says 个人 or 单位 (person or company), not the class of DOMAIN.md section 3
+    "kind": ("客户性质", "客户类型", "个人/单位", "个人或单位", "kind", "customer kind"),
+    "classification": ("客户类别", "客户分类", "类别", "classification", "class"),
     # the vehicle
     "vin": ("车架号", "vin", "vin码", "车辆识别代号", "车辆识别号", "车辆识别码", "底盘号"),
     "plate": ("车牌", "车牌号", "车牌号码", "号牌号码", "plate", "licence plate", "license plate", "plate number"),
