@@ -143,10 +143,12 @@ class JsonErrors:
 def _register_routers():
     from retain.channels.api import router as channels
     from retain.customers.api import router as customers
+    from retain.customers.imports.api import router as imports
     from retain.sales import api as sales
     from retain.sales import api_planning, api_reports, api_tables
 
     api.add_router("/", customers)
+    api.add_router("/", imports)
     # Fixed paths (/prospects/contact-status) before the general ones (/prospects/{prospect_id}).
     for router in (api_reports.router, api_tables.router, api_planning.router, sales.router):
         api.add_router("/", router)

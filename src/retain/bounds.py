@@ -124,7 +124,7 @@ def form_limits(model, name: str) -> dict:
     return {"min_value": low, "max_value": high}
 
 
-def check_fields(model, errors: dict, **values) -> None:
+def check_fields(model, errors: dict, /, **values) -> None:
     """Put the model field's own complaint about each value on ``errors`` (first one per field),
     so a service that writes with ``objects.create`` refuses what ``full_clean`` would."""
     for name, value in values.items():

@@ -1,4 +1,4 @@
-"""The ``retain`` command: demo, serve, worker, jobs, token, audit, analyze, manage.
+"""The ``retain`` command: demo, serve, worker, jobs, token, audit, analyze, import, manage.
 
 Configuration comes from ``RETAIN_*`` environment variables (see the README); the command only
 chooses what to run.
@@ -193,6 +193,56 @@ def cmd_analyze(args):
     print(report.describe(scores))
 
 
+# -- retain import (customers/imports) --------------------------------------------------------------
+
+def cmd_import(args):
+    """``retain import customers FILE --dealer CODE ...`` and ``retain import undo BATCH_ID``: run as
+    the machine's operator (no staff member), audited as such."""
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+
+    from retain.customers.imports import services
+    from retain.org.models import Dealer, Staff
+
+    try:
+        if args.what == "undo":
+            batch = services.undo_import(actor=None, batch_id=args.batch_id)
+            print(f"import {batch.pk} ({batch.file_name}) undone")
+            return
+        dealer = Dealer.objects.filter(code=args.dealer).first()
+        if dealer is None:
+            sys.exit(f"retain import: no dealer with code {args.dealer!r}")
+        owner = None
+        if args.owner:
+            owner = Staff.objects.filter(username=args.owner).first()
+            if owner is None:
+                sys.exit(f"retain import: no staff member named {args.owner!r}")
+        path = Path(args.file)
+        report = services.run_import(actor=None, dealer_id=dealer.pk, file_name=path.name, data=path.read_bytes(),
+                                     mode=args.mode, owner_id=owner.pk if owner else None, strict=args.strict,
+                                     dry_run=args.dry_run)
+    except OSError as error:
+        sys.exit(f"retain import: {error}")
+    except ValidationError as error:
+        sys.exit(f"retain import: {' '.join(error.messages)}")
+    print(report.summary())
+    for problem in report.problems[:args.show]:
+        print(f"  row {problem.row}, {problem.column or '-'}: {problem.reason}")
+    if len(report.problems) > args.show:
+        print(f"  ... and {len(report.problems) - args.show} more (--errors FILE writes them all)")
+    if args.errors and report.problems:
+        from retain.customers.imports.report import error_file
+
+        export = error_file(actor=None, problems=report.problems, file_format=report.file_format,
+                            file_name=report.file_name, dealer_id=dealer.pk)
+        content = export.content if isinstance(export.content, bytes) else "".join(export.content).encode("utf-8")
+        Path(args.errors).write_bytes(content)
+        print(f"refused rows written to {args.errors}")
+    if report.refused_by_strict:
+        sys.exit(1)
+
+
 def cmd_manage(args):
     from django.core.management import execute_from_command_line
 
@@ -254,6 +304,22 @@ def parser() -> argparse.ArgumentParser:
     analyze.add_argument("--classification", action="append", choices=Classification.values,
                          help="only customers of this class (repeatable), e.g. own_sold")
     analyze.set_defaults(func=cmd_analyze)
+
+    imports = sub.add_parser("import", help="import customers from a CSV or XLSX file, or undo an import")
+    import_what = imports.add_subparsers(dest="what", required=True)
+    customers = import_what.add_parser("customers", help="import customers (with their vehicles) into a dealer")
+    customers.add_argument("file", help="a .csv (UTF-8, GBK or GB18030) or .xlsx file")
+    customers.add_argument("--dealer", required=True, help="code of the dealer to import into")
+    customers.add_argument("--mode", default="create", choices=["create", "update", "upsert"],
+                           help="create new customers only (default), update those on record, or both")
+    customers.add_argument("--owner", help="username of the consultant who owns the new customers")
+    customers.add_argument("--strict", action="store_true", help="all or nothing: import nothing if a row is refused")
+    customers.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
+    customers.add_argument("--errors", metavar="PATH", help="write the refused rows (row, column, reason) to PATH")
+    customers.add_argument("--show", type=int, default=50, help="refused rows to print (default 50)")
+    undo = import_what.add_parser("undo", help="undo an import while nothing else has touched its records")
+    undo.add_argument("batch_id", type=int)
+    imports.set_defaults(func=cmd_import)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -168,6 +168,15 @@ EMAIL_USE_TLS, EMAIL_USE_SSL = _SMTP_SECURITY == "starttls", _SMTP_SECURITY == "
 EMAIL_TIMEOUT = _env_int("RETAIN_SMTP_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("RETAIN_SMTP_FROM", "retain@localhost")
 
+# -- customer imports (customers/imports) ---------------------------------------------------------
+# A file larger than IMPORT_MAX_MB, with more data rows than IMPORT_MAX_ROWS, or an XLSX whose parts
+# would unpack to more than IMPORT_MAX_UNPACKED_MB is refused before anything is read into the database.
+IMPORT_MAX_BYTES = _env_int("RETAIN_IMPORT_MAX_MB", 20) * 1024 * 1024
+IMPORT_MAX_ROWS = _env_int("RETAIN_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_UNPACKED_BYTES = _env_int("RETAIN_IMPORT_MAX_UNPACKED_MB", 400) * 1024 * 1024
+# Uploads waiting between the web preview and the confirmed import (removed after a day).
+IMPORT_UPLOAD_DIR = DATA_DIR / "uploads"
+
 # -- API tokens -----------------------------------------------------------------------------------
 API_TOKEN_DAYS = _env_int("RETAIN_TOKEN_DAYS", 90)
 

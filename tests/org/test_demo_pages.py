@@ -18,7 +18,7 @@ TINY = g.Scale(regions=2, dealers=3, customers=2_000)
 LOGINS = ("admin", "region1", "gm1", "sales1", "showroom1", "consultant1", "service1", "servicemgr1", "marketing1")
 LISTS = ("/customers/", "/customers/recheck/", "/sales/today/", "/sales/prospects/", "/sales/visits/", "/sales/reports/daily/",
          "/sales/showroom/traffic/", "/sales/prospects/contact-status/", "/sales/lost-sales/", "/sales/targets/",
-         "/sales/funnel/", "/sales/events/", "/sales/cadence/", "/org/audit/", "/org/reassign/",
+         "/sales/funnel/", "/sales/events/", "/sales/cadence/", "/org/audit/", "/org/reassign/", "/customers/imports/",
          "/api/v1/customers", "/api/v1/prospects", "/api/v1/reports/daily", "/api/v1/events", "/api/v1/today",
          "/channels/outbox/", "/api/v1/messages")
 

@@ -54,6 +54,15 @@ def test_the_crawl_reaches_every_kind_of_page():
     assert len(ROUTES) > 60 and any("report_id" in route for route in ROUTES)
 
 
+def _import_batch(org) -> int:
+    """An import batch at D1 (with a refused row, so its error file has something to give)."""
+    from retain.customers.imports import services
+    from tests.customers.import_files import csv_bytes, person
+
+    data = csv_bytes([person(1), person(2, **{"手机号码": "123"})])
+    return services.run_import(actor=None, dealer_id=org.d1.pk, file_name="a.csv", data=data).batch_id
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -62,7 +71,7 @@ def test_no_get_writes_anything(org, client, role):
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
               "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
-              "name": "vehicle"}
+              "name": "vehicle", "batch_id": _import_batch(org)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
     for route in ROUTES:

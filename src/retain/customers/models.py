@@ -265,3 +265,87 @@ class Transaction(models.Model):
         from decimal import Decimal
 
         return Decimal(self.amount_cents) / 100
+
+
+# -- imports (customers/imports): one batch per file, and what it created or changed ---------------
+
+class ImportMode(models.TextChoices):
+    CREATE = "create", _("Create new customers only")
+    UPDATE = "update", _("Update customers on record only")
+    UPSERT = "upsert", _("Update those on record, create the rest")
+
+
+class ImportStatus(models.TextChoices):
+    DONE = "done", _("Imported")
+    UNDONE = "undone", _("Undone")
+
+
+class ImportBatch(models.Model):
+    """One imported file: who ran it, when, into which dealer, how, and what came of it.
+
+    ``run_by`` is empty for an import run from the command line (the machine's operator).
+    ``errors`` keeps the refused rows as ``[row, column, reason]`` so the error file can be
+    downloaded again later."""
+
+    dealer = models.ForeignKey(Dealer, models.PROTECT, related_name="import_batches", verbose_name=_("dealer"))
+    run_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("run by"))
+    owner = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner of the new customers"))
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=4)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    mode = models.CharField(_("mode"), max_length=10, choices=ImportMode.choices)
+    strict = models.BooleanField(_("all or nothing"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.DONE)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("customers created"), default=0)
+    updated = models.PositiveIntegerField(_("customers updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("customers unchanged"), default=0)
+    vehicles_created = models.PositiveIntegerField(_("vehicles added"), default=0)
+    vehicles_updated = models.PositiveIntegerField(_("vehicles updated"), default=0)
+    refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    errors = models.JSONField(_("refused rows"), default=list, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("undone by"))
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["dealer", "-id"], name="import_batch_dealer")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.file_name}"
+
+
+class ImportedKind(models.TextChoices):
+    CUSTOMER = "customer", _("customer")
+    VEHICLE = "vehicle", _("vehicle")
+    CLASSIFICATION_CHANGE = "classification_change", _("classification change")
+
+
+class ImportedRecord(models.Model):
+    """A record an import batch created or changed: what undoing the batch removes or restores.
+
+    ``object_id`` is not a foreign key on purpose: the line outlives the record it names (undo
+    removes created records; the batch keeps saying what it did). ``before`` holds the changed
+    fields' earlier values as JSON, encrypted like the ID card number it may contain. ``stamp``
+    is the customer's ``updated_at`` right after the import: a later save changes it, and undo
+    then refuses, because someone else has touched the record."""
+
+    batch = models.ForeignKey(ImportBatch, models.CASCADE, related_name="records", verbose_name=_("batch"))
+    row = models.PositiveIntegerField(_("row"))
+    kind = models.CharField(_("kind"), max_length=30, choices=ImportedKind.choices)
+    object_id = models.BigIntegerField(_("record"))
+    created = models.BooleanField(_("created"))
+    before = EncryptedTextField(_("values before"), blank=True, default="")
+    stamp = models.DateTimeField(_("saved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
+        indexes = [models.Index(fields=["batch", "kind", "created"], name="imported_record_batch")]

@@ -17,8 +17,9 @@ from retain.bounds import CentsSum
 from retain.org import audit_display, exports
 from retain.org.audit_codes import AuditCode
 from retain.org.exports import Column
+from retain.org.masking import PERSONAL_FIELDS
 from retain.org.models import AuditEvent, Staff
-from retain.org.policy import Action, allowed, refusal, require
+from retain.org.policy import Action, allowed, refusal, require, scope_of
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
 
@@ -38,6 +39,7 @@ from .forms import (
     VehicleForm,
     VerifyForm,
 )
+from .models import Vehicle
 from .search import filter_customers
 
 PAGE_SIZE = 25
@@ -62,7 +64,9 @@ def customer_list(request):
     page = keyset_page(customers.select_related("owner", "dealer"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=PAGE_SIZE, ordering=["-id"])
     context = {"form": form, "page": page, "query": _pager_query(request),
-               "can_export": allowed(request.user, Action.EXPORT)}
+               "can_export": allowed(request.user, Action.EXPORT),
+               "can_reveal_export": allowed(request.user, Action.EXPORT)
+               and scope_of(request.user, Action.REVEAL) >= scope_of(request.user, Action.EXPORT)}
     if request.htmx and request.htmx.target == "results":
         return render(request, "customers/_results.html", context)
     return render(request, "customers/list.html", context)
@@ -126,22 +130,66 @@ def customer_verify(request, customer_id):
     return redirect("customers:card", customer_id=customer.pk)
 
 
+def _unmasked(request) -> frozenset:
+    """Personal columns leave unmasked only when asked for (``?reveal=1``) by a role that may
+    reveal every record it may export; the export's audit row names them."""
+    if request.GET.get("reveal") != "1":
+        return frozenset()
+    if scope_of(request.user, Action.REVEAL) < scope_of(request.user, Action.EXPORT):
+        raise PermissionDenied(refusal(Action.REVEAL))
+    return PERSONAL_FIELDS
+
+
+def _export_filters(request) -> dict:
+    return {key: value for key, value in request.GET.items() if key not in ("after", "before")}
+
+
 @login_required
-def customer_export(request):
-    """CSV of the current list, through the shared export writer (masked, formula-safe, audited)."""
+def customer_export(request, file_format="csv"):
+    """The current list as CSV or XLSX, through the shared export writer (masked unless revealed,
+    formula-safe, audited)."""
+    if not allowed(request.user, Action.EXPORT):
+        raise PermissionDenied(refusal(Action.EXPORT))
+    unmasked = _unmasked(request)
+    _form, customers = _filtered(request, Action.EXPORT)
+    labels = dict(customers.model._meta.get_field("classification").choices)
+    genders = dict(customers.model._meta.get_field("gender").choices)
+    # The first columns keep the order the CSV export always had; the rest follow.
+    columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
+               Column("classification", _("Classification")), Column("owner", _("Owner")),
+               Column("dealer", _("Dealer")), Column("city", _("City")), Column("national_id", _("ID card number")),
+               Column("gender", _("Gender")), Column("birthday", _("Birthday")), Column("address", _("Address"))]
+    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.display_name if c.owner_id else "",
+             c.dealer.name, c.city, c.national_id, genders.get(c.gender, "") if c.gender else "", c.birthday,
+             c.address]
+            for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
+    export = exports.export_table(
+        file_format=file_format, actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
+        dealer_id=request.user.dealer_id, filters=_export_filters(request), columns=columns, rows=rows,
+        count=customers.count(), stem=f"customers-{timezone.localdate():%Y%m%d}", sheet_title=_("Customers"),
+        unmasked=unmasked)
+    return export.response()
+
+
+@login_required
+def vehicle_export(request, file_format="csv"):
+    """The vehicles of the customers in the current list, as CSV or XLSX (same writer, same rules)."""
     if not allowed(request.user, Action.EXPORT):
         raise PermissionDenied(refusal(Action.EXPORT))
     _form, customers = _filtered(request, Action.EXPORT)
-    labels = dict(customers.model._meta.get_field("classification").choices)
-    columns = [Column("id", _("Number")), Column("name", _("Name")), Column("mobile", _("Mobile")),
-               Column("classification", _("Classification")), Column("owner", _("Owner")),
-               Column("dealer", _("Dealer")), Column("city", _("City"))]
-    rows = ([c.pk, c.name, c.mobile, labels[c.classification], c.owner.display_name if c.owner_id else "",
-             c.dealer.name, c.city] for c in customers.select_related("owner", "dealer").iterator(chunk_size=2000))
-    filters = {key: value for key, value in request.GET.items() if key not in ("after", "before")}
-    export = exports.export_csv(actor=request.user, action=AuditCode.CUSTOMER_EXPORT, object_type="customer",
-                                dealer_id=request.user.dealer_id, filters=filters, columns=columns, rows=rows,
-                                count=customers.count(), filename=f"customers-{timezone.localdate():%Y%m%d}.csv")
+    vehicles = Vehicle.objects.filter(customer__in=customers).select_related("customer", "customer__dealer")
+    columns = [Column("customer_id", _("Customer number")), Column("customer", _("Customer")),
+               Column("vin", _("VIN")), Column("plate", _("Plate")), Column("make", _("Make")),
+               Column("model", _("Model")), Column("purchase_date", _("Purchase date")),
+               Column("sold_by_us", _("Sold by us")), Column("mileage_km", _("Mileage (km)")),
+               Column("insurance_expiry", _("Insurance expiry")), Column("dealer", _("Dealer"))]
+    rows = ([v.customer_id, v.customer.name, v.vin, v.plate, v.make, v.model, v.purchase_date,
+             _("Yes") if v.sold_by_us else _("No"), v.mileage_km, v.insurance_expiry, v.customer.dealer.name]
+            for v in vehicles.order_by("customer_id", "id").iterator(chunk_size=2000))
+    export = exports.export_table(
+        file_format=file_format, actor=request.user, action=AuditCode.VEHICLE_EXPORT, object_type="vehicle",
+        dealer_id=request.user.dealer_id, filters=_export_filters(request), columns=columns, rows=rows,
+        count=vehicles.count(), stem=f"vehicles-{timezone.localdate():%Y%m%d}", sheet_title=_("Vehicles"))
     return export.response()
 
 

@@ -66,6 +66,11 @@ class AuditCode(models.TextChoices):
     TEMPLATE_UPDATE = "template.update", _("Message template changed")
     TEMPLATE_INSTALL = "template.install", _("Preset message templates added")
     CHANNEL_SETTINGS_UPDATE = "channel_settings.update", _("Message channel settings changed")
+    # imports and exports of the customer base
+    IMPORT_RUN = "import.run", _("Customers imported from a file")
+    IMPORT_UNDO = "import.undo", _("Import undone")
+    IMPORT_EXPORT_ERRORS = "import.export_errors", _("Refused rows of an import downloaded")
+    VEHICLE_EXPORT = "vehicle.export", _("Vehicles exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -75,6 +75,9 @@ class Action(models.TextChoices):
     SEND_MESSAGES = "send_messages", _("send messages to customers")  # mark an outbox message sent, write one, retry
     MANAGE_TEMPLATES = "manage_templates", _("edit message templates")
     SET_CHANNELS = "set_channels", _("set a dealer's message channels and rules")
+    # Customer imports (customers/imports)
+    IMPORT = "import_customers", _("import customers from a file")  # CSV/XLSX into a dealer, as one batch
+    UNDO_IMPORT = "undo_import", _("undo an import")  # remove a batch's new records, restore what it changed
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -115,6 +118,10 @@ _TABLE = {
     Action.SEND_MESSAGES:   (O,  D,  D,  D,  D,  D,  D,  N,  N),
     Action.MANAGE_TEMPLATES:(N,  N,  N,  N,  N,  D,  D,  R,  G),
     Action.SET_CHANNELS:    (N,  N,  N,  N,  N,  N,  D,  R,  G),
+    # Imports bring a dealer's base in (and can change records at that dealer), so they are a
+    # manager's act at their dealer, as adding customers is for the region (none) and the group.
+    Action.IMPORT:          (N,  D,  D,  N,  D,  N,  D,  N,  G),
+    Action.UNDO_IMPORT:     (N,  D,  D,  N,  D,  N,  D,  N,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

@@ -57,6 +57,7 @@ NAV = (
     NavEntry(ADMIN, _("Channel settings"), "channels:settings", Action.SET_CHANNELS),
     NavEntry(CUSTOMERS, _("Re-check the base"), "customers:recheck", Action.EDIT),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
+    NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
 
