@@ -101,7 +101,7 @@ def test_exports_of_customers_and_vehicles(org, client):
     assert "+8613812340001" in full and "11010519491231002X" in full
     exported = AuditEvent.objects.filter(action__in=["customer.export", "vehicle.export"]).order_by("id")
     assert [e.action for e in exported] == ["customer.export", "vehicle.export", "customer.export"]
-    assert exported.last().after["unmasked"] == ["address", "birthday", "mobile", "national_id"]
+    assert exported.last().after["unmasked"] == ["address", "birthday", "email", "mobile", "national_id"]
 
 
 # -- the command line ------------------------------------------------------------------------------
