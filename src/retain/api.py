@@ -141,6 +141,7 @@ class JsonErrors:
 
 
 def _register_routers():
+    from retain.care.api import router as care
     from retain.customers.api import router as customers
     from retain.sales import api as sales
     from retain.sales import api_planning, api_reports, api_tables
@@ -149,6 +150,7 @@ def _register_routers():
     # Fixed paths (/prospects/contact-status) before the general ones (/prospects/{prospect_id}).
     for router in (api_reports.router, api_tables.router, api_planning.router, sales.router):
         api.add_router("/", router)
+    api.add_router("/", care)
 
 
 _register_routers()

@@ -14,4 +14,5 @@ urlpatterns = [
     path("customers/", include("retain.customers.urls")),
     path("org/", include("retain.org.urls")),
     path("sales/", include("retain.sales.urls")),
+    path("care/", include("retain.care.urls")),
 ]

@@ -70,6 +70,12 @@ class Action(models.TextChoices):
     SET_CADENCE = "set_cadence", _("set the follow-up cadence")
     RUN_EVENTS = "run_events", _("organise promotion events")
     EXPORT_CONTACTS = "export_contacts", _("export the contact-status table")  # 意向客户接触状况表 as .xlsx
+    # Care (the care calendar's tasks, its rules, VIP files)
+    VIEW_TASKS = "view_tasks", _("see care tasks")  # lists, completion by person
+    WORK_TASKS = "work_tasks", _("work on care tasks")  # record an outcome, add a manual task
+    EXPORT_TASKS = "export_tasks", _("export care tasks")
+    SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
+    MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -103,6 +109,15 @@ _TABLE = {
     Action.RUN_EVENTS:      (N,  D,  D,  N,  D,  D,  D,  R,  G),
     # The contact-status table is the consultant's own working paper: they export theirs.
     Action.EXPORT_CONTACTS: (O,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Care tasks are owned by a consultant or a service advisor, who work their own; the dealer's
+    # managers work any of the dealer's (and take the unassigned customers'). Marketing and those
+    # above the dealer watch the calendar but do not work it. Rules are the managers'; VIP files
+    # belong to the showroom's managers and marketing (the consultant named on one sees it).
+    Action.VIEW_TASKS:      (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.WORK_TASKS:      (O,  D,  D,  O,  D,  N,  D,  N,  N),
+    Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

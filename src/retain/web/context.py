@@ -51,6 +51,12 @@ NAV = (
     NavEntry(MARKETING, _("Events"), "sales:events", Action.VIEW),
     NavEntry(CUSTOMERS, _("Customers"), "customers:list", Action.VIEW),
     NavEntry(CUSTOMERS, _("New customer"), "customers:create", Action.CREATE),
+    # Care: the care calendar's tasks, the team's completion, the rules, VIP files.
+    # (every role works with customers, so the care calendar's entries sit there, once each).
+    NavEntry(CUSTOMERS, _("Care tasks"), "care:tasks", Action.VIEW_TASKS),
+    NavEntry(CUSTOMERS, _("VIP files"), "care:vip_list", Action.VIEW),
+    NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
+    NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
 )
