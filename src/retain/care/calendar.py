@@ -80,11 +80,12 @@ def solar_birthday(birth: dt.date, year: int) -> dt.date:
     return anniversary(birth, year - birth.year)
 
 
-def solar_births_on(day: dt.date) -> list[dt.date]:
+@functools.lru_cache(maxsize=64)
+def solar_births_on(day: dt.date) -> tuple[dt.date, ...]:
     """Birth dates whose solar birthday falls on ``day`` (one per year, with 29 February
     births on 28 February of common years)."""
-    return [birth for year in range(FIRST_YEAR, day.year + 1)
-            for birth in months_back(day, 12 * (day.year - year))]
+    return tuple(birth for year in range(FIRST_YEAR, day.year + 1)
+                 for birth in months_back(day, 12 * (day.year - year)))
 
 
 def _in_lunar_range(day: dt.date) -> bool:
@@ -112,15 +113,16 @@ def lunar_birthday(birth: dt.date, lunar_year: int) -> dt.date | None:
     return _solar(lunar_year, born.month, born.day) or _solar(lunar_year, born.month, 29)
 
 
-def lunar_births_on(day: dt.date) -> list[dt.date]:
+@functools.lru_cache(maxsize=64)
+def lunar_births_on(day: dt.date) -> tuple[dt.date, ...]:
     """Birth dates whose lunar birthday falls on ``day``: born on this lunar month and day (in
     the ordinary or the leap month of that number), and, when ``day`` is the 29th of a month
     that has no 30th this year, born on the 30th. No lunar birthday falls in a leap month."""
     if not _in_lunar_range(day):
-        return []
+        return ()
     today = lunar_of(day)
-    if today.isLeapMonth:
-        return []
+    if today.is_leap_month:
+        return ()
     days = [today.day]
     if today.day == 29 and _solar(today.year, today.month, 30) is None:
         days.append(30)
@@ -132,7 +134,7 @@ def lunar_births_on(day: dt.date) -> list[dt.date]:
                 birth = _solar(year, today.month, lunar_day, is_leap)
                 if birth is not None and birth <= day:
                     births.append(birth)
-    return sorted(births)
+    return tuple(sorted(births))
 
 
 # --- festivals -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -310,9 +311,9 @@ class Odometer:
 
 
 def _readings(run: Run, vehicles=None) -> list[tuple[int, dt.date, int]]:
-    since = run.target - dt.timedelta(days=READINGS_WINDOW_DAYS)
+    since = run.day - dt.timedelta(days=READINGS_WINDOW_DAYS)
     rows = Transaction.objects.filter(dealer_id=run.dealer_id, vehicle__isnull=False, mileage_km__isnull=False,
-                                      date__range=(since, run.target))
+                                      date__range=(since, run.day))
     if vehicles is not None and len(vehicles) <= MAX_LISTED_VEHICLES:
         rows = rows.filter(vehicle_id__in=vehicles)
     return list(rows.values_list("vehicle_id", "date", "mileage_km"))
@@ -342,7 +343,7 @@ def _service_due(run: Run) -> list[Due]:
     since = calendar.add_months(target - dt.timedelta(days=CATCH_UP_DAYS), -longest)
     person = _person(_owner_path(run.rule, "customer__"))
     services = (_cared_for(Transaction.objects.filter(dealer_id=run.dealer_id, kind=TransactionKind.SERVICE,
-                                                      vehicle__isnull=False, date__range=(since, target)),
+                                                      vehicle__isnull=False, date__range=(since, run.day)),
                            run, "customer__")
                 .annotate(person=person).values_list("vehicle_id", "customer_id", "person", "date", "mileage_km"))
     last: dict[int, tuple] = {}
@@ -350,8 +351,9 @@ def _service_due(run: Run) -> list[Due]:
         seen = last.get(vehicle)
         if seen is None or day > seen[3] or (day == seen[3] and (km or 0) > (seen[4] or 0)):
             last[vehicle] = (customer, owner, s.service_months, day, km, s.service_km, "s")
-    never = ~Exists(Transaction.objects.filter(vehicle=OuterRef("pk"), kind=TransactionKind.SERVICE))
-    new = (_cared_for(Vehicle.objects.filter(never, purchase_date__range=(since, target)), run, "customer__")
+    never = ~Exists(Transaction.objects.filter(vehicle=OuterRef("pk"), kind=TransactionKind.SERVICE,
+                                               date__lte=run.day))
+    new = (_cared_for(Vehicle.objects.filter(never, purchase_date__range=(since, run.day)), run, "customer__")
            .annotate(person=person).values_list("pk", "customer_id", "person", "purchase_date", "sold_by_us"))
     for vehicle, customer, owner, bought, ours in new:
         months, km = (s.first_service_months, s.first_service_km) if ours else (s.service_months, s.service_km)
@@ -379,7 +381,7 @@ def _replacement(run: Run) -> list[Due]:
     youngest = calendar.add_months(target, -12 * s.replacement_years)
     near = (Transaction.objects.filter(dealer_id=run.dealer_id, vehicle__isnull=False,
                                        mileage_km__gte=s.replacement_km - REPLACEMENT_APPROACH_KM,
-                                       date__gte=target - dt.timedelta(days=READINGS_WINDOW_DAYS))
+                                       date__range=(run.day - dt.timedelta(days=READINGS_WINDOW_DAYS), run.day))
             .values("vehicle_id"))
     cars = (_cared_for(Vehicle.objects.filter(Q(purchase_date__range=(oldest, youngest)) | Q(pk__in=near)),
                        run, "customer__")
@@ -428,7 +430,10 @@ def _insert(run: Run, found: Candidates, now: dt.datetime) -> int:
     aliases = {name: f"new_{name}" for name in _COLUMNS}
     select = found.queryset.order_by().annotate(**{aliases[n]: values[n] for n in _COLUMNS}).values(
         *aliases.values())
-    sql, params = select.query.sql_with_params()
+    try:
+        sql, params = select.query.sql_with_params()
+    except EmptyResultSet:  # a list of dates or files that is empty: nothing falls due
+        return 0
     quote = connection.ops.quote_name
     columns = ", ".join(quote(Task._meta.get_field(name).column) for name in _COLUMNS)
     picked = ", ".join(quote(aliases[n]) for n in _COLUMNS)
