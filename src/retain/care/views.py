@@ -190,7 +190,7 @@ def _rules_page(request, dealer, *, rule_form=None, posted_kind="", settings_for
 @login_required
 def rules(request):
     """A dealer's care rules and intervals; managers change them here."""
-    require(request.user, Action.VIEW_TASKS)
+    require(request.user, Action.SET_CARE_RULES if request.method == "POST" else Action.VIEW_TASKS)
     dealer = _rules_dealer(request)
     if request.method != "POST":
         return _rules_page(request, dealer)
@@ -206,6 +206,7 @@ def rules(request):
 @login_required
 @require_POST
 def rules_settings(request):
+    require(request.user, Action.SET_CARE_RULES)
     dealer = _rules_dealer(request)
     form = SettingsForm(request.POST)
     done = post_and_redirect(request, form, lambda data: services.set_settings(
