@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from retain.org.models import Role
-from tests.org.records import sales_records
+from tests.org.records import care_records, sales_records
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 HOUSEKEEPING = ('"django_session"', '"last_login"')
@@ -55,8 +55,9 @@ def test_the_crawl_reaches_every_kind_of_page():
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
+    care = care_records(org, records.customer)
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
-              "event_id": records.event.pk, "invitation_id": records.invitation.pk}
+              "event_id": records.event.pk, "invitation_id": records.invitation.pk, "task_id": care.task.pk}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
     for route in ROUTES:
