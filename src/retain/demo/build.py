@@ -9,6 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from retain.bulk import load
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
+from .care import add_care
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 
@@ -63,6 +65,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     today = today or timezone.localdate()
     started = time.perf_counter()
     data = generate(sizes, seed, make_password(PASSWORD), today=today)
+    add_care(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8]), today)  # care's year
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
@@ -102,6 +105,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['customers.Transaction']:,} transactions",
         f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
+        f"  {counts['care.Task']:,} care tasks, {counts['care.VipFile']:,} VIP files",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",
