@@ -93,7 +93,7 @@ class Customer(models.Model):
     birthday = models.DateField(_("birthday"), null=True, blank=True, validators=bounds.dates())
     # The care calendar greets on the lunar anniversary of the birthday when this is set (the
     # birthday itself is always stored as the solar date of birth): care/calendar.py.
-    birthday_lunar = models.BooleanField(_("celebrates the lunar birthday"), default=False)
+    birthday_lunar = models.BooleanField(_("celebrates the lunar birthday"), default=False, db_default=False)
     city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     national_id = EncryptedTextField(_("ID card number"), blank=True, default="")

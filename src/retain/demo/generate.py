@@ -263,7 +263,6 @@ def _customers(data: DemoData, rng, scale: Scale, org: Org) -> Customers:
         "mobile_suffix": np.strings.slice(mobile, -4, None),  # as Customer.save keeps it
         "gender": np.where(company, Gender.UNKNOWN.value, np.where(male, Gender.MALE.value, Gender.FEMALE.value)),
         "birthday": np.ma.masked_array(birthday, mask=~has_birthday),
-        "birthday_lunar": np.zeros(n, dtype=bool),  # the care demo (demo/care.py) marks the lunar ones
         "city": org.dealer_city[dealer], "address": np.where(has_address, address, ""),
         "national_id": national_id, "classification": classification,
         "classified_on": created_day, "source": source, "dealer_id": dealer + 1, "owner_id": owner,
