@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from retain.org.policy import Action, refusal, scope_filter
+from retain.org.policy import Action, Scope, refusal, scope_filter, scope_of
 
 from .models import Task, VipFile
 
@@ -56,3 +56,13 @@ def access_vip_file(actor, customer_id, action: str = Action.VIEW) -> VipFile:
     if found is None:
         raise PermissionDenied(refusal(action))
     return found
+
+
+def vip_file_on_card(actor, customer) -> VipFile | None:
+    """The VIP file of a customer the actor has already opened through the customers' door, if
+    they may see it: with a dealer's view or wider the file is at the customer's dealer, so in
+    sight; with their own records only, it must name them as its consultant. One query."""
+    vip = VipFile.objects.filter(customer=customer).first()
+    if vip is None or (scope_of(actor, Action.VIEW) is Scope.OWN and vip.consultant_id != actor.pk):
+        return None
+    return vip

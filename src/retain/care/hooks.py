@@ -9,7 +9,7 @@ from django.db.models import Count
 from retain.customers.cards import CardSection
 from retain.org.policy import Action, allowed
 
-from .access import visible_tasks, visible_vip_files
+from .access import vip_file_on_card, visible_tasks
 from .forms import OutcomeForm
 from .models import REACHED_OUTCOMES, Task, TaskStatus
 from .worklist import my_day
@@ -18,11 +18,14 @@ CARD_LIMIT = 10
 
 
 def card_section(actor, customer) -> CardSection | None:
-    """The customer's open care tasks and the latest done ones, and their VIP file if any."""
-    tasks = visible_tasks(actor).filter(customer=customer).select_related("owner", "vehicle")
-    open_ = list(tasks.filter(status=TaskStatus.OPEN).order_by("due_on", "id")[:CARD_LIMIT])
-    done = list(tasks.filter(status=TaskStatus.DONE).select_related("done_by").order_by("-done_on", "-id")[:CARD_LIMIT])
-    vip = visible_vip_files(actor).filter(customer=customer).first()
+    """The customer's open care tasks and the latest done ones (one query through the door), and
+    their VIP file if the actor may see it."""
+    tasks = list(visible_tasks(actor).filter(customer=customer).exclude(status=TaskStatus.CANCELLED)
+                 .select_related("owner", "done_by").order_by("-due_on", "-id")[:3 * CARD_LIMIT])
+    open_ = sorted((t for t in tasks if t.status == TaskStatus.OPEN), key=lambda t: (t.due_on, t.pk))[:CARD_LIMIT]
+    done = sorted((t for t in tasks if t.status == TaskStatus.DONE), key=lambda t: (t.done_on, t.pk),
+                  reverse=True)[:CARD_LIMIT]
+    vip = vip_file_on_card(actor, customer)
     if not (open_ or done or vip):
         return None
     return CardSection("care/_card_tasks.html", {"open": open_, "done": done, "vip": vip, "customer": customer,
