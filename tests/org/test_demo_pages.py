@@ -12,8 +12,8 @@ from retain.bulk import load
 from retain.care.access import visible_tasks, visible_vip_files
 from retain.customers.access import visible_customers
 from retain.demo import generate as g
-from retain.demo.care import add_care
 from retain.demo import truth
+from retain.demo.care import add_care
 from retain.org.models import Staff
 from retain.sales import access
 

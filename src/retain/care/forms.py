@@ -55,8 +55,9 @@ class TaskFilterForm(forms.Form):
         if scope_of(actor, Action.VIEW_TASKS) is Scope.OWN:
             del self.fields["owner"]
         else:
+            # A dealer's staff are listed; above a dealer, only the owner already chosen (a link).
             dealers = dealers_in_scope(actor, Action.VIEW_TASKS)
-            shown = staff_choices(dealers[:1] if actor.dealer_id else []) if actor.dealer_id else []
+            shown = staff_choices([actor.dealer]) if actor.dealer_id else []
             picked = str(self.data.get("owner", "")) if self.is_bound else ""
             if picked.isdigit() and len(picked) < 19 and picked not in {str(pk) for pk, _l in shown}:
                 shown += staff_choices(dealers, pk=int(picked))
