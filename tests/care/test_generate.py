@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 
-from retain.care.models import CareRule, Channel, OwnerRole, Task, TaskKind, VipFile
+from retain.care.models import Assignee, CareRule, Channel, Task, TaskKind, VipFile
 from retain.care.services import generate_tasks
-from retain.care.services.generate import Odometer, add_months_array, managers
+from retain.care.services.generate import Odometer, add_months_array
 from retain.customers.models import Consent, Transaction, Vehicle
 from retain.jobs.registry import job
+from retain.org.policy import stand_ins
 from tests.conftest import make_customer
 
 D = dt.date
@@ -133,7 +134,7 @@ def test_a_dealer_without_rules_gets_the_defaults_once(org):
     generate_tasks(day=D(2024, 5, 1), dealer_ids=[org.d2.pk])
     rules = CareRule.objects.filter(dealer=org.d2)
     assert rules.count() == len(TaskKind) - 1
-    assert rules.get(kind=TaskKind.SERVICE_DUE).owner_role == OwnerRole.SERVICE_ADVISOR
+    assert rules.get(kind=TaskKind.SERVICE_DUE).assignee == Assignee.SERVICE_ADVISOR
     generate_tasks(day=D(2024, 5, 2), dealer_ids=[org.d2.pk])
     assert CareRule.objects.filter(dealer=org.d2).count() == len(TaskKind) - 1
 
@@ -156,7 +157,7 @@ def test_an_inactive_owner_gives_the_task_to_the_manager(org, calendar_customers
     generate_tasks(day=D(2024, 7, 3), dealer_ids=[org.d1.pk])
     assert Task.objects.get(kind=TaskKind.BIRTHDAY, customer=calendar_customers["owner"]).owner == \
         org.staff["sales_manager"]
-    assert managers([org.d1.pk])[org.d1.pk] == {"sales": org.staff["sales_manager"].pk,
+    assert stand_ins([org.d1.pk])[org.d1.pk] == {"sales": org.staff["sales_manager"].pk,
                                                 "service": org.staff["service_manager"].pk}
 
 

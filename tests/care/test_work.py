@@ -164,7 +164,7 @@ def test_merge_moves_tasks_and_cancels_a_duplicate_occurrence(org):
 
 @pytest.mark.parametrize("changes, field", [
     ({"lead_days": -1}, "lead_days"), ({"lead_days": 91}, "lead_days"), ({"lead_days": "3"}, "lead_days"),
-    ({"channel": "fax"}, "channel"), ({"owner_role": "boss"}, "owner_role"), ({"enabled": "yes"}, "enabled"),
+    ({"channel": "fax"}, "channel"), ({"assignee": "boss"}, "assignee"), ({"enabled": "yes"}, "enabled"),
     ({"colour": "red"}, "colour"), ({"channel": "message", "template_code": ""}, "template_code"),
     ({"template_code": "x" * 41}, "template_code"),
 ])
@@ -278,7 +278,7 @@ def test_the_rules_page_refuses_negative_lead_days(org, client):
     response = client.post("/care/rules/", {"dealer": org.d1.code, "kind": "birthday", "birthday-enabled": "on",
                                             "birthday-lead_days": "-3", "birthday-channel": "message",
                                             "birthday-template_code": "birthday",
-                                            "birthday-owner_role": "consultant"})
+                                            "birthday-assignee": "consultant"})
     page = response.content.decode()
     assert response.status_code == 422 and "greater than or equal to 0" in page
     assert 'name="birthday-lead_days" value="-3"' in page

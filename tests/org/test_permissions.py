@@ -525,7 +525,7 @@ def _set_care_rules(cell):
         "page": lambda: _http(client.post("/care/rules/", {
             "dealer": dealer.code, "kind": "mid_autumn", "mid_autumn-enabled": "on", "mid_autumn-lead_days": "5",
             "mid_autumn-channel": "message", "mid_autumn-template_code": "mid_autumn",
-            "mid_autumn-owner_role": "consultant"})),
+            "mid_autumn-assignee": "consultant"})),
         "settings page": lambda: _http(client.post("/care/rules/settings/", {
             "dealer": dealer.code, "first_service_months": 6, "first_service_km": 5000, "service_months": 9,
             "service_km": 7500, "replacement_years": 5, "replacement_km": 100000, "manager_contact_months": 3})),

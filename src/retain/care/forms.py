@@ -9,7 +9,7 @@ from retain.bounds import form_limits
 from retain.customers.forms import staff_choices
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
-from .models import CareRule, CareSettings, Channel, Outcome, OwnerRole, Task, TaskKind, VipFile, VipSource
+from .models import Assignee, CareRule, CareSettings, Channel, Outcome, Task, TaskKind, VipFile, VipSource
 from .worklist import DUE_FILTERS
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -90,7 +90,7 @@ class RuleForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     template_code = forms.CharField(label=_("Message template"), required=False,
                                     **form_limits(CareRule, "template_code"))
-    owner_role = forms.ChoiceField(label=_("Owner"), choices=OwnerRole.choices)
+    assignee = forms.ChoiceField(label=_("Owner"), choices=Assignee.choices)
 
 
 class SettingsForm(forms.Form):

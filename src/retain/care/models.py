@@ -46,7 +46,7 @@ RULE_KINDS = [kind for kind in TaskKind if kind != TaskKind.MANUAL]
 #: others are about the customer's own car or purchase (service contact), as the channels' rule.
 MARKETING_KINDS = frozenset({TaskKind.BIRTHDAY, TaskKind.SPRING_FESTIVAL, TaskKind.DRAGON_BOAT,
                              TaskKind.MID_AUTUMN, TaskKind.NATIONAL_DAY, TaskKind.REPLACEMENT})
-#: Kinds owned by the people named on the VIP file, not by the rule's owner role.
+#: Kinds owned by the people named on the VIP file, not by the rule's assignee.
 VIP_KINDS = frozenset({TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT})
 
 
@@ -56,16 +56,16 @@ class Channel(models.TextChoices):
     MESSAGE = "message", _("Message (SMS / WeChat / e-mail)")
 
 
-class OwnerRole(models.TextChoices):
+class Assignee(models.TextChoices):
     """Who owns a rule's tasks. A customer without one goes to the department's manager
-    (``care.services.generate.managers``)."""
+    (``org.policy.stand_ins``)."""
 
     CONSULTANT = "consultant", _("The customer's consultant")
     SERVICE_ADVISOR = "service_advisor", _("The customer's service advisor")
 
 
 #: The department that owns a task, from who owns it.
-DEPARTMENT_OF_ROLE = {OwnerRole.CONSULTANT: DepartmentKind.SALES, OwnerRole.SERVICE_ADVISOR: DepartmentKind.SERVICE}
+DEPARTMENT_OF_ASSIGNEE = {Assignee.CONSULTANT: DepartmentKind.SALES, Assignee.SERVICE_ADVISOR: DepartmentKind.SERVICE}
 
 
 class CareRule(models.Model):
@@ -82,7 +82,7 @@ class CareRule(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
     template_code = models.CharField(_("message template"), max_length=40, blank=True,
                                      help_text=_("The template a message rule sends (the dealer's messages)."))
-    owner_role = models.CharField(_("owner"), max_length=20, choices=OwnerRole.choices, default=OwnerRole.CONSULTANT)
+    assignee = models.CharField(_("owner"), max_length=20, choices=Assignee.choices, default=Assignee.CONSULTANT)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -9,19 +9,19 @@ the VIP touches by the people named on the VIP file.
 
 from dataclasses import dataclass
 
-from .models import CareRule, CareSettings, Channel, OwnerRole, TaskKind
+from .models import Assignee, CareRule, CareSettings, Channel, TaskKind
 
 
 @dataclass(frozen=True)
 class Default:
     lead_days: int
     channel: str
-    owner_role: str = OwnerRole.CONSULTANT
+    assignee: str = Assignee.CONSULTANT
     enabled: bool = True
 
 
 _CALL, _MESSAGE, _VISIT = Channel.PHONE, Channel.MESSAGE, Channel.VISIT
-_ADVISOR = OwnerRole.SERVICE_ADVISOR
+_ADVISOR = Assignee.SERVICE_ADVISOR
 
 DEFAULTS: dict[str, Default] = {
     TaskKind.BIRTHDAY: Default(0, _MESSAGE),
@@ -54,7 +54,7 @@ def default_rule(dealer_id: int, kind: str) -> CareRule:
     """An unsaved rule with the default values (what the dealer works with until it changes it)."""
     d = DEFAULTS[kind]
     return CareRule(dealer_id=dealer_id, kind=kind, enabled=d.enabled, lead_days=d.lead_days, channel=d.channel,
-                    owner_role=d.owner_role, template_code=default_template(kind, d.channel))
+                    assignee=d.assignee, template_code=default_template(kind, d.channel))
 
 
 def rules_for(dealer_id: int) -> list[CareRule]:

@@ -2,7 +2,6 @@
 completion by person, a dealer's rules, and the VIP files. Thin: parse the form, call a
 service or a read of ``care.worklist``, render."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +35,7 @@ from .forms import (
     TaskForm,
     VipFileForm,
 )
-from .models import Task, TaskKind, TaskStatus
+from .models import TaskKind, TaskStatus
 from .rules import rules_for, settings_for
 from .services.rules import SETTINGS_FIELDS
 from .worklist import by_person, filtered
@@ -175,7 +174,7 @@ def _rules_page(request, dealer, *, rule_form=None, posted_kind="", settings_for
         bound = rule_form if posted_kind == rule.kind else None
         rows.append({"rule": rule, "form": bound or RuleForm(initial={
             "enabled": rule.enabled, "lead_days": rule.lead_days, "channel": rule.channel,
-            "template_code": rule.template_code, "owner_role": rule.owner_role}, prefix=rule.kind),
+            "template_code": rule.template_code, "assignee": rule.assignee}, prefix=rule.kind),
             "vip": rule.kind in (TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT)})
         for field in rows[-1]["form"].fields.values():  # the row's inputs belong to its own <form>
             field.widget.attrs["form"] = f"form-{rule.kind}"
@@ -198,7 +197,7 @@ def rules(request):
     form = RuleForm(request.POST, prefix=kind)
     done = post_and_redirect(request, form, lambda data: services.set_rule(
         actor=request.user, dealer_id=dealer.pk, kind=kind, enabled=data["enabled"], lead_days=data["lead_days"],
-        channel=data["channel"], template_code=data["template_code"], owner_role=data["owner_role"]),
+        channel=data["channel"], template_code=data["template_code"], assignee=data["assignee"]),
         success=_("Rule saved."), to=f"{reverse('care:rules')}?dealer={dealer.code}")
     return done or _rules_page(request, dealer, rule_form=form, posted_kind=kind, status=422)
 
@@ -233,7 +232,8 @@ def vip_list(request):
 
 
 def _vip_context(request, vip, **forms):
-    touches = Task.objects.filter(customer=vip.customer, kind__in=(TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT))
+    touches = visible_tasks(request.user).filter(customer=vip.customer,
+                                                 kind__in=(TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT))
     referred = (visible_customers(request.user).filter(referred_by=vip.customer).select_related("owner")
                 .order_by("-id"))
     bought = set(referred.filter(transactions__kind=TransactionKind.VEHICLE_SALE).values_list("pk", flat=True))

@@ -31,8 +31,8 @@ import numpy as np
 from retain.care import calendar
 from retain.care.models import (
     RULE_KINDS,
+    Assignee,
     Outcome,
-    OwnerRole,
     TaskKind,
     TaskStatus,
     VipSource,
@@ -42,6 +42,7 @@ from retain.care.services.generate import CARE_CLASSES, DELIVERY_DAYS, FESTIVALS
 from retain.care.services.tasks import WITHDRAWN_ON_A_CALL
 from retain.customers.models import ConsentChannel, ConsentPurpose, Source, TransactionKind
 from retain.org.models import DepartmentKind, Role
+from retain.org.policy import STAND_INS
 
 from . import columns as col
 from .records import DemoData
@@ -129,28 +130,28 @@ def add_care(data: DemoData, rng: np.random.Generator, today) -> None:
 # --- the customers completed ------------------------------------------------------------------
 
 def _managers(staff: dict, n_dealers: int) -> dict:
-    """Per dealer: its manager of each role (0: none) and its service advisors."""
+    """Per dealer: its service advisors, and per department the manager who takes the work nobody
+    owns (``org.policy.STAND_INS``: the first of its roles the dealer has; 0 for none)."""
     dealer = np.ma.filled(staff["dealer_id"], 0)
-    found = {}
-    for role in (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.SERVICE_MANAGER, Role.DEALER_GM):
+    role_ids = {}
+    for role in {role for roles in STAND_INS.values() for role in roles}:
         ids = np.zeros(n_dealers, dtype=np.int64)
-        mine = staff["role"] == role.value
-        ids[dealer[mine] - 1] = staff["id"][mine]
-        found[role.value] = ids
+        mine = (staff["role"] == str(role)) & (dealer > 0)
+        ids[dealer[mine][::-1] - 1] = staff["id"][mine][::-1]  # the lowest id of the role wins
+        role_ids[role] = ids
+    fallback = {}
+    for department, roles in STAND_INS.items():
+        chosen = np.zeros(n_dealers, dtype=np.int64)
+        for role in reversed(roles):  # the first role in the list takes precedence
+            chosen = np.where(role_ids[role] > 0, role_ids[role], chosen)
+        fallback[department] = chosen
     advisor = staff["role"] == Role.SERVICE_ADVISOR.value
     per_dealer = np.bincount(dealer[advisor] - 1, minlength=n_dealers)
     advisors = np.zeros((n_dealers, max(1, int(per_dealer.max(initial=0)))), dtype=np.int64)
     order = np.argsort(dealer[advisor], kind="stable")
     ids, where = staff["id"][advisor][order], dealer[advisor][order] - 1
     advisors[where, np.arange(ids.size) - np.searchsorted(where, where)] = ids
-    found["advisors"] = advisors
-    sales = np.where(found[Role.SALES_MANAGER.value] > 0, found[Role.SALES_MANAGER.value],
-                     np.where(found[Role.SHOWROOM_MANAGER.value] > 0, found[Role.SHOWROOM_MANAGER.value],
-                              found[Role.DEALER_GM.value]))
-    service = np.where(found[Role.SERVICE_MANAGER.value] > 0, found[Role.SERVICE_MANAGER.value],
-                       found[Role.DEALER_GM.value])
-    found["fallback"] = {DepartmentKind.SALES: sales, DepartmentKind.SERVICE: service}
-    return found
+    return {"advisors": advisors, "fallback": fallback}
 
 
 def _referrals(customers: dict, rng, dealer: np.ndarray, vips: np.ndarray) -> None:
@@ -330,7 +331,7 @@ def _rules(data: DemoData, n_dealers: int) -> dict:
         "lead_days": np.tile([d.lead_days for d in defaults], n_dealers),
         "channel": np.tile([str(d.channel) for d in defaults], n_dealers),
         "template_code": np.tile([default_template(k, d.channel) for k, d in zip(kinds, defaults)], n_dealers),
-        "owner_role": np.tile([str(d.owner_role) for d in defaults], n_dealers),
+        "assignee": np.tile([str(d.assignee) for d in defaults], n_dealers),
         "updated_at": np.full(n_dealers * per, np.datetime64("2020-01-01T00:00:00", "s")),
     }
     return {"index": {k: i for i, k in enumerate(kinds)}, "per": per, "defaults": dict(zip(kinds, defaults))}
@@ -351,8 +352,8 @@ def _tasks(data: DemoData, rng, batch: Batch, customers: dict, dealer: np.ndarra
     n = kind.size
     where = dealer[customer - 1]
     rule_index = np.array([rules["index"][k] for k in kind.tolist()])
-    owner_role = np.array([str(rules["defaults"][k].owner_role) for k in kind.tolist()])
-    advisor = owner_role == OwnerRole.SERVICE_ADVISOR
+    assignee = np.array([str(rules["defaults"][k].assignee) for k in kind.tolist()])
+    advisor = assignee == Assignee.SERVICE_ADVISOR
     department = np.where(advisor, DepartmentKind.SERVICE.value, DepartmentKind.SALES.value)
     person = np.where(advisor, np.ma.filled(customers["service_advisor_id"], 0)[customer - 1],
                       np.ma.filled(customers["owner_id"], 0)[customer - 1])

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role, Staff
+from .models import DepartmentKind, Role, Staff
 
 
 class Scope(IntEnum):
@@ -146,6 +146,28 @@ _WORKPLACES = {
 
 if set(_WORKPLACES) != set(ROLES):
     raise ImproperlyConfigured("Every role needs a start page and its departments.")
+
+
+# Who takes a department's work that nobody owns (a care task of a customer without a consultant
+# or service advisor, or whose one has left): the first of these roles the dealer has, the
+# longest-serving (lowest id) of that role. It grants no permission.
+STAND_INS = {
+    DepartmentKind.SALES:   (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM),
+    DepartmentKind.SERVICE: (Role.SERVICE_MANAGER, Role.DEALER_GM),
+}  # fmt: skip
+
+
+def stand_ins(dealer_ids) -> dict[int, dict[str, int | None]]:
+    """Per dealer and department (sales, after-sales), the active staff member who takes its work
+    that nobody owns, or None."""
+    found: dict[int, dict[str, int]] = {}
+    wanted = {role for roles in STAND_INS.values() for role in roles}
+    for pk, dealer_id, role in (Staff.objects.filter(dealer_id__in=dealer_ids, is_active=True, role__in=wanted)
+                                .order_by("-id").values_list("pk", "dealer_id", "role")):
+        found.setdefault(dealer_id, {})[role] = pk  # the lowest id of each role is written last
+    return {dealer_id: {department: next((found[dealer_id][role] for role in roles if role in found.get(dealer_id, {})),
+                                         None) for department, roles in STAND_INS.items()}
+            for dealer_id in dealer_ids}
 
 
 def start_page(actor) -> str:

@@ -18,11 +18,10 @@ Who owns a task: the rule names the customer's consultant (``Customer.owner``) o
 (``Customer.service_advisor``); the VIP touches go to the consultant and the manager named on
 the VIP file. A customer without one (or whose one has left) is the department's manager's:
 for sales, the dealer's sales manager, else its showroom manager, else its general manager; for
-after-sales, the service manager, else the general manager (``managers``).
+after-sales, the service manager, else the general manager (``org.policy.stand_ins``).
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,16 +44,17 @@ from retain.customers.models import (
 )
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Dealer, DepartmentKind, Role, Staff
+from retain.org.models import Dealer, DepartmentKind
+from retain.org.policy import stand_ins
 
 from .. import calendar
 from ..models import (
-    DEPARTMENT_OF_ROLE,
+    DEPARTMENT_OF_ASSIGNEE,
     MARKETING_KINDS,
+    Assignee,
     CareRule,
     CareSettings,
     Channel,
-    OwnerRole,
     Task,
     TaskKind,
     TaskStatus,
@@ -104,21 +104,6 @@ class Run:
 
 # --- who takes what ------------------------------------------------------------------------
 
-_MANAGER_ORDER = {SALES: (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM),
-                  SERVICE: (Role.SERVICE_MANAGER, Role.DEALER_GM)}
-
-
-def managers(dealer_ids) -> dict[int, dict[str, int | None]]:
-    """Per dealer, the manager who takes a department's tasks of customers without an owner."""
-    staff = defaultdict(dict)
-    for pk, dealer_id, role in (Staff.objects.filter(dealer_id__in=dealer_ids, is_active=True)
-                                .order_by("-id").values_list("pk", "dealer_id", "role")):
-        staff[dealer_id][role] = pk  # the longest-serving (lowest id) of each role wins
-    return {dealer_id: {dept: next((staff[dealer_id][role] for role in order if role in staff[dealer_id]), None)
-                        for dept, order in _MANAGER_ORDER.items()}
-            for dealer_id in dealer_ids}
-
-
 def _person(path: str) -> Case:
     """The staff member at ``path`` (a customer's owner or advisor) if still active, else NULL."""
     return Case(When(**{f"{path}__is_active": True}, then=F(f"{path}_id")), default=None,
@@ -126,12 +111,12 @@ def _person(path: str) -> Case:
 
 
 def _owner_path(rule: CareRule, prefix: str) -> str:
-    return prefix + ("service_advisor" if rule.owner_role == OwnerRole.SERVICE_ADVISOR else "owner")
+    return prefix + ("service_advisor" if rule.assignee == Assignee.SERVICE_ADVISOR else "owner")
 
 
 def _department(rule: CareRule) -> str:
-    return SALES if rule.kind in (TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT) else DEPARTMENT_OF_ROLE[
-        OwnerRole(rule.owner_role)]
+    return SALES if rule.kind in (TaskKind.VIP_VISIT, TaskKind.MANAGER_CONTACT) else DEPARTMENT_OF_ASSIGNEE[
+        Assignee(rule.assignee)]
 
 
 # --- the customers cared for ---------------------------------------------------------------
@@ -503,7 +488,7 @@ def generate(*, actor=None, day: dt.date, dealer_ids=None) -> dict[str, int]:
     dealers = list((Dealer.objects.filter(pk__in=dealer_ids) if dealer_ids is not None else Dealer.objects.all())
                    .order_by("pk").values_list("pk", flat=True))
     ensure_rules(actor=actor, dealer_ids=dealers)
-    people = managers(dealers)
+    people = stand_ins(dealers)
     settings = {dealer: settings_for(dealer) for dealer in dealers}
     now, added = timezone.now(), dict.fromkeys(TaskKind.values, 0)
     for rule in CareRule.objects.filter(dealer_id__in=dealers, enabled=True).order_by("dealer_id", "id"):

@@ -11,10 +11,10 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, dealers_in_scope, require
 
-from ..models import RULE_KINDS, VIP_KINDS, CareRule, CareSettings, Channel, OwnerRole
+from ..models import RULE_KINDS, VIP_KINDS, Assignee, CareRule, CareSettings, Channel
 from ..rules import DEFAULTS, default_rule, settings_for
 
-RULE_FIELDS = ("enabled", "lead_days", "channel", "template_code", "owner_role")
+RULE_FIELDS = ("enabled", "lead_days", "channel", "template_code", "assignee")
 SETTINGS_FIELDS = ("first_service_months", "first_service_km", "service_months", "service_km", "replacement_years",
                    "replacement_km", "manager_contact_months")
 
@@ -69,8 +69,8 @@ def set_rule(*, actor, dealer_id, kind: str, **changes) -> CareRule:
         errors["lead_days"] = _("Enter a whole number of days, 0 or more.")
     if "channel" in changes and changes["channel"] not in Channel.values:
         errors["channel"] = _("Choose a channel.")
-    if "owner_role" in changes and changes["owner_role"] not in OwnerRole.values:
-        errors["owner_role"] = _("Choose who owns the tasks.")
+    if "assignee" in changes and changes["assignee"] not in Assignee.values:
+        errors["assignee"] = _("Choose who owns the tasks.")
     if "enabled" in changes and not isinstance(changes["enabled"], bool):
         errors["enabled"] = _("Say whether the rule is on.")
     if isinstance(changes.get("template_code"), str):
@@ -84,7 +84,7 @@ def set_rule(*, actor, dealer_id, kind: str, **changes) -> CareRule:
     for name, value in changes.items():
         setattr(rule, name, value)
     if rule.kind in VIP_KINDS:  # the VIP file names who owns these
-        rule.owner_role = OwnerRole.CONSULTANT
+        rule.assignee = Assignee.CONSULTANT
     if rule.channel == Channel.MESSAGE and not rule.template_code:
         raise ValidationError({"template_code": _("A message rule needs the code of the template it sends.")})
     after = _values(rule, RULE_FIELDS)
