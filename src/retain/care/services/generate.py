@@ -95,7 +95,7 @@ class Run:
     day: dt.date  # the day the job works for
     target: dt.date  # the day the touches fall due (day + lead days)
     settings: CareSettings
-    manager: dict[str, int | None]  # department kind -> the manager who takes unowned tasks
+    manager: dict[str, int | None]  # department -> who takes its unowned tasks (org.policy.stand_ins)
 
     @property
     def dealer_id(self) -> int:
@@ -443,11 +443,12 @@ def _insert_dues(run: Run, dues: list[Due], now: dt.datetime) -> int:
     return len(new)
 
 
-def _message_touches(run: Run, create: Callable[[], int]) -> int:
+def _message_touches(run: Run, now: dt.datetime, create: Callable[[], int]) -> int:
     """The tasks of a rule whose channel is a message (SMS, WeChat, e-mail).
 
     Each task stands for the message it sends. When the channels app is merged, this is where
-    the new tasks' messages are queued, each through ``retain.channels.services.queue_message(
+    the new tasks' messages are queued: the tasks this call made are those of ``run.rule`` with
+    ``created_at == now``, each queued through ``retain.channels.services.queue_message(
     actor=None, customer=task.customer, purpose=..., template_code=task.template_code,
     context=..., key=f"care.task:{task.pk}")`` (the key keeps a rerun from sending twice). Until
     then it makes the tasks only, and staff send the greeting themselves."""
@@ -477,7 +478,7 @@ def _make(run: Run, now: dt.datetime) -> int:
     else:
         def create():
             return sum(_insert(run, found, now) for found in SQL_KINDS[run.rule.kind](run))
-    return _message_touches(run, create) if run.rule.channel == Channel.MESSAGE else create()
+    return _message_touches(run, now, create) if run.rule.channel == Channel.MESSAGE else create()
 
 
 @transaction.atomic
