@@ -141,6 +141,7 @@ class JsonErrors:
 
 
 def _register_routers():
+    from retain.care.api import router as care
     from retain.channels.api import router as channels
     from retain.customers.api import router as customers
     from retain.customers.imports.api import router as imports
@@ -153,6 +154,7 @@ def _register_routers():
     for router in (api_reports.router, api_tables.router, api_planning.router, sales.router):
         api.add_router("/", router)
     api.add_router("/", channels)
+    api.add_router("/", care)
 
 
 _register_routers()

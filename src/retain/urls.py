@@ -15,4 +15,5 @@ urlpatterns = [
     path("org/", include("retain.org.urls")),
     path("sales/", include("retain.sales.urls")),
     path("channels/", include("retain.channels.urls")),
+    path("care/", include("retain.care.urls")),
 ]

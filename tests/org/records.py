@@ -32,3 +32,14 @@ def sales_records(org, consultant=None, *, name="记录客户"):
                                  customer_ids=[customer.pk])["event"].invitations.get(customer=customer)
     return SimpleNamespace(customer=customer, prospect=prospect, pending=pending, report=report, event=event,
                            invitation=invitation)
+
+
+def care_records(org, customer):
+    """A care task on ``customer`` owned by its owner, and a VIP file for it (through the services)."""
+    from retain.care import services as care
+
+    task = care.create_task(actor=customer.owner, customer_id=customer.pk, due_on=timezone.localdate(),
+                            notes="回访")
+    vip = care.open_vip_file(actor=org.staff["sales_manager"], customer_id=customer.pk, source="bank",
+                             consultant_id=customer.owner_id, manager_id=org.staff["sales_manager"].pk)
+    return SimpleNamespace(task=task, vip=vip)

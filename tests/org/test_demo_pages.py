@@ -5,12 +5,15 @@ may see: every daily report, every event, and a customer card and a prospect of 
 classification and status. None may answer a server error; a record in scope answers 200.
 """
 
+import numpy as np
 from django.utils import timezone
 
 from retain.bulk import load
+from retain.care.access import visible_tasks, visible_vip_files
 from retain.customers.access import visible_customers
 from retain.demo import generate as g
 from retain.demo import truth
+from retain.demo.care import add_care
 from retain.org.models import Staff
 from retain.sales import access
 
@@ -20,7 +23,9 @@ LISTS = ("/customers/", "/customers/recheck/", "/sales/today/", "/sales/prospect
          "/sales/showroom/traffic/", "/sales/prospects/contact-status/", "/sales/lost-sales/", "/sales/targets/",
          "/sales/funnel/", "/sales/events/", "/sales/cadence/", "/org/audit/", "/org/reassign/", "/customers/imports/",
          "/api/v1/customers", "/api/v1/prospects", "/api/v1/reports/daily", "/api/v1/events", "/api/v1/today",
-         "/channels/outbox/", "/api/v1/messages")
+         "/channels/outbox/", "/api/v1/messages",
+         "/care/tasks/", "/care/tasks/?due=all", "/care/team/", "/care/rules/", "/care/vip/", "/home/service/",
+         "/api/v1/tasks?due=all")
 
 
 def _first_of_each(queryset, field):
@@ -44,11 +49,15 @@ def _records(user):
                          ("/sales/reports/daily/{}/", "/api/v1/reports/daily/{}")),
         "event": (list(access.visible_events(user).values_list("pk", flat=True)),
                   ("/sales/events/{}/", "/api/v1/events/{}")),
+        "care task": (_first_of_each(visible_tasks(user), "kind"), ("/care/tasks/{}/",)),
+        "VIP file": (list(visible_vip_files(user).values_list("customer_id", flat=True)[:20]), ("/care/vip/{}/",)),
     }
 
 
 def test_every_kind_of_page_opens_for_every_demo_record(db, client):
-    data = g.generate(TINY, 1, "!", today=max(timezone.localdate(), truth.OBSERVATION_END))
+    today = max(timezone.localdate(), truth.OBSERVATION_END)
+    data = g.generate(TINY, 1, "!", today=today)
+    add_care(data, np.random.default_rng(1), today)
     load(data.tables)
     assert access.visible_reports(Staff.objects.get(username="admin")).count() == data.count("sales.DailyReport")
     opened = {}
@@ -66,4 +75,4 @@ def test_every_kind_of_page_opens_for_every_demo_record(db, client):
                 opened[kind] = opened.get(kind, 0) + 1
     # Every report was opened (as admin), and the crawl met every kind of record.
     assert opened["daily report"] >= data.count("sales.DailyReport")
-    assert all(opened.get(kind) for kind in ("customer", "prospect", "event"))
+    assert all(opened.get(kind) for kind in ("customer", "prospect", "event", "care task", "VIP file"))

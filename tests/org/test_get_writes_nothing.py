@@ -18,7 +18,7 @@ from django.utils import timezone
 from retain.channels.models import Template
 from retain.channels.services import queue_message
 from retain.org.models import Role
-from tests.org.records import sales_records
+from tests.org.records import care_records, sales_records
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 HOUSEKEEPING = ('"django_session"', '"last_login"')
@@ -68,10 +68,12 @@ def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
     message = queue_message(actor=None, customer=records.customer, purpose="marketing", template_code="care.birthday",
                             context={}, key="crawl")
+    care = care_records(org, records.customer)
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
               "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
-              "name": "vehicle", "batch_id": _import_batch(org)}
+              "name": "vehicle", "batch_id": _import_batch(org),
+              "task_id": care.task.pk}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
     for route in ROUTES:

@@ -64,6 +64,7 @@ class CustomerOut(Schema):
 class CustomerDetail(CustomerOut):
     gender: str
     birthday: dt.date | None
+    birthday_lunar: bool
     address: str
     email: str
     language: str = Field(description="Language of the customer's messages; empty: the dealer's default.")
@@ -93,6 +94,7 @@ class CustomerCreate(Input):
     kind: api_type(C, "kind") = CustomerKind.PERSON
     gender: api_type(C, "gender") = Gender.UNKNOWN
     birthday: api_type(C, "birthday") = None
+    birthday_lunar: api_type(C, "birthday_lunar") = False
     city: api_type(C, "city") = ""
     address: api_type(C, "address") = ""
     email: api_type(C, "email") = ""
@@ -113,6 +115,7 @@ class CustomerUpdate(Input):
     kind: api_type(C, "kind") = None
     gender: api_type(C, "gender") = None
     birthday: api_type(C, "birthday") = None
+    birthday_lunar: api_type(C, "birthday_lunar") = None
     city: api_type(C, "city") = None
     address: api_type(C, "address") = None
     email: api_type(C, "email") = None
@@ -152,6 +155,7 @@ class TransactionIn(Input):
     amount_cents: api_type(T, "amount_cents") = Field(description="Amount in integer cents (fen).")
     reference: api_type(T, "reference") = ""
     vehicle_id: Id | None = None
+    mileage_km: api_type(T, "mileage_km") = Field(None, description="The odometer when the car came in.")
 
 
 class TransactionOut(Schema):
@@ -161,6 +165,7 @@ class TransactionOut(Schema):
     amount_cents: int
     reference: str
     vehicle_id: int | None
+    mileage_km: int | None
     dealer: str
 
     @staticmethod

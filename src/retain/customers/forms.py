@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from retain.bounds import MAX_YUAN, form_limits
-from retain.org.models import Staff
+from retain.org.models import DepartmentKind, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .models import (
@@ -55,6 +55,8 @@ class CustomerForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices, initial=CustomerKind.PERSON)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     birthday = forms.DateField(label=_("Birthday"), required=False, widget=_DATE, **form_limits(Customer, "birthday"))
+    birthday_lunar = forms.BooleanField(label=_("Celebrates the lunar birthday"), required=False,
+                                        help_text=_("Birthday greetings then fall on the lunar date of birth."))
     city = forms.CharField(label=_("City"), required=False, **form_limits(Customer, "city"))
     address = forms.CharField(label=_("Address"), required=False, **form_limits(Customer, "address"))
     national_id = forms.CharField(label=_("ID card number"), max_length=30, required=False)
@@ -69,8 +71,10 @@ class CustomerForm(forms.Form):
     confirm_duplicate = forms.BooleanField(label=_("Create anyway: this is a different person"), required=False,
                                            widget=forms.HiddenInput)
 
-    PROFILE_FIELDS = ("name", "mobile", "kind", "gender", "birthday", "city", "address", "national_id", "source",
-                      "email", "language")
+    service_advisor = forms.TypedChoiceField(label=_("Service advisor"), coerce=int, required=False, empty_value=None)
+
+    PROFILE_FIELDS = ("name", "mobile", "kind", "gender", "birthday", "birthday_lunar", "city", "address",
+                      "national_id", "source", "email", "language")
 
     def __init__(self, *args, actor, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,6 +82,10 @@ class CustomerForm(forms.Form):
         if customer is not None:
             for name in ("classification", "dealer", "owner"):
                 del self.fields[name]
+            advisors = set(Staff.objects.filter(dealer=customer.dealer, department__kind=DepartmentKind.SERVICE)
+                           .values_list("pk", flat=True))
+            self.fields["service_advisor"].choices = [("", "—")] + [
+                (pk, label) for pk, label in staff_choices([customer.dealer]) if pk in advisors]
             self.fields["mobile"].required = False
             self.fields["mobile"].widget.attrs["placeholder"] = customer.masked_mobile
             self.fields["mobile"].help_text = _("Leave empty to keep the current number.")
@@ -92,6 +100,7 @@ class CustomerForm(forms.Form):
             self.fields["dealer"].widget = forms.HiddenInput()
         else:
             self.fields["owner"].choices = [("", _("Unassigned"))] + staff_choices(dealers)
+        del self.fields["service_advisor"]  # named once the customer is on file (their dealer's advisors)
 
     def profile(self) -> dict:
         """The profile values to hand to the service (on edit: only what was filled in or changed)."""
@@ -203,6 +212,7 @@ class TransactionForm(forms.Form):
     amount = forms.CharField(label=_("Amount (yuan)"), max_length=20)
     reference = forms.CharField(label=_("Reference number"), required=False, **form_limits(Transaction, "reference"))
     vehicle_id = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, required=False, empty_value=None)
+    mileage_km = forms.IntegerField(label=_("Odometer (km)"), required=False, **form_limits(Transaction, "mileage_km"))
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)

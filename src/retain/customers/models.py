@@ -92,6 +92,9 @@ class Customer(models.Model):
                                      default="")
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True, validators=bounds.dates())
+    # The care calendar greets on the lunar anniversary of the birthday when this is set (the
+    # birthday itself is always stored as the solar date of birth): care/calendar.py.
+    birthday_lunar = models.BooleanField(_("celebrates the lunar birthday"), default=False, db_default=False)
     city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     # How outbound messages reach the customer (retain.channels): the e-mail channel's address and
@@ -110,6 +113,14 @@ class Customer(models.Model):
     owner = models.ForeignKey(
         Staff, models.SET_NULL, null=True, blank=True, related_name="customers", verbose_name=_("owner")
     )
+    # The after-sales side of the customer: the care calendar gives service reminders to this
+    # advisor (the owner is the sales consultant).
+    service_advisor = models.ForeignKey(
+        Staff, models.SET_NULL, null=True, blank=True, related_name="advised_customers",
+        verbose_name=_("service advisor"))
+    # Who introduced the customer (a VIP or an owner): the referral is credited to them.
+    referred_by = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="referrals", verbose_name=_("referred by"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     merged_into = models.ForeignKey(
@@ -130,6 +141,8 @@ class Customer(models.Model):
             models.Index(fields=["owner", "status", "-id"], name="customer_owner_list"),
             models.Index(fields=["status", "-id"], name="customer_status_list"),
             models.Index(fields=["mobile_suffix", "dealer"], name="customer_mobile_suffix"),
+            # The care calendar asks for the birthdays that fall on one day (a list of dates).
+            models.Index(fields=["birthday"], name="customer_birthday"),
         ]
 
     def __str__(self):
@@ -221,6 +234,10 @@ class Vehicle(models.Model):
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
         ordering = ["-purchase_date", "-id"]
+        # The care calendar asks for the cars whose anniversary (inspection, replacement) or
+        # insurance expiry falls on one day.
+        indexes = [models.Index(fields=["purchase_date"], name="vehicle_purchase_date"),
+                   models.Index(fields=["insurance_expiry"], name="vehicle_insurance_expiry")]
 
     def __str__(self):
         return f"{self.make} {self.model} {self.plate or self.vin}"
@@ -231,6 +248,7 @@ class TransactionKind(models.TextChoices):
     SERVICE = "service", _("Service / repair order")
     PARTS = "parts", _("Parts and accessories")
     INSURANCE = "insurance", _("Insurance")
+    INSURANCE_CLAIM = "insurance_claim", _("Insurance claim (accident repair)")
     OTHER = "other", _("Other")
 
 
@@ -244,6 +262,10 @@ class Transaction(models.Model):
     date = models.DateField(_("date"), validators=bounds.dates())
     amount_cents = models.BigIntegerField(_("amount (cents)"), validators=bounds.money())
     reference = models.CharField(_("reference number"), max_length=40, blank=True)
+    # The odometer when the car came in: the care calendar estimates daily mileage from the last
+    # two readings of a vehicle (service due by mileage, replacement by mileage).
+    mileage_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True,
+                                             validators=bounds.count(0, bounds.MAX_MILEAGE_KM))
 
     class Meta:
         verbose_name = _("transaction")

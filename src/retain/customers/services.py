@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from retain.bounds import check_fields, no_nul
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Staff
+from retain.org.models import DepartmentKind, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_of
 
 from . import moves
@@ -36,10 +36,10 @@ from .recheck import NOTE_LENGTH
 from .validators import normalise_mobile, normalise_national_id, normalise_plate, normalise_vin
 
 #: Customer fields a user may set directly (classification has its own action with a reason).
-CUSTOMER_FIELDS = ("kind", "name", "mobile", "gender", "birthday", "city", "address", "national_id", "source",
-                   "email", "language")
+CUSTOMER_FIELDS = ("kind", "name", "mobile", "gender", "birthday", "birthday_lunar", "city", "address", "national_id",
+                   "source", "email", "language")
 VEHICLE_FIELDS = ("vin", "plate", "make", "model", "purchase_date", "sold_by_us", "mileage_km", "insurance_expiry")
-TRANSACTION_FIELDS = ("kind", "date", "amount_cents", "reference", "vehicle_id")
+TRANSACTION_FIELDS = ("kind", "date", "amount_cents", "reference", "vehicle_id", "mileage_km")
 
 _NORMALISERS = {
     "mobile": normalise_mobile,
@@ -368,6 +368,51 @@ def verify_customer(*, actor, customer_id, note: str = "") -> Customer:
 
 
 @transaction.atomic
+def assign_service_advisor(*, actor, customer_id, advisor_id) -> Customer:
+    """Name the customer's service advisor (``None`` clears it): an active member of the
+    customer's dealer's after-sales department, to whom the care calendar gives the service
+    reminders (service due, inspection, insurance) whose rule says so."""
+    customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
+    advisor = None
+    if advisor_id is not None:
+        advisor = Staff.objects.filter(pk=advisor_id, dealer_id=customer.dealer_id, is_active=True,
+                                       department__kind=DepartmentKind.SERVICE).first()
+        if advisor is None:
+            raise ValidationError({"service_advisor": _("Choose an active after-sales colleague at the customer's "
+                                                        "dealer.")})
+    if customer.service_advisor_id == (advisor.pk if advisor else None):
+        return customer
+    before = {"service_advisor_id": customer.service_advisor_id}
+    customer.service_advisor = advisor
+    customer.save(update_fields=["service_advisor", "updated_at"])
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_ASSIGN_ADVISOR, obj=customer, before=before,
+                 after={"service_advisor_id": customer.service_advisor_id})
+    return customer
+
+
+@transaction.atomic
+def credit_referral(*, actor, customer_id, referrer_id) -> Customer:
+    """Credit the customer's introduction to the customer who referred them (a VIP, an owner):
+    the prospect source "VIP introduction" names no one, this names who. ``None`` clears it."""
+    customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
+    referrer = None
+    if referrer_id is not None:
+        if str(referrer_id) == str(customer.pk):
+            raise ValidationError({"referred_by": _("A customer cannot refer themselves.")})
+        referrer = visible_customers(actor).filter(pk=referrer_id).first()
+        if referrer is None or referrer.dealer.region.group_id != customer.dealer.region.group_id:
+            raise ValidationError({"referred_by": _("No such customer.")})
+    if customer.referred_by_id == (referrer.pk if referrer else None):
+        return customer
+    before = {"referred_by_id": customer.referred_by_id}
+    customer.referred_by = referrer
+    customer.save(update_fields=["referred_by", "updated_at"])
+    audit.record(actor=actor, action=AuditCode.CUSTOMER_CREDIT_REFERRAL, obj=customer, before=before,
+                 after={"referred_by_id": customer.referred_by_id})
+    return customer
+
+
+@transaction.atomic
 def reveal(*, actor, customer_id, field: str, reason: str) -> str:
     """Show one personal field unmasked. An explicit act with a reason, always audit-logged."""
     if field not in ("mobile", "national_id"):
@@ -395,14 +440,18 @@ def merge_customers(*, actor, survivor_id, duplicate_id, note: str = "") -> Cust
         "transactions": duplicate.transactions.update(customer=survivor),
         "consents": duplicate.consents.update(customer=survivor),
         "classification_changes": duplicate.classification_changes.update(customer=survivor),
+        "referrals": duplicate.referrals.exclude(pk=survivor.pk).update(referred_by=survivor),
         **moves.merge(actor=actor, survivor=survivor, duplicate=duplicate),
     }
     survivor.tags.add(*duplicate.tags.all())
     filled = {}
-    for name in ("gender", "birthday", "city", "address", "national_id", "email", "language"):
-        if not getattr(survivor, name) and getattr(duplicate, name):
+    for name in ("gender", "birthday", "city", "address", "national_id", "email", "language", "service_advisor_id",
+                 "referred_by_id"):
+        if not getattr(survivor, name) and getattr(duplicate, name) and getattr(duplicate, name) != survivor.pk:
             filled[name] = getattr(duplicate, name)
             setattr(survivor, name, filled[name])
+    if "birthday" in filled:  # the birthday comes with the calendar it is kept by
+        survivor.birthday_lunar = duplicate.birthday_lunar
     survivor.save()
     duplicate.status, duplicate.merged_into = Status.MERGED, survivor
     duplicate.save(update_fields=["status", "merged_into", "updated_at"])

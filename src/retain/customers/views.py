@@ -221,12 +221,15 @@ def customer_create(request):
 def customer_edit(request, customer_id):
     customer = access_customer(request.user, customer_id, Action.EDIT)
     initial = {name: getattr(customer, name) for name in CustomerForm.PROFILE_FIELDS if name not in ("mobile", "national_id")}
+    initial["service_advisor"] = customer.service_advisor_id
     form = CustomerForm(request.POST or None, initial=initial, actor=request.user, customer=customer)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             services.update_customer(actor=request.user, customer_id=customer.pk,
                                      confirm_duplicate=form.cleaned_data["confirm_duplicate"], **form.profile())
+            services.assign_service_advisor(actor=request.user, customer_id=customer.pk,
+                                            advisor_id=form.cleaned_data["service_advisor"])
         except services.DuplicateCustomer as exc:
             duplicate = exc
             apply_errors(form, exc)

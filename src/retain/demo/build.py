@@ -19,6 +19,7 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
 from . import messages
+from .care import add_care
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 
@@ -66,6 +67,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     started = time.perf_counter()
     data = generate(sizes, seed, make_password(PASSWORD), today=today)
     messages.add_messages(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8]), today)
+    add_care(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9]), today)  # care's year
     generated = time.perf_counter()
     counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
@@ -107,6 +109,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"  {counts['sales.ShowroomVisit']:,} showroom visits, {counts['sales.Prospect']:,} prospects, "
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
         f"  {counts['channels.Message']:,} messages to customers (outbox, e-mail, gateway)",
+        f"  {counts['care.Task']:,} care tasks, {counts['care.VipFile']:,} VIP files",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

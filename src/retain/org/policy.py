@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role, Staff
+from .models import DepartmentKind, Role, Staff
 
 
 class Scope(IntEnum):
@@ -78,6 +78,12 @@ class Action(models.TextChoices):
     # Customer imports (customers/imports)
     IMPORT = "import_customers", _("import customers from a file")  # CSV/XLSX into a dealer, as one batch
     UNDO_IMPORT = "undo_import", _("undo an import")  # remove a batch's new records, restore what it changed
+    # Care (the care calendar's tasks, its rules, VIP files)
+    VIEW_TASKS = "view_tasks", _("see care tasks")  # lists, completion by person
+    WORK_TASKS = "work_tasks", _("work on care tasks")  # record an outcome, add a manual task
+    EXPORT_TASKS = "export_tasks", _("export care tasks")
+    SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
+    MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -122,6 +128,15 @@ _TABLE = {
     # manager's act at their dealer, as adding customers is for the region (none) and the group.
     Action.IMPORT:          (N,  D,  D,  N,  D,  N,  D,  N,  G),
     Action.UNDO_IMPORT:     (N,  D,  D,  N,  D,  N,  D,  N,  G),
+    # Care tasks are owned by a consultant or a service advisor, who work their own; the dealer's
+    # managers work any of the dealer's (and take the unassigned customers'). Marketing and those
+    # above the dealer watch the calendar but do not work it. Rules are the managers'; VIP files
+    # belong to the showroom's managers and marketing (the consultant named on one sees it).
+    Action.VIEW_TASKS:      (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.WORK_TASKS:      (O,  D,  D,  O,  D,  N,  D,  N,  N),
+    Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
@@ -150,6 +165,28 @@ _WORKPLACES = {
 
 if set(_WORKPLACES) != set(ROLES):
     raise ImproperlyConfigured("Every role needs a start page and its departments.")
+
+
+# Who takes a department's work that nobody owns (a care task of a customer without a consultant
+# or service advisor, or whose one has left): the first of these roles the dealer has, the
+# longest-serving (lowest id) of that role. It grants no permission.
+STAND_INS = {
+    DepartmentKind.SALES:   (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER, Role.DEALER_GM),
+    DepartmentKind.SERVICE: (Role.SERVICE_MANAGER, Role.DEALER_GM),
+}  # fmt: skip
+
+
+def stand_ins(dealer_ids) -> dict[int, dict[str, int | None]]:
+    """Per dealer and department (sales, after-sales), the active staff member who takes its work
+    that nobody owns, or None."""
+    found: dict[int, dict[str, int]] = {}
+    wanted = {role for roles in STAND_INS.values() for role in roles}
+    for pk, dealer_id, role in (Staff.objects.filter(dealer_id__in=dealer_ids, is_active=True, role__in=wanted)
+                                .order_by("-id").values_list("pk", "dealer_id", "role")):
+        found.setdefault(dealer_id, {})[role] = pk  # the lowest id of each role is written last
+    return {dealer_id: {department: next((found[dealer_id][role] for role in roles if role in found.get(dealer_id, {})),
+                                         None) for department, roles in STAND_INS.items()}
+            for dealer_id in dealer_ids}
 
 
 def start_page(actor) -> str:

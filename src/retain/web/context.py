@@ -56,6 +56,12 @@ NAV = (
     NavEntry(MARKETING, _("Message templates"), "channels:templates", Action.MANAGE_TEMPLATES),
     NavEntry(ADMIN, _("Channel settings"), "channels:settings", Action.SET_CHANNELS),
     NavEntry(CUSTOMERS, _("Re-check the base"), "customers:recheck", Action.EDIT),
+    # Care: the care calendar's tasks, the team's completion, the rules, VIP files.
+    # (every role works with customers, so the care calendar's entries sit there, once each).
+    NavEntry(CUSTOMERS, _("Care tasks"), "care:tasks", Action.VIEW_TASKS),
+    NavEntry(CUSTOMERS, _("VIP files"), "care:vip_list", Action.VIEW),
+    NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
+    NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),

@@ -8,6 +8,8 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.care import worklist
+from retain.care.forms import OutcomeForm
 from retain.customers.access import visible_customers
 from retain.customers.models import Transaction, TransactionKind, Vehicle
 from retain.org.policy import Action, allowed, dealers_in_scope
@@ -73,8 +75,9 @@ def manager(actor, today: dt.date | None = None) -> dict:
 
 
 def service(actor, today: dt.date | None = None) -> dict:
-    """An after-sales desk: insurance renewals coming due, owners due a maintenance visit, and the
-    latest service orders."""
+    """An after-sales desk: the advisor's care tasks of the day (service, renewal and inspection
+    reminders), insurance renewals coming due, owners due a maintenance visit, and the latest
+    service orders."""
     today = today or timezone.localdate()
     customers = visible_customers(actor)
     renewals = list(Vehicle.objects.filter(customer__in=customers, insurance_expiry__gte=today,
@@ -95,7 +98,9 @@ def service(actor, today: dt.date | None = None) -> dict:
     due = sorted(customers.filter(pk__in=list(last)).select_related("owner"), key=lambda c: (last[c.pk], c.pk))
     for customer in due:
         customer.last_service = last[customer.pk]
-    return {"limit": LIST_LIMIT, "today": today, "renewals": renewals, "recent": recent, "due": due}
+    care = worklist.my_day(actor, today) if allowed(actor, Action.VIEW_TASKS) else None
+    return {"limit": LIST_LIMIT, "today": today, "renewals": renewals, "recent": recent, "due": due, "care": care,
+            "outcome_form": OutcomeForm(auto_id=False), "may_work": allowed(actor, Action.WORK_TASKS)}
 
 
 def marketing(actor, today: dt.date | None = None) -> dict:

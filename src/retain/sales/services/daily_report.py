@@ -13,6 +13,8 @@ their audit row.
 
 Counting rules (the lead may want to revisit them):
 - contacts are counted as rows (two contacts with one customer on one day count twice);
+- contacts other apps record count as maintenance contacts (``customers.touches``: a care task
+  done with the customer reached);
 - owners contacted are maintenance contacts split by the customer's *current* classification;
 - "on hand" is the state now (open or defeat-pending prospects by grade; active customers the
   consultant owns classed own-sold / other-sold), not reconstructed for a past date.
@@ -27,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.bounds import check_fields
+from retain.customers import touches
 from retain.customers.models import Classification, Customer, Status
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
@@ -83,6 +86,17 @@ def figures(consultant, date: dt.date) -> dict:
         carried_over=Count("id", filter=active_q & Q(first_contact__lt=first)),
         **{f"on_hand_{g}": Count("id", filter=active_q & Q(grade=g)) for g in GRADES},
     )
+
+    # Owner contacts other apps record (a care task done with the customer reached), through the
+    # customers app's hook: the same day, month and class rules as the contacts above.
+    touched = touches.counts(consultant, first, date)
+    for (day, classification), n in touched.items():
+        c["month"] += n
+        if day == date:
+            c["total"] += n
+            c["purpose_maintenance"] += n
+            if classification in OWNER_CLASSES:
+                c[f"owner_{classification}"] += n
 
     owners = Customer.objects.filter(owner=consultant, status=Status.ACTIVE, classification__in=OWNER_CLASSES)
     o = owners.aggregate(**{k: Count("id", filter=Q(classification=k)) for k in OWNER_CLASSES})

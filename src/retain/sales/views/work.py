@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
+from retain.customers.today import sections as today_sections
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, scope_of
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
@@ -34,7 +35,9 @@ from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
 
 @login_required
 def today(request):
-    context = {**services.today(request.user), "visits_to_register": services.unlinked_visits(request.user),
+    day = services.today(request.user)
+    context = {**day, "visits_to_register": services.unlinked_visits(request.user),
+               "sections": today_sections(request.user, day["date"]),  # other apps' work (care tasks)
                "team": None, "owners": services.owners_to_care_for(request.user),
                # One form per owner row, alike but for where it posts: its widgets are rendered once.
                "contact_widgets": _widgets(CustomerContactForm(auto_id=False), "kind", "result"),

@@ -1,0 +1,70 @@
+"""Reads of the care tasks for pages, the API and the export: a person's day, the task list's
+filters, and the managers' completion and overdue by person. Everything goes through the door
+(``care.access``); counts are counted in the database, names looked up after."""
+
+import datetime as dt
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from retain.org.models import Staff
+
+from .access import visible_tasks
+from .models import TaskStatus
+
+#: ``?due=`` of the list and the API.
+DUE_FILTERS = ("today", "overdue", "open", "done", "all")
+DAY_LIMIT = 100
+
+
+def my_day(actor, day: dt.date | None = None) -> dict:
+    """The actor's own open tasks: overdue (longest overdue first) and due on ``day``."""
+    day = day or timezone.localdate()
+    mine = (visible_tasks(actor).filter(owner=actor, status=TaskStatus.OPEN)
+            .select_related("customer", "vehicle"))
+    return {"date": day, "overdue": list(mine.filter(due_on__lt=day).order_by("due_on", "id")[:DAY_LIMIT]),
+            "due": list(mine.filter(due_on=day).order_by("kind", "id")[:DAY_LIMIT])}
+
+
+def filtered(actor, *, due: str = "open", mine: bool = False, owner_id: int | None = None, kind: str = "",
+             day: dt.date | None = None):
+    """The tasks in the actor's scope narrowed by the list's filters: ``due`` today / overdue /
+    open / done / all, only the actor's own (``mine``), one owner's, one kind."""
+    day = day or timezone.localdate()
+    tasks = visible_tasks(actor)
+    if mine:
+        tasks = tasks.filter(owner=actor)
+    elif owner_id is not None:
+        tasks = tasks.filter(owner_id=owner_id)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if due == "today":
+        tasks = tasks.filter(status=TaskStatus.OPEN, due_on=day)
+    elif due == "overdue":
+        tasks = tasks.filter(status=TaskStatus.OPEN, due_on__lt=day)
+    elif due == "open":
+        tasks = tasks.filter(status=TaskStatus.OPEN)
+    elif due == "done":
+        tasks = tasks.filter(status=TaskStatus.DONE)
+    return tasks
+
+
+def by_person(actor, start: dt.date, end: dt.date, today: dt.date | None = None) -> list[dict]:
+    """Per owner in the actor's scope, the tasks due from ``start`` to ``end``: how many, done,
+    done on time, still open and overdue, and the completion share; people by name, the most
+    overdue first."""
+    today = today or timezone.localdate()
+    due = Q(due_on__range=(start, end))
+    rows = list(visible_tasks(actor).filter(due).exclude(status=TaskStatus.CANCELLED).values("owner_id")
+                .annotate(total=Count("id"), done=Count("id", filter=Q(status=TaskStatus.DONE)),
+                          on_time=Count("id", filter=Q(status=TaskStatus.DONE, done_on__lte=F("due_on"))),
+                          overdue=Count("id", filter=Q(status=TaskStatus.OPEN, due_on__lt=today)))
+                .order_by())
+    people = {s.pk: s for s in Staff.objects.filter(pk__in=[r["owner_id"] for r in rows if r["owner_id"]])}
+    for row in rows:
+        person = people.get(row["owner_id"])
+        row["name"] = person.display_name if person else None
+        row["username"] = person.username if person else ""
+        row["open"] = row["total"] - row["done"]
+        row["share"] = row["done"] / row["total"] if row["total"] else 0.0
+    return sorted(rows, key=lambda r: (-r["overdue"], r["share"], r["username"]))
