@@ -194,3 +194,25 @@ def test_odometer_and_month_arithmetic_in_arrays():
 
     days = np.array(["2024-01-31", "2023-02-28", "2024-08-15"], dtype="datetime64[D]")
     assert add_months_array(days, np.array([1, 12, -6])).tolist() == [D(2024, 2, 29), D(2024, 2, 28), D(2024, 2, 15)]
+
+
+def test_a_message_rule_queues_each_new_tasks_message_once_and_the_rules_apply(org, calendar_customers):
+    """Birthday greetings are messages by default: the day's job queues one per new task through
+    the channels (keyed on the task); a customer with no marketing consent on record gets the task
+    but the message is suppressed with that reason; one who withdrew gets neither; a second run of
+    the day queues nothing more."""
+    from retain.channels.models import Message
+
+    c = calendar_customers
+    Consent.objects.create(customer=c["owner"], purpose="marketing", granted=True, channel="paper", notice_version="1")
+    for day in (D(2024, 7, 3), D(2024, 3, 15), D(2024, 3, 15), D(2024, 4, 4)):
+        generate_tasks(day=day, dealer_ids=[org.d1.pk])
+    greeted = Task.objects.get(customer=c["owner"], kind=TaskKind.BIRTHDAY)
+    message = Message.objects.get(key=f"care.task:{greeted.pk}")
+    assert (message.customer, message.purpose) == (c["owner"], "marketing") and message.status != "suppressed"
+    assert "周一" in message.body
+    unconsented = Task.objects.get(customer=c["nobody"], kind=TaskKind.BIRTHDAY)
+    suppressed = Message.objects.get(key=f"care.task:{unconsented.pk}")
+    assert suppressed.status == "suppressed" and suppressed.suppression_reason
+    assert not Task.objects.filter(customer=c["withdrawn"], kind=TaskKind.BIRTHDAY).exists()
+    assert Message.objects.filter(key__startswith="care.task:").count() == 2

@@ -48,6 +48,7 @@ from retain.org.models import Dealer, DepartmentKind
 from retain.org.policy import stand_ins
 
 from .. import calendar
+from ..messages import queue_for
 from ..models import (
     DEPARTMENT_OF_ASSIGNEE,
     MARKETING_KINDS,
@@ -444,15 +445,14 @@ def _insert_dues(run: Run, dues: list[Due], now: dt.datetime) -> int:
 
 
 def _message_touches(run: Run, now: dt.datetime, create: Callable[[], int]) -> int:
-    """The tasks of a rule whose channel is a message (SMS, WeChat, e-mail).
-
-    Each task stands for the message it sends. When the channels app is merged, this is where
-    the new tasks' messages are queued: the tasks this call made are those of ``run.rule`` with
-    ``created_at == now``, each queued through ``retain.channels.services.queue_message(
-    actor=None, customer=task.customer, purpose=..., template_code=task.template_code,
-    context=..., key=f"care.task:{task.pk}")`` (the key keeps a rerun from sending twice). Until
-    then it makes the tasks only, and staff send the greeting themselves."""
-    return create()
+    """The tasks of a rule whose channel is a message (SMS, WeChat, e-mail): made as every
+    rule's are, then each queues its message (``care.messages``); the tasks this call made are
+    those of ``run.rule`` created at ``now``."""
+    made = create()
+    if made:
+        queue_for(Task.objects.filter(rule=run.rule, created_at=now).select_related("customer__dealer", "vehicle")
+                  .order_by("pk"), run.day)
+    return made
 
 
 SQL_KINDS: dict[str, Callable[[Run], list[Candidates]]] = {
