@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from retain.care import services
+from retain.care import services, worklist
 from retain.care.models import CareRule, Outcome, Task, TaskKind, TaskStatus, VipFile
 from retain.customers import services as customer_services
 from retain.customers.models import Consent
@@ -341,3 +341,18 @@ def test_the_api_hides_other_peoples_tasks(org, client, mine):
     assert client.get("/api/v1/tasks?due=all").json()["items"] == []
     assert client.get("/api/v1/tasks?due=someday").status_code == 422
     assert client.get("/api/v1/tasks?limit=100000").status_code == 422
+
+
+def test_the_today_page_lists_twenty_care_tasks_and_counts_them_all(org, client):
+    """A festival gives a consultant hundreds of greetings: the page shows the first 20 of each
+    list with the full counts, and renders the outcome picker once."""
+    consultant, today = org.staff["consultant"], timezone.localdate()
+    for i in range(worklist.DAY_LIMIT + 5):
+        customer = make_customer(dealer=org.d1, owner=consultant, name=f"关怀{i:02d}", classification="own_sold")
+        task_for(customer, consultant, due_on=today)
+    work = worklist.my_day(consultant, today)
+    assert (len(work["due"]), work["due_count"], work["overdue_count"]) == (20, 25, 0)
+    client.force_login(consultant)
+    page = client.get("/sales/today/").content.decode()
+    section = page[page.index('id="care-tasks"'):]
+    assert section.count('class="task"') == 20 and '<span class="badge">25</span>' in section

@@ -14,16 +14,22 @@ from .models import TaskStatus
 
 #: ``?due=`` of the list and the API.
 DUE_FILTERS = ("today", "overdue", "open", "done", "all")
-DAY_LIMIT = 100
+DAY_LIMIT = 20  # per list on a start page: the rest are on the task list, a link away
 
 
 def my_day(actor, day: dt.date | None = None) -> dict:
-    """The actor's own open tasks: overdue (longest overdue first) and due on ``day``."""
+    """The actor's own open tasks: overdue (longest overdue first) and due on ``day``, at most
+    ``DAY_LIMIT`` of each with their full counts, so a start page costs the same however many
+    greetings a festival brings."""
     day = day or timezone.localdate()
     mine = (visible_tasks(actor).filter(owner=actor, status=TaskStatus.OPEN)
             .select_related("customer", "vehicle"))
-    return {"date": day, "overdue": list(mine.filter(due_on__lt=day).order_by("due_on", "id")[:DAY_LIMIT]),
-            "due": list(mine.filter(due_on=day).order_by("kind", "id")[:DAY_LIMIT])}
+    overdue, due = mine.filter(due_on__lt=day), mine.filter(due_on=day)
+    listed = {"overdue": list(overdue.order_by("due_on", "id")[:DAY_LIMIT]),
+              "due": list(due.order_by("kind", "id")[:DAY_LIMIT])}
+    counts = {f"{name}_count": len(rows) if len(rows) < DAY_LIMIT else query.count()
+              for (name, rows), query in zip(listed.items(), (overdue, due))}
+    return {"date": day, **listed, **counts}
 
 
 def filtered(actor, *, due: str = "open", mine: bool = False, owner_id: int | None = None, kind: str = "",
