@@ -603,6 +603,9 @@ def _undo_import(cell):
     }
     for (entry, outcome), batch_id in zip(outcomes.items(), batches):
         assert (ImportBatch.objects.get(pk=batch_id).status == "undone") == (outcome == "Y"), entry
+    return outcomes
+
+
 # --- care --------------------------------------------------------------------------------------
 
 def _task(cell):
