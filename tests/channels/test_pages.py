@@ -198,3 +198,17 @@ def test_settings_refuse_bad_values_and_save_nothing(org, client, change, field,
     assert response.status_code == 422 and says in response.content.decode()
     assert field in response.context["form"].errors
     assert not ChannelSettings.objects.exists()
+
+
+def test_the_cards_message_form_is_a_fold(org, client, customer):
+    """The card renders no message form; its fold fetches it, for those who may send only."""
+    client.force_login(org.staff["consultant"])
+    card = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'hx-get="/channels/customers/{customer.pk}/write/form/"' in card and 'name="body"' not in card
+    fragment = client.get(f"/channels/customers/{customer.pk}/write/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'action="/channels/customers/{customer.pk}/write/"' in fragment and 'name="body"' in fragment
+    client.force_login(org.staff["region_manager"])  # sees messages, does not send
+    assert 'write/form/' not in client.get(f"/customers/{customer.pk}/").content.decode()
+    assert client.get(f"/channels/customers/{customer.pk}/write/form/").status_code == 403
+    client.force_login(org.staff["colleague"])
+    assert client.get(f"/channels/customers/{customer.pk}/write/form/").status_code == 404

@@ -1,5 +1,5 @@
-"""The customer card's "Messages" section: the customer's latest messages, and a one-off message
-form for those who may send (registered with ``customers.cards`` in ``ChannelsConfig.ready``).
+"""The customer card's "Messages" section: the customer's latest messages, and the fold with a
+one-off message form for those who may send (registered with ``customers.cards`` in ``ChannelsConfig.ready``).
 
 One query (its door adds a dealer list for a region or group scope): the card already went
 through the customer door, the messages are read through the messages door, and the form is
@@ -10,7 +10,6 @@ from retain.customers.models import Status
 from retain.org.policy import Action, allowed
 
 from .access import visible_messages
-from .forms import WriteForm
 
 SHOWN = 10
 
@@ -21,5 +20,5 @@ def messages_section(actor, customer) -> CardSection | None:
     latest = visible_messages(actor).filter(customer=customer).order_by("-id")[:SHOWN]
     may_write = customer.status == Status.ACTIVE and allowed(actor, Action.SEND_MESSAGES)
     return CardSection("channels/_card_messages.html", {
-        "channel_messages": list(latest), "customer": customer, "write_form": WriteForm() if may_write else None,
+        "channel_messages": list(latest), "customer": customer, "may_write": may_write,
     })

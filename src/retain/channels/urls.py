@@ -9,6 +9,7 @@ urlpatterns = [
     path("messages/<int:message_id>/sent/", views.message_sent, name="message_sent"),
     path("messages/<int:message_id>/retry/", views.message_retry, name="message_retry"),
     path("customers/<int:customer_id>/write/", views.customer_write, name="write"),
+    path("customers/<int:customer_id>/write/form/", views.customer_write_form, name="write_form"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:template_id>/", views.template_edit, name="template"),
     path("settings/", views.channel_settings, name="settings"),

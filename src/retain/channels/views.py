@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from retain.customers.access import access_customer
 from retain.org.policy import Action, allowed, dealers_in_scope, refusal
 from retain.web.keyset import keyset_page
-from retain.web.pages import apply_errors, form_errors_as_messages
+from retain.web.pages import apply_errors, fold_form, form_errors_as_messages
 
 from . import kinds, rules
 from .access import access_message, access_template, dealer_in_scope, visible_messages, visible_templates
@@ -101,6 +101,15 @@ def message_retry(request, message_id):
     else:
         messages.success(request, _("Queued again."))
     return redirect("channels:message", message_id=message_id)
+
+
+@login_required
+def customer_write_form(request, customer_id):
+    """The card's one-off message form, fetched when its fold opens."""
+    customer = access_customer(request.user, customer_id, Action.SEND_MESSAGES)
+    return fold_form(request, title=_("Write a message"), form=WriteForm(), submit=_("Queue"),
+                     target=reverse("channels:write", args=[customer.pk]),
+                     back_url=reverse("customers:card", args=[customer.pk]), back_label=customer.name)
 
 
 @login_required

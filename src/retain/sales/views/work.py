@@ -39,8 +39,7 @@ def today(request):
     context = {**day, "visits_to_register": services.unlinked_visits(request.user),
                "sections": today_sections(request.user, day["date"]),  # other apps' work (care tasks)
                "team": None, "owners": services.owners_to_care_for(request.user),
-               # One form per owner row, alike but for where it posts: its widgets are rendered once.
-               "contact_widgets": _widgets(CustomerContactForm(auto_id=False), "kind", "result"),
+               "contact_form": CustomerContactForm(auto_id=False),  # one form per owner row: no ids
                # One tap reveals the number (audit-logged, with this reason), the next one dials it.
                "can_call": allowed(request.user, Action.REVEAL), "call_reason": _("Follow-up call")}
     scope = scope_of(request.user, Action.VIEW)
@@ -51,10 +50,6 @@ def today(request):
     elif scope > Scope.OWN:
         context["team"] = services.overdue_by_consultant(request.user)
     return render(request, "sales/today.html", context)
-
-
-def _widgets(form, *names) -> dict:
-    return {name: {"label": form[name].label, "html": form[name].as_widget()} for name in names}
 
 
 @login_required
