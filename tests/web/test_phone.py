@@ -106,3 +106,15 @@ def test_the_managers_start_page_draws_its_charts_and_fits_a_phone(live_server, 
     box, frame = today.bounding_box(), phone.locator(".status-wrap").bounding_box()
     assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]  # today in view
     assert _width(phone) <= 390
+
+
+def test_the_audit_log_fits_a_phone_whatever_its_longest_action(live_server, browser, showroom):
+    """The action picker lists every audit code's label, some long in English (a message stopped
+    by a send-time rule): the picker narrows to the phone, the page does not widen."""
+    context = browser.new_context(locale="en-US", viewport=PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "sales1")
+    page.goto(f"{live_server.url}/org/audit/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert _width(page) <= 390
+    context.close()
