@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "retain.channels",
     "retain.sales",
     "retain.care",
+    "retain.surveys",
     "retain.insights",
     "retain.demo",
     "django.forms",  # last: its widget templates, behind the few that retain.web rewrites
