@@ -203,6 +203,8 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The address customers reach this site at: survey links in messages and QR codes start with it.
+PUBLIC_URL = os.environ.get("RETAIN_PUBLIC_URL", "http://127.0.0.1:8000")
 HTTPS = _env_bool("RETAIN_HTTPS")
 if HTTPS:
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).

@@ -280,3 +280,50 @@ class Answer(models.Model):
         verbose_name_plural = _("answers")
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once_per_question")]
         indexes = [models.Index(fields=["question", "response"], name="answer_question")]
+
+
+class SurveySettings(models.Model):
+    """A dealer's survey rules that are not per trigger. No row: the defaults below."""
+
+    dealer = models.OneToOneField(Dealer, models.CASCADE, related_name="survey_settings", verbose_name=_("dealer"))
+    # Contact fatigue: no invitation to a customer invited, or answering, within this many days.
+    fatigue_days = models.PositiveSmallIntegerField(_("days between two invitations"), default=30,
+                                                    validators=bounds.count(0, 365))
+    link_days = models.PositiveSmallIntegerField(_("days a link stays valid"), default=14,
+                                                 validators=bounds.count(1, 90))
+    # 0: no reminder.
+    reminder_days = models.PositiveSmallIntegerField(_("days before a reminder"), default=5,
+                                                     validators=bounds.count(0, 60))
+    # The dealer's own networks (one CIDR per line): an answer from them is flagged.
+    staff_networks = models.TextField(_("the dealer's own networks"), blank=True, default="",
+                                      validators=[*bounds.text()])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("survey settings")
+        verbose_name_plural = _("survey settings")
+
+
+class SamplingRule(models.Model):
+    """When a dealer invites whom, for one trigger: which survey, how many days after the event,
+    and how many of the events (a rate, a monthly quota, or both: the rate until the quota)."""
+
+    dealer = models.ForeignKey(Dealer, models.CASCADE, related_name="sampling_rules", verbose_name=_("dealer"))
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="sampling_rules", verbose_name=_("survey"))
+    delay_days = models.PositiveSmallIntegerField(_("days after the event"), default=3,
+                                                  validators=bounds.count(0, 365))
+    rate_percent = models.PositiveSmallIntegerField(_("share of events invited (%)"), default=100,
+                                                    validators=bounds.count(0, 100))
+    monthly_quota = models.PositiveIntegerField(_("invitations per month at most"), null=True, blank=True,
+                                                validators=bounds.count(0, 100_000))
+    # Periodic surveys (relational NPS): every this many months per customer.
+    every_months = models.PositiveSmallIntegerField(_("every so many months"), null=True, blank=True,
+                                                    validators=bounds.count(1, 60))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("sampling rule")
+        verbose_name_plural = _("sampling rules")
+        ordering = ["dealer", "trigger"]
+        constraints = [models.UniqueConstraint(fields=["dealer", "trigger"], name="sampling_rule_per_trigger")]
