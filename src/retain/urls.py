@@ -16,4 +16,5 @@ urlpatterns = [
     path("sales/", include("retain.sales.urls")),
     path("channels/", include("retain.channels.urls")),
     path("care/", include("retain.care.urls")),
+    path("surveys/", include("retain.surveys.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The surveys app's JSON API, one router per part (registered in ``retain.api``)."""

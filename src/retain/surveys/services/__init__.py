@@ -1,0 +1,7 @@
+"""The surveys app's business actions, the only code that writes survey records.
+
+Every action is ``@transaction.atomic``, takes keyword-only arguments with ``actor`` first
+(``None`` for a job, or for a customer answering on the public page), checks access through
+``surveys.access`` (and the customers' door), validates (``ValidationError`` naming the field;
+nothing written) and appends its audit row in the same transaction.
+"""
