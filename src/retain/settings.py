@@ -130,7 +130,7 @@ MIDDLEWARE = [
 # the same user from another address, and other users from this address, are not affected.
 AUTHENTICATION_BACKENDS = [
     "retain.org.auth.ThrottledLogins",
-    "django.contrib.auth.backends.ModelBackend",
+    "retain.org.auth.Passwords",
 ]
 AXES_FAILURE_LIMIT = _env_int("RETAIN_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("RETAIN_LOGIN_LOCKOUT_MINUTES", 15))
@@ -234,6 +234,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "retain.web.context.navigation",
             ],
+            # ``{% url %}`` from a cached path template, in every template (see the module).
+            "builtins": ["retain.web.templatetags.fast_url"],
         },
     }
 ]

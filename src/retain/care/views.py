@@ -59,7 +59,7 @@ def task_list(request):
     require(request.user, Action.VIEW_TASKS)
     form = TaskFilterForm(request.GET or None, actor=request.user)
     values = form.values() if request.GET else {"due": "open", "kind": "", "mine": True, "owner_id": None}
-    tasks = filtered(request.user, **values).select_related("customer", "owner", "vehicle")
+    tasks = filtered(request.user, **values).select_related("customer", "owner", "vehicle").defer("customer__national_id")
     page = keyset_page(tasks, after=request.GET.get("after"), before=request.GET.get("before"), size=PAGE_SIZE,
                        ordering=["due_on", "id"], count=False)
     query = request.GET.copy()

@@ -23,7 +23,7 @@ def my_day(actor, day: dt.date | None = None) -> dict:
     greetings a festival brings."""
     day = day or timezone.localdate()
     mine = (visible_tasks(actor).filter(owner=actor, status=TaskStatus.OPEN)
-            .select_related("customer", "vehicle"))
+            .select_related("customer", "vehicle").defer("customer__national_id"))
     overdue, due = mine.filter(due_on__lt=day), mine.filter(due_on=day)
     listed = {"overdue": list(overdue.order_by("due_on", "id")[:DAY_LIMIT]),
               "due": list(due.order_by("kind", "id")[:DAY_LIMIT])}

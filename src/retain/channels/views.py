@@ -39,7 +39,7 @@ def outbox_list(request):
         lookups = {"status": "status", "purpose": "purpose", "channel": "channel", "dealer": "dealer_id",
                    "customer": "customer_id"}
         found = found.filter(**{lookups[name]: value for name, value in chosen.items()})
-    page = keyset_page(found.select_related("customer", "dealer"), after=request.GET.get("after"),
+    page = keyset_page(found.select_related("customer", "dealer").defer("customer__national_id"), after=request.GET.get("after"),
                        before=request.GET.get("before"), size=PAGE_SIZE, ordering=["-id"])
     query = request.GET.copy()
     for key in ("after", "before"):

@@ -46,7 +46,7 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
         visible = visible.annotate(may=ExpressionWrapper(condition or Q(pk__in=[]), output_field=BooleanField()))
     if for_update:
         visible = visible.select_for_update(of=("self",))
-    customer = visible.select_related("dealer", "owner").first()
+    customer = visible.select_related("dealer", "owner", "service_advisor").first()
     if customer is None:
         raise CustomerNotFound(_("No such customer."))
     if action != Action.VIEW and not customer.may:
@@ -57,12 +57,23 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
 def permitted(actor, customer: Customer, *actions: str, merged_too: tuple[str, ...] = ()) -> dict[str, bool]:
     """Which of ``actions`` the actor may take on this (already fetched) customer, asked of the
     database in one query through the same scope filters as ``visible_customers``. Actions are
-    for active records only, except those in ``merged_too`` (reading a merged record's history)."""
+    for active records only, except those in ``merged_too`` (reading a merged record's history).
+
+    The answers are kept on the customer object for the request, so the card's sections (sales'
+    contacts, ...) ask again without another query."""
+    known = customer.__dict__.setdefault("_permitted", {})
+    key = {action: (actor.pk, action, action in merged_too) for action in actions}
     flags = {}
     for action in actions:
+        if key[action] in known:
+            continue
         condition = scope_filter(actor, action)
-        if condition is not None:
-            status = Q() if action in merged_too else Q(status=Status.ACTIVE)
-            flags[f"may_{action}"] = Count("pk", filter=condition & status)
-    found = Customer.objects.filter(pk=customer.pk).aggregate(**flags) if flags else {}
-    return {action: bool(found.get(f"may_{action}")) for action in actions}
+        if condition is None:
+            known[key[action]] = False
+            continue
+        status = Q() if action in merged_too else Q(status=Status.ACTIVE)
+        flags[f"may_{action}"] = Count("pk", filter=condition & status)
+    if flags:
+        found = Customer.objects.filter(pk=customer.pk).aggregate(**flags)
+        known.update({key[action]: bool(found[f"may_{action}"]) for action in actions if f"may_{action}" in flags})
+    return {action: known[key[action]] for action in actions}

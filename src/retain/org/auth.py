@@ -1,9 +1,22 @@
-"""The login throttle as an authentication backend."""
+"""Authentication backends: the login throttle, and the signed-in staff member read with their
+workplace."""
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 
 
-class ThrottledLogins(AxesStandaloneBackend):
+class WithWorkplace:
+    """Reads the signed-in staff member together with their dealer and region: every page's
+    header names them, which was one more query on every request."""
+
+    def get_user(self, user_id):
+        staff = get_user_model()._default_manager
+        user = staff.select_related("dealer", "region").filter(pk=user_id).first()
+        return user if user is not None and user.is_active else None  # as ModelBackend: no inactive user
+
+
+class ThrottledLogins(WithWorkplace, AxesStandaloneBackend):
     """django-axes' lockout check for logins that come from a client (the login page always
     passes its request). ``authenticate()`` called from code without a request (a management
     command, a test's ``client.login``) has no client address to throttle, and axes would raise;
@@ -13,3 +26,7 @@ class ThrottledLogins(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class Passwords(WithWorkplace, ModelBackend):
+    """Django's username-and-password check."""

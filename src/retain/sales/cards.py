@@ -1,7 +1,7 @@
 """What sales adds to the customer information card: the customer's prospects, through the door,
 and the contacts that are not prospect follow-ups (caring for an owner) with a form to log one."""
 
-from retain.customers.access import visible_customers
+from retain.customers.access import permitted
 from retain.customers.cards import CardSection
 from retain.org.policy import Action
 
@@ -18,7 +18,7 @@ def prospects_section(actor, customer) -> CardSection:
 def contacts_section(actor, customer) -> CardSection | None:
     """Care and promotion contacts with the customer, and the fold with the form to log one, for
     those who may work on the customer."""
-    if not visible_customers(actor, Action.EDIT).filter(pk=customer.pk).exists():
+    if not permitted(actor, customer, Action.EDIT)[Action.EDIT]:  # asked once for the whole card
         return None
     contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
                     .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])

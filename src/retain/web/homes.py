@@ -42,7 +42,7 @@ def manager(actor, today: dt.date | None = None) -> dict:
     defeats = []
     if decides:
         defeats = list(visible_prospects(actor, Action.DECIDE_DEFEAT).filter(status=ProspectStatus.DEFEAT_PENDING)
-                       .select_related("customer", "owner").order_by("defeat_applied_on", "id")[:LIST_LIMIT])
+                       .select_related("customer", "owner").defer("customer__national_id").order_by("defeat_applied_on", "id")[:LIST_LIMIT])
     team = services.overdue_by_consultant(actor, today)
     traffic = analysis.traffic_of_the_day(actor, today, actor.dealer_id)
     hours = [row for row in traffic["by_hour"] if row["count"] or 8 <= row["hour"] <= 20]
@@ -82,9 +82,9 @@ def service(actor, today: dt.date | None = None) -> dict:
     customers = visible_customers(actor)
     renewals = list(Vehicle.objects.filter(customer__in=customers, insurance_expiry__gte=today,
                                            insurance_expiry__lte=today + dt.timedelta(days=30))
-                    .select_related("customer").order_by("insurance_expiry", "id")[:LIST_LIMIT])
+                    .select_related("customer").defer("customer__national_id").order_by("insurance_expiry", "id")[:LIST_LIMIT])
     recent = list(Transaction.objects.filter(customer__in=customers, kind=TransactionKind.SERVICE)
-                  .select_related("customer", "vehicle").order_by("-date", "-id")[:LIST_LIMIT])
+                  .select_related("customer", "vehicle").defer("customer__national_id").order_by("-date", "-id")[:LIST_LIMIT])
     # Owners whose last service order was six to twelve months ago: due for maintenance. Read from
     # the service orders of that window (dealer/date index), less those who came back since.
     since, until = today - dt.timedelta(days=365), today - dt.timedelta(days=182)

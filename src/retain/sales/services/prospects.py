@@ -219,7 +219,7 @@ def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
     most urgent ones and says how many there are, so its cost does not grow with the backlog."""
     on = on or timezone.localdate()
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
-            .select_related("customer", "owner", "dealer")
+            .select_related("customer", "owner", "dealer").defer("customer__national_id")
             .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
     overdue, due = mine.filter(next_follow_up__lt=on), mine.filter(next_follow_up=on)
     listed = {"overdue": list(overdue.order_by("next_follow_up", "urgency", "pk")[:rows]),

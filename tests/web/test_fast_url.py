@@ -1,0 +1,64 @@
+"""The project's ``{% url %}`` (``retain.web.templatetags.fast_url``) answers what Django's does."""
+
+import pytest
+from django.template import engines
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse, set_script_prefix
+
+from retain.web.templatetags.fast_url import FastURLNode, fast_reverse
+
+
+def _named_patterns(patterns=None, namespace=""):
+    """(name, number of path arguments) of every named URL of the project."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            outer = len(entry.pattern.converters)
+            for name, arity in _named_patterns(entry.url_patterns, inner):
+                yield name, arity + outer
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", len(entry.pattern.converters)
+
+
+NAMED = sorted({(name, arity) for name, arity in _named_patterns() if arity})
+
+
+def test_there_are_urls_with_arguments_to_compare():
+    assert len(NAMED) > 50
+    assert ("customers:card", 1) in NAMED
+
+
+@pytest.mark.parametrize("ids", [(0,), (7,), (123456,), (2**40,)])
+def test_every_named_url_reverses_as_django_does(ids):
+    for name, arity in NAMED:
+        args = list(ids) * arity
+        try:
+            expected = reverse(name, args=args)
+        except NoReverseMatch:
+            with pytest.raises(NoReverseMatch):
+                fast_reverse(name, args)
+        else:
+            assert fast_reverse(name, args) == expected, name
+
+
+def test_other_arguments_go_to_django():
+    assert fast_reverse("customers:card", ["15"]) == reverse("customers:card", args=["15"])
+    with pytest.raises(NoReverseMatch):
+        fast_reverse("customers:card", [-1])
+    with pytest.raises(NoReverseMatch):
+        fast_reverse("customers:card", [True])  # a bool is not an id
+
+
+def test_a_script_prefix_is_part_of_the_path():
+    try:
+        set_script_prefix("/retain/")
+        assert fast_reverse("customers:card", [5]) == "/retain/customers/5/" == reverse("customers:card", args=[5])
+    finally:
+        set_script_prefix("/")
+    assert fast_reverse("customers:card", [5]) == "/customers/5/"
+
+
+def test_templates_use_it_without_loading_it():
+    template = engines["django"].from_string("{% url 'customers:card' pk %}|{% url 'customers:card' pk as u %}{{ u }}"
+                                             "|{% url 'no-such-page' as missing %}[{{ missing }}]")
+    assert any(isinstance(node, FastURLNode) for node in template.template.nodelist)
+    assert template.render({"pk": 42}) == "/customers/42/|/customers/42/|[]"
