@@ -155,6 +155,10 @@ def _register_routers():
         api.add_router("/", router)
     api.add_router("/", channels)
     api.add_router("/", care)
+    # surveys (defs)
+    from retain.surveys.api.definitions import router as survey_definitions
+
+    api.add_router("/", survey_definitions)
 
 
 _register_routers()

@@ -84,6 +84,13 @@ class AuditCode(models.TextChoices):
     CARE_RULE_SETTINGS = "care_rule.settings", _("Care intervals changed")
     VIP_OPEN = "vip.open", _("VIP file opened")
     VIP_UPDATE = "vip.update", _("VIP file changed")
+    # surveys (defs)
+    SURVEY_INSTALL = "survey.install", _("Preset surveys added")
+    SURVEY_COPY = "survey.copy", _("Survey copied for a dealer")
+    SURVEY_EDIT = "survey.edit", _("Survey changed")
+    SURVEY_VERSION = "survey.version", _("New survey version made")
+    SURVEY_ACTIVATE = "survey.activate", _("Survey switched on")
+    SURVEY_DEACTIVATE = "survey.deactivate", _("Survey switched off")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -84,6 +84,9 @@ class Action(models.TextChoices):
     EXPORT_TASKS = "export_tasks", _("export care tasks")
     SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
     MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
+    # Surveys (defs): survey definitions, their versions and presets
+    VIEW_SURVEYS = "view_surveys", _("see surveys")  # the list, a survey's questions and versions, the API
+    MANAGE_SURVEYS = "manage_surveys", _("edit surveys")  # install presets, copy for a dealer, edit, (de)activate
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -137,6 +140,12 @@ _TABLE = {
     Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
+    # Surveys (defs): a survey definition is the dealer's (or the group's, which every dealer
+    # reads), so every role reads those of its dealer. Writing the questionnaires is the marketing
+    # desk's and the general manager's at a dealer, the region's and the group's for theirs; a
+    # group survey is edited only with the group's scope (a dealer edits its own copy instead).
+    Action.VIEW_SURVEYS:    (D,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.MANAGE_SURVEYS:  (N,  N,  N,  N,  N,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

@@ -60,6 +60,8 @@ NAV = (
     # (every role works with customers, so the care calendar's entries sit there, once each).
     NavEntry(CUSTOMERS, _("Care tasks"), "care:tasks", Action.VIEW_TASKS),
     NavEntry(CUSTOMERS, _("VIP files"), "care:vip_list", Action.VIEW),
+    # Surveys (defs): the questionnaires are the marketing desk's; everyone may read them.
+    NavEntry(MARKETING, _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),

@@ -1,0 +1,75 @@
+"""The doors to surveys: the policy table applied to a survey's owner (the group, or one dealer).
+
+A survey of the group (``dealer`` empty) is every dealer's: anyone of the group who may do an
+action at some dealer may do it with the group's survey (read it, invite to it, read its
+answers in their own scope), except edit it: the group's questionnaire is the group's to change
+(``MANAGE_SURVEYS`` with the group's scope); a dealer changes its own copy instead. A dealer's
+own survey is within the scope of those who may act at that dealer; a survey has no personal
+owner, so a scope of one's "own records" reaches the actor's dealer's surveys. Outside the scope
+a survey answers 404 (the door says nothing about it); seen but not allowed, 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from retain.org.policy import Action, Scope, refusal, scope_filter, scope_of
+
+from .models import Survey
+
+#: Actions that, on a group survey, need the group's scope (the others need any scope).
+GROUP_WIDE = frozenset({Action.MANAGE_SURVEYS})
+
+
+def survey_scope(actor, action: str) -> Q | None:
+    """Which surveys the actor may ``action``, as a filter (None: none)."""
+    scope = scope_of(actor, action)
+    if scope is Scope.NONE:
+        return None
+    if scope is Scope.OWN:  # a survey has no personal owner: one's own dealer's
+        dealers = Q(dealer_id=actor.dealer_id) if actor.dealer_id else None
+    else:
+        dealers = scope_filter(actor, action)
+    group_wide = (Q(dealer__isnull=True, group_id=actor.group_id)
+                  if actor.group_id and (action not in GROUP_WIDE or scope is Scope.GROUP) else None)
+    parts = [part for part in (dealers, group_wide) if part is not None]
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+def visible_surveys(actor, action: str = Action.VIEW_SURVEYS):
+    """The surveys the actor may ``action`` (the group's and their dealers' own)."""
+    condition = survey_scope(actor, action)
+    return Survey.objects.none() if condition is None else Survey.objects.filter(condition)
+
+
+def access_survey(actor, survey_id, action: str = Action.VIEW_SURVEYS, *, for_update: bool = False) -> Survey:
+    """One survey for ``action``: 404 unless the actor may see it, 403 if seen but not allowed."""
+    try:
+        survey_id = int(survey_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such survey."))
+    if not visible_surveys(actor).filter(pk=survey_id).exists():
+        raise Http404(_("No such survey."))
+    allowed = visible_surveys(actor, action).filter(pk=survey_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    survey = allowed.select_related("dealer", "group", "current_version").first()
+    if survey is None:
+        raise PermissionDenied(refusal(action))
+    return survey
+
+
+def survey_for(dealer, kind: str) -> Survey | None:
+    """The active survey of ``kind`` a dealer sends: its own copy if it has one, else the group's
+    (the oldest of each, so a preset installed first wins over a later one of the same kind)."""
+    surveys = Survey.objects.filter(kind=kind, active=True, current_version__isnull=False)
+    own = surveys.filter(dealer=dealer).order_by("id").first()
+    if own is not None:
+        return own
+    return surveys.filter(dealer__isnull=True, group_id=dealer.region.group_id).order_by("id").first()
