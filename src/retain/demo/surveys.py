@@ -396,12 +396,12 @@ def _answer_tilt(world: _World, inv: dict, target: float) -> np.ndarray:
 
 
 def _outcomes(world: _World, rng, inv: dict, tilt: np.ndarray) -> dict:
-    """Answered or not, when, reminded, opened; by each dealer's response rate (staff: 90%),
+    """Answered or not, when, reminded, opened; by each dealer's response rate (the staff: all),
     times the after-sales ``tilt``."""
     n = inv["day"].size
     rate = rng.uniform(*RESPONSE_RATES, size=world.n_dealers)
     staff = inv["kind"] == "staff"
-    answers = rng.random(n) < np.where(staff, 0.9, rate[inv["dealer"]] * tilt)
+    answers = rng.random(n) < np.where(staff, 1.0, rate[inv["dealer"]] * tilt)  # every consultant answers
     after_reminder = rng.random(n) < AFTER_REMINDER_SHARE
     delay = np.where(after_reminder, rng.integers(REMINDER_DAYS, LINK_DAYS, size=n),
                      col.pick(rng, [0, 1, 2, 3, 4], [45, 25, 15, 10, 5], n))
