@@ -155,6 +155,10 @@ def _register_routers():
         api.add_router("/", router)
     api.add_router("/", channels)
     api.add_router("/", care)
+    # surveys (invite)
+    from retain.surveys.api.invitations import router as survey_invitations
+
+    api.add_router("/", survey_invitations)
 
 
 _register_routers()

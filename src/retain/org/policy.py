@@ -84,6 +84,9 @@ class Action(models.TextChoices):
     EXPORT_TASKS = "export_tasks", _("export care tasks")
     SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
     MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
+    # Surveys (invite)
+    INVITE = "invite", _("invite customers to a survey")  # a link by message, a QR code, the API
+    SET_SURVEY_RULES = "set_survey_rules", _("set survey sampling and triggers")  # a dealer's rules and settings
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -137,6 +140,12 @@ _TABLE = {
     Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
+    # Surveys (invite): whoever serves a customer at the dealer may ask them to a survey (a
+    # consultant or advisor their own customers; the dealer's desks any of the dealer's); those
+    # above the dealer read the results but do not contact customers. Sampling and triggers are
+    # the dealer's managers' and marketing's, and the region's and group's for theirs.
+    Action.INVITE:          (O,  D,  D,  O,  D,  D,  D,  N,  N),
+    Action.SET_SURVEY_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
