@@ -160,5 +160,10 @@ def _register_routers():
 
     api.add_router("/", survey_definitions)
 
+    # surveys (invite)
+    from retain.surveys.api.invitations import router as survey_invitations
+
+    api.add_router("/", survey_invitations)
+
 
 _register_routers()

@@ -507,7 +507,6 @@ def _responses(world: _World, rng, inv: dict, outcome: dict, catalogue: Catalogu
 
 def _response_table(inv: dict, responses: dict, world: _World, catalogue: Catalogue) -> dict:
     i = responses["invitation"]
-    n = i.size
     second = responses["second"]
     submitted = responses["submitted"]
     customer = inv["customer"][i]

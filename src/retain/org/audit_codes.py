@@ -91,6 +91,12 @@ class AuditCode(models.TextChoices):
     SURVEY_VERSION = "survey.version", _("New survey version made")
     SURVEY_ACTIVATE = "survey.activate", _("Survey switched on")
     SURVEY_DEACTIVATE = "survey.deactivate", _("Survey switched off")
+    # surveys (invite): "survey_invitation", as "invitation.*" are the promotion events' invitations
+    SURVEY_INVITATION_CREATE = "survey_invitation.create", _("Survey invitation made")
+    SURVEY_INVITATION_WITHDRAW = "survey_invitation.withdraw", _("Survey invitation withdrawn")
+    SURVEY_INVITATION_REMIND = "survey_invitation.remind", _("Survey reminder sent")
+    SURVEY_INVITATION_EXPIRE = "survey_invitation.expire", _("Survey invitation expired")
+    SURVEY_SETTINGS_SET = "survey_settings.set", _("Survey settings or sampling rule changed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

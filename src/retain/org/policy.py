@@ -87,6 +87,9 @@ class Action(models.TextChoices):
     # Surveys (defs): survey definitions, their versions and presets
     VIEW_SURVEYS = "view_surveys", _("see surveys")  # the list, a survey's questions and versions, the API
     MANAGE_SURVEYS = "manage_surveys", _("edit surveys")  # install presets, copy for a dealer, edit, (de)activate
+    # Surveys (invite)
+    INVITE = "invite", _("invite customers to a survey")  # a link by message, a QR code, the API
+    SET_SURVEY_RULES = "set_survey_rules", _("set survey sampling and triggers")  # a dealer's rules and settings
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -146,6 +149,12 @@ _TABLE = {
     # group survey is edited only with the group's scope (a dealer edits its own copy instead).
     Action.VIEW_SURVEYS:    (D,  D,  D,  D,  D,  D,  D,  R,  G),
     Action.MANAGE_SURVEYS:  (N,  N,  N,  N,  N,  D,  D,  R,  G),
+    # Surveys (invite): whoever serves a customer at the dealer may ask them to a survey (a
+    # consultant or advisor their own customers; the dealer's desks any of the dealer's); those
+    # above the dealer read the results but do not contact customers. Sampling and triggers are
+    # the dealer's managers' and marketing's, and the region's and group's for theirs.
+    Action.INVITE:          (O,  D,  D,  O,  D,  D,  D,  N,  N),
+    Action.SET_SURVEY_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import definitions
+from .views import definitions, invitations
 
 app_name = "surveys"
 
@@ -15,4 +15,15 @@ urlpatterns = [
     path("<int:survey_id>/copy/", definitions.survey_copy, name="copy"),
     path("<int:survey_id>/active/", definitions.survey_active, name="active"),
     path("<int:survey_id>/versions/<int:number>/", definitions.version_detail, name="version"),
+]
+
+# invite: invitations, the card's form, the QR code of a repair order, a dealer's rules
+urlpatterns += [
+    path("invitations/", invitations.invitation_list, name="invitations"),
+    path("invitations/<int:invitation_id>/", invitations.invitation_detail, name="invitation"),
+    path("invitations/<int:invitation_id>/withdraw/", invitations.invitation_withdraw, name="invitation_withdraw"),
+    path("customers/<int:customer_id>/invite/", invitations.invite, name="invite"),
+    path("customers/<int:customer_id>/invite/form/", invitations.invite_form, name="invite_form"),
+    path("repair-orders/<int:transaction_id>/qr/", invitations.repair_qr, name="repair_qr"),
+    path("rules/", invitations.rules, name="rules"),
 ]

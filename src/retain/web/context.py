@@ -64,6 +64,9 @@ NAV = (
     NavEntry(MARKETING, _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
+    # Surveys (invite): the invitations made, and a dealer's sampling rules.
+    NavEntry(CUSTOMERS, _("Survey invitations"), "surveys:invitations", Action.INVITE),
+    NavEntry(ADMIN, _("Survey rules"), "surveys:rules", Action.SET_SURVEY_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
