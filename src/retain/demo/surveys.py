@@ -38,6 +38,7 @@ from scipy import stats
 from retain.customers.models import ConsentPurpose, TransactionKind
 from retain.org.models import Role
 from retain.surveys.models import Flag, InvitationStatus, Review, Trigger
+from retain.surveys.sampling import TRANSACTION_KINDS, drawn
 from retain.surveys.tokens import digest
 
 from . import columns as col
@@ -53,6 +54,9 @@ HOUR = 3600
 AFTER_SALES_DAYS = 730
 YEAR_DAYS = 365
 #: Sampling rules (every dealer the same): days after the event and share of events invited.
+#: Events of the last ``JOB_DRAW_DAYS`` days are sampled by the invite job's own draw (a hash of
+#: the occurrence's key), so a run of the job on one of those days finds its invitations made.
+JOB_DRAW_DAYS = 60
 REPAIR_DELAY, REPAIR_RATE = 2, 30
 DELIVERY_DELAY, DELIVERY_RATE = 3, 100
 NPS_EVERY_MONTHS, NPS_RATE = 12, 15
@@ -171,7 +175,7 @@ def add_surveys(data: DemoData, rng: np.random.Generator, today, catalogue: Cata
               "surveys.SamplingRule": _rules(world, catalogue)}
     invites = _Invites()
     _after_sales_invitations(invites, world, streams[0], catalogue)
-    _sales_invitations(invites, world, catalogue)
+    _sales_invitations(invites, world, streams[0], catalogue)
     _nps_invitations(invites, world, streams[1], catalogue)
     _touchpoint_invitations(invites, world, streams[1], catalogue)
     _kano_invitations(invites, world, streams[1], catalogue)
@@ -180,7 +184,7 @@ def add_surveys(data: DemoData, rng: np.random.Generator, today, catalogue: Cata
     staff_part = invites.parts[-1]
     inv = {name: np.concatenate([inv[name], staff_part[name]]) for name in inv}
     inv = {name: column[np.argsort(inv["day"], kind="stable")] for name, column in inv.items()}
-    pool = AfterSalesPool.draw(streams[4], max(200_000, 4 * int((inv["kind"] == "css_after_sales").sum())))
+    pool = AfterSalesPool.draw(streams[4], max(100_000, (inv["kind"] == "css_after_sales").sum()))
     outcome = _outcomes(world, streams[2], inv, _answer_tilt(world, inv, pool.shares(0.0) @ RETURN_RATES))
     answers = _Answers()
     responses = _responses(world, streams[3], inv, outcome, catalogue)
@@ -230,8 +234,6 @@ class _World:
             ids[dealer_of_staff[mine][::-1] - 1] = staff["id"][mine][::-1]
             return ids
 
-        self.first_consultant = first(Role.CONSULTANT.value)
-        self.first_advisor = first(Role.SERVICE_ADVISOR.value)
         self.service_manager = first(Role.SERVICE_MANAGER.value)
         self.sales_manager = first(Role.SALES_MANAGER.value)
         self.marketing = first(Role.MARKETING.value)
@@ -239,13 +241,6 @@ class _World:
         self.mix = np.array([[m.promoters, m.passives, m.detractors] for m in
                              (truth.NPS_BY_DEALER.get(code, truth.NPS_BASE) for code in self.dealer_codes)])
 
-    def served_by_advisor(self, customer):
-        advisor = self.advisor[customer]
-        return np.where(advisor > 0, advisor, self.first_advisor[self.customer_dealer[customer]])
-
-    def served_by_consultant(self, customer):
-        owner = self.owner[customer]
-        return np.where(owner > 0, owner, self.first_consultant[self.customer_dealer[customer]])
 
 
 def _settings(world: _World) -> dict:
@@ -275,32 +270,54 @@ def _rules(world: _World, catalogue: Catalogue) -> dict:
 
 # --- who is invited ------------------------------------------------------------------------------
 
+def _drawn(keys: np.ndarray, rate_percent: int) -> np.ndarray:
+    """The invite job's sampling draw (``surveys.sampling.drawn``, a hash of each occurrence's
+    key), so the demo samples exactly the events the job would, and a run of the job on a day
+    of the demo finds them done. (Per key in Python: a SHA-256 each, about a microsecond.)"""
+    if rate_percent >= 100:
+        return np.ones(keys.size, dtype=bool)
+    return np.fromiter((drawn(key, rate_percent) for key in keys.tolist()), dtype=bool, count=keys.size)
+
+
+def _sampled(rng, keys: np.ndarray, day: np.ndarray, today, rate_percent: int) -> np.ndarray:
+    """The events of the last ``JOB_DRAW_DAYS`` days by the job's own draw, older ones by a
+    random draw at the same rate (hashing every key of two years would cost a minute at large)."""
+    recent = day > today - JOB_DRAW_DAYS * DAY
+    out = rng.random(keys.size) < rate_percent / 100
+    out[recent] = _drawn(keys[recent], rate_percent)
+    return out
+
+
+def _event_invitations(invites: _Invites, world: _World, rng, catalogue: Catalogue, *, kind: str, trigger: str,
+                       transaction_kinds, delay: int, rate: int, days: int, served_by) -> None:
+    """The events of a rule (repair orders, deliveries) of the last ``days`` days, as the invite
+    job samples them, invited ``delay`` days after; keyed as the job keys them."""
+    ledger = world.ledger
+    day = ledger["day"] + delay * DAY
+    event = np.isin(ledger["kind"], [str(k) for k in transaction_kinds]) & (day > world.today - days * DAY)
+    event &= (day <= world.today) & ~world.no_survey[ledger["customer"]]
+    keys = np.char.add(f"{trigger.value}:", ledger["id"][event].astype(str))
+    sampled = _sampled(rng, keys, day[event], world.today, rate)
+    event[np.flatnonzero(event)[~sampled]] = False
+    customer = ledger["customer"][event]
+    invites.add(kind, trigger, day[event], world.customer_dealer[customer], customer=customer,
+                transaction=ledger["id"][event], vehicle=ledger["vehicle"][event], staff=served_by(customer),
+                key=keys[sampled])
+
+
 def _after_sales_invitations(invites: _Invites, world: _World, rng, catalogue: Catalogue) -> None:
-    """Repair orders (service transactions) of the programme's two years, a sample of them,
-    invited ``REPAIR_DELAY`` days after."""
-    ledger = world.ledger
-    day = ledger["day"] + REPAIR_DELAY * DAY
-    repair = (ledger["kind"] == TransactionKind.SERVICE.value) & (day > world.today - AFTER_SALES_DAYS * DAY)
-    repair &= (day <= world.today) & ~world.no_survey[ledger["customer"]]
-    repair &= rng.random(repair.size) < REPAIR_RATE / 100
-    customer = ledger["customer"][repair]
-    invites.add("css_after_sales", Trigger.REPAIR, day[repair], world.customer_dealer[customer], customer=customer,
-                transaction=ledger["id"][repair], vehicle=ledger["vehicle"][repair],
-                staff=world.served_by_advisor(customer),
-                key=_keys(catalogue["css_after_sales"].survey, "repair", ledger["id"][repair]))
+    """Repair orders (service visits and insurance repairs) of the programme's two years, the
+    rule's share of them, two days after."""
+    _event_invitations(invites, world, rng, catalogue, kind="css_after_sales", trigger=Trigger.REPAIR,
+                       transaction_kinds=TRANSACTION_KINDS[Trigger.REPAIR], delay=REPAIR_DELAY, rate=REPAIR_RATE,
+                       days=AFTER_SALES_DAYS, served_by=lambda customer: world.advisor[customer])
 
 
-def _sales_invitations(invites: _Invites, world: _World, catalogue: Catalogue) -> None:
-    """Every delivery (vehicle sale) of the year, ``DELIVERY_DELAY`` days after."""
-    ledger = world.ledger
-    day = ledger["day"] + DELIVERY_DELAY * DAY
-    sale = (ledger["kind"] == TransactionKind.VEHICLE_SALE.value) & (day > world.today - YEAR_DAYS * DAY)
-    sale &= (day <= world.today) & ~world.no_survey[ledger["customer"]]
-    customer = ledger["customer"][sale]
-    invites.add("css_sales", Trigger.DELIVERY, day[sale], world.customer_dealer[customer], customer=customer,
-                transaction=ledger["id"][sale], vehicle=ledger["vehicle"][sale],
-                staff=world.served_by_consultant(customer),
-                key=_keys(catalogue["css_sales"].survey, "delivery", ledger["id"][sale]))
+def _sales_invitations(invites: _Invites, world: _World, rng, catalogue: Catalogue) -> None:
+    """Every delivery (vehicle sale) of the year, three days after."""
+    _event_invitations(invites, world, rng, catalogue, kind="css_sales", trigger=Trigger.DELIVERY,
+                       transaction_kinds=TRANSACTION_KINDS[Trigger.DELIVERY], delay=DELIVERY_DELAY,
+                       rate=DELIVERY_RATE, days=YEAR_DAYS, served_by=lambda customer: world.owner[customer])
 
 
 def _eligible(world: _World) -> np.ndarray:
@@ -308,16 +325,20 @@ def _eligible(world: _World) -> np.ndarray:
 
 
 def _nps_invitations(invites: _Invites, world: _World, rng, catalogue: Catalogue) -> None:
-    """Relational NPS: ``NPS_RATE`` % of the customers with a car, once in the year (a rule that
-    runs monthly and asks each customer every ``NPS_EVERY_MONTHS`` months)."""
+    """Relational NPS, as the invite job asks: each customer with a car has a turn in each month
+    (the day of the month given by their id modulo the month's length); in the one month of the
+    year they come up in (drawn here), the rule's share of them (the job's draw) is invited."""
     who = _eligible(world)
-    who = who[rng.random(who.size) < NPS_RATE / 100]
-    day = world.today - rng.integers(0, YEAR_DAYS, size=who.size) * DAY
-    month = np.datetime_as_string(day.astype("datetime64[M]"))
-    invites.add("nps", Trigger.PERIODIC, day, world.customer_dealer[who], customer=who,
-                staff=np.ma.filled(world.owner[who], 0),
-                key=_keys(catalogue["nps"].survey, "periodic", np.char.add(np.char.add((who + 1).astype(str), ":"),
-                                                                             month)))
+    survey = catalogue["nps"].survey
+    month = (world.today.astype("datetime64[M]") - rng.integers(0, 12, size=who.size)).astype("datetime64[M]")
+    length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+    day = month.astype("datetime64[D]") + ((who + 1) % length) * DAY
+    keys = np.char.add(np.char.add(f"periodic:{survey}:", (who + 1).astype(str)),
+                       np.char.add(":", np.datetime_as_string(month)))
+    chosen = (day <= world.today) & _sampled(rng, keys, day, world.today, NPS_RATE)
+    who = who[chosen]
+    invites.add("nps", Trigger.PERIODIC, day[chosen], world.customer_dealer[who], customer=who,
+                staff=world.owner[who], key=keys[chosen])
 
 
 def _touchpoint_invitations(invites: _Invites, world: _World, rng, catalogue: Catalogue) -> None:
@@ -352,7 +373,7 @@ def _staff_invitations(invites: _Invites, world: _World, catalogue: Catalogue) -
 
 
 def _keys(survey: int, what: str, ids) -> np.ndarray:
-    return np.char.add(f"demo:{survey}:{what}:", np.asarray(ids).astype(str))
+    return np.char.add(f"{Trigger.MANUAL.value}:{survey}:{what}:", np.asarray(ids).astype(str))
 
 
 def _fatigue(inv: dict) -> dict:
@@ -427,8 +448,7 @@ def _invitation_table(rng, inv: dict, outcome: dict, world: _World, catalogue: C
     n = inv["day"].size
     status = np.select([outcome["answered"], outcome["expired"]],
                        [InvitationStatus.ANSWERED.value, InvitationStatus.EXPIRED.value], InvitationStatus.OPEN.value)
-    raw = rng.bytes(32 * n)
-    hashes = [digest(base64.urlsafe_b64encode(raw[i:i + 32]).rstrip(b"=").decode()) for i in range(0, 32 * n, 32)]
+    hashes = _token_hashes(rng, status == InvitationStatus.OPEN.value)
     return {"id": col.ids(n), "survey_id": _by_kind(inv["kind"], catalogue, "survey"),
             "version_id": _by_kind(inv["kind"], catalogue, "version"), "dealer_id": inv["dealer"] + 1,
             "customer_id": _nullable_index(inv["customer"], inv["respondent"] > 0),
@@ -442,6 +462,20 @@ def _invitation_table(rng, inv: dict, outcome: dict, world: _World, catalogue: C
             "reminded_at": col.masked(outcome["reminded_at"], ~outcome["reminded"]),
             "answered_at": col.masked(outcome["answer_at"], ~outcome["answered"]),
             "message_id": col.nulls(n, np.int64)}
+
+
+def _token_hashes(rng, live: np.ndarray) -> np.ndarray:
+    """The stored token digests. A link still open gets the SHA-256 of a random token, as the
+    app makes them (``surveys.tokens.digest``; nobody holds the token, so the demo's links open
+    nothing); an answered or expired link can never open again, so its digest is 256 random
+    bits in hex, drawn column-wise: hashing every token would cost seconds at large."""
+    n = live.size
+    hexes = np.array([f"{i:02x}" for i in range(256)])
+    raw = np.frombuffer(rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32)
+    hashes = np.ascontiguousarray(hexes[raw]).view("<U64")[:, 0]  # 32 two-digit strings side by side
+    for i in np.flatnonzero(live).tolist():
+        hashes[i] = digest(base64.urlsafe_b64encode(raw[i].tobytes()).rstrip(b"=").decode())
+    return hashes
 
 
 def _nullable_index(index: np.ndarray, missing: np.ndarray) -> np.ma.MaskedArray:
@@ -601,7 +635,7 @@ def _ranks(values: np.ndarray, rng) -> np.ndarray:
 def _band_of(overall: np.ndarray) -> np.ndarray:
     """0 low, 1 middle, 2 high (``truth.RETURN_BY_SATISFACTION``)."""
     bands = truth.RETURN_BY_SATISFACTION
-    return np.select([overall >= bands["high"][0], overall >= bands["middle"][0]], [2, 1], 0)
+    return (overall >= bands["middle"][0]).astype(np.int64) + (overall >= bands["high"][0])
 
 
 RETURN_RATES = np.array([truth.RETURN_BY_SATISFACTION[b][2] for b in ("low", "middle", "high")])
@@ -637,7 +671,7 @@ class AfterSalesPool:
         """The shift whose band shares pi give sum_b pi_b p_b = ``return_rate`` (bisection; the
         expected return is increasing in the shift). Outside what any shift allows: the nearest end."""
         low, high = -8.0, 8.0
-        for _ in range(50):
+        for _ in range(30):
             middle = (low + high) / 2
             if self.shares(middle) @ RETURN_RATES < return_rate:
                 low = middle
