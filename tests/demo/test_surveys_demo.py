@@ -3,6 +3,7 @@ volumes and rates are plausible, the integrity flags are there and not counted, 
 planted truth of ``truth`` comes back out of the loaded rows through ``retain.analytics``."""
 
 import json
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -11,9 +12,10 @@ import pandas as pd
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from retain.analytics import drivers, kano, nps, retention
-from retain.customers.models import Transaction, TransactionKind
+from retain.customers.models import ConsentPurpose, Transaction, TransactionKind
 from retain.demo import build, truth
 from retain.demo import surveys as demo_surveys
 from retain.org.models import Role
@@ -287,3 +289,40 @@ def test_answers_are_stored_as_the_contract_says(small):
     assert Response.objects.filter(answered_on__isnull=False).exclude(
         answered_on__gte=END - timedelta(days=800)).count() == 0
     assert json.dumps(Response.objects.exclude(flags=[]).first().flags)
+
+
+def test_a_repair_order_closed_in_the_demo_is_invited_by_the_job_on_schedule(small):
+    """The invite job, run two days after the history's last repair orders (after the build
+    date), asks the customers of those repair orders that the rule samples (30%, the job's own draw), as the demo
+    would have: same keys, two days later, served by the customer's service advisor."""
+    from retain.surveys.jobs import invite
+    from retain.surveys.sampling import drawn
+
+    rule = SamplingRule.objects.get(dealer__code="D01", trigger=Trigger.REPAIR)
+    last = Transaction.objects.filter(kind=TransactionKind.SERVICE).latest("date").date  # the history's last day
+    day = last + timedelta(days=rule.delay_days)
+    assert day > END  # after the build date: the demo has not asked them
+    closed = Transaction.objects.filter(kind=TransactionKind.SERVICE, date=last).select_related("customer")
+    sampled = [t for t in closed if drawn(f"repair:{t.pk}", rule.rate_percent)]
+    assert sampled and not Invitation.objects.filter(key__in=[f"repair:{t.pk}" for t in sampled]).exists()
+    invite(day)
+    made = {i.key: i for i in Invitation.objects.filter(key__in=[f"repair:{t.pk}" for t in sampled])}
+    assert made, "no repair order of the build date was invited"
+    for t in sampled:
+        invitation = made.get(f"repair:{t.pk}")
+        if invitation is None:  # fatigue (asked or answered within 30 days), or service contact refused
+            last = Invitation.objects.filter(customer=t.customer).order_by("-created_at").first()
+            refused = t.customer.consents.filter(purpose=ConsentPurpose.SERVICE).order_by("-recorded_at").first()
+            assert (last is not None and last.created_at.date() > day - timedelta(days=30)) or \
+                (refused is not None and not refused.granted), t
+            continue
+        assert timezone.localtime(invitation.created_at).date() == day and invitation.transaction_id == t.pk
+        assert invitation.staff_id == t.customer.service_advisor_id
+        assert invitation.survey.kind == "css_after_sales" and invitation.status == InvitationStatus.OPEN
+    # a run for a day the demo covers finds the repairs it samples already invited by the demo
+    # (the same keys, the job's own draw); a second run changes nothing
+    summary = invite(END - timedelta(days=10))
+    assert int(re.search(r"done (\d+)", summary).group(1)) > 0, summary
+    before = Invitation.objects.count()
+    invite(END - timedelta(days=10))
+    assert Invitation.objects.count() == before
