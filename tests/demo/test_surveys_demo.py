@@ -198,7 +198,7 @@ def _came_back(frame: pd.DataFrame) -> pd.Series:
 def test_service_return_within_a_year_follows_the_satisfaction_band(small):
     frame = _answers("css_after_sales", "overall")
     dates = dict(Transaction.objects.filter(id__in=frame["transaction"]).values_list("id", "date"))
-    frame = frame[[dates[t] + timedelta(days=truth.RETURN_DAYS) < END for t in frame["transaction"]]]
+    frame = frame[[dates[t] + timedelta(days=truth.RETURN_DAYS) <= END for t in frame["transaction"]]]
     assert len(frame) > 1000
     bands = truth.RETURN_BY_SATISFACTION
     band = np.select([frame["overall"] >= bands["high"][0], frame["overall"] >= bands["middle"][0]], [2, 1], 0)

@@ -394,7 +394,7 @@ def _return_known(world: _World, inv: dict) -> np.ndarray:
     """After-sales invitations whose repair's 12 months have passed by the build date."""
     repair = (inv["kind"] == "css_after_sales") & (inv["transaction"] > 0)
     day = world.ledger["day"][np.maximum(inv["transaction"], 1) - 1]
-    return repair & (day + truth.RETURN_DAYS * DAY < world.today)
+    return repair & (day + truth.RETURN_DAYS * DAY <= world.today)
 
 
 def _answer_tilt(world: _World, inv: dict, target: float) -> np.ndarray:

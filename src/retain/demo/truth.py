@@ -97,7 +97,7 @@ NPS_BY_DEALER = {"D01": NpsMix(0.70, 0.22, 0.08),  # NPS 62
 #: One valley (negotiation, the lowest) and one peak (delivery, the highest); falling before the
 #: valley and after the peak, so there is no other turning point.
 TOUCHPOINT_MEANS = {"first_contact": 8.4, "showroom": 8.0, "test_drive": 7.6, "negotiation": 6.2,
-                    "delivery": 9.0, "first_service": 8.5, "repair": 8.0, "complaint": 7.4, "renewal": 6.9}
+                    "delivery": 9.0, "first_service": 8.2, "repair": 7.8, "complaint": 7.3, "renewal": 6.9}
 
 #: The Kano study (one dealer, D01): each feature's planted category (Berger et al.'s letters)
 #: and the share of respondents whose answer pair falls in it (the rest spread over the others).
