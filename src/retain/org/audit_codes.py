@@ -84,6 +84,8 @@ class AuditCode(models.TextChoices):
     CARE_RULE_SETTINGS = "care_rule.settings", _("Care intervals changed")
     VIP_OPEN = "vip.open", _("VIP file opened")
     VIP_UPDATE = "vip.update", _("VIP file changed")
+    # surveys (analysis)
+    SURVEY_RESULTS_EXPORT = "survey_results.export", _("Survey results exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

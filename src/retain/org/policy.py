@@ -84,6 +84,9 @@ class Action(models.TextChoices):
     EXPORT_TASKS = "export_tasks", _("export care tasks")
     SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
     MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
+    # Surveys (analysis): the results pages, their API and their exports
+    VIEW_RESULTS = "view_results", _("see survey answers and results")
+    EXPORT_RESULTS = "export_results", _("export survey results")
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -137,6 +140,12 @@ _TABLE = {
     Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
+    # Surveys (analysis): a consultant or service advisor sees the answers of the customers they
+    # served (their own score card); the dealer's managers and marketing their dealer's, those
+    # above the dealer theirs. Exports leave the system, so they are the managers' (not the
+    # people whose own scores they are).
+    Action.VIEW_RESULTS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.EXPORT_RESULTS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
