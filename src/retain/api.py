@@ -155,6 +155,10 @@ def _register_routers():
         api.add_router("/", router)
     api.add_router("/", channels)
     api.add_router("/", care)
+    # surveys (analysis)
+    from retain.surveys.api.results import router as survey_results
+
+    api.add_router("/", survey_results)
 
 
 _register_routers()

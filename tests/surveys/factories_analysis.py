@@ -119,13 +119,14 @@ def nps_answers(n, *, promoters, detractors, rng):
 
 
 def driver_answers(n, rng, weights=AFTER_SALES_WEIGHTS, noise=1.0):
-    """After-sales answers whose overall is the weighted sum of the eight items plus noise; items
-    independent-ish (a shared halo of 0.3) on 1-10."""
+    """After-sales answers whose overall is the weighted sum of the eight items (stretched over the
+    scale) plus noise; items independent-ish (a shared halo of 0.3) on 1-10."""
     halo = rng.normal(0, 1, n)
     rows = []
     items = {code: np.clip(np.round(6.5 + 1.6 * (0.3 * halo + rng.normal(0, 1, n))), 1, 10) for code in weights}
     total = sum(w for w in weights.values())
-    overall = sum(w / total * items[c] for c, w in weights.items()) * 1.0 + rng.normal(0, noise * 0.5, n)
+    weighted = sum(w / total * items[c] for c, w in weights.items())
+    overall = 6.5 + 2.5 * (weighted - 6.5) + rng.normal(0, noise * 0.5, n)
     overall = np.clip(np.round(overall), 1, 10)
     recommend = np.clip(np.round(overall + rng.normal(0, 1, n)), 0, 10)
     for i in range(n):

@@ -18,7 +18,7 @@ hundreds of thousands of answers arrive as a few hundred rows. No per-row query,
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,7 @@ class Filters:
     dealer_id: int | None = None
     staff_id: int | None = None
     survey_id: int | None = None  # a custom survey is read alone
+    action: str = Action.VIEW_RESULTS  # whose door: viewing, or exporting (``export_results``)
 
     @property
     def days(self) -> int:
@@ -61,8 +62,7 @@ class Filters:
     def previous(self) -> "Filters":
         """The period of equal length just before this one (what a change is measured against)."""
         end = self.start - dt.timedelta(days=1)
-        return Filters(self.kind, end - dt.timedelta(days=self.days - 1), end, self.dealer_id, self.staff_id,
-                       self.survey_id)
+        return replace(self, start=end - dt.timedelta(days=self.days - 1), end=end)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "from": self.start.isoformat(), "to": self.end.isoformat(),
@@ -124,7 +124,7 @@ def questions(actor, filters: Filters) -> dict[str, QuestionInfo]:
 
 def responses(actor, filters: Filters):
     """The counted, submitted responses in scope that the filters select (a queryset)."""
-    chosen = visible_responses(actor, Action.VIEW_RESULTS).filter(
+    chosen = visible_responses(actor, filters.action).filter(
         counted=True, submitted_at__isnull=False, answered_on__gte=filters.start, answered_on__lte=filters.end,
         survey_id__in=_group_surveys(actor, filters).values("pk"))
     if filters.dealer_id:
@@ -158,8 +158,7 @@ def histogram(actor, filters: Filters, code: str, *, by: tuple[str, ...] = ("dea
     chosen = responses(actor, filters)
     current = {}
     if since is not None:
-        widened = Filters(filters.kind, since, filters.end, filters.dealer_id, filters.staff_id, filters.survey_id)
-        chosen = responses(actor, widened)
+        chosen = responses(actor, replace(filters, start=since))
         current = {"current": Case(When(answered_on__gte=filters.start, then=Value(1)), default=Value(0),
                                    output_field=IntegerField())}
     month = {"month": TruncMonth("answered_on")} if monthly else {}

@@ -33,6 +33,7 @@ JSON-ready) that the pages, their exports and the API share. Rules every figure 
 """
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ def nps_page(actor, filters: Filters) -> dict:
     """NPS of the period with its interval, its change against the previous period of equal
     length, the monthly trend, and the league table of dealers (two queries: the answers'
     histogram over both periods, the dealers' names)."""
-    league_filters = Filters(filters.kind, filters.start, filters.end, None, filters.staff_id, filters.survey_id)
+    league_filters = replace(filters, dealer_id=None)
     counts = results.histogram(actor, league_filters, RECOMMEND, by=("dealer_id",), monthly=True,
                                since=filters.previous().start)
     mine = counts if filters.dealer_id is None else counts[counts["dealer_id"] == filters.dealer_id]
