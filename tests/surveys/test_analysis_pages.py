@@ -176,3 +176,38 @@ def test_answers_of_many_dealers_add_no_queries(client, org, planted, django_ass
     with django_assert_max_num_queries(QUERIES["nps"] + 5):
         page = client.get("/surveys/results/nps/?kind=nps")
     assert "More 4" in page.content.decode()
+
+
+# --- a real browser ------------------------------------------------------------------------------
+
+from tests.web.conftest import browser  # noqa: E402,F401 (the shared Chromium fixture)
+
+
+@pytest.mark.browser
+def test_the_nps_page_draws_its_charts_at_desktop_and_phone_width(live_server, browser, transactional_db):  # noqa: F811
+    from retain.org.models import DealerGroup, Region, Role
+    from tests.conftest import PASSWORD, make_staff
+
+    group = DealerGroup.objects.create(name="华东汽车集团")
+    region = Region.objects.create(group=group, code="R1", name="华东区")
+    dealer = Dealer.objects.create(region=region, code="D01", name="上海浦东4S店", city="上海")
+    make_staff("service1", Role.SERVICE_MANAGER, group=group, dealer=dealer)
+    survey = fa.make_survey(group, "nps")
+    rng = np.random.default_rng(4)
+    fa.plant(survey, dealer, [{"recommend": int(s)} for s in rng.integers(0, 11, 200)],
+             days=[TODAY - dt.timedelta(days=int(d)) for d in rng.integers(0, 300, 200)])
+    for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+        context = browser.new_context(locale="zh-CN", viewport=viewport)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "service1")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/surveys/results/nps/?kind=nps")
+        page.locator("#chart-nps-trend[data-drawn]").wait_for()
+        assert page.locator("#chart-nps-trend svg.main-svg").count() > 0  # Plotly drew it
+        assert page.locator("#chart-nps-league svg.main-svg").count() > 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        context.close()

@@ -12,7 +12,7 @@ from scipy import stats
 
 from retain.analytics.multiple import holm
 from retain.org.models import Dealer
-from retain.surveys import results, scoring
+from retain.surveys import scoring
 from retain.surveys.results import Filters
 from tests.surveys import factories_analysis as fa
 
@@ -270,7 +270,7 @@ def test_the_retention_curve_recovers_planted_rates_within_its_intervals(org, ad
     as_of = timezone.localdate()
     repaired = as_of - dt.timedelta(days=400)
     planted = {1: (0.45, [3, 5, 6]), 2: (0.70, [7, 8]), 3: (0.85, [9, 10])}
-    for level, (rate, scores) in planted.items():
+    for rate, scores in planted.values():
         customers = fa.make_customers(org.d1, 400)
         returned = rng.random(400) < rate
         orders = fa.service_history(org.d1, customers, repair_on=repaired, returned=returned)

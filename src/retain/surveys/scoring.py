@@ -241,10 +241,10 @@ def results_summary(actor, filters: Filters) -> dict:
     out = {"nps": empty(), "csi": empty(), "items": [], "nps_change": None, "trend": []}
     if RECOMMEND in info:
         page = nps_page(actor, filters)
-        out.update(nps=page["nps"], nps_change=page["change"], trend=page["trend"])
+        out |= {"nps": page["nps"], "nps_change": page["change"], "trend": page["trend"]}
     if _items(info):
         page = csi_page(actor, filters)
-        out.update(csi=page["csi"], items=page["items"])
+        out |= {"csi": page["csi"], "items": page["items"]}
     return out
 
 
@@ -354,7 +354,6 @@ def kano_page(actor, filters: Filters) -> dict:
                                                     [p["dysfunctional"] for p in pairs]))
     rows = []
     table = kano.summarise(by_feature).table if by_feature else pd.DataFrame()
-    zh = _zh()
     for q in features:
         if q.code not in table.index:
             rows.append({"code": q.code, "label": q.label, "n": 0, "small": True, "category": None})
@@ -362,16 +361,10 @@ def kano_page(actor, filters: Filters) -> dict:
         row = table.loc[q.code]
         n = int(row["n"])
         rows.append({"code": q.code, "label": q.label, "n": n, "small": n < MIN_N,
-                     "category": row["dominant"], "category_label": row["label_zh"] if zh else row["label_en"],
+                     "category": row["dominant"], "category_label": str(KANO_LABELS[row["dominant"]]),
                      "counts": {c: int(row[c]) for c in kano.CATEGORIES},
                      "better": _round(row["better"]), "worse": _round(row["worse"])})
     return {"features": rows}
-
-
-def _zh() -> bool:
-    from django.utils import translation
-
-    return (translation.get_language() or "").startswith("zh")
 
 
 def _round(x, digits: int = 4):
@@ -429,8 +422,8 @@ def retention_page(actor, filters: Filters, *, as_of: dt.date | None = None) -> 
     level = np.select([frame[OUTCOME] <= hi for _l, _b, _lo, hi in BANDS], [lv for lv, *_ in BANDS], default=3)
     curve = retention.by_satisfaction(level, returned.to_numpy(), levels=[1, 2, 3], confidence=CONFIDENCE)
     for band, row in zip(bands, curve.table.itertuples()):
-        band.update(figure(row.rate if row.n else None, row.ci_low if row.n else None,
-                           row.ci_high if row.n else None, row.n), retained=int(row.retained))
+        band |= figure(row.rate if row.n else None, row.ci_low if row.n else None, row.ci_high if row.n else None,
+                       row.n) | {"retained": int(row.retained)}
     return {"bands": bands, "n": curve.n, "small": curve.n < MIN_N, "as_of": as_of.isoformat(), "days": RETURN_DAYS,
             "slope": _round(curve.slope)}
 
@@ -459,6 +452,9 @@ def experience_page(actor, filters: Filters) -> dict:
             row["mark"] = "peak"
     return {"touchpoints": rows, "n": len(frame)}
 
+
+KANO_LABELS = {"A": gettext_lazy("Attractive"), "O": gettext_lazy("One-dimensional"), "M": gettext_lazy("Must-be"),
+               "I": gettext_lazy("Indifferent"), "R": gettext_lazy("Reverse"), "Q": gettext_lazy("Questionable")}
 
 MARK_LABELS = {"valley": gettext_lazy("Valley (moment of truth)"), "peak": gettext_lazy("Peak (excitement point)"),
                "above": gettext_lazy("Significantly above the rest"),

@@ -151,9 +151,10 @@ def interval_bars(chart_id: str, title: str, labels, values, low, high, *, name:
     x, y = _str(labels), list(values)
     bar = {"type": "bar", "name": name, "marker": {"color": colors or ACCENT}}
     if horizontal:
-        bar.update(y=x, x=y, orientation="h", error_x=_error(y, low, high), hovertemplate="%{y}: %{x:.3g}<extra></extra>")
+        bar |= {"y": x, "x": y, "orientation": "h", "error_x": _error(y, low, high),
+                "hovertemplate": "%{y}: %{x:.3g}<extra></extra>"}
     else:
-        bar.update(x=x, y=y, error_y=_error(y, low, high), hovertemplate="%{x}: %{y:.3g}<extra></extra>")
+        bar |= {"x": x, "y": y, "error_y": _error(y, low, high), "hovertemplate": "%{x}: %{y:.3g}<extra></extra>"}
     data = [bar]
     extra = {}
     if second is not None:

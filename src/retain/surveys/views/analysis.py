@@ -9,7 +9,6 @@ Kano 2, ACSI 2, retention 3, experience 2.
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -23,6 +22,7 @@ from retain.web import charts
 
 from .. import export, results, scoring
 from ..access import results_dealer, results_dealers
+from ..forms import ResultsFilterForm
 from ..models import SurveyKind
 from ..results import Filters
 
@@ -62,25 +62,6 @@ PAGES = {page.key: page for page in (
 SERVING_ROLES = (Role.CONSULTANT, Role.SERVICE_ADVISOR)
 
 
-class FilterForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Survey"))
-    dealer = forms.TypedChoiceField(label=gettext_lazy("Dealer"), required=False, coerce=int, empty_value=None)
-    served_by = forms.TypedChoiceField(label=gettext_lazy("Served by"), required=False, coerce=int,
-                                       empty_value=None)
-
-    def __init__(self, data, *, actor, page: Page, dealers, staff):
-        super().__init__(data)
-        labels = dict(SurveyKind.choices)
-        self.fields["kind"].choices = [(kind, labels[kind]) for kind in page.kinds]
-        self.fields["kind"].initial = page.kinds[0]
-        self.fields["dealer"].choices = [("", _("All dealers in view"))] + dealers
-        self.fields["served_by"].choices = [("", _("Everyone"))] + staff
-        self.fields["from"] = forms.DateField(label=_("From"), required=False,
-                                              widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-        self.order_fields(["kind", "dealer", "from", "to", "served_by"])
-
-
 def _choices(actor, dealer_id):
     """The pickers: dealers in scope; the people who serve customers at the chosen dealer (or the
     actor's own), or only the actor when they see their own answers only. Two queries."""
@@ -93,7 +74,7 @@ def _choices(actor, dealer_id):
     return dealers, [(person.pk, person.display_name) for person in people]
 
 
-def filters_from(request, page: Page) -> tuple[FilterForm, Filters | None]:
+def filters_from(request, page: Page) -> tuple[ResultsFilterForm, Filters | None]:
     """The page's filters from the query string. A dealer or a person outside the scope is 404
     (before the form sees them: a wrong id reveals nothing); bad dates are form errors."""
     actor = request.user
@@ -107,7 +88,7 @@ def filters_from(request, page: Page) -> tuple[FilterForm, Filters | None]:
         raise Http404(_("No such person."))
     if "kind" not in data:
         data["kind"] = page.kinds[0]
-    form = FilterForm(data, actor=actor, page=page, dealers=dealers, staff=staff)
+    form = ResultsFilterForm(data, kinds=page.kinds, dealers=dealers, staff=staff)
     if not form.is_valid():
         return form, None
     clean = form.cleaned_data
@@ -170,7 +151,7 @@ def _nps_charts(data):
               else charts.ACCENT for r in league]
     return [charts.interval_line("chart-nps-trend", _("NPS by month"), [r["month"] for r in trend], _shown(trend),
                                  _shown(trend, "low"), _shown(trend, "high"), name=_("NPS"),
-                                 band_name=_("95% interval")),
+                                 band_name=_("Confidence interval")),
             charts.interval_bars("chart-nps-league", _("NPS by dealer"), [r["dealer"] for r in league],
                                  _shown(league), _shown(league, "low"), _shown(league, "high"), name=_("NPS"),
                                  colors=colors, horizontal=True)]
@@ -247,7 +228,7 @@ def _experience_charts(data):
     rows = data["touchpoints"]
     return [charts.interval_line("chart-experience", _("Satisfaction by touchpoint"), [r["label"] for r in rows],
                                  _shown(rows), _shown(rows, "low"), _shown(rows, "high"), name=_("Mean"),
-                                 band_name=_("95% interval"), marks=[r["mark"] for r in rows],
+                                 band_name=_("Confidence interval"), marks=[r["mark"] for r in rows],
                                  mark_colors={"valley": charts.WARN, "peak": charts.GOOD})]
 
 
