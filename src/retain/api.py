@@ -165,5 +165,10 @@ def _register_routers():
 
     api.add_router("/", survey_invitations)
 
+    # surveys (analysis)
+    from retain.surveys.api.results import router as survey_results
+
+    api.add_router("/", survey_results)
+
 
 _register_routers()

@@ -97,6 +97,8 @@ class AuditCode(models.TextChoices):
     SURVEY_INVITATION_REMIND = "survey_invitation.remind", _("Survey reminder sent")
     SURVEY_INVITATION_EXPIRE = "survey_invitation.expire", _("Survey invitation expired")
     SURVEY_SETTINGS_SET = "survey_settings.set", _("Survey settings or sampling rule changed")
+    # surveys (analysis)
+    SURVEY_RESULTS_EXPORT = "survey_results.export", _("Survey results exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -90,6 +90,9 @@ class Action(models.TextChoices):
     # Surveys (invite)
     INVITE = "invite", _("invite customers to a survey")  # a link by message, a QR code, the API
     SET_SURVEY_RULES = "set_survey_rules", _("set survey sampling and triggers")  # a dealer's rules and settings
+    # Surveys (analysis): the results pages, their API and their exports
+    VIEW_RESULTS = "view_results", _("see survey answers and results")
+    EXPORT_RESULTS = "export_results", _("export survey results")
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -155,6 +158,12 @@ _TABLE = {
     # the dealer's managers' and marketing's, and the region's and group's for theirs.
     Action.INVITE:          (O,  D,  D,  O,  D,  D,  D,  N,  N),
     Action.SET_SURVEY_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Surveys (analysis): a consultant or service advisor sees the answers of the customers they
+    # served (their own score card); the dealer's managers and marketing their dealer's, those
+    # above the dealer theirs. Exports leave the system, so they are the managers' (not the
+    # people whose own scores they are).
+    Action.VIEW_RESULTS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.EXPORT_RESULTS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

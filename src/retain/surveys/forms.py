@@ -7,6 +7,8 @@ per line as ``code | 中文 | English`` (the English may be left out)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .definitions import (
@@ -22,7 +24,7 @@ from .definitions import (
     SCALES,
     WITH_CHOICES,
 )
-from .models import QuestionKind, QuestionRole
+from .models import QuestionKind, QuestionRole, SurveyKind
 
 ZH, EN = "zh-hans", "en"
 SCALE_CHOICES = [("", "—")] + [(f"{low}-{high}", f"{low}-{high}") for low, high in SCALES]
@@ -165,3 +167,28 @@ class DealerChoiceForm(forms.Form):
             choices = [("", _("Whole group"))] + choices
         self.fields["dealer"].choices = choices
         self.fields["dealer"].required = not whole_group
+
+
+# --- analysis: the results pages' filters ------------------------------------------------------
+
+
+class ResultsFilterForm(forms.Form):
+    """The results pages' filters: a survey kind among the page's, a dealer and a person from
+    the pickers the view offers (within the scope), and a period."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Survey"))
+    dealer = forms.TypedChoiceField(label=gettext_lazy("Dealer"), required=False, coerce=int, empty_value=None)
+    served_by = forms.TypedChoiceField(label=gettext_lazy("Served by"), required=False, coerce=int,
+                                       empty_value=None)
+
+    def __init__(self, data, *, kinds, dealers, staff):
+        super().__init__(data)
+        labels = dict(SurveyKind.choices)
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
+        self.fields["kind"].initial = kinds[0]
+        self.fields["dealer"].choices = [("", gettext_now("All dealers in view"))] + dealers
+        self.fields["served_by"].choices = [("", gettext_now("Everyone"))] + staff
+        self.fields["from"] = forms.DateField(label=gettext_now("From"), required=False,
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = forms.DateField(label=gettext_now("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        self.order_fields(["kind", "dealer", "from", "to", "served_by"])

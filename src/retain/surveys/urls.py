@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import definitions, invitations
+from .views import analysis, definitions, invitations
 
 app_name = "surveys"
 
@@ -26,4 +26,12 @@ urlpatterns += [
     path("customers/<int:customer_id>/invite/form/", invitations.invite_form, name="invite_form"),
     path("repair-orders/<int:transaction_id>/qr/", invitations.repair_qr, name="repair_qr"),
     path("rules/", invitations.rules, name="rules"),
+]
+
+# analysis: the results pages and their downloads
+urlpatterns += [
+    path("results/", analysis.overview, name="results"),
+    *[path(f"results/{key}/", analysis.results_page, {"page": key}, name=f"results_{key}") for key in analysis.PAGES],
+    *[path(f"results/{key}/export.xlsx", analysis.results_export, {"page": key}, name=f"results_{key}_export")
+      for key in analysis.PAGES],
 ]

@@ -70,6 +70,10 @@ NAV = (
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
+    # Surveys (analysis): the results pages, for marketing (who runs the surveys) and after-sales
+    # (whose CSS they mostly are).
+    NavEntry(MARKETING, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
+    NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
 )
 
 
