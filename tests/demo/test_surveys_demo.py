@@ -326,3 +326,67 @@ def test_a_repair_order_closed_in_the_demo_is_invited_by_the_job_on_schedule(sma
     before = Invitation.objects.count()
     invite(END - timedelta(days=10))
     assert Invitation.objects.count() == before
+
+
+# --- the same truths through the analysis pages (surveys.scoring and its API) -------------------
+
+def _get(client, survey_kind: str, page: str, days: int = 365) -> dict:
+    from retain.surveys.models import Survey
+
+    survey = Survey.objects.get(kind=survey_kind, dealer__isnull=True)
+    start = END - timedelta(days=days - 1)
+    response = client.get(f"/api/v1/surveys/{survey.pk}/{page}", {"from": start.isoformat(), "to": END.isoformat()})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def admin_client(small, client):
+    from retain.org.models import Staff
+
+    client.force_login(Staff.objects.get(username="admin"))
+    return client
+
+
+def test_the_driver_page_recovers_the_order_of_the_weights(admin_client):
+    body = _get(admin_client, "css_after_sales", "drivers", days=730)  # the programme's two years
+    weights = {item["code"]: item["weight"] for item in body["items"]}
+    assert body["outcome"] == "overall" and body["n"] > 2000
+    assert abs(sum(weights.values()) - body["r2"]) < 1e-6
+    assert weights["fixed_first_time"] > weights["no_rework"] > weights["value"] > weights["friendliness"]
+    assert weights["friendliness"] > max(weights["explained_invoice"], weights["returned_clean"])
+
+
+def test_the_retention_curve_recovers_the_planted_return_rates(small):
+    from retain.org.models import Staff
+    from retain.surveys import scoring
+    from retain.surveys.results import Filters
+
+    admin = Staff.objects.get(username="admin")
+    filters = Filters("css_after_sales", END - timedelta(days=729), END)  # answers of both years
+    page = scoring.retention_page(admin, filters, as_of=END)  # the demo's history ends on END
+    bands = {band["band"]: band for band in page["bands"]}
+    for name, (low, high, rate) in truth.RETURN_BY_SATISFACTION.items():
+        band = bands[f"{0 if low == 1 else low}-{high}"]
+        assert band["n"] >= 100 and band["low"] <= rate <= band["high"], (name, band)
+
+
+def test_the_league_table_marks_d01_above_d02_below_and_no_other(admin_client):
+    body = _get(admin_client, "css_after_sales", "league")
+    from retain.org.models import Dealer
+
+    codes = dict(Dealer.objects.values_list("pk", "code"))
+    marked = {codes[row["dealer_id"]]: row["direction"] for row in body["rows"] if row["significant"]}
+    assert body["correction"] == "holm" and body["tested"] == 8
+    assert marked == {"D01": "above", "D02": "below"}, [(codes[r["dealer_id"]], r["value"], r["n"], r["p_holm"]) for r in body["rows"]]
+
+
+def test_the_experience_kano_and_results_pages_recover_their_truths(admin_client):
+    curve = _get(admin_client, "touchpoint", "experience")
+    marks = {row["touchpoint"]: row["mark"] for row in curve["touchpoints"] if row["mark"]}
+    assert marks == {"negotiation": "valley", "delivery": "peak"}
+    features = _get(admin_client, "kano", "kano")["features"]
+    assert {row["code"]: row["category"] for row in features} == truth.KANO_CATEGORIES
+    body = _get(admin_client, "css_after_sales", "results")
+    assert body["nps"]["n"] > 1000 and body["csi"]["n"] > 1000
+    assert body["nps"]["low"] <= body["nps"]["value"] <= body["nps"]["high"]

@@ -611,17 +611,47 @@ def _factor_items(rng, n: int, means) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(np.rint(latent), 1, 10), factor
 
 
-def _recommend(rng, dealer: np.ndarray, rank: np.ndarray, mix: np.ndarray) -> np.ndarray:
+def _recommend(rng, dealer: np.ndarray, rank: np.ndarray, mix: np.ndarray, exact: np.ndarray,
+               recent: np.ndarray) -> np.ndarray:
     """0-10 answers following each dealer's promoter/passive/detractor mix, correlated with
-    ``rank`` (a uniform score in (0, 1), e.g. the overall score's rank) by a Gaussian copula."""
+    ``rank`` (a uniform score in (0, 1), e.g. the overall score's rank) by a Gaussian copula.
+
+    The ``exact`` answers (the counted ones) get each dealer's mix in exactly the planted
+    numbers, per dealer and per year of answers (``recent``: the last 365 days, the pages'
+    default period): within each such group the answers are ordered by their copula score and
+    the lowest share are detractors, the next passives, the rest promoters (counts rounded). So a
+    dealer's NPS is its planted one to rounding and the league table's verdicts do not hang on
+    the luck of a draw; the others (not counted) are drawn from the mix."""
     n = dealer.size
     z = RECOMMEND_COPULA * stats.norm.ppf(rank) + np.sqrt(1 - RECOMMEND_COPULA ** 2) * rng.standard_normal(n)
     u = stats.norm.cdf(z)
     promoters, passives, detractors = mix[dealer].T
     detractor = u < detractors
     passive = ~detractor & (u < detractors + passives)
+    where = np.flatnonzero(exact)
+    if where.size:
+        group = dealer[where] * 2 + recent[where]
+        order = where[np.lexsort((u[where], group))]
+        sorted_group = dealer[order] * 2 + recent[order]
+        sizes = np.bincount(sorted_group, minlength=2 * mix.shape[0])
+        position = np.arange(order.size) - (np.cumsum(sizes) - sizes)[sorted_group]
+        size = sizes[sorted_group]
+        n_detractors = np.rint(detractors[order] * size)
+        n_passives = np.rint((detractors[order] + passives[order]) * size) - n_detractors
+        detractor[order] = position < n_detractors
+        passive[order] = ~detractor[order] & (position < n_detractors + n_passives)
     low = rng.choice(7, size=n, p=DETRACTOR_WEIGHTS / DETRACTOR_WEIGHTS.sum())
     return np.select([detractor, passive], [low, 7 + (rng.random(n) < 0.55)], 9 + (rng.random(n) < 0.5)).astype(float)
+
+
+def _recent(world: _World, responses: dict, mine: np.ndarray) -> np.ndarray:
+    """Responses answered within the last 365 days (the pages' default period), by answer day."""
+    day = (responses["submitted_at"][mine] + LOCAL_OFFSET).astype("datetime64[D]")
+    return (day > world.today - YEAR_DAYS * DAY).astype(np.int64)
+
+
+def _counted(responses: dict, mine: np.ndarray) -> np.ndarray:
+    return responses["counted"][mine] & responses["submitted"][mine]
 
 
 def _ranks(values: np.ndarray, rng) -> np.ndarray:
@@ -740,7 +770,8 @@ def _answer_after_sales(world: _World, rng, inv: dict, responses: dict, answers:
         rows_b = np.flatnonzero(pool_band == b)
         row[mine_b] = rng.choice(rows_b, size=mine_b.size, replace=rows_b.size < mine_b.size)
     items, overall = pool.items[row].copy(), pool.overall()[row]
-    recommend = _recommend(rng, dealer, _ranks(pool.latent, rng)[row], world.mix)
+    recommend = _recommend(rng, dealer, _ranks(pool.latent, rng)[row], world.mix, counted,
+                           _recent(world, responses, mine))
     _spoil(rng, flag, counted, items, overall, recommend)
     submitted = responses["submitted"][mine]
     answered_items = np.where(submitted[:, None], True, np.arange(items.shape[1]) < 3)  # a partial: three items
@@ -799,7 +830,8 @@ def _answer_sales(world: _World, rng, inv: dict, responses: dict, answers: _Answ
     mean = items.mean(axis=1)
     outcomes = np.clip(np.rint(mean[:, None] + OVERALL_NOISE * rng.standard_normal((n, 3))
                                + np.array([0.0, 0.0, -0.4])), 1, 10)
-    recommend = _recommend(rng, inv["dealer"][i], _ranks(mean + 0.3 * rng.standard_normal(n), rng), world.mix)
+    recommend = _recommend(rng, inv["dealer"][i], _ranks(mean + 0.3 * rng.standard_normal(n), rng), world.mix,
+                           _counted(responses, mine), _recent(world, responses, mine))
     counted = responses["counted"][mine] & responses["submitted"][mine]
     overall = outcomes[:, 1].copy()
     _spoil(rng, responses["flag"][mine], counted, items, overall, recommend)
@@ -820,7 +852,8 @@ def _answer_others(world: _World, rng, inv: dict, responses: dict, answers: _Ans
     mine = np.flatnonzero(kind == "nps")
     ref = catalogue["nps"]
     answers.add(mine, ref.questions["recommend"],
-                number=_recommend(rng, inv["dealer"][i[mine]], rng.random(mine.size), world.mix))
+                number=_recommend(rng, inv["dealer"][i[mine]], rng.random(mine.size), world.mix,
+                                  _counted(responses, mine), _recent(world, responses, mine)))
     reason = mine[rng.random(mine.size) < 0.3]
     answers.add(reason, ref.questions["reason"],
                 text=np.asarray(NPS_REASONS, dtype=object)[rng.integers(0, len(NPS_REASONS), size=reason.size)])
