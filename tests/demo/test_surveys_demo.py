@@ -390,3 +390,31 @@ def test_the_experience_kano_and_results_pages_recover_their_truths(admin_client
     body = _get(admin_client, "css_after_sales", "results")
     assert body["nps"]["n"] > 1000 and body["csi"]["n"] > 1000
     assert body["nps"]["low"] <= body["nps"]["value"] <= body["nps"]["high"]
+
+
+def _drawn_tables(seed: int):
+    """The survey tables of a tiny demo (no database: a catalogue of made-up ids)."""
+    from retain.demo import care, messages
+    from retain.demo.generate import Scale, generate
+    from retain.surveys.presets import PRESETS
+
+    data = generate(Scale(regions=2, dealers=3, customers=3_000), seed, "x")
+    messages.add_messages(data, np.random.default_rng(1), END)
+    care.add_care(data, np.random.default_rng(2), END)
+    catalogue, next_id = {}, 1
+    for number, preset in enumerate(PRESETS.values(), start=1):
+        codes = preset.codes()
+        ids = range(next_id, next_id + len(codes))
+        catalogue[str(preset.kind)] = demo_surveys.SurveyRef(number, number, dict(zip(codes, ids)))
+        next_id += len(codes)
+    return demo_surveys.add_surveys(data, np.random.default_rng(seed), END, catalogue)
+
+
+def test_same_seed_same_surveys_other_seed_other_surveys():
+    first, again, other = (_drawn_tables(seed) for seed in (5, 5, 6))
+    for label, columns in first.items():
+        for name, column in columns.items():
+            twin = again[label][name]
+            assert np.array_equal(np.ma.getmaskarray(column), np.ma.getmaskarray(twin)), (label, name)
+            assert np.array_equal(np.ma.compressed(column), np.ma.compressed(twin)), (label, name)
+    assert not np.array_equal(first["surveys.Invitation"]["created_at"], other["surveys.Invitation"]["created_at"])
