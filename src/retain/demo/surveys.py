@@ -19,14 +19,16 @@ How the truths are planted (docs/demo.md, "Surveys", says it at length):
   P(band | came back) by Bayes, with band shares pi that make sum pi_b p_b equal the observed
   return rate, and items and overall are drawn from the model given the band;
 - dealers' NPS (``truth.NPS_BASE``, ``NPS_BY_DEALER``): "would you recommend" follows each
-  dealer's mix of promoters, passives and detractors, tied to the overall score by a Gaussian
-  copula so that the two still correlate;
+  dealer's mix of promoters, passives and detractors, in exactly the planted numbers per dealer
+  and year of answers, tied to the overall score by a Gaussian copula so that the two correlate;
 - the experience curve (``truth.TOUCHPOINT_MEANS``), the Kano categories and the staff's
   self-assessment lift.
 
-Everything is drawn column-wise with numpy; the Python loops run over survey kinds, questions
-and dealers. The only per-row Python is the token digest (SHA-256 of a random token, as the app
-stores them; the demo never needs the tokens).
+Invitations keep the invite job's keys, and the events of the last 60 days are sampled by the
+job's own draw, so the job run on a recent day finds its work done. Everything is drawn
+column-wise with numpy; the Python loops run over survey kinds, questions and dealers. The only
+per-row Python is the job's draw of those recent events and the digests of the links still open
+(SHA-256 of a random token, as the app stores them; the demo never needs the tokens).
 """
 
 import base64
