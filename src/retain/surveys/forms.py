@@ -7,7 +7,6 @@ per line as ``code | 中文 | English`` (the English may be left out)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -186,9 +185,9 @@ class ResultsFilterForm(forms.Form):
         labels = dict(SurveyKind.choices)
         self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
         self.fields["kind"].initial = kinds[0]
-        self.fields["dealer"].choices = [("", gettext_now("All dealers in view"))] + dealers
-        self.fields["served_by"].choices = [("", gettext_now("Everyone"))] + staff
-        self.fields["from"] = forms.DateField(label=gettext_now("From"), required=False,
+        self.fields["dealer"].choices = [("", _("All dealers in view"))] + dealers
+        self.fields["served_by"].choices = [("", _("Everyone"))] + staff
+        self.fields["from"] = forms.DateField(label=_("From"), required=False,
                                               widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label=gettext_now("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
         self.order_fields(["kind", "dealer", "from", "to", "served_by"])
