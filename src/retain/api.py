@@ -155,6 +155,20 @@ def _register_routers():
         api.add_router("/", router)
     api.add_router("/", channels)
     api.add_router("/", care)
+    # surveys (defs)
+    from retain.surveys.api.definitions import router as survey_definitions
+
+    api.add_router("/", survey_definitions)
+
+    # surveys (invite)
+    from retain.surveys.api.invitations import router as survey_invitations
+
+    api.add_router("/", survey_invitations)
+
+    # surveys (analysis)
+    from retain.surveys.api.results import router as survey_results
+
+    api.add_router("/", survey_results)
 
 
 _register_routers()

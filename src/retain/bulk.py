@@ -36,8 +36,14 @@ def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = Tr
     with _indexes_rebuilt_after(models, enabled=into_empty and connection.vendor == "postgresql"):
         for model, columns in zip(models, tables.values()):
             _insert(model, columns)
-    if not reset_sequences:
-        return
+    if reset_sequences:
+        reset_sequences_of(list(tables))
+
+
+def reset_sequences_of(labels: list[str]) -> None:
+    """Move the id sequences of these models past their rows and refresh the planner's
+    statistics (what ``load`` does after its tables; for a caller that loads in several steps)."""
+    models = [apps.get_model(label) for label in labels]
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)

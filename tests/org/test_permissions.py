@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -49,6 +50,8 @@ from retain.sales.models import (
     SalesTarget,
 )
 from retain.sales.services import cadence, daily_report, planning
+from retain.surveys.access import visible_responses
+from retain.surveys.models import Survey
 from tests.conftest import make_customer, make_staff
 
 EXPECTED = Path(__file__).with_name("policy_expected.csv")
@@ -718,6 +721,60 @@ def _manage_vip(cell):
     return outcomes
 
 
+# --- surveys (analysis) ---------------------------------------------------------------------------
+
+def _survey_response(cell):
+    """A counted NPS answer today by a customer at the position, served by the person there."""
+    from tests.surveys import factories_analysis as survey_factories
+
+    customer = _customer(cell, "受访客户")
+    group = customer.dealer.region.group
+    survey = Survey.objects.filter(group=group, kind="nps").first() or survey_factories.make_survey(group, "nps")
+    response, = survey_factories.plant(survey, customer.dealer, [{"recommend": 9}], staff=customer.owner,
+                                       customers=[customer], days=[timezone.localdate()])
+    return survey, response, customer
+
+
+@driver(Action.VIEW_RESULTS)
+def _view_results(cell):
+    survey, response, customer = _survey_response(cell)
+    client, dealer_id = cell.client, response.dealer_id
+    door = "Y" if visible_responses(cell.actor).filter(pk=response.pk).exists() else "404"
+    page = cell.client.get(f"/surveys/results/nps/?kind=nps&dealer={dealer_id}")
+    if page.status_code == 200:
+        counted = re.search(r'id="headline">.*?data-n="(\d+)"', page.content.decode(), re.S).group(1)
+        page_outcome = "Y" if counted == "1" else "404"
+    else:
+        page_outcome = _http(page)
+    api = client.get(f"/api/v1/surveys/{survey.pk}/results?dealer={dealer_id}")
+    api_outcome = ("Y" if api.json()["nps"]["n"] == 1 else "404") if api.status_code == 200 else _http(api)
+    return {"door": door, "page": page_outcome, "api": api_outcome}
+
+
+@driver(Action.EXPORT_RESULTS)
+def _export_results(cell):
+    from openpyxl import load_workbook
+
+    from retain.surveys import scoring
+    from retain.surveys.export import export_page
+    from retain.surveys.results import Filters, period
+
+    _survey, _response, customer = _survey_response(cell)
+
+    def listed(content: bytes) -> str:
+        book = load_workbook(io.BytesIO(content))
+        return "Y" if any(c.value == customer.name for s in book.worksheets for r in s.iter_rows() for c in r) else "N"
+
+    try:
+        start, end = period(None, None)
+        service = listed(export_page(cell.actor, "nps", Filters("nps", start, end), scoring.nps_page).content)
+    except PermissionDenied:
+        service = "403"
+    response = cell.client.get("/surveys/results/nps/export.xlsx?kind=nps")
+    page = listed(response.content) if response.status_code == 200 else _http(response)
+    return {"service": service, "page": page}
+
+
 # --- the matrix ------------------------------------------------------------------------------
 
 def test_matrix_covers_every_role_and_action_with_a_driver():
@@ -728,8 +785,8 @@ def test_matrix_covers_every_role_and_action_with_a_driver():
 
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
-    care added 180, 90 and 241."""
-    assert len(list(_cells())) == 1303
+    care added 180, 90 and 241; surveys (analysis) 108."""
+    assert len(list(_cells())) == 1411
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

@@ -14,14 +14,17 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from retain.bulk import load
+from retain.bulk import load, reset_sequences_of
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
+from retain.org.models import DealerGroup
+from retain.surveys import presets
 
 from . import messages
 from .care import add_care
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
+from .surveys import add_surveys, catalogue
 
 PASSWORD = "retain-demo"
 
@@ -69,9 +72,20 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     messages.add_messages(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8]), today)
     add_care(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9]), today)  # care's year
     generated = time.perf_counter()
-    counts = {label: data.count(label) for label in data.tables}
     with transaction.atomic():
-        load(data.tables, into_empty=True)
+        load(data.tables, into_empty=True, reset_sequences=False)
+        # The surveys point at the group's preset questions, which the surveys app makes.
+        group = DealerGroup.objects.get(pk=1)
+        survey_tables = add_surveys(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(11)[10]), today,
+                                    catalogue(presets.install(group)))
+        if connection.vendor == "postgresql":  # check the presets' deferred foreign keys now, so
+            with connection.cursor() as cursor:  # the loader may drop and remake the survey tables' own
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        load(survey_tables, into_empty=True, reset_sequences=False)
+        data.tables.update(survey_tables)
+        reset_sequences_of(list(data.tables))
+        counts = {label: data.count(label) for label in data.tables}
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -110,6 +124,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['sales.Contact']:,} contacts, {counts['sales.DailyReport']:,} daily reports",
         f"  {counts['channels.Message']:,} messages to customers (outbox, e-mail, gateway)",
         f"  {counts['care.Task']:,} care tasks, {counts['care.VipFile']:,} VIP files",
+        f"  {counts['surveys.Invitation']:,} survey invitations, {counts['surveys.Response']:,} responses, "
+        f"{counts['surveys.Answer']:,} answers",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

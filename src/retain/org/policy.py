@@ -84,6 +84,15 @@ class Action(models.TextChoices):
     EXPORT_TASKS = "export_tasks", _("export care tasks")
     SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
     MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
+    # Surveys (defs): survey definitions, their versions and presets
+    VIEW_SURVEYS = "view_surveys", _("see surveys")  # the list, a survey's questions and versions, the API
+    MANAGE_SURVEYS = "manage_surveys", _("edit surveys")  # install presets, copy for a dealer, edit, (de)activate
+    # Surveys (invite)
+    INVITE = "invite", _("invite customers to a survey")  # a link by message, a QR code, the API
+    SET_SURVEY_RULES = "set_survey_rules", _("set survey sampling and triggers")  # a dealer's rules and settings
+    # Surveys (analysis): the results pages, their API and their exports
+    VIEW_RESULTS = "view_results", _("see survey answers and results")
+    EXPORT_RESULTS = "export_results", _("export survey results")
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -137,6 +146,24 @@ _TABLE = {
     Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
+    # Surveys (defs): a survey definition is the dealer's (or the group's, which every dealer
+    # reads), so every role reads those of its dealer. Writing the questionnaires is the marketing
+    # desk's and the general manager's at a dealer, the region's and the group's for theirs; a
+    # group survey is edited only with the group's scope (a dealer edits its own copy instead).
+    Action.VIEW_SURVEYS:    (D,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.MANAGE_SURVEYS:  (N,  N,  N,  N,  N,  D,  D,  R,  G),
+    # Surveys (invite): whoever serves a customer at the dealer may ask them to a survey (a
+    # consultant or advisor their own customers; the dealer's desks any of the dealer's); those
+    # above the dealer read the results but do not contact customers. Sampling and triggers are
+    # the dealer's managers' and marketing's, and the region's and group's for theirs.
+    Action.INVITE:          (O,  D,  D,  O,  D,  D,  D,  N,  N),
+    Action.SET_SURVEY_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Surveys (analysis): a consultant or service advisor sees the answers of the customers they
+    # served (their own score card); the dealer's managers and marketing their dealer's, those
+    # above the dealer theirs. Exports leave the system, so they are the managers' (not the
+    # people whose own scores they are).
+    Action.VIEW_RESULTS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.EXPORT_RESULTS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

@@ -8,3 +8,15 @@ class SurveysConfig(AppConfig):
     name = "retain.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self):
+        # invite: the distribution jobs, the reminder's message kind, the customer card's section.
+        from retain.channels import kinds
+        from retain.customers import cards as customer_cards
+
+        from . import jobs  # noqa: F401 (registers the periodic jobs)
+        from .cards import invitations_section
+        from .messages import REMINDER
+
+        kinds.register(REMINDER)
+        customer_cards.register(invitations_section)

@@ -115,3 +115,99 @@ def pareto(chart_id: str, title: str, labels, counts, *, count_name: str, share_
         xaxis={"type": "category", "automargin": True},
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "tickvals": [0, 25, 50, 75, 100],
                 "ticksuffix": "%", "showgrid": False})})
+
+
+def _error(values, low, high) -> dict:
+    """Plotly error bars from interval bounds (missing bounds draw no bar)."""
+    plus = [None if v is None or h is None else h - v for v, h in zip(values, high)]
+    minus = [None if v is None or lo is None else v - lo for v, lo in zip(values, low)]
+    return {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": MUTED}
+
+
+def interval_line(chart_id: str, title: str, labels, values, low, high, *, name: str, band_name: str,
+                  marks=None, mark_colors: dict | None = None) -> Chart:
+    """A line with its confidence band (a trend, a curve across touchpoints). ``marks``, one per
+    point ("" for none), colours points (a valley red, a peak green) by ``mark_colors``."""
+    x = _str(labels)
+    colors = [(mark_colors or {}).get(m, ACCENT) for m in (marks or [""] * len(x))]
+    data = [
+        {"type": "scatter", "mode": "lines", "x": x, "y": list(high), "line": {"width": 0}, "hoverinfo": "skip",
+         "showlegend": False, "name": band_name},
+        {"type": "scatter", "mode": "lines", "x": x, "y": list(low), "line": {"width": 0}, "fill": "tonexty",
+         "fillcolor": "rgba(10,108,189,0.15)", "name": band_name, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines+markers", "x": x, "y": list(values), "name": name,
+         "line": {"color": ACCENT}, "marker": {"color": colors, "size": 9},
+         "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"},
+    ]
+    return Chart(chart_id, title, {"data": data, "layout": _layout(
+        title, showlegend=True, legend=_LEGEND, xaxis={"type": "category", "automargin": True},
+        yaxis={"gridcolor": "#e5e9ef", "automargin": True})})
+
+
+def interval_bars(chart_id: str, title: str, labels, values, low, high, *, name: str, colors=None,
+                  second: tuple[str, list] | None = None, horizontal: bool = False) -> Chart:
+    """Bars with their intervals as error bars (item means, dealers' scores, retention by band);
+    ``second`` = (name, values) adds markers on a right-hand axis (the items' weights)."""
+    x, y = _str(labels), list(values)
+    bar = {"type": "bar", "name": name, "marker": {"color": colors or ACCENT}}
+    if horizontal:
+        bar |= {"y": x, "x": y, "orientation": "h", "error_x": _error(y, low, high),
+                "hovertemplate": "%{y}: %{x:.3g}<extra></extra>"}
+    else:
+        bar |= {"x": x, "y": y, "error_y": _error(y, low, high), "hovertemplate": "%{x}: %{y:.3g}<extra></extra>"}
+    data = [bar]
+    extra = {}
+    if second is not None:
+        data.append({"type": "scatter", "mode": "markers", "x": x, "y": list(second[1]), "name": second[0],
+                     "yaxis": "y2", "marker": {"color": WARN, "size": 10, "symbol": "diamond"}})
+        extra["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
+    axes = ({"yaxis": {"type": "category", "automargin": True, "autorange": "reversed"},
+             "xaxis": {"automargin": True, "gridcolor": "#e5e9ef"}} if horizontal
+            else {"xaxis": {"type": "category", "automargin": True}})
+    height = {"height": max(300, 28 * len(x) + 80)} if horizontal else {}
+    return Chart(chart_id, title, {"data": data, "layout": _layout(
+        title, showlegend=second is not None, legend=_LEGEND, **axes, **extra, **height)})
+
+
+def zones(chart_id: str, title: str, labels, x, y, *, split_x: float, split_y: float, x_title: str, y_title: str,
+          corners: dict[str, str]) -> Chart:
+    """Points on two axes cut into four zones at (split_x, split_y), each zone named in its
+    corner (``corners``: keys top_left, top_right, bottom_left, bottom_right): the importance x
+    satisfaction quadrant, Kano's Better x Worse plane."""
+    data = [{"type": "scatter", "mode": "markers+text", "x": list(x), "y": list(y), "text": _str(labels),
+             "textposition": "top center", "marker": {"color": ACCENT, "size": 10}, "cliponaxis": False,
+             "hovertemplate": "%{text}: %{x:.3g}, %{y:.3g}<extra></extra>"}]
+    line = {"type": "line", "line": {"dash": "dash", "color": MUTED, "width": 1}}
+    shapes = [{**line, "x0": split_x, "x1": split_x, "yref": "paper", "y0": 0, "y1": 1},
+              {**line, "y0": split_y, "y1": split_y, "xref": "paper", "x0": 0, "x1": 1}]
+    spots = {"top_left": (0.01, 0.99, "left", "top"), "top_right": (0.99, 0.99, "right", "top"),
+             "bottom_left": (0.01, 0.01, "left", "bottom"), "bottom_right": (0.99, 0.01, "right", "bottom")}
+    annotations = [{"xref": "paper", "yref": "paper", "x": spots[k][0], "y": spots[k][1], "xanchor": spots[k][2],
+                    "yanchor": spots[k][3], "text": str(text), "showarrow": False,
+                    "font": {"size": 11, "color": WARN if k == "bottom_right" else MUTED}}
+                   for k, text in corners.items()]
+    return Chart(chart_id, title, {"data": data, "layout": _layout(
+        title, height=380, shapes=shapes, annotations=annotations,
+        xaxis={"title": {"text": x_title}, "automargin": True, "zeroline": False},
+        yaxis={"title": {"text": y_title}, "automargin": True, "gridcolor": "#e5e9ef"})})
+
+
+def path_diagram(chart_id: str, title: str, nodes, edges) -> Chart:
+    """A structural model drawn as boxes and arrows: ``nodes`` are (key, text, x, y) on a 0-1 plane,
+    ``edges`` (from key, to key, text) arrows labelled with their coefficient."""
+    where = {key: (x, y) for key, _text, x, y in nodes}
+    data = [{"type": "scatter", "mode": "markers+text", "x": [n[2] for n in nodes], "y": [n[3] for n in nodes],
+             "text": [str(n[1]) for n in nodes], "textposition": "middle center", "hoverinfo": "text",
+             "marker": {"size": 70, "symbol": "square", "color": "#e8f1fa", "line": {"color": ACCENT, "width": 1}},
+             "cliponaxis": False}]
+    annotations = []
+    for source, target, text in edges:
+        (x0, y0), (x1, y1) = where[source], where[target]
+        annotations.append({"x": x0 + 0.8 * (x1 - x0), "y": y0 + 0.8 * (y1 - y0), "ax": x0 + 0.2 * (x1 - x0),
+                            "ay": y0 + 0.2 * (y1 - y0), "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
+                            "showarrow": True, "arrowhead": 3, "arrowwidth": 1.5, "arrowcolor": ACCENT, "text": ""})
+        annotations.append({"x": (x0 + x1) / 2, "y": (y0 + y1) / 2 + 0.06, "text": str(text), "showarrow": False,
+                            "font": {"size": 12, "color": WARN}, "bgcolor": "rgba(255,255,255,0.8)"})
+    hidden = {"visible": False, "range": [-0.15, 1.15]}
+    return Chart(chart_id, title, {"data": data, "layout": _layout(
+        title, height=340, annotations=annotations, xaxis=hidden, yaxis=hidden)})

@@ -60,11 +60,20 @@ NAV = (
     # (every role works with customers, so the care calendar's entries sit there, once each).
     NavEntry(CUSTOMERS, _("Care tasks"), "care:tasks", Action.VIEW_TASKS),
     NavEntry(CUSTOMERS, _("VIP files"), "care:vip_list", Action.VIEW),
+    # Surveys (defs): the questionnaires are the marketing desk's; everyone may read them.
+    NavEntry(MARKETING, _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
+    # Surveys (invite): the invitations made, and a dealer's sampling rules.
+    NavEntry(CUSTOMERS, _("Survey invitations"), "surveys:invitations", Action.INVITE),
+    NavEntry(ADMIN, _("Survey rules"), "surveys:rules", Action.SET_SURVEY_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
+    # Surveys (analysis): the results pages, for marketing (who runs the surveys) and after-sales
+    # (whose CSS they mostly are).
+    NavEntry(MARKETING, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
+    NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
 )
 
 
