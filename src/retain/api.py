@@ -155,6 +155,12 @@ def _register_routers():
         api.add_router("/", router)
     api.add_router("/", channels)
     api.add_router("/", care)
+    # surveys (answer): the public answer endpoint (token-authorised) and reviews of flagged answers
+    from retain.surveys.api import public as survey_public
+    from retain.surveys.api import reviews as survey_reviews
+
+    api.add_router("/", survey_public.router)
+    api.add_router("/", survey_reviews.router)
 
 
 _register_routers()

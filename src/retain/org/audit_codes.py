@@ -84,6 +84,9 @@ class AuditCode(models.TextChoices):
     CARE_RULE_SETTINGS = "care_rule.settings", _("Care intervals changed")
     VIP_OPEN = "vip.open", _("VIP file opened")
     VIP_UPDATE = "vip.update", _("VIP file changed")
+    # surveys (answer)
+    RESPONSE_SUBMIT = "response.submit", _("Survey answers submitted")
+    RESPONSE_REVIEW = "response.review", _("Flagged survey answers reviewed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -84,6 +84,8 @@ class Action(models.TextChoices):
     EXPORT_TASKS = "export_tasks", _("export care tasks")
     SET_CARE_RULES = "set_care_rules", _("set the care calendar's rules")
     MANAGE_VIP = "manage_vip", _("manage VIP files")  # open and change a VIP's file, credit referrals
+    # Surveys (answer)
+    REVIEW_RESPONSES = "review_responses", _("review flagged answers")  # keep or exclude a flagged response
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -137,6 +139,11 @@ _TABLE = {
     Action.EXPORT_TASKS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.SET_CARE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     Action.MANAGE_VIP:      (N,  D,  D,  N,  N,  D,  D,  R,  G),
+    # Surveys (answer): a flagged answer (the dealer's own network, a staff session, too fast...)
+    # is kept or excluded by the dealer's managers and marketing (who run the surveys), and by the
+    # region and group for theirs; never by the consultant or advisor who served the customer:
+    # whoever is scored must not decide which of their answers count.
+    Action.REVIEW_RESPONSES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

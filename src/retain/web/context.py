@@ -62,6 +62,8 @@ NAV = (
     NavEntry(CUSTOMERS, _("VIP files"), "care:vip_list", Action.VIEW),
     NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
+    # Surveys (answer): flagged answers waiting for a manager's review.
+    NavEntry(CUSTOMERS, _("Flagged answers"), "surveys:reviews", Action.REVIEW_RESPONSES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
