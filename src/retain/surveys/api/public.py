@@ -14,7 +14,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import Strict
 
@@ -74,8 +74,9 @@ def answer(request, token: str, payload: PublicAnswersIn):
         response = answer_service.save(token=token, answers=payload.answers, submit=payload.submit,
                                        request_info=info)
     except LinkError as exc:
-        return exc.status, {"detail": _MESSAGES[exc.status]}
+        return Status(exc.status, {"detail": _MESSAGES[exc.status]})
     except ValidationError as exc:
-        return 422, {"detail": [{"loc": ["body", "answers", code], "msg": message, "type": "value_error"}
-                                for code, messages in exc.message_dict.items() for message in messages]}
-    return 201, {"id": response.pk, "submitted": response.submitted_at is not None, "flagged": bool(response.flags)}
+        return Status(422, {"detail": [{"loc": ["body", "answers", code], "msg": message, "type": "value_error"}
+                                       for code, messages in exc.message_dict.items() for message in messages]})
+    return Status(201, {"id": response.pk, "submitted": response.submitted_at is not None,
+                        "flagged": bool(response.flags)})

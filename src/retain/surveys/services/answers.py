@@ -56,6 +56,11 @@ def check_open(invitation: Invitation, now=None) -> None:
         raise ExpiredLink()
 
 
+def saved_response(invitation: Invitation) -> Response | None:
+    """The response saved before through this link (part way, or submitted), if any."""
+    return Response.objects.filter(invitation=invitation).first()
+
+
 def _stored(response: Response | None, questions: dict) -> dict[str, Cleaned]:
     if response is None or response.pk is None:
         return {}
@@ -77,7 +82,7 @@ def save(*, token, answers, submit: bool, request_info: integrity.RequestInfo | 
     info = request_info or integrity.RequestInfo()
     invitation = invitation_for(token, for_update=True)
     now = timezone.now()
-    response = Response.objects.filter(invitation=invitation).first()
+    response = saved_response(invitation)
     if response is not None and response.submitted_at is not None:
         raise UsedLink()
     check_open(invitation, now)
