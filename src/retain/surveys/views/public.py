@@ -160,10 +160,13 @@ def answer(request, token):
     """The form of one link: shown (GET), saved part way or submitted (POST)."""
     try:
         invitation = answer_service.invitation_for(token)
-        language = _language(request, invitation)
-        answer_service.check_open(invitation)
     except LinkError as exc:
         return _closed(request, exc, _language(request))
+    language = _language(request, invitation)
+    try:
+        answer_service.check_open(invitation)
+    except LinkError as exc:
+        return _closed(request, exc, language)
     invitation = (type(invitation).objects.select_related(
         "survey", "version", "dealer", "customer", "staff", "vehicle", "transaction__vehicle")
         .get(pk=invitation.pk))
