@@ -11,7 +11,6 @@ from django.apps import apps
 from django.test import Client
 from django.utils import timezone
 
-from retain.org.models import AuditEvent
 from retain.surveys import integrity, tokens
 from retain.surveys.models import Answer, Invitation, InvitationStatus, Response
 from tests.conftest import make_customer

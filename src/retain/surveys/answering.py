@@ -213,9 +213,9 @@ def missing_required(questions: Iterable[Question], answered: Iterable[str]) -> 
             if question.required and question.code not in answered}
 
 
-def respondent_language(invitation) -> str:
+def respondent_language(invitation, channel_settings=None) -> str:
     """The language the respondent reads: the customer's own, else the dealer's default language
-    for messages (channels settings), else the site's (zh-hans)."""
+    for messages (channels settings, read here unless given), else the site's (zh-hans)."""
     from django.conf import settings
 
     from retain.channels.models import settings_for
@@ -224,5 +224,5 @@ def respondent_language(invitation) -> str:
     customer = invitation.customer
     if customer is not None and customer.language in known:
         return customer.language
-    default = settings_for(invitation.dealer_id).default_language
+    default = (channel_settings or settings_for(invitation.dealer_id)).default_language
     return default if default in known else settings.LANGUAGE_CODE

@@ -22,7 +22,7 @@ from retain.bounds import Input
 
 from .. import integrity
 from ..answering import MAX_ANSWERS, LinkError
-from ..services import answers as answer_service
+from ..services.answers import save as save_answers
 
 router = Router(tags=["surveys: answering"])
 
@@ -71,7 +71,7 @@ def answer(request, token: str, payload: PublicAnswersIn):
     """Answer a survey through its link's token (no login): ``submit`` false saves part way."""
     info = integrity.request_info(request, from_page=False)
     try:
-        response = answer_service.save(token=token, answers=payload.answers, submit=payload.submit,
+        response = save_answers(actor=None, token=token, answers=payload.answers, submit=payload.submit,
                                        request_info=info)
     except LinkError as exc:
         return Status(exc.status, {"detail": _MESSAGES[exc.status]})

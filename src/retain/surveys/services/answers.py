@@ -75,9 +75,10 @@ def _row(response: Response, cleaned: Cleaned) -> Answer:
 
 
 @transaction.atomic
-def save(*, token, answers, submit: bool, request_info: integrity.RequestInfo | None = None) -> Response:
+def save(*, actor=None, token, answers, submit: bool, request_info: integrity.RequestInfo | None = None) -> Response:
     """Store a respondent's answers (``{question_code: value}``) for the link ``token``; with
-    ``submit`` the answers are final. Raises ``UnknownLink``, ``UsedLink``, ``ExpiredLink``, or
+    ``submit`` the answers are final. ``actor`` is None: the respondent is whoever holds the token
+    (a signed-in staff member's browser is in ``request_info``, for the staff_session flag). Raises ``UnknownLink``, ``UsedLink``, ``ExpiredLink``, or
     ``ValidationError`` by question code (in the respondent's language), with nothing written."""
     info = request_info or integrity.RequestInfo()
     invitation = invitation_for(token, for_update=True)
@@ -86,7 +87,8 @@ def save(*, token, answers, submit: bool, request_info: integrity.RequestInfo | 
     if response is not None and response.submitted_at is not None:
         raise UsedLink()
     check_open(invitation, now)
-    language = info.language or answering.respondent_language(invitation)
+    dealer_settings = settings_for(invitation.dealer_id)
+    language = info.language or answering.respondent_language(invitation, dealer_settings)
     questions = {question.code: question for question in invitation.version.questions.all()}
     with translation.override(language):
         cleaned = answering.clean(questions.values(), answers)
@@ -107,7 +109,7 @@ def save(*, token, answers, submit: bool, request_info: integrity.RequestInfo | 
         response.flags = integrity.flags_for(response=response, cleaned=merged, info=info,
                                              token_digest=invitation.token_hash, now=now)
         response.submitted_at = now
-        response.answered_on = local_day(settings_for(invitation.dealer_id), now)
+        response.answered_on = local_day(dealer_settings, now)
         response.counted = not response.flags
         response.review = Review.PENDING if response.flags else ""
     try:
@@ -127,7 +129,7 @@ def save(*, token, answers, submit: bool, request_info: integrity.RequestInfo | 
     if fields:
         invitation.save(update_fields=fields)
     if submit:
-        audit.record(actor=None, action=AuditCode.RESPONSE_SUBMIT, obj=response, after={
+        audit.record(actor=actor, action=AuditCode.RESPONSE_SUBMIT, obj=response, after={
             "invitation_id": invitation.pk, "survey_id": invitation.survey_id, "version": invitation.version.number,
             "answers": len(merged), "flags": response.flags, "counted": response.counted})
     return response

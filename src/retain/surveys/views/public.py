@@ -30,6 +30,7 @@ from .. import answering, integrity
 from ..answering import LinkError
 from ..models import QuestionKind
 from ..services import answers as answer_service
+from ..services.answers import save as save_answers
 from ..texts import localised
 
 _NUMBER = re.compile(r"-?\d{1,4}")
@@ -181,7 +182,7 @@ def answer(request, token):
         info = integrity.request_info(request, from_page=True, stamp=request.POST.get("served", ""),
                                       language=language)
         try:
-            answer_service.save(token=token, answers=posted, submit=submit, request_info=info)
+            save_answers(actor=None, token=token, answers=posted, submit=submit, request_info=info)
         except LinkError as exc:
             return _closed(request, exc, language)
         except ValidationError as exc:

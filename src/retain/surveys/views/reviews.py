@@ -84,7 +84,7 @@ def review_response(request, response_id):
         review_service.review(actor=request.user, response_id=response.pk, keep=decision == "keep",
                               note=request.POST.get("note", ""))
     except ValidationError as exc:
-        for field, errors in error_dict(exc).items():
+        for errors in error_dict(exc).values():
             messages.error(request, " ".join(errors))
         return render(request, "surveys/reviews.html", {
             "page": [], "rows": [], "state": "pending", "query": "state=pending", "states": [], "refused": True,
