@@ -87,6 +87,7 @@ def test_the_page_shows_the_dealer_the_visit_and_the_questions(client, link, org
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
     assert scripts == [""] and "script-src 'self'" in response["Content-Security-Policy"]
     assert 'name="csrfmiddlewaretoken"' in page
+    assert "no-store" in response["Cache-Control"]  # saved answers are the respondent's
 
 
 def test_the_page_is_in_the_customers_language_and_switches(client, org, survey):

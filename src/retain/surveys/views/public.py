@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from retain.analytics.kano import ANSWERS as KANO_ANSWERS
@@ -156,6 +157,7 @@ def _context(request, invitation, token, language, values, errors, *, saved=Fals
     }
 
 
+@never_cache  # saved answers are the respondent's: no shared or browser cache keeps the page
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request, token):
     """The form of one link: shown (GET), saved part way or submitted (POST)."""
@@ -195,6 +197,7 @@ def answer(request, token):
         return redirect(reverse("survey_answer", args=[token]) + suffix + "&saved=1")
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD"])
 def thanks(request, token):
     """The thank-you page after a submit (a used link's own page: nothing else is shown)."""
