@@ -113,9 +113,10 @@ def save(*, actor=None, token, answers, submit: bool, request_info: integrity.Re
         response.counted = not response.flags
         response.review = Review.PENDING if response.flags else ""
     try:
-        with transaction.atomic():
-            response.save()
-    except IntegrityError:  # another submit of this link won the race: the constraint's guard
+        response.save()
+    except IntegrityError:
+        # Another submit of this link won the race: the constraint's guard. No savepoint is
+        # needed: nothing else runs in this transaction, which rolls back with the exception.
         raise UsedLink() from None
     if existed:  # what this save answers (or clears) replaces what was saved before
         response.answers.filter(question__code__in=list(cleaned)).delete()
