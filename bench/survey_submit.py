@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -247,6 +248,7 @@ def main(argv=None):
     run = time.strftime("%Y%m%d%H%M%S") + f"-{random.randrange(10**6)}"
     made, ids = invite(survey, args.invitations, run)
     connection.close()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = None if args.url else start_server(args.port, args.workers)
     base = args.url or f"http://127.0.0.1:{args.port}"
     started, before = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg()
@@ -258,7 +260,14 @@ def main(argv=None):
         if server:
             server.terminate()
             server.wait(timeout=30)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = (used.ru_utime + used.ru_stime - children_before.ru_utime - children_before.ru_stime) if server else None
     text = report(len(made), args.threads, args.workers, wall, latencies, statuses, checked, before, after, started)
+    if server_cpu is not None:
+        # The server's processes (gunicorn's master and workers, reaped at shutdown), start-up included;
+        # PostgreSQL's backends are not in it.
+        text += (f"\n\nCPU of the server's processes over the whole run (start-up, the submits and the check): "
+                 f"{server_cpu:.1f} s, {server_cpu / len(made) * 1000:.1f} ms per answer; PostgreSQL's not included.")
     print(text)
     if args.readme:
         write_block(args.readme, "survey-submit", text, "### Answering surveys under load")
