@@ -169,6 +169,12 @@ def _register_routers():
     from retain.surveys.api.results import router as survey_results
 
     api.add_router("/", survey_results)
+    # surveys (answer): the public answer endpoint (token-authorised) and reviews of flagged answers
+    from retain.surveys.api import public as survey_public
+    from retain.surveys.api import reviews as survey_reviews
+
+    api.add_router("/", survey_public.router)
+    api.add_router("/", survey_reviews.router)
 
 
 _register_routers()

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
+from .surveys.views import public as survey_public
 from .web import views as web_views
 
 urlpatterns = [
@@ -17,4 +18,7 @@ urlpatterns = [
     path("channels/", include("retain.channels.urls")),
     path("care/", include("retain.care.urls")),
     path("surveys/", include("retain.surveys.urls")),
+    # surveys (answer): the public answer page, at the short path of surveys.tokens.PUBLIC_PATH
+    path("s/<str:token>/", survey_public.answer, name="survey_answer"),
+    path("s/<str:token>/thanks/", survey_public.thanks, name="survey_thanks"),
 ]

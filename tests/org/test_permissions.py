@@ -774,6 +774,38 @@ def _export_results(cell):
     page = listed(response.content) if response.status_code == 200 else _http(response)
     return {"service": service, "page": page}
 
+# --- surveys (answer) ------------------------------------------------------------------------
+
+def _flagged_response(cell):
+    """A submitted response flagged for review, at the position's dealer, served by the person there."""
+    from retain.surveys.models import Response as SurveyResponse
+    from tests.surveys.factories_answer import make_survey
+
+    dealer, served_by = _place(cell.org, cell.actor, cell.position)
+    survey = make_survey(dealer.region.group)
+    now = timezone.now()
+    return SurveyResponse.objects.create(survey=survey, version=survey.current_version, dealer=dealer,
+                                         staff=served_by, started_at=now, submitted_at=now,
+                                         answered_on=timezone.localdate(), flags=["too_fast"], counted=False,
+                                         review="pending")
+
+
+@driver(Action.REVIEW_RESPONSES)
+def _review_responses(cell):
+    from retain.surveys.services import reviews as survey_reviews
+
+    responses = [_flagged_response(cell) for _ in range(3)]
+    outcomes = {
+        "service": _service(lambda: survey_reviews.review(actor=cell.actor, response_id=responses[0].pk, keep=True,
+                                                          note="核实为客户本人")),
+        "page": _http(cell.client.post(f"/surveys/reviews/{responses[1].pk}/", {"decision": "keep", "note": "核实"})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/responses/{responses[2].pk}/review", {"keep": True})),
+    }
+    for (entry, outcome), response in zip(outcomes.items(), responses):
+        response.refresh_from_db()
+        assert (response.review == "kept" and response.counted) == (outcome == "Y"), entry
+    return outcomes
+
 
 # --- the matrix ------------------------------------------------------------------------------
 
@@ -785,8 +817,9 @@ def test_matrix_covers_every_role_and_action_with_a_driver():
 
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
-    care added 180, 90 and 241; surveys (analysis) 108."""
-    assert len(list(_cells())) == 1411
+    care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
+    results 108)."""
+    assert len(list(_cells())) == 1627
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

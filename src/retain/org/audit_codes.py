@@ -99,6 +99,9 @@ class AuditCode(models.TextChoices):
     SURVEY_SETTINGS_SET = "survey_settings.set", _("Survey settings or sampling rule changed")
     # surveys (analysis)
     SURVEY_RESULTS_EXPORT = "survey_results.export", _("Survey results exported")
+    # surveys (answer)
+    RESPONSE_SUBMIT = "response.submit", _("Survey answers submitted")
+    RESPONSE_REVIEW = "response.review", _("Flagged survey answers reviewed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -93,6 +93,8 @@ class Action(models.TextChoices):
     # Surveys (analysis): the results pages, their API and their exports
     VIEW_RESULTS = "view_results", _("see survey answers and results")
     EXPORT_RESULTS = "export_results", _("export survey results")
+    # Surveys (answer)
+    REVIEW_RESPONSES = "review_responses", _("review flagged answers")  # keep or exclude a flagged response
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -164,6 +166,11 @@ _TABLE = {
     # people whose own scores they are).
     Action.VIEW_RESULTS:    (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.EXPORT_RESULTS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Surveys (answer): a flagged answer (the dealer's own network, a staff session, too fast...)
+    # is kept or excluded by the dealer's managers and marketing (who run the surveys), and by the
+    # region and group for theirs; never by the consultant or advisor who served the customer:
+    # whoever is scored must not decide which of their answers count.
+    Action.REVIEW_RESPONSES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

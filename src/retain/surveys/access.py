@@ -107,7 +107,12 @@ def access_invitation(actor, invitation_id, action: str = READ_INVITATIONS, *, f
     return invitation
 
 
-# --- analysis: counted answers and the results pages ------------------------------------------
+# --- responses (analysis, answer) ---------------------------------------------------------------
+# A response belongs to its dealer and to the staff member who served the customer (``staff``:
+# the consultant of the sale, the service advisor of the repair). It is seen under
+# ``VIEW_RESULTS``: a consultant sees their own customers' answers, so a review of one of them
+# is 403 (they may not decide which of their answers count), not 404.
+
 def visible_responses(actor, action: str = Action.VIEW_RESULTS):
     """Responses in the actor's scope for ``action``: a consultant's or service advisor's own (the
     customers they served: ``Response.staff``), a manager's dealer's, a region's, a group's.
@@ -115,6 +120,23 @@ def visible_responses(actor, action: str = Action.VIEW_RESULTS):
     scored."""
     condition = scope_filter(actor, action, dealer="dealer", owner="staff")
     return Response.objects.none() if condition is None else Response.objects.filter(condition)
+
+
+def access_response(actor, response_id, action: str = Action.VIEW_RESULTS, *, for_update: bool = False) -> Response:
+    """One response for ``action``: 404 unless the actor may see it, 403 if seen but not allowed."""
+    try:
+        response_id = int(response_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such response.")) from None
+    if not visible_responses(actor).filter(pk=response_id).exists():
+        raise Http404(_("No such response."))
+    allowed = visible_responses(actor, action).filter(pk=response_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    response = allowed.select_related("survey", "dealer", "customer", "staff", "transaction", "vehicle").first()
+    if response is None:
+        raise PermissionDenied(refusal(action))
+    return response
 
 
 def results_dealers(actor, action: str = Action.VIEW_RESULTS):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import analysis, definitions, invitations
+from .views import analysis, definitions, invitations, reviews
 
 app_name = "surveys"
 
@@ -34,4 +34,7 @@ urlpatterns += [
     *[path(f"results/{key}/", analysis.results_page, {"page": key}, name=f"results_{key}") for key in analysis.PAGES],
     *[path(f"results/{key}/export.xlsx", analysis.results_export, {"page": key}, name=f"results_{key}_export")
       for key in analysis.PAGES],
+    # answer: reviews of flagged answers
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("reviews/<int:response_id>/", reviews.review_response, name="review"),
 ]

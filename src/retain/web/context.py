@@ -67,6 +67,8 @@ NAV = (
     # Surveys (invite): the invitations made, and a dealer's sampling rules.
     NavEntry(CUSTOMERS, _("Survey invitations"), "surveys:invitations", Action.INVITE),
     NavEntry(ADMIN, _("Survey rules"), "surveys:rules", Action.SET_SURVEY_RULES),
+    # Surveys (answer): flagged answers waiting for a manager's review.
+    NavEntry(CUSTOMERS, _("Flagged answers"), "surveys:reviews", Action.REVIEW_RESPONSES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
