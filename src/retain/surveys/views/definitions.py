@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, require, scope_of
 from retain.web.pages import error_dict
 
-from ..definitions import KANO_ANSWER_LABELS, PAIR_PARTS
 from ..access import access_survey, visible_surveys
+from ..definitions import KANO_ANSWER_LABELS, PAIR_PARTS
 from ..forms import DealerChoiceForm, QuestionForm, QuestionFormSet, SurveyForm
 from ..models import Question, SurveyVersion
 from ..services import definitions as services
