@@ -728,8 +728,8 @@ def _manage_vip(cell):
 def _survey(cell):
     """A dealer's own survey (the NPS preset) at the position's dealer."""
     dealer = _dealer(cell)
-    return survey_presets.create_survey(group=dealer.region.group, dealer=dealer,
-                                        preset=survey_presets.PRESETS["nps"])
+    return survey_definitions.create_from_preset(group=dealer.region.group, dealer=dealer,
+                                                 preset=survey_presets.PRESETS["nps"])
 
 
 @driver(Action.VIEW_SURVEYS)

@@ -12,8 +12,8 @@ from retain.surveys.definitions import version_rows
 from retain.surveys.forms import QuestionForm
 from retain.surveys.models import Survey, SurveyVersion
 from retain.surveys.services import definitions as services
-from tests.surveys.test_definitions import _invite
 from tests.conftest import make_customer
+from tests.surveys.test_definitions import _invite
 
 KINDS = {"css_sales", "css_after_sales", "nps", "loyalty", "touchpoint", "kano", "staff", "custom"}
 

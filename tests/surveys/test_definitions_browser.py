@@ -12,8 +12,8 @@ from tests.web.conftest import browser, page  # noqa: F401 (the shared Chromium 
 pytestmark = pytest.mark.browser
 
 
-def _no_horizontal_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+def _no_horizontal_scroll(tab):
+    return tab.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_edit_page_at_390_px_adds_a_question(live_server, page, transactional_db):  # noqa: F811
