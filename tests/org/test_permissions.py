@@ -52,6 +52,11 @@ from retain.sales.models import (
 from retain.sales.services import cadence, daily_report, planning
 from retain.surveys.access import visible_responses
 from retain.surveys.models import Survey
+from retain.surveys import presets as survey_presets
+from retain.surveys.access import access_survey
+from retain.surveys.definitions import version_rows
+from retain.surveys.forms import QuestionForm
+from retain.surveys.services import definitions as survey_definitions
 from tests.conftest import make_customer, make_staff
 
 EXPECTED = Path(__file__).with_name("policy_expected.csv")
@@ -804,6 +809,58 @@ def _review_responses(cell):
     for (entry, outcome), response in zip(outcomes.items(), responses):
         response.refresh_from_db()
         assert (response.review == "kept" and response.counted) == (outcome == "Y"), entry
+    return outcomes
+
+
+# --- surveys (defs) ----------------------------------------------------------------------------
+
+def _survey(cell):
+    """A dealer's own survey (the NPS preset) at the position's dealer."""
+    dealer = _dealer(cell)
+    return survey_definitions.create_from_preset(group=dealer.region.group, dealer=dealer,
+                                                 preset=survey_presets.PRESETS["nps"])
+
+
+@driver(Action.VIEW_SURVEYS)
+def _view_surveys(cell):
+    survey, client = _survey(cell), cell.client
+    listed = {item["id"] for item in client.get("/api/v1/surveys?limit=1000").json().get("items", [])}
+    return {
+        "door": _service(lambda: access_survey(cell.actor, survey.pk)),
+        "page": _http(client.get(f"/surveys/{survey.pk}/")),
+        "api list": "Y" if survey.pk in listed else "404",
+    }
+
+
+def _survey_edit_post(survey, name: str) -> dict:
+    """The edit page's form as a person would send it unchanged but for the Chinese name."""
+    data = {"name_zh": name, "name_en": survey.name.get("en", ""), "q-TOTAL_FORMS": "0", "q-INITIAL_FORMS": "0",
+            "save": "1"}
+    rows = version_rows(survey.current_version)
+    for index, row in enumerate(rows):
+        for field, value in QuestionForm.initial_for(row).items():
+            if field == "required":
+                if value:
+                    data[f"q-{index}-required"] = "on"
+            elif value is not None:
+                data[f"q-{index}-{field}"] = str(value)
+    data["q-TOTAL_FORMS"] = data["q-INITIAL_FORMS"] = str(len(rows))
+    return data
+
+
+@driver(Action.MANAGE_SURVEYS)
+def _manage_surveys(cell):
+    surveys = [_survey(cell) for _ in range(3)]
+    names = ["服务改名", "页面改名", "接口改名"]
+    outcomes = {
+        "service": _service(lambda: survey_definitions.edit_survey(actor=cell.actor, survey_id=surveys[0].pk,
+                                                                  name={"zh-hans": names[0]})),
+        "page": _http(cell.client.post(f"/surveys/{surveys[1].pk}/edit/", _survey_edit_post(surveys[1], names[1]))),
+        "api": _http(_json(cell.client, "put", f"/api/v1/surveys/{surveys[2].pk}", {"names": {"zh-hans": names[2]}})),
+    }
+    for (entry, outcome), survey, name in zip(outcomes.items(), surveys, names):
+        survey.refresh_from_db()
+        assert (survey.name["zh-hans"] == name) == (outcome == "Y"), entry
     return outcomes
 
 

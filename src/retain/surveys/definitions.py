@@ -11,8 +11,8 @@ A question travels as a dict with the ``Question`` model's field names::
 ``check_questions`` answers the normalised list (positions renumbered 1..n in the order given
 by ``position``, texts stripped, the default end labels and Kano prompts filled in) or raises
 ``ValidationError`` naming each problem as ``questions.<index>.<field>`` (index counted from 0
-in the list as sent) with a message that names the question by number and code; nothing is
-written by this module except through ``create_questions``.
+in the list as sent) with a message that names the question by number and code. This module
+writes nothing (``services.definitions`` does).
 
 Languages: every text needs its Chinese (``zh-hans``: the customers' language by default); the
 English is optional, and a reader in English sees the Chinese where it is missing
@@ -336,9 +336,3 @@ def question_dict(question: Question) -> dict:
 
 def version_rows(version) -> list[dict]:
     return [question_dict(question) for question in version.questions.order_by("position")]
-
-
-def create_questions(version, rows: list[dict]) -> list[Question]:
-    """Write checked rows as the questions of ``version`` (the services and presets only)."""
-    return Question.objects.bulk_create([Question(version=version, **{name: row[name] for name in FIELDS})
-                                         for row in rows])

@@ -25,13 +25,12 @@ later does not change a survey already installed.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from retain.analytics.csi import sales_css_weights
 
-from .models import Audience, QuestionKind, QuestionRole, Survey, SurveyKind, SurveyVersion
+from .models import Audience, QuestionKind, QuestionRole, Survey, SurveyKind
 
 
 @dataclass(frozen=True)
@@ -285,33 +284,13 @@ def question_rows(preset: Preset) -> list[dict]:
     return rows
 
 
-def create_survey(*, group, dealer, preset: Preset, actor=None) -> Survey:
-    """One survey of a preset, with version 1 holding its questions (no check, no audit: the
-    callers are ``install`` and the services, which audit)."""
-    from .definitions import create_questions
-
-    survey = Survey.objects.create(group=group, dealer=dealer, kind=preset.kind, preset=preset.code,
-                                   name=texts(preset.name), audience=preset.audience)
-    version = SurveyVersion.objects.create(survey=survey, number=1, intro=texts(preset.intro), created_by=actor)
-    create_questions(version, question_rows(preset))
-    survey.current_version = version
-    survey.save(update_fields=["current_version"])
-    return survey
-
-
-@transaction.atomic
 def install(group, *, dealer=None, actor=None) -> list[Survey]:
     """Every preset as a survey of the group (``dealer`` None: used by each dealer without a copy
     of its own) or of one dealer, once: a preset the owner already has (by its ``preset`` code,
     active or not) is left as it is. Answers the owner's preset surveys, in ``PRESETS`` order.
 
     No permission check and no audit row (the demo and tests call it; staff go through
-    ``services.definitions.install_presets``). The group's row is locked so that two installs
-    at once do not both add the same preset."""
-    from retain.org.models import DealerGroup
+    ``services.definitions.install_presets``, which audits); the writing is the service's."""
+    from .services.definitions import install_unchecked
 
-    DealerGroup.objects.select_for_update().filter(pk=group.pk).first()
-    have = {survey.preset: survey for survey in Survey.objects.filter(group=group, dealer=dealer)
-            .exclude(preset="").order_by("-id")}
-    return [have.get(code) or create_survey(group=group, dealer=dealer, preset=preset, actor=actor)
-            for code, preset in PRESETS.items()]
+    return install_unchecked(actor=actor, group=group, dealer=dealer)

@@ -21,8 +21,41 @@ from retain.org.policy import Action, Scope, dealers_in_scope, refusal, require
 
 from .. import presets
 from ..access import access_survey
-from ..definitions import check_intro, check_name, check_questions, create_questions, version_rows
-from ..models import Invitation, Response, Survey, SurveyKind, SurveyVersion
+from ..definitions import FIELDS, check_intro, check_name, check_questions, version_rows
+from ..models import Invitation, Question, Response, Survey, SurveyKind, SurveyVersion
+
+
+def create_questions(version, rows: list[dict]) -> list[Question]:
+    """Write checked rows (``definitions.check_questions``) as the questions of ``version``."""
+    return Question.objects.bulk_create([Question(version=version, **{name: row[name] for name in FIELDS})
+                                         for row in rows])
+
+
+def create_from_preset(*, group, dealer, preset, actor=None) -> Survey:
+    """One survey of a preset (``presets.Preset``), with version 1 holding its questions. No
+    check and no audit row: its callers (``install_unchecked``, the tests) do those."""
+    survey = Survey.objects.create(group=group, dealer=dealer, kind=preset.kind, preset=preset.code,
+                                   name=presets.texts(preset.name), audience=preset.audience)
+    version = SurveyVersion.objects.create(survey=survey, number=1, intro=presets.texts(preset.intro),
+                                           created_by=actor)
+    create_questions(version, presets.question_rows(preset))
+    survey.current_version = version
+    survey.save(update_fields=["current_version"])
+    return survey
+
+
+@transaction.atomic
+def install_unchecked(*, actor=None, group, dealer=None) -> list[Survey]:
+    """``presets.install``: the presets the owner lacks, without a permission check or an audit
+    row. The group's row is locked so that two installs at once do not add a preset twice."""
+    from retain.org.models import DealerGroup
+
+    DealerGroup.objects.select_for_update().filter(pk=group.pk).first()
+    have = {}
+    for survey in Survey.objects.filter(group=group, dealer=dealer).exclude(preset="").order_by("id"):
+        have.setdefault(survey.preset, survey)
+    return [have.get(code) or create_from_preset(group=group, dealer=dealer, preset=preset, actor=actor)
+            for code, preset in presets.PRESETS.items()]
 
 
 def _dealer(actor, dealer_id) -> Dealer:

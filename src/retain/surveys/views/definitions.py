@@ -6,7 +6,7 @@ form, call ``surveys.services.definitions``, render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -42,7 +42,8 @@ def survey_list(request):
     """Every survey the reader may see: the group's and their dealers' own."""
     require(request.user, Action.VIEW_SURVEYS)
     surveys = (visible_surveys(request.user).select_related("dealer", "current_version")
-               .annotate(question_count=Count("current_version__questions")).order_by("dealer__name", "kind", "id"))
+               .annotate(question_count=Count("current_version__questions"))
+               .order_by(F("dealer__name").asc(nulls_first=True), "kind", "id"))
     manage = allowed(request.user, Action.MANAGE_SURVEYS)
     install_form = None
     if manage:
