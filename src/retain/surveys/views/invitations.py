@@ -132,16 +132,18 @@ def invite(request, customer_id):
 @never_cache
 @login_required
 @require_POST
-def repair_qr(request, transaction_id):
-    """A QR code for the repair order in front of the customer: a new invitation (no message),
-    shown once, to print or show on the counter's screen."""
+def repair_qr(request, customer_id):
+    """A QR code for the customer's repair order (``transaction`` posted) in front of them: a new
+    invitation (no message), shown once, to print or show on the counter's screen."""
+    customer = access_customer(request.user, customer_id, Action.INVITE)
+    chosen = request.POST.get("transaction", "")
+    if not chosen.isdigit() or len(chosen) > 18 or not customer.transactions.filter(pk=int(chosen)).exists():
+        raise Http404(_("No such transaction."))
     try:
-        invitation, token = service.invite_by_qr(actor=request.user, transaction_id=transaction_id)
+        invitation, token = service.invite_by_qr(actor=request.user, transaction_id=int(chosen))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        customer_id = request.POST.get("customer", "")
-        return redirect("customers:card", customer_id=customer_id) if customer_id.isdigit() else redirect(
-            "surveys:invitations")
+        return redirect("customers:card", customer_id=customer.pk)
     return _link_page(request, invitation, token, heading=_("QR code for this repair order"))
 
 
