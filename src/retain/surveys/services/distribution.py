@@ -148,26 +148,27 @@ def remind_day(day: dt.date) -> int:
                                          customer__isnull=False, customer__status=Status.ACTIVE, expires_at__gt=end)
                .select_related("customer__dealer", "vehicle").order_by("id"))
     for invitation in due:
-        _remind(invitation)
+        remind(actor=None, invitation=invitation)
     return len(due)
 
 
 @transaction.atomic
-def _remind(invitation: Invitation) -> None:
+def remind(*, actor, invitation: Invitation) -> None:
+    """Send one invitation's reminder (once: a second call finds it reminded and does nothing)."""
     if Invitation.objects.select_for_update().filter(pk=invitation.pk, reminded_at__isnull=True,
                                                      status=InvitationStatus.OPEN).update(reminded_at=timezone.now()) != 1:
         return  # reminded or answered meanwhile
     token, digest = tokens.new_token()
     invitation.token_hash = digest
     invitation.save(update_fields=["token_hash"])
-    message = send_link(actor=None, invitation=invitation, token=token, kind=REMINDER_KIND,
+    message = send_link(actor=actor, invitation=invitation, token=token, kind=REMINDER_KIND,
                         key=f"survey-reminder:{invitation.key}")
-    audit.record(actor=None, action=AuditCode.SURVEY_INVITATION_REMIND, obj=invitation,
+    audit.record(actor=actor, action=AuditCode.SURVEY_INVITATION_REMIND, obj=invitation,
                  object_type="survey_invitation", after={"message_id": message.pk if message else None})
 
 
 @transaction.atomic
-def expire_day(day: dt.date) -> int:
+def expire(*, actor, day: dt.date) -> int:
     """Mark open invitations whose link expired before ``day`` began as expired."""
     cutoff = _local_midnight(day)
     rows = list(Invitation.objects.select_for_update().filter(status=InvitationStatus.OPEN, expires_at__lte=cutoff)
@@ -175,7 +176,7 @@ def expire_day(day: dt.date) -> int:
     if not rows:
         return 0
     Invitation.objects.filter(pk__in=[pk for pk, _dealer in rows]).update(status=InvitationStatus.EXPIRED)
-    audit.record_many(actor=None, action=AuditCode.SURVEY_INVITATION_EXPIRE, object_type="survey_invitation",
+    audit.record_many(actor=actor, action=AuditCode.SURVEY_INVITATION_EXPIRE, object_type="survey_invitation",
                       rows=[(pk, dealer, {"status": InvitationStatus.OPEN}, {"status": InvitationStatus.EXPIRED})
                             for pk, dealer in rows])
     return len(rows)

@@ -24,7 +24,7 @@ from retain.web.pages import apply_errors, fold_form, post_and_redirect
 
 from .. import qr, tokens
 from ..access import READ_INVITATIONS, access_invitation, visible_invitations
-from ..invite_forms import InvitationFilterForm, InviteForm, RuleForm, SurveySettingsForm
+from ..forms import InvitationFilterForm, InviteForm, RuleForm, SurveySettingsForm
 from ..models import InvitationStatus, SamplingRule, Trigger
 from ..services import invitations as service
 from ..services import settings as settings_service

@@ -1,5 +1,5 @@
-"""Forms of the invitation pages (invite part); they parse what a person typed, the services
-decide what is acceptable (``retain.web.pages.apply_errors`` puts their refusals beside the fields)."""
+"""Forms of the surveys pages; they parse what a person typed, the services decide what is
+acceptable (``retain.web.pages.apply_errors`` puts their refusals beside the fields)."""
 
 from django import forms
 from django.db.models import Q
@@ -11,6 +11,8 @@ from .models import Audience, InvitationStatus, SamplingRule, Survey, SurveySett
 from .sampling import RULE_SURVEY_KINDS
 
 _DATE = forms.DateInput(attrs={"type": "date"})
+
+# --- invite: invitations, a dealer's survey settings and sampling rules ---------------------------
 
 
 def survey_choices(dealer, *, audience=Audience.CUSTOMERS, kinds=None) -> list[tuple[int, str]]:
