@@ -274,3 +274,20 @@ def test_api_refusals(org, client, survey, customer):
     assert client.get("/api/v1/invitations/999999").status_code == 404
     client.logout()
     assert _post(client, survey.pk, {"customer_id": customer.pk}).status_code == 401
+
+
+def test_staff_self_assessment_page_shows_the_link(org, client):
+    staff_survey = make_survey(org.groups[0], SurveyKind.STAFF)
+    _login(client, org)
+    form = client.get("/surveys/staff/invite/").content.decode()
+    assert staff_survey.title() in form and org.staff["colleague"].display_name not in form  # only oneself
+    response = client.post("/surveys/staff/invite/", {"survey_id": staff_survey.pk,
+                                                      "staff_id": org.staff["consultant"].pk})
+    assert response.status_code == 201
+    token = LINK.search(response.content.decode()).group(1)
+    invitation = Invitation.objects.get()
+    assert invitation.respondent_staff == org.staff["consultant"] and invitation.token_hash == tokens.digest(token)
+    refused = client.post("/surveys/staff/invite/", {"survey_id": staff_survey.pk,
+                                                     "staff_id": org.staff["consultant"].pk})
+    assert refused.status_code == 422 and "already has an open invitation" in refused.content.decode()
+    assert _login(client, org, "region_manager").get("/surveys/staff/invite/").status_code == 403

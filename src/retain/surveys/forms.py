@@ -92,3 +92,23 @@ class RuleForm(forms.Form):
         self.fields["survey_id"].choices = survey_choices(dealer, kinds=RULE_SURVEY_KINDS[trigger])
         if trigger != Trigger.PERIODIC:
             del self.fields["every_months"]
+
+
+class StaffInviteForm(forms.Form):
+    """A staff self-assessment: the survey (for staff) and who assesses themselves."""
+
+    survey_id = forms.TypedChoiceField(label=_("Survey"), coerce=int)
+    staff_id = forms.TypedChoiceField(label=_("Staff member asked"), coerce=int)
+
+    def __init__(self, *args, actor, **kwargs):
+        from retain.org.models import Staff
+        from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
+
+        super().__init__(*args, **kwargs)
+        self.fields["survey_id"].choices = survey_choices(actor.dealer, audience=Audience.STAFF) \
+            if actor.dealer_id else []
+        people = Staff.objects.filter(is_active=True, dealer__in=dealers_in_scope(actor, Action.INVITE))
+        if scope_of(actor, Action.INVITE) is Scope.OWN:
+            people = people.filter(pk=actor.pk)
+        self.fields["staff_id"].choices = [(p.pk, p.display_name) for p in people.order_by("last_name", "pk")]
+        self.fields["staff_id"].initial = actor.pk

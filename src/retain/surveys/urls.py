@@ -16,5 +16,6 @@ urlpatterns += [
     path("customers/<int:customer_id>/invite/", invitations.invite, name="invite"),
     path("customers/<int:customer_id>/invite/form/", invitations.invite_form, name="invite_form"),
     path("customers/<int:customer_id>/repair-qr/", invitations.repair_qr, name="repair_qr"),
+    path("staff/invite/", invitations.staff_invite, name="staff_invite"),
     path("rules/", invitations.rules, name="rules"),
 ]
