@@ -37,7 +37,6 @@ from ..sampling import (
 )
 from .invitations import DEFAULTS, REMINDER_KIND, fatigue_ends, invite, last_contacts, moment, send_link
 
-
 #: Ids or keys per ``IN (...)`` list: well under SQLite's limit of bound parameters.
 CHUNK = 2000
 
