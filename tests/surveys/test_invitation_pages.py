@@ -81,9 +81,9 @@ def test_invite_from_the_card_shows_the_link_once(org, client, survey, customer)
     assert client.post(f"/surveys/customers/{other.pk}/invite/", {"survey_id": survey.pk}).status_code == 404
 
 
-def test_suppressed_message_says_why(org, client, survey, customer):
-    """Quiet hours do not refuse (the message waits); a message the rules stop after the check
-    (a cap of 0) is shown with its reason."""
+def test_a_message_the_channels_would_stop_refuses_with_its_reason(org, client, survey, customer):
+    """A channels rule that would stop the message (here the dealer's survey cap of 0) refuses
+    the invitation with the channels' own reason, and nothing is stored."""
     from retain.channels.models import ChannelSettings
 
     ChannelSettings.objects.create(dealer=org.d1, survey_cap=0)
