@@ -864,6 +864,65 @@ def _manage_surveys(cell):
     return outcomes
 
 
+# --- surveys (invite) ------------------------------------------------------------------------
+
+def _group_survey(dealer):
+    from tests.surveys.factories_invite import make_survey
+
+    return make_survey(dealer.region.group)
+
+
+@driver(Action.INVITE)
+def _invite(cell):
+    """A customer at the position invited to a survey of its group through the service, the
+    card's form and the API (one customer each: contact fatigue would refuse a second)."""
+    from retain.surveys.models import Invitation
+    from retain.surveys.services import invitations as survey_invitations
+
+    customers = [_customer(cell, "调查客户") for _ in range(3)]
+    survey = _group_survey(customers[0].dealer)
+    outcomes = {
+        "service": _service(lambda: survey_invitations.invite(actor=cell.actor, survey_id=survey.pk,
+                                                              customer_id=customers[0].pk)),
+        "page": _http(cell.client.post(f"/surveys/customers/{customers[1].pk}/invite/", {"survey_id": survey.pk})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/surveys/{survey.pk}/invitations",
+                           {"customer_id": customers[2].pk})),
+    }
+    for (entry, outcome), customer in zip(outcomes.items(), customers):
+        assert Invitation.objects.filter(customer=customer).exists() == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.SET_SURVEY_RULES)
+def _set_survey_rules(cell):
+    """A sampling rule set through the service and the rules page, the settings through theirs."""
+    from retain.surveys.models import SamplingRule, SurveySettings
+    from retain.surveys.services import settings as survey_settings
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    survey = _group_survey(dealer)
+    checks = {
+        "service": lambda: SamplingRule.objects.filter(dealer=dealer, trigger="repair", rate_percent=31).exists(),
+        "page": lambda: SamplingRule.objects.filter(dealer=dealer, trigger="case", rate_percent=32).exists(),
+        "settings page": lambda: SurveySettings.objects.filter(dealer=dealer, fatigue_days=33).exists(),
+    }
+    calls = {
+        "service": lambda: _service(lambda: survey_settings.set_rule(
+            actor=actor, dealer_id=dealer.pk, trigger="repair", survey_id=survey.pk, rate_percent=31)),
+        "page": lambda: _http(client.post("/surveys/rules/", {
+            "dealer": dealer.code, "trigger": "case", "case-survey_id": survey.pk, "case-delay_days": 3,
+            "case-rate_percent": 32, "case-active": "on"})),
+        "settings page": lambda: _http(client.post("/surveys/rules/", {
+            "dealer": dealer.code, "trigger": "settings", "fatigue_days": 33, "link_days": 14, "reminder_days": 5,
+            "staff_networks": ""})),
+    }
+    outcomes = {}
+    for entry, call in calls.items():
+        outcome = call()
+        outcomes[entry] = "Y" if checks[entry]() else ("N" if outcome in ("Y", "N", "404") else outcome)
+    return outcomes
+
+
 # --- the matrix ------------------------------------------------------------------------------
 
 def test_matrix_covers_every_role_and_action_with_a_driver():

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from retain.jobs.registry import periodic
 
-from .services.distribution import expire_day, invite_day, remind_day
+from .services.distribution import expire as expire_links
+from .services.distribution import invite_day, remind_day
 
 
 @periodic("surveys.invite", at="10:00", description=_("Invite the day's customers to surveys by every dealer's sampling rules"))
@@ -29,4 +30,4 @@ def remind(day: dt.date) -> str:
 
 @periodic("surveys.expire", at="00:30", description=_("Expire survey links that were not answered in time"))
 def expire(day: dt.date) -> str:
-    return f"{day}: {expire_day(day)} survey invitations expired"
+    return f"{day}: {expire_links(actor=None, day=day)} survey invitations expired"

@@ -24,7 +24,8 @@ urlpatterns += [
     path("invitations/<int:invitation_id>/withdraw/", invitations.invitation_withdraw, name="invitation_withdraw"),
     path("customers/<int:customer_id>/invite/", invitations.invite, name="invite"),
     path("customers/<int:customer_id>/invite/form/", invitations.invite_form, name="invite_form"),
-    path("repair-orders/<int:transaction_id>/qr/", invitations.repair_qr, name="repair_qr"),
+    path("customers/<int:customer_id>/repair-qr/", invitations.repair_qr, name="repair_qr"),
+    path("staff/invite/", invitations.staff_invite, name="staff_invite"),
     path("rules/", invitations.rules, name="rules"),
 ]
 

@@ -37,6 +37,9 @@ from ..sampling import (
 )
 from .invitations import DEFAULTS, REMINDER_KIND, fatigue_ends, invite, last_contacts, moment, send_link
 
+#: Ids or keys per ``IN (...)`` list: well under SQLite's limit of bound parameters.
+CHUNK = 2000
+
 
 def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
@@ -79,7 +82,9 @@ def invite_day(day: dt.date) -> Counter:
     for rule in rules:
         found = _periodic_candidates(rule, day) if rule.trigger == Trigger.PERIODIC else _event_candidates(rule, day)
         candidates += [(rule, *row) for row in found]
-    used = set(Invitation.objects.filter(key__in=[c[1] for c in candidates]).values_list("key", flat=True))
+    keys = [c[1] for c in candidates]
+    used = {key for start in range(0, len(keys), CHUNK)
+            for key in Invitation.objects.filter(key__in=keys[start:start + CHUNK]).values_list("key", flat=True)}
     tally["done"] = sum(1 for c in candidates if c[1] in used)
     sampled = []
     for candidate in candidates:
@@ -148,34 +153,35 @@ def remind_day(day: dt.date) -> int:
                                          customer__isnull=False, customer__status=Status.ACTIVE, expires_at__gt=end)
                .select_related("customer__dealer", "vehicle").order_by("id"))
     for invitation in due:
-        _remind(invitation)
+        remind(actor=None, invitation=invitation)
     return len(due)
 
 
 @transaction.atomic
-def _remind(invitation: Invitation) -> None:
+def remind(*, actor, invitation: Invitation) -> None:
+    """Send one invitation's reminder (once: a second call finds it reminded and does nothing)."""
     if Invitation.objects.select_for_update().filter(pk=invitation.pk, reminded_at__isnull=True,
                                                      status=InvitationStatus.OPEN).update(reminded_at=timezone.now()) != 1:
         return  # reminded or answered meanwhile
     token, digest = tokens.new_token()
     invitation.token_hash = digest
     invitation.save(update_fields=["token_hash"])
-    message = send_link(actor=None, invitation=invitation, token=token, kind=REMINDER_KIND,
+    message = send_link(actor=actor, invitation=invitation, token=token, kind=REMINDER_KIND,
                         key=f"survey-reminder:{invitation.key}")
-    audit.record(actor=None, action=AuditCode.SURVEY_INVITATION_REMIND, obj=invitation,
+    audit.record(actor=actor, action=AuditCode.SURVEY_INVITATION_REMIND, obj=invitation,
                  object_type="survey_invitation", after={"message_id": message.pk if message else None})
 
 
 @transaction.atomic
-def expire_day(day: dt.date) -> int:
+def expire(*, actor, day: dt.date) -> int:
     """Mark open invitations whose link expired before ``day`` began as expired."""
     cutoff = _local_midnight(day)
-    rows = list(Invitation.objects.select_for_update().filter(status=InvitationStatus.OPEN, expires_at__lte=cutoff)
-                .values_list("pk", "dealer_id"))
+    due = Invitation.objects.filter(status=InvitationStatus.OPEN, expires_at__lte=cutoff)
+    rows = list(due.select_for_update().values_list("pk", "dealer_id"))  # locked: the same rows are updated
     if not rows:
         return 0
-    Invitation.objects.filter(pk__in=[pk for pk, _dealer in rows]).update(status=InvitationStatus.EXPIRED)
-    audit.record_many(actor=None, action=AuditCode.SURVEY_INVITATION_EXPIRE, object_type="survey_invitation",
+    due.update(status=InvitationStatus.EXPIRED)
+    audit.record_many(actor=actor, action=AuditCode.SURVEY_INVITATION_EXPIRE, object_type="survey_invitation",
                       rows=[(pk, dealer, {"status": InvitationStatus.OPEN}, {"status": InvitationStatus.EXPIRED})
                             for pk, dealer in rows])
     return len(rows)

@@ -24,7 +24,7 @@ from retain.web.pages import apply_errors, fold_form, post_and_redirect
 
 from .. import qr, tokens
 from ..access import READ_INVITATIONS, access_invitation, visible_invitations
-from ..invite_forms import InvitationFilterForm, InviteForm, RuleForm, SurveySettingsForm
+from ..forms import InvitationFilterForm, InviteForm, RuleForm, StaffInviteForm, SurveySettingsForm
 from ..models import InvitationStatus, SamplingRule, Trigger
 from ..services import invitations as service
 from ..services import settings as settings_service
@@ -132,17 +132,39 @@ def invite(request, customer_id):
 @never_cache
 @login_required
 @require_POST
-def repair_qr(request, transaction_id):
-    """A QR code for the repair order in front of the customer: a new invitation (no message),
-    shown once, to print or show on the counter's screen."""
+def repair_qr(request, customer_id):
+    """A QR code for the customer's repair order (``transaction`` posted) in front of them: a new
+    invitation (no message), shown once, to print or show on the counter's screen."""
+    customer = access_customer(request.user, customer_id, Action.INVITE)
+    chosen = request.POST.get("transaction", "")
+    if not chosen.isdigit() or len(chosen) > 18 or not customer.transactions.filter(pk=int(chosen)).exists():
+        raise Http404(_("No such transaction."))
     try:
-        invitation, token = service.invite_by_qr(actor=request.user, transaction_id=transaction_id)
+        invitation, token = service.invite_by_qr(actor=request.user, transaction_id=int(chosen))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        customer_id = request.POST.get("customer", "")
-        return redirect("customers:card", customer_id=customer_id) if customer_id.isdigit() else redirect(
-            "surveys:invitations")
+        return redirect("customers:card", customer_id=customer.pk)
     return _link_page(request, invitation, token, heading=_("QR code for this repair order"))
+
+
+@never_cache
+@login_required
+def staff_invite(request):
+    """A staff self-assessment (the seeds' first step): the link is shown here, to the person
+    asking (a staff member asking themselves, or a manager who hands it over); no message."""
+    require(request.user, Action.INVITE)
+    form = StaffInviteForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = service.invite_staff(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _link_page(request, invitation, token, heading=_("Staff self-assessment"))
+    return render(request, "web/fold_form.html", {
+        "title": _("Staff self-assessment"), "form": form, "target": reverse("surveys:staff_invite"),
+        "submit": _("Invite"), "back_url": reverse("surveys:invitations"), "back_label": _("Survey invitations")},
+        status=422 if form.errors else 200)
 
 
 # --- a dealer's settings and rules ----------------------------------------------------------------
