@@ -57,7 +57,7 @@ ALPHA = 0.05
 #: Bootstrap replicates of the relative weights' intervals (seeded: the same data, the same page).
 BOOTSTRAP = 200
 #: Above this many rows the bootstrap would cost more than the page is worth: no intervals.
-BOOTSTRAP_MAX_ROWS = 50_000
+BOOTSTRAP_MAX_ROWS = 20_000
 
 OUTCOME = "overall"
 RECOMMEND = "recommend"
