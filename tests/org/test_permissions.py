@@ -50,12 +50,11 @@ from retain.sales.models import (
     SalesTarget,
 )
 from retain.sales.services import cadence, daily_report, planning
-from retain.surveys.access import visible_responses
-from retain.surveys.models import Survey
 from retain.surveys import presets as survey_presets
-from retain.surveys.access import access_survey
+from retain.surveys.access import access_survey, visible_responses
 from retain.surveys.definitions import version_rows
 from retain.surveys.forms import QuestionForm
+from retain.surveys.models import Survey
 from retain.surveys.services import definitions as survey_definitions
 from tests.conftest import make_customer, make_staff
 
