@@ -19,6 +19,7 @@ from retain.channels.models import Template
 from retain.channels.services import queue_message
 from retain.org.models import Role
 from tests.org.records import care_records, sales_records
+from tests.surveys.factories_answer import after_sales_answers, make_invitation, make_survey
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 HOUSEKEEPING = ('"django_session"', '"last_login"')
@@ -63,6 +64,19 @@ def _import_batch(org) -> int:
     return services.run_import(actor=None, dealer_id=org.d1.pk, file_name="a.csv", data=data).batch_id
 
 
+def _survey_records(customer) -> dict:
+    """A dealer's survey, an open link of ``customer`` (the answer page opens without a login) and
+    a submitted response (the review page)."""
+    from retain.surveys.services import answers
+
+    survey = make_survey(customer.dealer.region.group, dealer=customer.dealer)
+    token = make_invitation(survey, dealer=customer.dealer, customer=customer)[1]
+    answered = make_invitation(survey, dealer=customer.dealer, customer=customer)[1]
+    response = answers.save(token=answered, answers=after_sales_answers(), submit=True)
+    return {"survey_id": survey.pk, "number": survey.current_version.number, "token": token,
+            "response_id": response.pk}
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -74,7 +88,7 @@ def test_no_get_writes_anything(org, client, role):
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle", "batch_id": _import_batch(org),
               "task_id": care.task.pk,
-              "survey_id": 1}  # surveys (invite): its one route with a survey is POST-only (405 to a GET)
+              **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
     for route in ROUTES:

@@ -12,7 +12,8 @@ from retain.org.policy import POLICY, ROLES, Action, Scope, refusal
 SRC = Path(__file__).resolve().parents[2] / "src" / "retain"
 #: Where roles may be named: the organisation (the table itself, staff) and the demo's cast.
 ROLE_HOMES = ("org", "demo")
-NAMES_A_ROLE = re.compile(r"\bRole\.[A-Z]|\.role\s*(==|!=|\bin\b)|role__in|role=")
+# A survey question's ``role`` (``QuestionRole``: item, outcome...) is not a staff role.
+NAMES_A_ROLE = re.compile(r"\bRole\.[A-Z]|\.role\s*(==|!=|\bin\b)(?!\s*QuestionRole)|role__in|role=(?!QuestionRole)")
 
 
 def test_every_role_has_a_scope_for_every_action():

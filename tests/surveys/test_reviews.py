@@ -4,7 +4,7 @@ the answers), keep (counted) or exclude with a note, each audited; the API; refu
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -116,7 +116,7 @@ def test_the_page_refuses_a_missing_decision(client, org, answered):
 def test_out_of_scope_is_404_and_the_served_advisor_cannot_review(client, org, answered):
     with pytest.raises(Http404):
         reviews.review(actor=org.staff["service_manager"], response_id=answered["elsewhere"].pk, keep=True)
-    with pytest.raises(Http404):  # the advisor who served the customer has no review scope at all
+    with pytest.raises(PermissionDenied):  # the advisor who served the customer sees the answer, may not review it
         reviews.review(actor=org.staff["service_advisor"], response_id=answered["flagged"].pk, keep=True)
     client.force_login(org.staff["service_advisor"])
     assert client.get("/surveys/reviews/").status_code == 403

@@ -16,8 +16,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from retain.org.models import Role, Staff
-from retain.org.policy import Action, Scope, allowed, require, scope_of
+from retain.org.models import Staff
+from retain.org.policy import Action, Scope, allowed, require, scope_of, staff_with
 from retain.web import charts
 
 from .. import export, results, scoring
@@ -58,10 +58,6 @@ PAGES = {page.key: page for page in (
          gettext_lazy("Satisfaction at each touchpoint of the journey, valleys and peaks marked.")),
 )}
 
-#: Who serves customers (the "served by" picker lists them).
-SERVING_ROLES = (Role.CONSULTANT, Role.SERVICE_ADVISOR)
-
-
 def _choices(actor, dealer_id):
     """The pickers: dealers in scope; the people who serve customers at the chosen dealer (or the
     actor's own), or only the actor when they see their own answers only. Two queries."""
@@ -69,7 +65,9 @@ def _choices(actor, dealer_id):
     if scope_of(actor, Action.VIEW_RESULTS) is Scope.OWN:
         return dealers, [(actor.pk, actor.display_name)]
     at = dealer_id or actor.dealer_id
-    people = Staff.objects.filter(dealer_id=at, role__in=SERVING_ROLES).order_by("last_name", "first_name", "pk") \
+    # Who serves customers is whoever the policy gives their own answers to see (consultants,
+    # service advisors): the table decides, no list of roles here.
+    people = staff_with(Action.VIEW_RESULTS, Scope.OWN).filter(dealer_id=at).order_by("last_name", "first_name", "pk") \
         if at else Staff.objects.none()
     return dealers, [(person.pk, person.display_name) for person in people]
 
