@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from retain.org.policy import Action, Scope, dealers_in_scope, refusal, require, scope_filter, scope_of
+from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_filter, scope_of
 
 from .models import Invitation, Response, Survey
 
@@ -154,20 +154,3 @@ def results_dealer(actor, dealer_id, action: str = Action.VIEW_RESULTS):
     if dealer is None:
         raise Http404(_("No such dealer."))
     return dealer
-
-
-def results_survey(actor, survey_id, action: str = Action.VIEW_RESULTS) -> Survey:
-    """A survey whose results the actor may read: one of their group's surveys, the group's own
-    or one of a dealer within their scope; otherwise 404. (The definitions part's
-    ``access_survey`` is the door for the definitions themselves.)"""
-    require(actor, action)
-    try:
-        survey_id = int(survey_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such survey.")) from None
-    group_id = getattr(actor, "group_id", None)
-    survey = Survey.objects.filter(pk=survey_id, group_id=group_id).first() if group_id else None
-    if survey is None or (survey.dealer_id is not None
-                          and not results_dealers(actor, action).filter(pk=survey.dealer_id).exists()):
-        raise Http404(_("No such survey."))
-    return survey

@@ -22,7 +22,7 @@ from retain.org.models import Staff
 from retain.org.policy import Action, require
 
 from .. import results, scoring
-from ..access import results_dealer, results_survey
+from ..access import access_survey, results_dealer
 from ..results import Filters
 
 router = Router(tags=["surveys"])
@@ -38,7 +38,7 @@ class ResultsQuery(Schema):
 def _filters(request, survey_id: int, query: ResultsQuery) -> Filters:
     actor = request.user
     require(actor, Action.VIEW_RESULTS)
-    survey = results_survey(actor, survey_id)
+    survey = access_survey(actor, survey_id, Action.VIEW_RESULTS)
     dealer_id = results_dealer(actor, query.dealer).pk if query.dealer else None
     if query.served_by and not Staff.objects.filter(pk=query.served_by, group_id=actor.group_id).exists():
         raise Http404(_("No such person."))
