@@ -142,6 +142,24 @@ def test_list_is_scoped_filtered_and_masked(org, client, survey, customer):
     assert Invitation.objects.get(pk=mine.pk).status == InvitationStatus.WITHDRAWN
 
 
+def test_region_reads_its_dealers_invitations_without_inviting_or_withdrawing(org, client, survey, customer):
+    """Those above the dealer watch the response rates: they read the invitations of their
+    region's dealers (not another region's), and may neither withdraw one nor invite."""
+    ours, _t = service.invite(actor=org.staff["consultant"], survey_id=survey.pk, customer_id=customer.pk)
+    elsewhere = make_customer(dealer=org.d3, owner=org.staff["d3_consultant"], name="钱七")
+    theirs, _t = service.invite(actor=org.staff["d3_consultant"], survey_id=survey.pk, customer_id=elsewhere.pk)
+    _login(client, org, "region_manager")
+    page = client.get("/surveys/invitations/").content.decode()
+    assert "王五" in page and "钱七" not in page
+    assert client.get(f"/surveys/invitations/{ours.pk}/").status_code == 200
+    assert "withdraw/" not in client.get(f"/surveys/invitations/{ours.pk}/").content.decode()
+    assert client.get(f"/surveys/invitations/{theirs.pk}/").status_code == 404
+    assert client.post(f"/surveys/invitations/{ours.pk}/withdraw/").status_code == 403
+    assert Invitation.objects.get(pk=ours.pk).status == InvitationStatus.OPEN
+    listed = client.get("/api/v1/invitations").json()
+    assert [item["id"] for item in listed["items"]] == [ours.pk]
+
+
 def test_list_keyset_pages(org, client, survey):
     SurveySettings.objects.create(dealer=org.d1, fatigue_days=0)
     customers = [make_customer(dealer=org.d1, owner=org.staff["consultant"], name=f"客户{n:02d}") for n in range(30)]

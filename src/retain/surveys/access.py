@@ -78,10 +78,10 @@ def survey_for(dealer, kind: str) -> Survey | None:
 # --- invitations (invite) ---------------------------------------------------------------------
 # An invitation is about the person who served the customer (``staff``): a consultant or service
 # advisor sees the invitations of the customers they served, the dealer's desks the dealer's.
-# Invitations are read under ``INVITE`` until the results' action (``VIEW_RESULTS``, analysis)
-# is merged: then ``READ_INVITATIONS`` becomes that action (one line).
+# Invitations are read as the answers are (``VIEW_RESULTS``): whoever may invite may read them,
+# and so may the region and the group, who do not contact customers but watch the response rates.
 
-READ_INVITATIONS = Action.INVITE
+READ_INVITATIONS = Action.VIEW_RESULTS
 
 
 def visible_invitations(actor, action: str = READ_INVITATIONS):

@@ -95,7 +95,7 @@ def create_invitation(request, survey_id: int, payload: InviteIn):
 def list_invitations(request, survey_id: QueryId | None = None, status: StatusCode | None = None,
                      trigger: TriggerCode | None = None):
     """Invitations in the caller's scope (a consultant's or advisor's: those of customers they
-    served; a manager's: the dealer's), newest first."""
+    served; a dealer's managers': the dealer's; the region's and the group's: theirs), newest first."""
     found = visible_invitations(request.user, READ_INVITATIONS)
     filters = {"survey_id": survey_id, "status": status, "trigger": trigger}
     return (found.filter(**{name: value for name, value in filters.items() if value is not None})
