@@ -18,6 +18,7 @@ from retain.org.audit import AuditEvent
 from retain.surveys import sampling, tokens
 from retain.surveys.models import Invitation, InvitationStatus, SurveyKind, SurveySettings, Trigger
 from retain.surveys.services import invitations as service
+from retain.surveys.services.answers import invitation_for
 from tests.conftest import make_customer
 
 from .factories_invite import make_rule, make_survey, make_transaction, make_vehicle
@@ -175,7 +176,7 @@ def _open_invitation(org, survey, *, days_ago: int):
     return invitation, token
 
 
-def test_reminder_once_with_a_new_link(org, after_sales):
+def test_reminder_once_with_a_second_link_beside_the_first(org, after_sales):
     due, old_token = _open_invitation(org, after_sales, days_ago=6)
     not_yet, _token = _open_invitation(org, after_sales, days_ago=2)
     answered, _token = _open_invitation(org, after_sales, days_ago=7)
@@ -183,11 +184,13 @@ def test_reminder_once_with_a_new_link(org, after_sales):
     today = timezone.localdate()
     assert _run("surveys.remind", today) == f"{today}: 1 survey reminders"
     due.refresh_from_db()
-    assert due.reminded_at is not None and due.token_hash != tokens.digest(old_token)
+    assert due.reminded_at is not None and due.token_hash == tokens.digest(old_token)
     reminder = Message.objects.get(template_code="survey.reminder")
     assert reminder.purpose == "survey" and reminder.customer_id == due.customer_id
     new_token = reminder.body.split(tokens.PUBLIC_PATH)[1].split("/")[0]
-    assert tokens.digest(new_token) == due.token_hash
+    assert tokens.digest(new_token) == due.reminder_token_hash != due.token_hash
+    # both links open the same invitation: the first message, found late, still works
+    assert invitation_for(old_token).pk == invitation_for(new_token).pk == due.pk
     assert _run("surveys.remind", today) == f"{today}: 0 survey reminders"
     assert Message.objects.filter(template_code="survey.reminder").count() == 1
     not_yet.refresh_from_db()

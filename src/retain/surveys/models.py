@@ -186,6 +186,10 @@ class Invitation(models.Model):
     trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
     key = models.CharField(_("key"), max_length=100, unique=True)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    # The reminder's link: a second token for the same invitation (the first is never stored, so
+    # it cannot be sent again), and the first link keeps working beside it.
+    reminder_token_hash = models.CharField(_("reminder's token hash"), max_length=64, unique=True, null=True,
+                                           blank=True, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=InvitationStatus.choices,
                               default=InvitationStatus.OPEN)
     created_at = models.DateTimeField(_("created at"))

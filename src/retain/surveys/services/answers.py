@@ -17,6 +17,7 @@ and writes one audit row.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from retain.channels.models import settings_for
@@ -37,7 +38,8 @@ def invitation_for(token, *, for_update: bool = False) -> Invitation:
     """The invitation a token opens, whatever its state; ``UnknownLink`` if none."""
     if not isinstance(token, str) or len(token) not in _TOKEN_LENGTH:
         raise UnknownLink()
-    found = Invitation.objects.filter(token_hash=tokens.digest(token))
+    digest = tokens.digest(token)
+    found = Invitation.objects.filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
     if for_update:
         found = found.select_for_update(of=("self",))
     invitation = found.select_related("survey", "version", "dealer", "customer").first()

@@ -145,9 +145,9 @@ def _reminder_due(day: dt.date) -> Q:
 def remind_day(day: dt.date) -> int:
     """Queue one reminder for each open customer invitation that is due one and has had none.
 
-    A reminder carries a new link (the token is never stored, so the first one cannot be sent
-    again): the invitation's token is replaced and the first link stops working; the
-    invitation, its key and any partial answers stay."""
+    A reminder carries a second link (the token is never stored, so the first one cannot be sent
+    again); both open the same invitation, so a customer who finds the first message later can
+    still answer through it, and partial answers saved through either are kept."""
     end = _local_midnight(day + dt.timedelta(days=1))
     due = list(Invitation.objects.filter(_reminder_due(day), status=InvitationStatus.OPEN, reminded_at__isnull=True,
                                          customer__isnull=False, customer__status=Status.ACTIVE, expires_at__gt=end)
@@ -164,8 +164,8 @@ def remind(*, actor, invitation: Invitation) -> None:
                                                      status=InvitationStatus.OPEN).update(reminded_at=timezone.now()) != 1:
         return  # reminded or answered meanwhile
     token, digest = tokens.new_token()
-    invitation.token_hash = digest
-    invitation.save(update_fields=["token_hash"])
+    invitation.reminder_token_hash = digest
+    invitation.save(update_fields=["reminder_token_hash"])
     message = send_link(actor=actor, invitation=invitation, token=token, kind=REMINDER_KIND,
                         key=f"survey-reminder:{invitation.key}")
     audit.record(actor=actor, action=AuditCode.SURVEY_INVITATION_REMIND, obj=invitation,
