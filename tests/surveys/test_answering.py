@@ -161,6 +161,8 @@ def test_required_questions_only_on_submit(link):
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.OPEN and invitation.opened_at is not None
     assert not AuditEvent.objects.filter(action="response.submit").exists()
+    saved = AuditEvent.objects.get(action="response.save")
+    assert saved.object_id == str(response.pk) and saved.actor_id is None and saved.after["answers"] == 2
 
     errors = _refused(token, {"recommend": 9})
     assert set(errors) == set(ITEMS[2:]) | {"overall"}  # the two saved items count as answered

@@ -100,6 +100,7 @@ class AuditCode(models.TextChoices):
     # surveys (analysis)
     SURVEY_RESULTS_EXPORT = "survey_results.export", _("Survey results exported")
     # surveys (answer)
+    RESPONSE_SAVE = "response.save", _("Survey answers saved part way")
     RESPONSE_SUBMIT = "response.submit", _("Survey answers submitted")
     RESPONSE_REVIEW = "response.review", _("Flagged survey answers reviewed")
     # analytics and demo

@@ -8,11 +8,11 @@ other and all but the first find the link used; the one-response-per-invitation 
 the last guard (a duplicate insert becomes ``UsedLink``, never a server error).
 
 A partial save ("save and continue later") stores what was answered so far, records that the
-link was opened (the first POST, never the GET, since mail scanners prefetch links) and is not
-audited: it is the respondent's draft, not yet an answer. The submit checks every answer and the
-required ones, computes the integrity flags (``surveys.integrity``), and in one transaction
-marks the response submitted (``answered_on`` the dealer's local day), the invitation answered,
-and writes one audit row.
+link was opened (the first POST, never the GET, since mail scanners prefetch links) and writes
+one audit row (``response.save``: how many answers, not what they are). The submit checks every
+answer and the required ones, computes the integrity flags (``surveys.integrity``), and in one
+transaction marks the response submitted (``answered_on`` the dealer's local day), the
+invitation answered, and writes one audit row (``response.submit``).
 """
 
 from django.core.exceptions import ValidationError
@@ -131,10 +131,12 @@ def save(*, actor=None, token, answers, submit: bool, request_info: integrity.Re
         fields += ["status", "answered_at"]
     if fields:
         invitation.save(update_fields=fields)
+    after = {"invitation_id": invitation.pk, "survey_id": invitation.survey_id,
+             "version": invitation.version.number, "answers": len(merged)}
     if submit:
-        audit.record(actor=actor, action=AuditCode.RESPONSE_SUBMIT, obj=response, after={
-            "invitation_id": invitation.pk, "survey_id": invitation.survey_id, "version": invitation.version.number,
-            "answers": len(merged), "flags": response.flags, "counted": response.counted})
+        after.update(flags=response.flags, counted=response.counted)
+    audit.record(actor=actor, action=AuditCode.RESPONSE_SUBMIT if submit else AuditCode.RESPONSE_SAVE,
+                 obj=response, after=after)
     return response
 
 
