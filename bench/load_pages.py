@@ -41,7 +41,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from _readme import write_block  # noqa: E402
+from _readme import OtherWork, write_block  # noqa: E402
 from retain.customers.access import visible_customers  # noqa: E402
 from retain.customers.models import Customer, Vehicle  # noqa: E402
 from retain.demo.build import PASSWORD  # noqa: E402
@@ -218,16 +218,16 @@ def loadavg() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
-def table(scale: str, customers: int, results: dict, rounds: int, before: str, after: str, started: str) -> str:
+def table(scale: str, customers: int, results: dict, rounds: int, before: str, after: str, started: str,
+          other: str) -> str:
     cores = os.cpu_count()
-    busy = max(float(x) for x in (before.split(" / ")[0], after.split(" / ")[0])) > cores
     lines = [
         f"#### {scale.capitalize()}: {customers:,} customers", "",
         f"HTTP against `retain serve --workers 4` on **{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}**, "
         f"demo `--scale {scale}` ({customers:,} customers); {USERS_PER_ROLE} concurrent users per role, "
         f"{rounds} rounds each ({USERS_PER_ROLE * rounds} requests per page and role); started {started} UTC on "
-        f"{cores} CPU cores; load average (1/5/15 min) {before} before, {after} after"
-        + (" — **the machine was busy with other work during this run**" if busy else "") + f". Target: p95 < {TARGET_MS} ms.",
+        f"{cores} CPU cores; load average (1/5/15 min) {before} before, {after} after (the run's own load "
+        f"included); {other}. Target: p95 < {TARGET_MS} ms.",
         "",
         "| user | page | p50 ms | p95 ms | p50 × login page |",
         "|---|---|---:|---:|---:|",
@@ -288,15 +288,17 @@ def main(argv=None):
         return 0
     server = None if args.url else start_server(args.port, args.workers)
     base = args.url or f"http://127.0.0.1:{args.port}"
-    started, before = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg()
+    started, before, other, clock = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg(), OtherWork(), time.time()
     try:
         results = {username: run_role(base, username, args.rounds, args.seed + i)
                    for i, username in enumerate(args.roles)}
+        _busy, other_note = other.note(time.time() - clock)
     finally:
         if server:
             server.terminate()
             server.wait(timeout=30)
-    text = table(scale, customers, results, args.rounds, before, loadavg(), started) + (notes(plans) if plans else "")
+    text = table(scale, customers, results, args.rounds, before, loadavg(), started, other_note) \
+        + (notes(plans) if plans else "")
     print(text)
     if args.readme:
         write_block(args.readme, f"load:{scale}", text, "<!-- bench:load -->")

@@ -43,7 +43,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from _readme import write_block  # noqa: E402
+from _readme import OtherWork, write_block  # noqa: E402
 from retain.org.models import Dealer, DealerGroup, Region  # noqa: E402
 from retain.surveys import tokens  # noqa: E402
 from retain.surveys.models import (  # noqa: E402
@@ -201,10 +201,9 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def report(n, threads, workers, wall, latencies, statuses, checked, before, after, started) -> str:
+def report(n, threads, workers, wall, latencies, statuses, checked, before, after, started, other: str) -> str:
     rate = statuses.get(201, 0) / wall
     cores = os.cpu_count()
-    busy = max(float(before.split(" / ")[0]), float(after.split(" / ")[0])) > cores
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     ok = (checked["lost"] == 0 and checked["doubled"] == 0 and checked["not submitted"] == 0
           and checked["second submits answering 409"] == checked["second submits"]
@@ -212,8 +211,8 @@ def report(n, threads, workers, wall, latencies, statuses, checked, before, afte
     lines = [
         f"HTTP against `retain serve --workers {workers}` on **{engine}**: {n:,} open invitations submitted once "
         f"each from {threads} threads (`POST /api/v1/public/responses/{{token}}`, 11 answers and a comment); "
-        f"started {started} UTC on {cores} CPU cores; load average (1/5/15 min) {before} before, {after} after"
-        + (" — **the machine was busy with other work during this run**" if busy else "") + ".",
+        f"started {started} UTC on {cores} CPU cores; load average (1/5/15 min) {before} before, {after} after "
+        f"(the run's own load included); {other}.",
         "",
         "| answers per second | target | wall s | p50 ms | p95 ms | p99 ms | answers |",
         "|---:|---:|---:|---:|---:|---:|---|",
@@ -251,10 +250,10 @@ def main(argv=None):
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = None if args.url else start_server(args.port, args.workers)
     base = args.url or f"http://127.0.0.1:{args.port}"
-    started, before = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg()
+    started, before, other = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg(), OtherWork()
     try:
         wall, latencies, statuses = submit_all(base, made, args.threads, args.seed)
-        after = loadavg()
+        after, (_busy, other_note) = loadavg(), other.note(wall)
         checked = check(ids, made, base, args.sample, args.seed)
     finally:
         if server:
@@ -262,7 +261,8 @@ def main(argv=None):
             server.wait(timeout=30)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu = (used.ru_utime + used.ru_stime - children_before.ru_utime - children_before.ru_stime) if server else None
-    text = report(len(made), args.threads, args.workers, wall, latencies, statuses, checked, before, after, started)
+    text = report(len(made), args.threads, args.workers, wall, latencies, statuses, checked, before, after, started,
+                  other_note)
     if server_cpu is not None:
         # The server's processes (gunicorn's master and workers, reaped at shutdown), start-up included;
         # PostgreSQL's backends are not in it.

@@ -11,8 +11,10 @@ from django.utils import timezone
 from scipy import stats
 
 from retain.analytics.multiple import holm
+from retain.customers.models import Transaction
 from retain.org.models import Dealer
-from retain.surveys import scoring
+from retain.surveys import results, scoring
+from retain.surveys.models import Response
 from retain.surveys.results import Filters
 from tests.surveys import factories_analysis as fa
 
@@ -290,6 +292,31 @@ def test_the_retention_curve_recovers_planted_rates_within_its_intervals(org, ad
         assert band["n"] == 400
         assert band["low"] <= rate <= band["high"], band
         assert band["value"] == pytest.approx(band["retained"] / 400)
+
+
+def test_a_return_counts_up_to_the_last_day_of_the_twelve_months_and_only_for_service(org, admin):
+    """The boundary, on both databases: a repair 365 days after the surveyed one is a return, 366
+    days after is not; a sale is not, nor a second repair order the same day."""
+    survey = fa.make_survey(org.groups[0], "css_after_sales")
+    as_of = timezone.localdate()
+    repaired = as_of - dt.timedelta(days=800)
+    customers = fa.make_customers(org.d1, 5)
+    orders = fa.service_history(org.d1, customers, repair_on=repaired, returned=[False] * 5)
+    Transaction.objects.filter(customer__in=customers).exclude(pk__in=[o.pk for o in orders]).delete()
+    later = {0: ("service", 365), 1: ("service", 366), 2: ("sale", 10), 3: ("service", 0), 4: ("service", 1)}
+    for k, (kind, days) in later.items():
+        Transaction.objects.create(customer=customers[k], dealer=org.d1, kind=kind, amount_cents=40000,
+                                   date=repaired + dt.timedelta(days=days))
+    fa.plant(survey, org.d1, [{"overall": 9} for _ in customers], customers=customers, transactions=orders,
+             days=[repaired + dt.timedelta(days=3)] * 5)
+    filters = Filters("css_after_sales", repaired, as_of)
+    frame = results.service_returns(admin, filters, until=as_of - dt.timedelta(days=365), days=365)
+    customer_of = dict(Response.objects.values_list("pk", "customer_id"))
+    position = {customer.pk: k for k, customer in enumerate(customers)}
+    returned = {position[customer_of[pk]]: bool(flag) for pk, flag in zip(frame["id"], frame["returned"])}
+    assert returned == {0: True, 1: False, 2: False, 3: False, 4: True}
+    # a repair not yet twelve months old is not asked about
+    assert results.service_returns(admin, filters, until=repaired - dt.timedelta(days=1), days=365).empty
 
 
 # --- the experience curve ------------------------------------------------------------------------------------

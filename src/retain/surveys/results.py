@@ -23,7 +23,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -183,24 +195,19 @@ def structured(actor, filters: Filters, codes) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=["response_id", "code", "value"])
 
 
-def service_returns(actor, filters: Filters, frame: pd.DataFrame, *, days: int = 365) -> pd.Series:
-    """For each response of ``frame`` (the wide frame of ``filters``, with ``customer_id``,
-    ``transaction_id`` and ``transaction__date``): whether the customer came back for another
-    service transaction (a repair order, at any dealer of the base) within ``days`` after the
-    surveyed one. One query for all customers; the matching is done by pandas, not per customer."""
-    if frame.empty:
-        return pd.Series(dtype=bool)
-    start = min(frame["transaction__date"])
-    visits = pd.DataFrame.from_records(
-        list(Transaction.objects.filter(kind=TransactionKind.SERVICE, date__gt=start,
-                                        customer_id__in=responses(actor, filters).values("customer_id"))
-             .values_list("customer_id", "id", "date")), columns=["customer_id", "visit_id", "visit_date"])
-    horizon = pd.Timedelta(days=days)
-    surveyed = frame[["id", "customer_id", "transaction_id", "transaction__date"]].copy()
-    surveyed["transaction__date"] = pd.to_datetime(surveyed["transaction__date"])
-    visits["visit_date"] = pd.to_datetime(visits["visit_date"])
-    pairs = surveyed.merge(visits, on="customer_id", how="inner")
-    later = pairs[(pairs["visit_id"] != pairs["transaction_id"])
-                  & (pairs["visit_date"] > pairs["transaction__date"])
-                  & (pairs["visit_date"] <= pairs["transaction__date"] + horizon)]
-    return frame["id"].isin(later["id"].unique())
+def service_returns(actor, filters: Filters, *, until: dt.date, days: int = 365) -> pd.DataFrame:
+    """The counted answers given after a repair order dated ``until`` or before, each with
+    whether the customer came back for another service transaction (a repair order, at any
+    dealer of the base) within ``days`` after the surveyed one. Columns ``id``,
+    ``returned``. One query: the database answers each "came back?" through the customers'
+    ``(customer, date)`` index (an ``EXISTS`` per answer), so no visit leaves the database."""
+    later = Transaction.objects.filter(
+        customer_id=OuterRef("customer_id"), kind=TransactionKind.SERVICE, date__gt=OuterRef("transaction__date"),
+        date__lte=ExpressionWrapper(OuterRef("transaction__date") + dt.timedelta(days=days),
+                                    output_field=DateField()),
+    ).exclude(pk=OuterRef("transaction_id"))
+    rows = (responses(actor, filters).filter(transaction__kind=TransactionKind.SERVICE, transaction__date__lte=until)
+            .order_by().annotate(returned=Exists(later)).values_list("id", "returned"))
+    frame = pd.DataFrame.from_records(list(rows), columns=["id", "returned"])
+    frame["returned"] = frame["returned"].astype(bool)
+    return frame

@@ -409,18 +409,17 @@ def retention_page(actor, filters: Filters, *, as_of: dt.date | None = None) -> 
     """Share of customers surveyed after a repair who came back for service within twelve months,
     by overall satisfaction band, with Wilson intervals. Only repairs at least ``RETURN_DAYS``
     before ``as_of`` (today) count: a customer whose year has not passed has not had the chance.
-    Two queries (the answers with their repair orders; the customers' later service visits)."""
+    Two queries (the overall ratings; whether each customer came back, answered by the database)."""
     as_of = as_of or timezone.localdate()
-    frame = results.wide(actor, filters, [OUTCOME], extra=("transaction__date", "transaction__kind"))
-    if len(frame):
-        frame = frame[(frame["transaction__kind"] == "service") & frame[OUTCOME].notna()
-                      & (pd.to_datetime(frame["transaction__date"]) <= pd.Timestamp(as_of - dt.timedelta(days=RETURN_DAYS)))]
+    frame = results.wide(actor, filters, [OUTCOME])
+    returns = results.service_returns(actor, filters, until=as_of - dt.timedelta(days=RETURN_DAYS), days=RETURN_DAYS)
+    frame = frame[frame[OUTCOME].notna()][["id", OUTCOME]].merge(returns, on="id", how="inner")
     bands = [{"band": label, "level": level, **empty(), "retained": 0} for level, label, _lo, _hi in BANDS]
     if frame.empty:
         return {"bands": bands, "n": 0, "small": True, "as_of": as_of.isoformat(), "days": RETURN_DAYS}
-    returned = results.service_returns(actor, filters, frame, days=RETURN_DAYS).astype(int)
     level = np.select([frame[OUTCOME] <= hi for _l, _b, _lo, hi in BANDS], [lv for lv, *_ in BANDS], default=3)
-    curve = retention.by_satisfaction(level, returned.to_numpy(), levels=[1, 2, 3], confidence=CONFIDENCE)
+    curve = retention.by_satisfaction(level, frame["returned"].astype(int).to_numpy(), levels=[1, 2, 3],
+                                      confidence=CONFIDENCE)
     for band, row in zip(bands, curve.table.itertuples()):
         band |= figure(row.rate if row.n else None, row.ci_low if row.n else None, row.ci_high if row.n else None,
                        row.n) | {"retained": int(row.retained)}
