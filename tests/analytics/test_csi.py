@@ -254,3 +254,33 @@ def test_bad_confidence_raises(confidence):
 def test_bad_missing_option_raises():
     with pytest.raises(ValueError, match="missing"):
         csi.index(small_frame(), missing="impute")
+
+
+# --- index_by: every group at once, checked against index per group --------------------------------
+
+def test_index_by_equals_index_per_group():
+    """A second implementation: the vectorised per-group index equals ``index`` on each group's
+    rows (missing answers dropped listwise), to 1e-9; a group with one complete row is NaN."""
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(rng.integers(1, 11, size=(600, 4)).astype(float), columns=list("abcd"))
+    frame[frame.columns[2]] = frame["c"].mask(rng.random(600) < 0.1)
+    groups = rng.choice(["x", "y", "z", "w"], size=600, p=[0.5, 0.3, 0.19, 0.01])
+    groups[np.flatnonzero(groups == "w")[1:]] = "x"  # "w" keeps one row: too few for an interval
+    weights = {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}
+    table = csi.index_by(frame, groups, weights, scale=(1, 10), confidence=0.9)
+    assert list(table.index) == ["w", "x", "y", "z"]
+    for group in ("x", "y", "z"):
+        expected = csi.index(frame[groups == group], weights, scale=(1, 10), confidence=0.9, missing="drop")
+        row = table.loc[group]
+        assert row["n"] == expected.n
+        for field in ("value", "se", "ci_low", "ci_high"):
+            assert row[field] == pytest.approx(getattr(expected, field), abs=1e-9), field
+    assert table.loc["w", "n"] <= 1 and np.isnan(table.loc["w", "value"])
+
+
+def test_index_by_refuses_scores_off_the_scale_and_mismatched_groups():
+    frame = pd.DataFrame({"a": [1.0, 6.0], "b": [2.0, 3.0]})
+    with pytest.raises(ValueError, match="scale"):
+        csi.index_by(frame, ["x", "x"], scale=(1, 5))
+    with pytest.raises(ValueError, match="groups has 1 entries"):
+        csi.index_by(frame, ["x"], scale=(1, 10))

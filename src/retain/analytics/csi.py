@@ -36,6 +36,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from retain.analytics._base import Result, as_confidence, as_frame, critical_value
 
@@ -210,3 +211,59 @@ def index(item_scores: pd.DataFrame, weights: Mapping[str, float] | None = None,
         item_means=frame.mean(),
         weights=w,
     )
+
+
+def index_by(item_scores: pd.DataFrame, groups, weights: Mapping[str, float] | None = None, scale=(1, 5),
+             confidence: float = 0.95) -> pd.DataFrame:
+    """``index`` for every group at once (a dealer's, a consultant's CSI), in one vectorised pass.
+
+    The same estimate and t interval as ``index(rows of the group, missing="drop")`` for each
+    group: respondents with a missing item are left out (listwise), and a group with fewer than
+    two complete respondents gets ``n`` and NaN for the rest. A page that breaks a group's CSI
+    down by several hundred consultants calls this once instead of ``index`` several hundred
+    times.
+
+    Parameters
+    ----------
+    item_scores : DataFrame
+        One row per respondent, one column per item, scores on ``scale`` (NaN: not answered).
+    groups : array-like
+        The group of each row (same length); rows whose group is missing are left out.
+    weights, scale, confidence
+        As for ``index``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group (sorted): ``value``, ``se``, ``ci_low``, ``ci_high`` on 0-100, and ``n``.
+    """
+    confidence = as_confidence(confidence)
+    low, high = _check_scale(scale)
+    frame = pd.DataFrame(item_scores)
+    if frame.shape[1] == 0:
+        raise ValueError("item_scores has no item columns")
+    frame.columns = [str(c) for c in frame.columns]
+    groups = np.asarray(groups)
+    if len(groups) != len(frame):
+        raise ValueError(f"groups has {len(groups)} entries for {len(frame)} rows")
+    keys = pd.Series(groups, index=frame.index)
+    try:
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("item_scores must hold numbers only") from None
+    complete = ~np.isnan(values).any(axis=1) & keys.notna().to_numpy()
+    values = values[complete]
+    if ((values < low) | (values > high)).any():
+        raise ValueError(f"item_scores must lie on the scale [{low:g}, {high:g}]")
+    w = _check_weights(weights, list(frame.columns))
+    respondent = pd.Series((values - low) / (high - low) * 100.0 @ w.to_numpy(), index=keys[complete].to_numpy())
+    grouped = respondent.groupby(level=0)
+    table = pd.DataFrame({"value": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.size()})
+    table["se"] = table["sd"] / np.sqrt(table["n"])
+    df = (table["n"] - 1).where(table["n"] >= 2)
+    half = stats.t.ppf(0.5 + confidence / 2, df) * table["se"]
+    table["ci_low"] = (table["value"] - half).clip(lower=0.0)
+    table["ci_high"] = (table["value"] + half).clip(upper=100.0)
+    few = table["n"] < 2
+    table.loc[few, ["value", "se", "ci_low", "ci_high"]] = np.nan
+    return table[["value", "se", "ci_low", "ci_high", "n"]]

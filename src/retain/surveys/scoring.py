@@ -211,6 +211,22 @@ def _csi_figure(frame: pd.DataFrame, weights: dict, scale) -> dict:
     return figure(result.value, result.ci_low, result.ci_high, result.n)
 
 
+def _csi_by(frame: pd.DataFrame, key: str, model, weights: dict, scale) -> list[dict]:
+    """The CSI of each ``key`` (dealer, staff member) with a row in ``frame``, best first (one
+    vectorised pass, ``csi.index_by``; one query for the names)."""
+    if frame.empty or frame[key].isna().all():
+        return []
+    table = csi.index_by(frame[list(weights)], frame[key], weights, scale=scale, confidence=CONFIDENCE)
+    # a group whose every answer misses an item is listed too, as n = 0
+    table = table.reindex(sorted(frame[key].dropna().unique()))
+    table["n"] = table["n"].fillna(0).astype(int)
+    names = _names(model, [int(group) for group in table.index])
+    rows = [{"id": int(group), "name": names.get(int(group), ""),
+             **(figure(row.value, row.ci_low, row.ci_high, row.n) if row.n >= 2 else empty(row.n))}
+            for group, row in zip(table.index, table.itertuples())]
+    return sorted(rows, key=lambda row: (row["value"] is None, -(row["value"] or 0)))
+
+
 def csi_page(actor, filters: Filters) -> dict:
     """The weighted CSI with its interval, each item's mean with its interval against its weight,
     and the CSI by dealer and by the staff member who served (three to four queries)."""
@@ -225,10 +241,7 @@ def csi_page(actor, filters: Filters) -> dict:
                   **mean_interval(frame[q.code], q.scale)} for q in items]
     breakdowns = {}
     for key, model in (("dealer_id", Dealer), ("staff_id", Staff)):
-        names = _names(model, frame[key].dropna().unique()) if len(frame) else {}
-        breakdowns[key] = sorted(
-            ({"id": int(group), "name": names.get(int(group), ""), **_csi_figure(rows, weights, scale)}
-             for group, rows in frame.groupby(key)), key=lambda row: (row["value"] is None, -(row["value"] or 0)))
+        breakdowns[key] = _csi_by(frame, key, model, weights, scale)
     return {"csi": _csi_figure(frame, weights, scale), "items": item_rows, "by_dealer": breakdowns["dealer_id"],
             "by_staff": breakdowns["staff_id"],
             "weights": "equal" if len(set(weights.values())) == 1 else "stated"}
