@@ -291,6 +291,16 @@ def test_answers_are_stored_as_the_contract_says(small):
     assert json.dumps(Response.objects.exclude(flags=[]).first().flags)
 
 
+def test_each_response_carries_exactly_its_numeric_answers_as_scores(small):
+    """``Response.scores`` (what the analysis reads) holds the same numbers as the answer rows."""
+    expected = {pk: {} for pk in Response.objects.values_list("pk", flat=True)}
+    for response_id, code, number in Answer.objects.filter(number__isnull=False).values_list(
+            "response_id", "question__code", "number"):
+        expected[response_id][code] = number
+    assert len(expected) > 1000
+    assert dict(Response.objects.values_list("pk", "scores")) == expected
+
+
 def test_a_repair_order_closed_in_the_demo_is_invited_by_the_job_on_schedule(small):
     """The invite job, run two days after the history's last repair orders (after the build
     date), asks the customers of those repair orders that the rule samples (30%, the job's own draw), as the demo

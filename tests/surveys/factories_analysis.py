@@ -90,7 +90,9 @@ def plant(survey, dealer, answers, *, staff=None, customers=None, transactions=N
         Response(survey=survey, version=version, dealer=dealer, staff=staff,
                  customer=customers[i] if customers is not None else None,
                  transaction=transactions[i] if transactions is not None else None,
-                 started_at=now, submitted_at=now if submitted else None, answered_on=days[i], counted=counted)
+                 started_at=now, submitted_at=now if submitted else None, answered_on=days[i], counted=counted,
+                 scores={code: float(value) for code, value in answers[i].items()
+                         if value is not None and not isinstance(value, dict)})
         for i in range(n)])
     questions = {q.code: q for q in version.questions.all()}
     made = []

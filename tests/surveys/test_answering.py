@@ -183,6 +183,11 @@ def test_partial_save_then_submit(link):
     assert final.pk == first.pk and final.submitted_at is not None
     assert final.answers.count() == len(ITEMS) + 2
     assert final.answers.get(question__code="fixed_first_time").number == 7
+    # what the analysis reads: the numeric answers by code, those saved before included
+    final.refresh_from_db()
+    assert final.scores == {a.question.code: a.number for a in final.answers.select_related("question")
+                            if a.number is not None}
+    assert final.scores["fixed_first_time"] == 7 and "comment" not in final.scores
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ANSWERED and invitation.answered_at == final.submitted_at
     assert invitation.opened_at == opened  # the first POST, kept
@@ -255,3 +260,17 @@ def test_the_language_falls_back_to_the_dealers_then_the_sites(org, survey):
 
 def test_every_contract_code_of_the_after_sales_preset_validates():
     assert [spec["code"] for spec in AFTER_SALES][:10] == [*ITEMS, "overall", "recommend"]
+
+
+def test_the_migration_fills_the_scores_of_responses_stored_before(link):
+    """Responses answered before ``Response.scores`` existed get theirs from their answer rows."""
+    import importlib
+
+    from django.apps import apps
+
+    invitation, token = link
+    response = service.save(token=token, answers=after_sales_answers(), submit=True)
+    kept = dict(Response.objects.get(pk=response.pk).scores)
+    Response.objects.update(scores={})
+    importlib.import_module("retain.surveys.migrations.0003_response_scores").fill_scores(apps, None)
+    assert Response.objects.get(pk=response.pk).scores == kept and len(kept) == len(ITEMS) + 2

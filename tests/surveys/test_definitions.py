@@ -157,7 +157,8 @@ def _invite(survey, dealer, customer):
 
 def _respond(survey, dealer, customer, answers):
     response = Response.objects.create(survey=survey, version=survey.current_version, dealer=dealer,
-                                       customer=customer, started_at=timezone.now(), submitted_at=timezone.now())
+                                       customer=customer, started_at=timezone.now(), submitted_at=timezone.now(),
+                                       scores={code: float(number) for code, number in answers.items()})
     for code, number in answers.items():
         Answer.objects.create(response=response, question=survey.current_version.questions.get(code=code),
                               number=number)

@@ -35,6 +35,7 @@ import base64
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from retain.customers.models import ConsentPurpose, TransactionKind
@@ -195,6 +196,7 @@ def add_surveys(data: DemoData, rng: np.random.Generator, today, catalogue: Cata
     _answer_others(world, streams[6], inv, responses, answers, catalogue)
     tables["surveys.Invitation"] = _invitation_table(streams[7], inv, outcome, world, catalogue)
     tables["surveys.Response"] = _response_table(inv, responses, world, catalogue)
+    tables["surveys.Response"]["scores"] = answers.scores(len(responses["id"]), catalogue)
     tables["surveys.Answer"] = answers.table(responses)
     return tables
 
@@ -590,8 +592,26 @@ class _Answers:
             "text": np.full(n, "", dtype=object) if text is None else np.asarray(text, dtype=object),
             "value": np.full(n, None, dtype=object) if value is None else np.asarray(value, dtype=object)})
 
+    def _columns(self) -> dict[str, np.ndarray]:
+        return {name: np.concatenate([p[name] for p in self.parts]) for name in self.parts[0]}
+
+    def scores(self, n: int, catalogue: Catalogue) -> np.ndarray:
+        """Each of the ``n`` responses' numeric answers as ``Response.scores`` holds them: the JSON
+        text ``{"code": number, ...}`` (``{}`` for a response without any)."""
+        columns = self._columns()
+        numeric = ~np.isnan(columns["number"])
+        code_of = {question: code for ref in catalogue.values() for code, question in ref.questions.items()}
+        pairs = pd.DataFrame({"response": columns["response"][numeric],
+                              "code": pd.Series(columns["question"][numeric]).map(code_of).to_numpy(),
+                              "number": columns["number"][numeric]}).sort_values(["response", "code"])
+        pairs["pair"] = '"' + pairs["code"] + '": ' + pairs["number"].astype(str)
+        joined = pairs.groupby("response")["pair"].agg(", ".join)
+        out = np.full(n, "{}", dtype=object)
+        out[joined.index.to_numpy()] = ("{" + joined + "}").to_numpy()
+        return out
+
     def table(self, responses: dict) -> dict:
-        columns = {name: np.concatenate([p[name] for p in self.parts]) for name in self.parts[0]}
+        columns = self._columns()
         order = np.lexsort((columns["question"], columns["response"]))
         columns = {name: column[order] for name, column in columns.items()}
         n = order.size

@@ -252,6 +252,10 @@ class Response(models.Model):
     # The dealer-local day of the answer: what periods and trends group by.
     answered_on = models.DateField(_("answered on"), null=True, blank=True, validators=bounds.dates())
     flags = models.JSONField(_("flags"), default=list, blank=True)
+    # The numeric answers (NPS, ratings) by question code, written with the Answer rows: the
+    # analysis pivots a year of a group's answers from this one column instead of joining some
+    # ten answer rows per response (``results.wide``).
+    scores = models.JSONField(_("scores"), default=dict, blank=True)
     counted = models.BooleanField(_("counted"), default=True)
     review = models.CharField(_("review"), max_length=10, choices=Review.choices, blank=True, default="")
     reviewed_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",

@@ -10,9 +10,10 @@ Which answers: all versions of the group's and its dealers' surveys of one *kind
 copy and the group's preset add up); a ``custom`` survey is read alone. Filters: dealer, period
 (``answered_on``, the dealer-local day of the answer, inclusive), the staff member who served.
 
-How: the database does the work. ``wide`` pivots answers into one row per response and one
-column per question code with conditional aggregates (``MAX(number) FILTER (WHERE code = ...)``),
-so a year of a group's answers arrives as one result set of only the needed columns; ``histogram``
+How: the database does the work. ``wide`` reads one row per response and one column per question
+code from the response's own ``scores`` (its numeric answers by code, written with the answers),
+so a year of a group's answers arrives as one result set of only the needed columns, without
+touching the answer rows (ten or so per response); ``histogram``
 counts answers per (group, value) for statistics that only need the distribution (NPS), so
 hundreds of thousands of answers arrive as a few hundred rows. No per-row query, no cache.
 """
@@ -29,14 +30,14 @@ from django.db.models import (
     DateField,
     Exists,
     ExpressionWrapper,
+    FloatField,
     IntegerField,
-    Max,
     OuterRef,
-    Q,
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,13 +149,12 @@ def responses(actor, filters: Filters):
 
 def wide(actor, filters: Filters, codes, *, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per counted response and one float column per question code (NaN: not answered),
-    after the response columns (``RESPONSE_COLUMNS`` and ``extra`` lookups). One query."""
+    after the response columns (``RESPONSE_COLUMNS`` and ``extra`` lookups). One query, of the
+    responses alone: each carries its numeric answers by code (``Response.scores``)."""
     codes = list(codes)
-    aggregates = {f"q__{i}": Max("answers__number", filter=Q(answers__question__code=code))
-                  for i, code in enumerate(codes)}
+    scores = {f"q__{i}": Cast(KT(f"scores__{code}"), FloatField()) for i, code in enumerate(codes)}
     head = [*RESPONSE_COLUMNS, *extra]
-    rows = (responses(actor, filters).order_by().values(*head).annotate(**aggregates)
-            .values_list(*head, *aggregates))
+    rows = responses(actor, filters).order_by().annotate(**scores).values_list(*head, *scores)
     frame = pd.DataFrame.from_records(list(rows), columns=[*head, *codes])
     for code in codes:
         frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)

@@ -71,6 +71,11 @@ def _stored(response: Response | None, questions: dict) -> dict[str, Cleaned]:
             for a in response.answers.all() if a.question_id in by_id}
 
 
+def scores_of(answers: dict[str, Cleaned]) -> dict[str, float]:
+    """A response's ``scores``: its numeric answers (NPS, ratings) by question code."""
+    return {code: answer.number for code, answer in answers.items() if answer.number is not None}
+
+
 def _row(response: Response, cleaned: Cleaned) -> Answer:
     return Answer(response=response, question=cleaned.question, number=cleaned.number, text=cleaned.text,
                   value=cleaned.value)
@@ -107,6 +112,7 @@ def save(*, actor=None, token, answers, submit: bool, request_info: integrity.Re
                             respondent_staff=invitation.respondent_staff, transaction_id=invitation.transaction_id,
                             vehicle_id=invitation.vehicle_id, staff_id=invitation.staff_id, started_at=now)
     response.language = language
+    response.scores = scores_of(merged)
     if submit:
         response.flags = integrity.flags_for(response=response, cleaned=merged, info=info,
                                              token_digest=invitation.token_hash, now=now)
