@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -52,7 +53,7 @@ from .texts import localised
 #: The default period: the last twelve months to today.
 DEFAULT_DAYS = 365
 #: The response columns every wide frame starts with.
-RESPONSE_COLUMNS = ("id", "dealer_id", "staff_id", "answered_on", "customer_id", "transaction_id")
+RESPONSE_COLUMNS = ("id", "dealer_id", "staff_id")
 
 
 @dataclass(frozen=True)
@@ -147,17 +148,22 @@ def responses(actor, filters: Filters):
     return chosen
 
 
-def wide(actor, filters: Filters, codes, *, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+def wide(actor, filters: Filters, codes) -> pd.DataFrame:
     """One row per counted response and one float column per question code (NaN: not answered),
-    after the response columns (``RESPONSE_COLUMNS`` and ``extra`` lookups). One query, of the
-    responses alone: each carries its numeric answers by code (``Response.scores``)."""
+    after the response columns (``RESPONSE_COLUMNS``). One query, of the responses alone: each
+    carries its numeric answers by code (``Response.scores``). Its rows go straight from the
+    cursor into the frame: every column is a number, so the ORM's per-row conversion (a third of
+    the time for a year of a group's answers) has nothing to do."""
     codes = list(codes)
     scores = {f"q__{i}": Cast(KT(f"scores__{code}"), FloatField()) for i, code in enumerate(codes)}
-    head = [*RESPONSE_COLUMNS, *extra]
-    rows = responses(actor, filters).order_by().annotate(**scores).values_list(*head, *scores)
-    frame = pd.DataFrame.from_records(list(rows), columns=[*head, *codes])
+    chosen = responses(actor, filters).order_by().annotate(**scores).values_list(*RESPONSE_COLUMNS, *scores)
+    sql, params = chosen.query.get_compiler(using=chosen.db).as_sql()
+    with connections[chosen.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=[*RESPONSE_COLUMNS, *codes], coerce_float=True)
     for code in codes:
-        frame[code] = pd.to_numeric(frame[code], errors="coerce").astype(float)
+        frame[code] = frame[code].astype(float)
     return frame
 
 
