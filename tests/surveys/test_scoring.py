@@ -209,6 +209,15 @@ def test_the_quadrant_uses_stated_importance_when_customers_gave_it(org, admin):
     assert first["zone_label"] == "Urgent improvement"
 
 
+def test_stated_importance_is_the_mean_of_the_allocations_a_missing_item_counting_zero(org, admin):
+    survey = fa.make_survey(org.groups[0], "css_after_sales")
+    codes = list(fa.AFTER_SALES_WEIGHTS)
+    fa.plant(survey, org.d1, [{"importance": {codes[0]: 60, codes[1]: 40}}, {"importance": {codes[0]: 100}},
+                              {"overall": 5}], days=[TODAY] * 3)
+    means, n = results.mean_allocation(admin, _filters("css_after_sales"), "importance", codes[:3])
+    assert n == 2 and means.to_dict() == {codes[0]: 80.0, codes[1]: 20.0, codes[2]: 0.0}
+
+
 # --- Kano ----------------------------------------------------------------------------------------------
 
 def test_kano_finds_a_must_be_and_an_attractive_feature(org, admin):

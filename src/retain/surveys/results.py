@@ -26,6 +26,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import (
+    Avg,
     Case,
     Count,
     DateField,
@@ -38,7 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,6 +200,18 @@ def structured(actor, filters: Filters, codes) -> pd.DataFrame:
                                   value__isnull=False)
             .values_list("response_id", "question__code", "value"))
     return pd.DataFrame.from_records(list(rows), columns=["response_id", "code", "value"])
+
+
+def mean_allocation(actor, filters: Filters, code: str, items) -> tuple[pd.Series, int]:
+    """The mean points each item got in the 100-point allocation question ``code`` (an item an
+    answer left out counts 0), and how many answered it. One aggregate query: the allocations
+    are averaged by the database, not fetched."""
+    items = list(items)
+    means = {f"m__{i}": Avg(Coalesce(Cast(KT(f"value__{item}"), FloatField()), Value(0.0)))
+             for i, item in enumerate(items)}
+    found = Answer.objects.filter(response__in=responses(actor, filters).values("pk"), question__code=code,
+                                  value__isnull=False).aggregate(n=Count("id"), **means)
+    return pd.Series([found[key] for key in means], index=items, dtype=float), int(found["n"])
 
 
 def service_returns(actor, filters: Filters, *, until: dt.date, days: int = 365) -> pd.DataFrame:

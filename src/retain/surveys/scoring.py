@@ -310,12 +310,8 @@ def drivers_page(actor, filters: Filters, *, bootstrap: bool = True) -> dict:
 
 def stated_importance(actor, filters: Filters, codes) -> tuple[pd.Series | None, int]:
     """Mean points per item of the 100-point ``importance`` question, and how many answered it."""
-    answers = results.structured(actor, filters, [IMPORTANCE])
-    if answers.empty:
-        return None, 0
-    points = pd.DataFrame.from_records([v if isinstance(v, dict) else {} for v in answers["value"]])
-    points = points.reindex(columns=list(codes)).apply(pd.to_numeric, errors="coerce").fillna(0.0)
-    return points.mean(), len(points)
+    means, n = results.mean_allocation(actor, filters, IMPORTANCE, codes)
+    return (means, n) if n else (None, 0)
 
 
 def quadrant_page(actor, filters: Filters) -> dict:
