@@ -108,6 +108,10 @@ def _scores(frame: pd.DataFrame) -> np.ndarray:
 
 def _nps(frame: pd.DataFrame):
     scores = _scores(frame) if len(frame) else np.array([], dtype=int)
+    return _nps_of(scores)
+
+
+def _nps_of(scores: np.ndarray):
     return nps.score(scores, confidence=CONFIDENCE) if scores.size else None
 
 
@@ -167,9 +171,13 @@ def league(counts: pd.DataFrame, *, selected: int | None = None) -> dict:
     """Dealers by NPS, each tested against the pooled rest with Holm's correction (module docs)."""
     names = _names(Dealer, counts["dealer_id"].unique()) if len(counts) else {}
     rows, tested = [], []
-    for dealer_id, own in counts.groupby("dealer_id"):
-        result = _nps(own)
-        rest = _nps(counts[counts["dealer_id"] != dealer_id])
+    # One table of answers per (dealer, score); the rest of the dealers is the total less a row.
+    table = counts.pivot_table(index="dealer_id", columns="value", values="n", aggfunc="sum", fill_value=0) \
+        if len(counts) else pd.DataFrame()
+    values, total = table.columns.to_numpy(dtype=float).astype(int), table.to_numpy().sum(axis=0)
+    for dealer_id, own in zip(table.index, table.to_numpy()):
+        result = _nps_of(np.repeat(values, own))
+        rest = _nps_of(np.repeat(values, total - own))
         row = {"dealer_id": int(dealer_id), "dealer": names.get(int(dealer_id), ""), **_nps_figure(result),
                "difference": None, "p_value": None, "p_holm": None, "significant": False, "direction": "",
                "selected": dealer_id == selected}
