@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "retain.sales",
     "retain.care",
     "retain.surveys",
+    "retain.cases",
     "retain.insights",
     "retain.demo",
     "django.forms",  # last: its widget templates, behind the few that retain.web rewrites

@@ -18,6 +18,7 @@ urlpatterns = [
     path("channels/", include("retain.channels.urls")),
     path("care/", include("retain.care.urls")),
     path("surveys/", include("retain.surveys.urls")),
+    path("cases/", include("retain.cases.urls")),
     # surveys (answer): the public answer page, at the short path of surveys.tokens.PUBLIC_PATH
     path("s/<str:token>/", survey_public.answer, name="survey_answer"),
     path("s/<str:token>/thanks/", survey_public.thanks, name="survey_thanks"),

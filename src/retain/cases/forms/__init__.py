@@ -1,0 +1,1 @@
+"""The cases forms, one module per kind of record."""

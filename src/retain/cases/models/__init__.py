@@ -1,0 +1,1 @@
+"""The cases app's records, one module per kind, gathered here for Django."""

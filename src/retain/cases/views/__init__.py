@@ -1,0 +1,1 @@
+"""The cases pages, one module per kind of record."""
