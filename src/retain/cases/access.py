@@ -1,3 +1,37 @@
 """The doors to the cases app's records: the policy table applied to each record's dealer and the
 person it belongs to. Outside the scope a record answers 404 (revealing nothing); seen but not
 allowed, 403. One section per kind of record."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from retain.org.policy import Action, refusal, scope_filter
+
+from .models import Case
+
+# --- cases ---------------------------------------------------------------------------------------
+# A case is the dealer's and its owner's: one who works their own records sees the cases they own;
+# the dealer's managers the dealer's (unassigned ones too); the region and the group theirs.
+
+
+def visible_cases(actor, action: str = Action.VIEW_CASES):
+    condition = scope_filter(actor, action, dealer="dealer", owner="owner")
+    return Case.objects.none() if condition is None else Case.objects.filter(condition)
+
+
+def access_case(actor, case_id, action: str = Action.VIEW_CASES, *, for_update: bool = False) -> Case:
+    """One case for ``action``: 404 unless the actor may see it, 403 if seen but not allowed."""
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such case."))
+    if not visible_cases(actor).filter(pk=case_id).exists():
+        raise Http404(_("No such case."))
+    allowed = visible_cases(actor, action).filter(pk=case_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    case = allowed.select_related("customer", "dealer", "owner", "vehicle", "opened_by", "closed_by").first()
+    if case is None:
+        raise PermissionDenied(refusal(action))
+    return case

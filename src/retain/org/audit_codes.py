@@ -103,6 +103,12 @@ class AuditCode(models.TextChoices):
     RESPONSE_SAVE = "response.save", _("Survey answers saved part way")
     RESPONSE_SUBMIT = "response.submit", _("Survey answers submitted")
     RESPONSE_REVIEW = "response.review", _("Flagged survey answers reviewed")
+    # cases
+    CASE_OPEN = "case.open", _("Case opened")
+    CASE_STEP = "case.step", _("Case step recorded")
+    CASE_ASSIGN = "case.assign", _("Case assigned")
+    CASE_CLOSE = "case.close", _("Case closed")
+    CASE_SETTINGS_SET = "case_settings.set", _("Case settings changed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -95,6 +95,11 @@ class Action(models.TextChoices):
     EXPORT_RESULTS = "export_results", _("export survey results")
     # Surveys (answer)
     REVIEW_RESPONSES = "review_responses", _("review flagged answers")  # keep or exclude a flagged response
+    # Cases (complaints and suggestions)
+    VIEW_CASES = "view_cases", _("see complaint cases")  # the queues, a case and its steps, the API
+    WORK_CASES = "work_cases", _("work complaint cases")  # open a case, record its steps, close it
+    ASSIGN_CASES = "assign_cases", _("assign complaint cases")  # hand a case to another owner
+    SET_CASE_RULES = "set_case_rules", _("set case deadlines and root causes")  # a dealer's case settings
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -171,6 +176,14 @@ _TABLE = {
     # region and group for theirs; never by the consultant or advisor who served the customer:
     # whoever is scored must not decide which of their answers count.
     Action.REVIEW_RESPONSES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Cases: whoever serves customers works the cases they own (a consultant a sales complaint, an
+    # advisor a service one); the dealer's managers and marketing (complaints on social media) work
+    # any of the dealer's. Those above the dealer watch the queues but do not call customers.
+    # Handing a case to someone else, and the deadlines and root causes, are the managers'.
+    Action.VIEW_CASES:      (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.WORK_CASES:      (O,  D,  D,  O,  D,  D,  D,  N,  N),
+    Action.ASSIGN_CASES:    (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    Action.SET_CASE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
