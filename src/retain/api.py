@@ -175,6 +175,10 @@ def _register_routers():
 
     api.add_router("/", survey_public.router)
     api.add_router("/", survey_reviews.router)
+    # cases
+    from retain.cases.api import cases
+
+    api.add_router("/", cases.router)
 
 
 _register_routers()

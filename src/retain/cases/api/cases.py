@@ -1,0 +1,185 @@
+"""Cases over JSON (issue 10, item 9). Thin: lists read through the door, writes go through
+``cases.services.cases``; a case or customer outside the caller's scope is 404.
+
+- ``POST /api/v1/cases {"customer_id", "description", ...}`` -> 201 with ``id``, ``status``,
+  ``owner``, ``first_contact_due``; only the two are required (channel phone, department service,
+  category other, severity major, kind complaint by default);
+- ``GET /api/v1/cases`` (``?status=&overdue=&customer=``), ``GET /api/v1/cases/{id}`` with its steps;
+- ``POST /api/v1/cases/{id}/steps {"step", "notes", ...}`` with ``step`` one of ``listen``,
+  ``share``, ``probe``, ``check``, ``action``, ``satisfy`` and what that step records;
+- ``POST /api/v1/cases/{id}/close {"outcome": "satisfied" | "unsatisfied", "reason"?}`` (422 while
+  Check or Satisfy is missing); ``POST /api/v1/cases/{id}/assign {"owner_id"}``.
+"""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.db.models import Q
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import Strict
+
+from retain.bounds import Id, Input, Page, QueryId, api_type
+from retain.org.policy import Action, require
+
+from ..access import access_case, visible_cases
+from ..models import Case, CaseStatus, CaseStep, Outcome, Step
+from ..services import cases as services
+
+router = Router(tags=["cases"])
+
+StepCode = Literal[tuple(Step.values)]  # type: ignore[valid-type]
+StatusCode = Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
+OutcomeCode = Literal[tuple(Outcome.values)]  # type: ignore[valid-type]
+
+
+class StepOut(Schema):
+    step: str
+    notes: str
+    at: dt.datetime
+    by: str | None
+    out_of_order: bool
+    repeated: bool
+    root_cause: str
+    customer_confirmed: bool | None
+    internally_confirmed: bool | None
+    plan_due_on: dt.date | None
+    satisfied: bool | None
+
+    @staticmethod
+    def resolve_by(obj):
+        return obj.by.display_name if obj.by_id else None
+
+
+class CaseOut(Schema):
+    id: int
+    status: str
+    kind: str
+    channel: str
+    department: str
+    category: str
+    severity: str
+    motive: str
+    description: str
+    customer_id: int
+    dealer_id: int
+    vehicle_id: int | None
+    response_id: int | None
+    owner: str | None
+    owner_id: int | None
+    opened_at: dt.datetime
+    first_contact_due: dt.datetime
+    resolution_due: dt.datetime
+    first_contact_at: dt.datetime | None
+    overdue: bool
+    root_cause: str
+    outcome: str
+    close_reason: str
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_owner(obj):
+        return obj.owner.display_name if obj.owner_id else None
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return overdue(obj, timezone.now())
+
+
+class CaseDetailOut(CaseOut):
+    steps: list[StepOut]
+
+    @staticmethod
+    def resolve_steps(obj):
+        return list(CaseStep.objects.filter(case=obj).select_related("by").order_by("at", "id"))
+
+
+def overdue(case: Case, now: dt.datetime) -> bool:
+    """An open case past a deadline it has not met: the first contact, or the resolution."""
+    return case.status == CaseStatus.OPEN and (
+        (case.first_contact_at is None and case.first_contact_due < now) or case.resolution_due < now)
+
+
+class CaseIn(Input):
+    customer_id: Id
+    description: api_type(Case, "description")
+    kind: api_type(Case, "kind") = "complaint"
+    channel: api_type(Case, "channel") = "api"
+    department: api_type(Case, "department") = "service"
+    category: api_type(Case, "category") = "other"
+    severity: api_type(Case, "severity") = "major"
+    motive: api_type(Case, "motive") = ""
+    vehicle_id: Id | None = None
+    owner_id: Id | None = None
+
+
+class StepIn(Input):
+    step: StepCode
+    notes: api_type(CaseStep, "notes") = ""
+    root_cause: api_type(CaseStep, "root_cause") = ""
+    customer_confirmed: Annotated[bool, Strict()] | None = None
+    internally_confirmed: Annotated[bool, Strict()] | None = None
+    plan_due_on: api_type(CaseStep, "plan_due_on") = None
+    satisfied: Annotated[bool, Strict()] | None = None
+
+
+class CloseIn(Input):
+    outcome: OutcomeCode
+    reason: api_type(Case, "close_reason") = ""
+
+
+class AssignIn(Input):
+    owner_id: Id
+
+
+@router.post("/cases", response={201: CaseOut})
+def open_case(request, payload: CaseIn):
+    """Open a case about a customer in the caller's sight; the caller answers for it unless a
+    manager names another owner at the customer's dealer."""
+    case = services.open_case(actor=request.user, **payload.dict())
+    return Status(201, case)
+
+
+@router.get("/cases", response=list[CaseOut])
+@paginate(Page)
+def list_cases(request, status: StatusCode | None = None, overdue: bool = False,
+               customer: QueryId | None = None):
+    """Cases in the caller's scope (their own, their dealer's, ...), the most urgent first: by the
+    resolution deadline. ``overdue`` keeps the open ones past a deadline they have not met."""
+    require(request.user, Action.VIEW_CASES)
+    found = visible_cases(request.user)
+    if status:
+        found = found.filter(status=status)
+    if customer:
+        found = found.filter(customer_id=customer)
+    if overdue:
+        now = timezone.now()
+        found = found.filter(Q(first_contact_at__isnull=True, first_contact_due__lt=now) | Q(resolution_due__lt=now),
+                             status=CaseStatus.OPEN)
+    return found.select_related("owner").order_by("resolution_due", "id")
+
+
+@router.get("/cases/{int:case_id}", response=CaseDetailOut)
+def get_case(request, case_id: int):
+    """One case with its steps."""
+    return access_case(request.user, case_id)
+
+
+@router.post("/cases/{int:case_id}/steps", response={201: StepOut})
+def record_step(request, case_id: int, payload: StepIn):
+    """Record one of the six steps (a step out of order or taken again is recorded as such)."""
+    details = {key: value for key, value in payload.dict().items() if value is not None}
+    return Status(201, services.record_step(actor=request.user, case_id=case_id, **details))
+
+
+@router.post("/cases/{int:case_id}/close", response=CaseOut)
+def close_case(request, case_id: int, payload: CloseIn):
+    """Close a case: 422 while Check or Satisfy is missing."""
+    return services.close(actor=request.user, case_id=case_id, **payload.dict())
+
+
+@router.post("/cases/{int:case_id}/assign", response=CaseOut)
+def assign_case(request, case_id: int, payload: AssignIn):
+    """Hand an open case to someone at its dealer who works cases (managers)."""
+    return services.assign(actor=request.user, case_id=case_id, owner_id=payload.owner_id)
