@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 (the pages add their paths here)
+from django.urls import path
+
+from .views import cases
 
 app_name = "cases"
 
-urlpatterns = []
+urlpatterns = [
+    path("", cases.case_list, name="list"),
+    path("<int:case_id>/", cases.case_detail, name="case"),
+    path("<int:case_id>/step/", cases.case_step, name="step"),
+    path("<int:case_id>/close/", cases.case_close, name="close"),
+    path("<int:case_id>/assign/", cases.case_assign, name="assign"),
+    path("open/<int:customer_id>/", cases.case_open, name="open"),
+]

@@ -15,6 +15,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from retain.web.finders import PATH as PLOTLY_PATH
 
@@ -53,6 +54,20 @@ def moment(value) -> str:
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_filter(value, DATETIME_FORMAT)
+
+
+@register.filter
+def span(value) -> str:
+    """A length of time as a clock shows it: "3 d 4 h", "5 h 20 min", "12 min"."""
+    if not isinstance(value, dt.timedelta):
+        return "—"
+    minutes = int(abs(value).total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 def _parse(number):

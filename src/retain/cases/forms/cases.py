@@ -1,0 +1,90 @@
+"""The forms of the case pages: open a case, record a step, close, assign, filter the list.
+Their bounds come from the model fields (``retain.bounds.form_limits``), so a page refuses what
+the API refuses; the rules themselves are the services'."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from retain.bounds import form_limits
+from retain.org.policy import Action, Scope, scope_of, staff_with
+
+from ..models import Case, CaseKind, CaseStep, Category, Channel, Department, Motive, Outcome, Severity, Step
+from ..models.case import settings_for
+
+#: A case opened on a page comes from one of these (a survey answer and the API open their own).
+STAFF_CHANNELS = [(value, label) for value, label in Channel.choices if value not in (Channel.SURVEY, Channel.API)]
+
+
+class CaseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices, initial=CaseKind.COMPLAINT)
+    channel = forms.ChoiceField(label=_("Channel"), choices=STAFF_CHANNELS, initial=Channel.PHONE)
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices, initial=Department.SERVICE)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.OTHER)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MAJOR)
+    motive = forms.ChoiceField(label=_("Customer's motive"), choices=Motive.choices, required=False)
+    vehicle_id = forms.TypedChoiceField(label=_("Vehicle"), required=False, coerce=int, empty_value=None)
+    description = forms.CharField(label=_("What the customer raised"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  **form_limits(Case, "description"))
+    owner_id = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, customer, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        vehicles = [(v.pk, f"{v.plate or v.vin} {v.make} {v.model}".strip()) for v in customer.vehicles.all()]
+        self.fields["vehicle_id"].choices = [("", _("(none)"))] + vehicles
+        if scope_of(actor, Action.ASSIGN_CASES) >= Scope.DEALER:
+            self.fields["owner_id"].choices = [("", _("(me)"))] + owner_choices(customer.dealer_id)
+        else:
+            del self.fields["owner_id"]
+
+
+def owner_choices(dealer_id: int) -> list[tuple[int, str]]:
+    """Who at the dealer may answer for a case (whoever the policy lets work cases)."""
+    people = (staff_with(Action.WORK_CASES, Scope.OWN) | staff_with(Action.WORK_CASES, Scope.DEALER)).filter(
+        dealer_id=dealer_id, is_active=True)
+    return [(person.pk, person.display_name) for person in people.order_by("last_name", "first_name", "pk")]
+
+
+class StepForm(forms.Form):
+    step = forms.ChoiceField(label=_("Step"), choices=Step.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                            **form_limits(CaseStep, "notes"))
+    root_cause = forms.ChoiceField(label=_("Root cause (Probe)"), required=False)
+    customer_confirmed = forms.NullBooleanField(label=_("Confirmed with the customer (Check)"), required=False)
+    internally_confirmed = forms.NullBooleanField(label=_("Confirmed internally (Check)"), required=False)
+    plan_due_on = forms.DateField(label=_("Plan due on (Action)"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}), **form_limits(CaseStep, "plan_due_on"))
+    satisfied = forms.NullBooleanField(label=_("Customer satisfied (Satisfy)"), required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        causes = settings_for(case.dealer_id).root_cause_list()
+        self.fields["root_cause"].choices = [("", "—")] + [(cause, cause) for cause in causes]
+
+    def details(self) -> dict:
+        """What the service takes: the step, its notes, and only what the step records."""
+        data = self.cleaned_data
+        wanted = {Step.PROBE: ("root_cause",), Step.CHECK: ("customer_confirmed", "internally_confirmed"),
+                  Step.ACTION: ("plan_due_on",), Step.SATISFY: ("satisfied",)}.get(data["step"], ())
+        return {"step": data["step"], "notes": data["notes"], **{name: data[name] for name in wanted}}
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    reason = forms.CharField(label=_("Reason (if unsatisfied)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}), **form_limits(Case, "close_reason"))
+
+
+class AssignForm(forms.Form):
+    owner_id = forms.TypedChoiceField(label=_("New owner"), coerce=int)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_id"].choices = owner_choices(case.dealer_id)
+
+
+VIEWS = (("mine", _("My cases")), ("queue", _("The dealer's queue")), ("overdue", _("Past a deadline")),
+         ("closed", _("Closed")))
+
+
+class CaseFilterForm(forms.Form):
+    show = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)

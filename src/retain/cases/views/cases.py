@@ -1,0 +1,148 @@
+"""The case pages: the list (my cases, the dealer's queue, those past a deadline, the closed ones)
+by urgency; a case with its six steps as a progress line and its clock; opening a case from the
+customer's card; recording a step, closing and assigning. Thin: the rules are the services'."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from retain.customers.access import access_customer
+from retain.org.policy import Action, Scope, require
+from retain.web.keyset import keyset_page
+from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
+
+from ..access import access_case, visible_cases
+from ..forms.cases import AssignForm, CaseFilterForm, CaseForm, CloseForm, StepForm
+from ..models import CaseStatus, CaseStep, Step
+from ..services import cases as services
+
+PAGE_SIZE = 25
+
+
+def _listed(actor, show: str, now: dt.datetime):
+    found = visible_cases(actor)
+    if show == "closed":
+        return found.filter(status=CaseStatus.CLOSED), ["-closed_at", "-id"]
+    found = found.filter(status=CaseStatus.OPEN)
+    if show == "mine":
+        found = found.filter(owner=actor)
+    elif show == "overdue":
+        found = found.filter(Q(first_contact_at__isnull=True, first_contact_due__lt=now) | Q(resolution_due__lt=now))
+    return found, ["resolution_due", "id"]
+
+
+@login_required
+def case_list(request):
+    """Cases in the user's scope, the most urgent first (the resolution deadline)."""
+    scope = require(request.user, Action.VIEW_CASES)
+    form = CaseFilterForm(request.GET or None)
+    show = form.cleaned_data.get("show") if form.is_valid() else ""
+    show = show or ("mine" if scope is Scope.OWN or request.user.dealer_id else "queue")
+    now = timezone.now()
+    found, ordering = _listed(request.user, show, now)
+    page = keyset_page(found.select_related("customer", "owner", "dealer").defer("customer__national_id"),
+                       after=request.GET.get("after"), before=request.GET.get("before"), size=PAGE_SIZE,
+                       ordering=ordering, count=False)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(request, "cases/cases/list.html", {
+        "form": form, "page": page, "show": show, "query": query.urlencode(), "now": now,
+        "several_dealers": scope > Scope.DEALER}, status=200 if form.is_valid() or not request.GET else 422)
+
+
+def _progress(steps: list[CaseStep]) -> list[dict]:
+    """The six steps in their order, each with whether (and when, by whom) it was last taken."""
+    last = {}
+    for step in steps:
+        last[step.step] = step
+    return [{"step": step, "label": step.label, "taken": last.get(step.value)} for step in Step]
+
+
+def _case_page(request, case, *, step_form=None, close_form=None, assign_form=None, status=200):
+    steps = list(CaseStep.objects.filter(case=case).select_related("by").order_by("at", "id"))
+    may_work = visible_cases(request.user, Action.WORK_CASES).filter(pk=case.pk).exists()
+    may_assign = visible_cases(request.user, Action.ASSIGN_CASES).filter(pk=case.pk).exists()
+    open_ = case.status == CaseStatus.OPEN
+    return render(request, "cases/cases/case.html", {
+        "case": case, "steps": steps, "progress": _progress(steps), "clock": clock(case, timezone.now()),
+        "may_work": may_work and open_, "may_assign": may_assign and open_,
+        "step_form": step_form or StepForm(case=case), "close_form": close_form or CloseForm(),
+        "assign_form": assign_form or (AssignForm(case=case) if may_assign and open_ else None),
+    }, status=status)
+
+
+@login_required
+def case_detail(request, case_id):
+    return _case_page(request, access_case(request.user, case_id))
+
+
+@login_required
+def case_open(request, customer_id):
+    """Open a case about a customer (from their card): the form, and its post."""
+    customer = access_customer(request.user, customer_id)
+    require(request.user, Action.WORK_CASES)
+    form = CaseForm(request.POST or None, customer=customer, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.open_case(actor=request.user, customer_id=customer.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Case opened."))
+            return redirect("cases:case", case_id=case.pk)
+    return render(request, "cases/cases/open.html", {"form": form, "customer": customer},
+                  status=422 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def case_step(request, case_id):
+    case = access_case(request.user, case_id, Action.WORK_CASES)
+    form = StepForm(request.POST, case=case)
+    done = post_and_redirect(request, form, lambda data: services.record_step(
+        actor=request.user, case_id=case.pk, **form.details()), success=_("Step recorded."), to="cases:case",
+        case_id=case.pk)
+    return done or _case_page(request, case, step_form=form, status=422)
+
+
+@login_required
+@require_POST
+def case_close(request, case_id):
+    case = access_case(request.user, case_id, Action.WORK_CASES)
+    form = CloseForm(request.POST)
+    done = post_and_redirect(request, form, lambda data: services.close(
+        actor=request.user, case_id=case.pk, outcome=data["outcome"], reason=data["reason"]),
+        success=_("Case closed."), to="cases:case", case_id=case.pk)
+    return done or _case_page(request, case, close_form=form, status=422)
+
+
+@login_required
+@require_POST
+def case_assign(request, case_id):
+    case = access_case(request.user, case_id, Action.ASSIGN_CASES)
+    form = AssignForm(request.POST, case=case)
+    done = post_and_redirect(request, form, lambda data: services.assign(
+        actor=request.user, case_id=case.pk, owner_id=data["owner_id"]), success=_("Case assigned."),
+        to="cases:case", case_id=case.pk)
+    if done is None:
+        form_errors_as_messages(request, form)
+    return done or _case_page(request, case, assign_form=form, status=422)
+
+
+def clock(case, now: dt.datetime) -> dict:
+    """What the case page's clock says: the next deadline and how far it is (or how late)."""
+    if case.status != CaseStatus.OPEN:
+        return {}
+    waiting_contact = case.first_contact_at is None
+    due = case.first_contact_due if waiting_contact else case.resolution_due
+    return {"due": due, "what": _("First contact") if waiting_contact else _("Resolution"), "late": due < now,
+            "left": abs(due - now)}
+

@@ -1,0 +1,81 @@
+"""The case pages: the list by urgency, a case with its progress line and clock, opening a case
+from the card, recording steps, closing and assigning through the forms, and the refusals."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from retain.cases.models import Case, CaseStatus, CaseStep
+from retain.cases.services import cases as service
+from tests.conftest import make_customer
+
+
+@pytest.fixture
+def customer(org):
+    return make_customer(dealer=org.d1, owner=org.staff["consultant"], name="王五")
+
+
+def _login(client, org, role="service_advisor"):
+    client.force_login(org.staff[role])
+    return client
+
+
+def test_open_from_the_card_then_work_the_case_through_its_forms(client, org, customer):
+    _login(client, org)
+    form = client.get(f"/cases/open/{customer.pk}/")
+    assert form.status_code == 200 and "王五" in form.content.decode()
+    made = client.post(f"/cases/open/{customer.pk}/", {
+        "kind": "complaint", "channel": "walk_in", "department": "service", "category": "waiting_time",
+        "severity": "minor", "motive": "venting", "description": "等了三个小时"})
+    case = Case.objects.get()
+    assert made.status_code == 302 and made["Location"] == f"/cases/{case.pk}/"
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "等了三个小时" in page and 'class="progress"' in page and "clock" in page
+    assert client.post(f"/cases/{case.pk}/step/", {"step": "listen", "notes": "客户情绪激动"}).status_code == 302
+    assert client.post(f"/cases/{case.pk}/close/", {"outcome": "satisfied"}).status_code == 422  # no Check yet
+    client.post(f"/cases/{case.pk}/step/", {"step": "check", "customer_confirmed": "true",
+                                            "internally_confirmed": "true"})
+    client.post(f"/cases/{case.pk}/step/", {"step": "satisfy", "satisfied": "true"})
+    assert client.post(f"/cases/{case.pk}/close/", {"outcome": "satisfied"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and CaseStep.objects.count() == 3
+    closed = client.get("/cases/", {"show": "closed"}).content.decode()
+    assert f"#{case.pk}" in closed
+
+
+def test_bad_posts_show_the_form_again_with_nothing_written(client, org, customer):
+    _login(client, org)
+    assert client.post(f"/cases/open/{customer.pk}/", {"description": "", "severity": "minor"}).status_code == 422
+    assert not Case.objects.exists()
+    case = service.open_case(actor=org.staff["service_advisor"], customer_id=customer.pk, description="x")
+    assert client.post(f"/cases/{case.pk}/step/", {"step": "probe", "root_cause": "外星人"}).status_code == 422
+    assert client.post(f"/cases/{case.pk}/step/", {"step": "action", "plan_due_on": "5621-01-01"}).status_code == 422
+    assert not CaseStep.objects.exists()
+    assert client.get(f"/cases/{case.pk}/step/").status_code == 405  # no GET writes
+
+
+def test_the_list_orders_by_urgency_and_marks_what_is_late(client, org, customer):
+    advisor = org.staff["service_advisor"]
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    late = service.open_case(actor=advisor, customer_id=customer.pk, description="早", now=long_ago)
+    fresh = service.open_case(actor=advisor, customer_id=customer.pk, description="新")
+    page = _login(client, org).get("/cases/").content.decode()
+    assert page.index(f"#{late.pk} ") < page.index(f"#{fresh.pk} ") and 'class="overdue"' in page
+    overdue = client.get("/cases/", {"show": "overdue"}).content.decode()
+    assert f"#{late.pk} " in overdue and f"#{fresh.pk} " not in overdue
+    assert client.get("/cases/", {"show": "everything"}).status_code == 422
+
+
+def test_pages_keep_to_the_door(client, org, customer):
+    case = service.open_case(actor=org.staff["service_advisor"], customer_id=customer.pk, description="x")
+    assert _login(client, org, "d2_consultant").get(f"/cases/{case.pk}/").status_code == 404
+    assert client.post(f"/cases/{case.pk}/step/", {"step": "listen"}).status_code == 404
+    region = _login(client, org, "region_manager").get(f"/cases/{case.pk}/")
+    assert region.status_code == 200 and "record-step" not in region.content.decode()
+    assert client.post(f"/cases/{case.pk}/step/", {"step": "listen"}).status_code == 403
+    manager = _login(client, org, "service_manager")
+    assert 'id="assign"' in manager.get(f"/cases/{case.pk}/").content.decode()
+    moved = manager.post(f"/cases/{case.pk}/assign/", {"owner_id": org.staff["colleague"].pk})
+    assert moved.status_code == 302 and Case.objects.get().owner == org.staff["colleague"]
+    assert _login(client, org, "consultant").get(f"/cases/open/{make_customer(dealer=org.d2).pk}/").status_code == 404
