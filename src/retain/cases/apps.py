@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "retain.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from retain.customers import cards
+
+        from .cards import cases_section
+
+        cards.register(cases_section)

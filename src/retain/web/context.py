@@ -64,11 +64,13 @@ NAV = (
     NavEntry(MARKETING, _("Surveys"), "surveys:list", Action.VIEW_SURVEYS),
     NavEntry(ADMIN, _("Care tasks by person"), "care:team", Action.SET_CARE_RULES),
     NavEntry(ADMIN, _("Care rules"), "care:rules", Action.SET_CARE_RULES),
-    # Surveys (invite): the invitations made, and a dealer's sampling rules.
-    NavEntry(CUSTOMERS, _("Survey invitations"), "surveys:invitations", Action.INVITE),
+    # Surveys (invite): the invitations made (read as the answers are), and a dealer's sampling rules.
+    NavEntry(CUSTOMERS, _("Survey invitations"), "surveys:invitations", Action.VIEW_RESULTS),
     NavEntry(ADMIN, _("Survey rules"), "surveys:rules", Action.SET_SURVEY_RULES),
     # Surveys (answer): flagged answers waiting for a manager's review.
     NavEntry(CUSTOMERS, _("Flagged answers"), "surveys:reviews", Action.REVIEW_RESPONSES),
+    # Cases: complaints and suggestions, worked by whoever serves the customer.
+    NavEntry(CUSTOMERS, _("Complaint cases"), "cases:list", Action.VIEW_CASES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
