@@ -79,3 +79,22 @@ def test_pages_keep_to_the_door(client, org, customer):
     moved = manager.post(f"/cases/{case.pk}/assign/", {"owner_id": org.staff["colleague"].pk})
     assert moved.status_code == 302 and Case.objects.get().owner == org.staff["colleague"]
     assert _login(client, org, "consultant").get(f"/cases/open/{make_customer(dealer=org.d2).pk}/").status_code == 404
+
+
+def test_the_settings_page_saves_and_refuses(client, org):
+    _login(client, org, "service_manager")
+    assert client.get("/cases/settings/").status_code == 200
+    saved = client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9,
+                                             "major_days": 4, "critical_days": 1, "root_causes": "漏检"})
+    assert saved.status_code == 302
+    assert client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 0, "minor_days": 9,
+                                            "major_days": 4, "critical_days": 1}).status_code == 422
+    assert client.get("/cases/settings/", {"dealer": org.d2.code}).status_code == 404
+    assert _login(client, org, "consultant").get("/cases/settings/").status_code == 403
+    answer = client.put("/api/v1/cases/settings", data={"dealer_id": org.d1.pk, "major_days": 3},
+                        content_type="application/json")
+    assert answer.status_code == 403
+    _login(client, org, "service_manager")
+    answer = client.put("/api/v1/cases/settings", data={"dealer_id": org.d1.pk, "major_days": 3},
+                        content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["major_days"] == 3 and answer.json()["root_causes"] == ["漏检"]

@@ -170,3 +170,26 @@ def test_the_door_hides_others_cases_and_assigning_is_the_managers(org, customer
     with pytest.raises(PermissionDenied):  # the region watches, does not work
         service.record_step(actor=org.staff["region_manager"], case_id=case.pk, step="listen")
     assert timezone.now() >= case.opened_at
+
+
+def test_settings_set_deadlines_and_root_causes_within_bounds(org, customer):
+    from retain.cases.services.settings import set_settings
+
+    manager = org.staff["service_manager"]
+    saved = set_settings(actor=manager, dealer_id=org.d1.pk, critical_days=1, root_causes=" 漏检 \n\n工时不足 ")
+    assert saved.critical_days == 1 and saved.root_cause_list() == ["漏检", "工时不足"]
+    assert AuditEvent.objects.filter(action="case_settings.set").count() == 1
+    for bad, field in [({"critical_days": 0}, "critical_days"), ({"minor_days": "7"}, "minor_days"),
+                       ({"root_causes": "x" * 101}, "root_causes"), ({"colour": "red"}, "colour")]:
+        with pytest.raises(ValidationError) as refused:
+            set_settings(actor=manager, dealer_id=org.d1.pk, **bad)
+        assert field in refused.value.message_dict
+    with pytest.raises(Http404):
+        set_settings(actor=manager, dealer_id=org.d2.pk, critical_days=3)
+    with pytest.raises(PermissionDenied):
+        set_settings(actor=org.staff["consultant"], dealer_id=org.d1.pk, critical_days=3)
+    case = _open(org, customer)
+    advisor = org.staff["service_advisor"]
+    service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="工时不足")
+    with pytest.raises(ValidationError):  # the defaults are replaced by the dealer's own list
+        service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="Diagnosis missed")

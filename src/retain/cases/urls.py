@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:case_id>/close/", cases.case_close, name="close"),
     path("<int:case_id>/assign/", cases.case_assign, name="assign"),
     path("open/<int:customer_id>/", cases.case_open, name="open"),
+    path("settings/", cases.case_settings, name="settings"),
 ]

@@ -71,6 +71,7 @@ NAV = (
     NavEntry(CUSTOMERS, _("Flagged answers"), "surveys:reviews", Action.REVIEW_RESPONSES),
     # Cases: complaints and suggestions, worked by whoever serves the customer.
     NavEntry(CUSTOMERS, _("Complaint cases"), "cases:list", Action.VIEW_CASES),
+    NavEntry(ADMIN, _("Case settings"), "cases:settings", Action.SET_CASE_RULES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),

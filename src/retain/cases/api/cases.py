@@ -24,8 +24,9 @@ from retain.bounds import Id, Input, Page, QueryId, api_type
 from retain.org.policy import Action, require
 
 from ..access import access_case, visible_cases
-from ..models import Case, CaseStatus, CaseStep, Outcome, Step
+from ..models import Case, CaseSettings, CaseStatus, CaseStep, Outcome, Step
 from ..services import cases as services
+from ..services.settings import set_settings
 
 router = Router(tags=["cases"])
 
@@ -183,3 +184,32 @@ def close_case(request, case_id: int, payload: CloseIn):
 def assign_case(request, case_id: int, payload: AssignIn):
     """Hand an open case to someone at its dealer who works cases (managers)."""
     return services.assign(actor=request.user, case_id=case_id, owner_id=payload.owner_id)
+
+
+class SettingsIn(Input):
+    dealer_id: Id
+    first_contact_hours: api_type(CaseSettings, "first_contact_hours") = None
+    minor_days: api_type(CaseSettings, "minor_days") = None
+    major_days: api_type(CaseSettings, "major_days") = None
+    critical_days: api_type(CaseSettings, "critical_days") = None
+    root_causes: api_type(CaseSettings, "root_causes") = None
+
+
+class SettingsOut(Schema):
+    dealer_id: int
+    first_contact_hours: int
+    minor_days: int
+    major_days: int
+    critical_days: int
+    root_causes: list[str]
+
+    @staticmethod
+    def resolve_root_causes(obj):
+        return obj.root_cause_list()
+
+
+@router.put("/cases/settings", response=SettingsOut)
+def put_settings(request, payload: SettingsIn):
+    """Change a dealer's case deadlines and root causes (the fields sent; ``root_causes`` one a line)."""
+    changes = {key: value for key, value in payload.dict().items() if value is not None and key != "dealer_id"}
+    return set_settings(actor=request.user, dealer_id=payload.dealer_id, **changes)

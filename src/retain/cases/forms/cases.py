@@ -8,7 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from retain.bounds import form_limits
 from retain.org.policy import Action, Scope, scope_of, staff_with
 
-from ..models import Case, CaseKind, CaseStep, Category, Channel, Department, Motive, Outcome, Severity, Step
+from ..models import (
+    Case,
+    CaseKind,
+    CaseSettings,
+    CaseStep,
+    Category,
+    Channel,
+    Department,
+    Motive,
+    Outcome,
+    Severity,
+    Step,
+)
 from ..models.case import settings_for
 
 #: A case opened on a page comes from one of these (a survey answer and the API open their own).
@@ -88,3 +100,14 @@ VIEWS = (("mine", _("My cases")), ("queue", _("The dealer's queue")), ("overdue"
 
 class CaseFilterForm(forms.Form):
     show = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
+
+
+class SettingsForm(forms.Form):
+    first_contact_hours = forms.IntegerField(label=_("Hours to the first contact"),
+                                             **form_limits(CaseSettings, "first_contact_hours"))
+    minor_days = forms.IntegerField(label=_("Days to resolve a minor case"), **form_limits(CaseSettings, "minor_days"))
+    major_days = forms.IntegerField(label=_("Days to resolve a major case"), **form_limits(CaseSettings, "major_days"))
+    critical_days = forms.IntegerField(label=_("Days to resolve a critical case"),
+                                       **form_limits(CaseSettings, "critical_days"))
+    root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 8}), **form_limits(CaseSettings, "root_causes"))
