@@ -922,6 +922,91 @@ def _set_survey_rules(cell):
     return outcomes
 
 
+# --- cases ---------------------------------------------------------------------------------------
+
+def _case(cell):
+    """A case about a customer at the position, owned by the person there (or nobody)."""
+    from retain.cases.models import Case
+
+    customer = _customer(cell, "投诉客户")
+    now = timezone.now()
+    return Case.objects.create(dealer=customer.dealer, customer=customer, owner=customer.owner, description="异响",
+                               opened_at=now, first_contact_due=now + dt.timedelta(hours=24),
+                               resolution_due=now + dt.timedelta(days=5))
+
+
+@driver(Action.VIEW_CASES)
+def _view_cases(cell):
+    from retain.cases.access import access_case
+
+    case, client = _case(cell), cell.client
+    listed = {item["id"] for item in client.get("/api/v1/cases?limit=1000").json().get("items", [])}
+    return {
+        "door": _service(lambda: access_case(cell.actor, case.pk)),
+        "page": _http(client.get(f"/cases/{case.pk}/")),
+        "api": _http(client.get(f"/api/v1/cases/{case.pk}")),
+        "api list": "Y" if case.pk in listed else "404",
+    }
+
+
+@driver(Action.WORK_CASES)
+def _work_cases(cell):
+    from retain.cases.models import CaseStep
+    from retain.cases.services import cases as case_services
+
+    cases = [_case(cell) for _ in range(3)]
+    outcomes = {
+        "service": _service(lambda: case_services.record_step(actor=cell.actor, case_id=cases[0].pk, step="listen")),
+        "page": _http(cell.client.post(f"/cases/{cases[1].pk}/step/", {"step": "listen"})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/cases/{cases[2].pk}/steps", {"step": "listen"})),
+    }
+    for (entry, outcome), case in zip(outcomes.items(), cases):
+        assert CaseStep.objects.filter(case=case).exists() == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.ASSIGN_CASES)
+def _assign_cases(cell):
+    from retain.cases.models import Case
+    from retain.cases.services import cases as case_services
+
+    cases = [_case(cell) for _ in range(3)]
+    receiver = _receiver(cell, cases[0].dealer)
+    outcomes = {
+        "service": _service(lambda: case_services.assign(actor=cell.actor, case_id=cases[0].pk, owner_id=receiver.pk)),
+        "page": _http(cell.client.post(f"/cases/{cases[1].pk}/assign/", {"owner_id": receiver.pk})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/cases/{cases[2].pk}/assign", {"owner_id": receiver.pk})),
+    }
+    for (entry, outcome), case in zip(outcomes.items(), cases):
+        assert (Case.objects.get(pk=case.pk).owner_id == receiver.pk) == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.SET_CASE_RULES)
+def _set_case_rules(cell):
+    from retain.cases.models import CaseSettings
+    from retain.cases.services.settings import set_settings
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    checks = {
+        "service": lambda: CaseSettings.objects.filter(dealer=dealer, critical_days=1).exists(),
+        "page": lambda: CaseSettings.objects.filter(dealer=dealer, major_days=4).exists(),
+        "api": lambda: CaseSettings.objects.filter(dealer=dealer, minor_days=9).exists(),
+    }
+    calls = {
+        "service": lambda: _service(lambda: set_settings(actor=actor, dealer_id=dealer.pk, critical_days=1)),
+        "page": lambda: _http(client.post("/cases/settings/", {
+            "dealer": dealer.code, "first_contact_hours": 24, "minor_days": 10, "major_days": 4, "critical_days": 2,
+            "root_causes": ""})),
+        "api": lambda: _http(_json(client, "put", "/api/v1/cases/settings", {"dealer_id": dealer.pk, "minor_days": 9})),
+    }
+    outcomes = {}
+    for entry, call in calls.items():
+        outcome = call()
+        outcomes[entry] = "Y" if checks[entry]() else ("N" if outcome in ("Y", "N", "404") else outcome)
+    return outcomes
+
+
 # --- the matrix ------------------------------------------------------------------------------
 
 def test_matrix_covers_every_role_and_action_with_a_driver():
@@ -933,8 +1018,8 @@ def test_matrix_covers_every_role_and_action_with_a_driver():
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
-    results 108)."""
-    assert len(list(_cells())) == 1627
+    results 108); cases 198 (view, work and assign 54 each, settings 36)."""
+    assert len(list(_cells())) == 1825
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))
