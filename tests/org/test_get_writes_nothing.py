@@ -77,6 +77,15 @@ def _survey_records(customer) -> dict:
             "response_id": response.pk}
 
 
+def _case(org, customer) -> int:
+    """A case about the customer, with a step taken (its page shows both)."""
+    from retain.cases.services import cases
+
+    case = cases.open_case(actor=org.staff["service_manager"], customer_id=customer.pk, description="异响")
+    cases.record_step(actor=org.staff["service_manager"], case_id=case.pk, step="listen")
+    return case.pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -87,7 +96,7 @@ def test_no_get_writes_anything(org, client, role):
               "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle", "batch_id": _import_batch(org),
-              "task_id": care.task.pk,
+              "task_id": care.task.pk, "case_id": _case(org, records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
