@@ -9,7 +9,10 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from retain.customers import cards
+        from retain.surveys import hooks
 
         from .cards import cases_section
+        from .detractors import open_for_answer
 
         cards.register(cases_section)
+        hooks.register(open_for_answer)

@@ -109,5 +109,9 @@ class SettingsForm(forms.Form):
     major_days = forms.IntegerField(label=_("Days to resolve a major case"), **form_limits(CaseSettings, "major_days"))
     critical_days = forms.IntegerField(label=_("Days to resolve a critical case"),
                                        **form_limits(CaseSettings, "critical_days"))
+    detractor_cases = forms.BooleanField(
+        label=_("Open a case for a detractor's answer (NPS 0-6 or a low CSS item)"), required=False)
+    item_threshold = forms.IntegerField(label=_("Lowest acceptable CSS item score (1-10; at or below it opens a case)"),
+                                        **form_limits(CaseSettings, "item_threshold"))
     root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 8}), **form_limits(CaseSettings, "root_causes"))

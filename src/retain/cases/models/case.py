@@ -139,6 +139,9 @@ class Case(models.Model):
             models.Index(fields=["customer", "-opened_at"]),
         ]
         constraints = [
+            # one case per survey answer, however often the intake runs
+            models.UniqueConstraint(fields=["response"], condition=models.Q(response__isnull=False),
+                                    name="cases_case_one_per_response"),
             models.CheckConstraint(condition=models.Q(status="open", closed_at__isnull=True, outcome="")
                                    | models.Q(status="closed", closed_at__isnull=False) & ~models.Q(outcome=""),
                                    name="cases_case_closed_with_outcome"),
@@ -185,6 +188,11 @@ class CaseSettings(models.Model):
                                                   validators=[MinValueValidator(1), MaxValueValidator(365)])
     critical_days = models.PositiveSmallIntegerField(_("days to resolve a critical case"), default=2,
                                                      validators=[MinValueValidator(1), MaxValueValidator(365)])
+    # A survey answer opens a case when the customer would not recommend the dealer (NPS 0-6) or
+    # rates a CSS item at or below this score (on 1-10; an item on another scale is mapped onto it).
+    detractor_cases = models.BooleanField(_("open a case for a detractor's answer"), default=True)
+    item_threshold = models.PositiveSmallIntegerField(
+        _("lowest acceptable CSS item score"), default=4, validators=[MinValueValidator(1), MaxValueValidator(9)])
     # The root causes Probe picks from, one a line (a dealer keeps its own list).
     root_causes = models.TextField(_("root causes (one a line)"), blank=True, validators=bounds.text())
 

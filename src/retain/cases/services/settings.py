@@ -14,8 +14,8 @@ from retain.org.policy import Action, dealers_in_scope, require
 from ..models import CaseSettings
 from ..models.case import settings_for
 
-NUMBERS = ("first_contact_hours", "minor_days", "major_days", "critical_days")
-FIELDS = (*NUMBERS, "root_causes")
+NUMBERS = ("first_contact_hours", "minor_days", "major_days", "critical_days", "item_threshold")
+FIELDS = (*NUMBERS, "detractor_cases", "root_causes")
 #: The most root causes a dealer lists, and the longest one (a case stores the one picked).
 MAX_CAUSES, MAX_CAUSE_LENGTH = 50, 100
 
@@ -42,6 +42,8 @@ def set_settings(*, actor, dealer_id, **changes) -> CaseSettings:
         value = changes.get(name)
         if name in changes and (not isinstance(value, int) or isinstance(value, bool)):
             errors[name] = _("Enter a whole number.")
+    if "detractor_cases" in changes and not isinstance(changes["detractor_cases"], bool):
+        errors["detractor_cases"] = _("Say whether detractors' answers open cases.")
     causes = changes.get("root_causes")
     if "root_causes" in changes:
         if not isinstance(causes, str):

@@ -25,7 +25,7 @@ from retain.channels.rules import local_day
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
-from .. import answering, integrity, tokens
+from .. import answering, hooks, integrity, tokens
 from ..answering import Cleaned, ExpiredLink, UnknownLink, UsedLink
 from ..models import Answer, Invitation, InvitationStatus, QuestionKind, Response, Review
 
@@ -143,6 +143,8 @@ def save(*, actor=None, token, answers, submit: bool, request_info: integrity.Re
         after.update(flags=response.flags, counted=response.counted)
     audit.record(actor=actor, action=AuditCode.RESPONSE_SUBMIT if submit else AuditCode.RESPONSE_SAVE,
                  obj=response, after=after)
+    if submit and response.counted:
+        hooks.counted(response)
     return response
 
 

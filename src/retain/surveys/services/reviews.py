@@ -15,6 +15,7 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action
 
+from .. import hooks
 from ..access import access_response
 from ..models import Response, Review
 
@@ -46,4 +47,6 @@ def review(*, actor, response_id, keep: bool, note: str = "") -> Response:
     audit.record(actor=actor, action=AuditCode.RESPONSE_REVIEW, obj=response, before=before,
                  after={"review": response.review, "counted": response.counted, "flags": response.flags,
                         "note": note})
+    if keep and not before["counted"]:
+        hooks.counted(response)
     return response
