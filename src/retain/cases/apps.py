@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
         from retain.customers import cards
         from retain.surveys import hooks
 
+        from . import recovery  # noqa: F401 (registers the re-survey job)
         from .cards import cases_section
         from .detractors import open_for_answer
 

@@ -14,17 +14,20 @@
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Strict
 
-from retain.bounds import Id, Input, Page, QueryId, api_type
+from retain.bounds import Day, Id, Input, Page, QueryId, api_type
 from retain.org.policy import Action, require
 
 from ..access import access_case, visible_cases
 from ..models import Case, CaseSettings, CaseStatus, CaseStep, Outcome, Step
+from ..recovery import funnel
 from ..services import cases as services
 from ..services.settings import set_settings
 
@@ -213,3 +216,42 @@ def put_settings(request, payload: SettingsIn):
     """Change a dealer's case deadlines and root causes (the fields sent; ``root_causes`` one a line)."""
     changes = {key: value for key, value in payload.dict().items() if value is not None and key != "dealer_id"}
     return set_settings(actor=request.user, dealer_id=payload.dealer_id, **changes)
+
+
+class RateOut(Schema):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    k: int
+
+
+class FunnelOut(Schema):
+    detected: int
+    contacted: int
+    closed: int
+    recovered: int
+    resurveyed: int
+    answered: int
+    converted: int
+    conversion: RateOut
+    recovery: RateOut
+
+
+class FunnelQuery(Schema):
+    dealer: QueryId | None = None
+    start: Day | None = Field(None, alias="from")
+    end: Day | None = Field(None, alias="to")
+
+
+@router.get("/cases/detractors", response=FunnelOut)
+def detractor_funnel(request, query: Query[FunnelQuery]):
+    """The detractor funnel of the cases survey answers opened in the period (default: the last
+    twelve months): detected, contacted, recovered, re-surveyed, answered, converted (9-10 on the
+    re-survey), with the conversion and recovery rates and their 95% Wilson intervals."""
+    require(request.user, Action.VIEW_CASES)
+    end = query.end or timezone.localdate()
+    start = query.start or end - dt.timedelta(days=364)
+    if start > end:
+        raise ValidationError({"to": _("The end date is before the start date.")})
+    return funnel(request.user, start=start, end=end, dealer_id=query.dealer)

@@ -224,8 +224,11 @@ def invite(*, actor, survey_id, customer_id, transaction_id=None, trigger: str =
             return existing, ""
     at = moment(day)
     refusal = _contact_refusal(customer, send=send, at=at)
-    if refusal is None:
-        survey_settings = settings_of(customer.dealer_id)
+    survey_settings = settings_of(customer.dealer_id)
+    # The re-survey after a closed case is part of the recovery the customer was told about, and
+    # usually comes within weeks of the answer that opened the case: contact fatigue does not
+    # hold it back (consent and the blacklist still do).
+    if refusal is None and trigger != Trigger.CASE:
         last = last_contacts([customer.pk]).get(customer.pk)
         ends = fatigue_ends(last, survey_settings.fatigue_days, at)
         refusal = fatigue_refusal(last, ends) if ends else None
