@@ -24,6 +24,10 @@ def customer(org):
                          service_advisor=org.staff["service_advisor"])
 
 
+def _default_causes(org) -> list[str]:
+    return CaseSettings(dealer=org.d1).root_cause_list()
+
+
 def _open(org, customer, role="service_advisor", **kwargs):
     return service.open_case(actor=org.staff[role], customer_id=customer.pk,
                              description=kwargs.pop("description", "保养后异响没有修好"), **kwargs)
@@ -98,9 +102,9 @@ def test_steps_in_order_out_of_order_and_again_are_recorded_as_such(org, custome
     assert jumped.out_of_order and not jumped.repeated  # share and probe were skipped
     again = service.record_step(actor=advisor, case_id=case.pk, step="listen")
     assert again.repeated and not again.out_of_order
-    probe = service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="Repair not done right")
+    probe = service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause=_default_causes(org)[0])
     case.refresh_from_db()
-    assert case.root_cause == "Repair not done right" and probe.out_of_order  # share still missing
+    assert case.root_cause == _default_causes(org)[0] and probe.out_of_order  # share still missing
     assert AuditEvent.objects.filter(action="case.step").count() == 4
 
 
@@ -116,9 +120,25 @@ def test_a_probe_is_not_a_contact_and_a_step_checks_what_it_records(org, custome
             service.record_step(actor=advisor, case_id=case.pk, step=step, **details)
         assert field in refused.value.message_dict
     assert not CaseStep.objects.exists()
-    service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="Diagnosis missed")
+    service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause=_default_causes(org)[1])
     case.refresh_from_db()
     assert case.first_contact_at is None  # an internal step stops no clock
+
+
+def test_the_default_root_causes_are_in_the_dealers_language_whoever_reads_them(org, customer):
+    """A case stores the text picked: an English-reading advisor and a Chinese-reading one must
+    pick the same words, or the Pareto of root causes splits one cause in two."""
+    from django.utils import translation
+
+    ChannelSettings.objects.create(dealer=org.d1, default_language="zh-hans")
+    case = _open(org, customer)
+    with translation.override("en"):
+        assert "故障诊断遗漏" in CaseSettings(dealer=org.d1).root_cause_list()
+        with pytest.raises(ValidationError):
+            service.record_step(actor=org.staff["service_advisor"], case_id=case.pk, step="probe",
+                                root_cause="Diagnosis missed")
+    ChannelSettings.objects.filter(dealer=org.d1).update(default_language="en")
+    assert "Diagnosis missed" in CaseSettings(dealer=org.d1).root_cause_list()
 
 
 def test_a_case_closes_only_after_check_and_satisfy(org, customer):
@@ -192,4 +212,4 @@ def test_settings_set_deadlines_and_root_causes_within_bounds(org, customer):
     advisor = org.staff["service_advisor"]
     service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="工时不足")
     with pytest.raises(ValidationError):  # the defaults are replaced by the dealer's own list
-        service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="Diagnosis missed")
+        service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause=_default_causes(org)[1])

@@ -9,9 +9,11 @@ call). A case closes only after Check and Satisfy, with its outcome.
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from retain import bounds
+from retain.channels.models import settings_for as channel_settings_for
 from retain.customers.models import Customer, Vehicle
 from retain.org.models import Dealer, Staff
 from retain.surveys.models import Response
@@ -205,8 +207,14 @@ class CaseSettings(models.Model):
                 Severity.CRITICAL: self.critical_days}.get(severity, self.major_days)
 
     def root_cause_list(self) -> list[str]:
+        """The dealer's root causes; the defaults in the dealer's language (that of its messages),
+        whoever reads them, since a case stores the text picked and the Pareto of root causes
+        must not split one cause into two languages."""
         listed = [line.strip() for line in (self.root_causes or "").splitlines() if line.strip()]
-        return listed or [str(label) for label in DEFAULT_ROOT_CAUSES]
+        if listed:
+            return listed
+        with translation.override(channel_settings_for(self.dealer_id).default_language or None):
+            return [str(label) for label in DEFAULT_ROOT_CAUSES]
 
 
 #: The root causes offered when a dealer has listed none.
