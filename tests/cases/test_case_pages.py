@@ -99,3 +99,30 @@ def test_the_settings_page_saves_and_refuses(client, org):
     answer = client.put("/api/v1/cases/settings", data={"dealer_id": org.d1.pk, "major_days": 3},
                         content_type="application/json")
     assert answer.status_code == 200 and answer.json()["major_days"] == 3 and answer.json()["root_causes"] == ["漏检"]
+
+
+def test_the_analysis_page_counts_times_and_paretos(client, org, customer):
+    from retain.cases.analysis import complaint_analysis
+
+    advisor = org.staff["service_advisor"]
+    opened = timezone.now() - dt.timedelta(days=10)
+    late = service.open_case(actor=advisor, customer_id=customer.pk, description="a", category="waiting_time",
+                             now=opened)
+    service.record_step(actor=advisor, case_id=late.pk, step="listen", now=opened + dt.timedelta(hours=30))
+    quick = service.open_case(actor=advisor, customer_id=customer.pk, description="b", category="waiting_time",
+                              now=opened)
+    service.record_step(actor=advisor, case_id=quick.pk, step="listen", now=opened + dt.timedelta(hours=2))
+    service.open_case(actor=advisor, customer_id=customer.pk, description="c", category="price", now=opened)
+    today = timezone.localdate()
+    report = complaint_analysis(org.staff["service_manager"], start=today - dt.timedelta(days=30), end=today)
+    assert report["total"] == 3 and report["open"] == 3
+    assert report["first_contact"]["n"] == 2 and report["first_contact"]["median"] == 16.0  # (2 + 30) / 2 hours
+    # one contact in time, one late, one never made and long due: 1 of 3
+    assert (report["first_contact"]["in_time"]["k"], report["first_contact"]["in_time"]["n"]) == (1, 3)
+    assert [(row["code"], row["count"]) for row in report["categories"]] == [("waiting_time", 2), ("price", 1)]
+    assert report["categories"][-1]["cumulative"] == 1.0
+    assert report["recurrence"]["k"] == 1 and report["recurrence"]["n"] == 1  # one customer, three cases
+    page = _login(client, org, "service_manager").get("/cases/analysis/")
+    assert page.status_code == 200 and "chart-categories" in page.content.decode()
+    assert client.get("/cases/analysis/", {"start": "2026-05-01", "end": "2026-04-01"}).status_code == 422
+    assert client.get("/cases/analysis/", {"start": "5621-01-01"}).status_code == 422

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:case_id>/assign/", cases.case_assign, name="assign"),
     path("open/<int:customer_id>/", cases.case_open, name="open"),
     path("settings/", cases.case_settings, name="settings"),
+    path("analysis/", cases.analysis_page, name="analysis"),
 ]

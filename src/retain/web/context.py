@@ -72,6 +72,8 @@ NAV = (
     # Cases: complaints and suggestions, worked by whoever serves the customer.
     NavEntry(CUSTOMERS, _("Complaint cases"), "cases:list", Action.VIEW_CASES),
     NavEntry(ADMIN, _("Case settings"), "cases:settings", Action.SET_CASE_RULES),
+    NavEntry(SERVICE, _("Complaint analysis"), "cases:analysis", Action.VIEW_CASES),
+    NavEntry(MARKETING, _("Complaint analysis"), "cases:analysis", Action.VIEW_CASES),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),

@@ -2,11 +2,14 @@
 Their bounds come from the model fields (``retain.bounds.form_limits``), so a page refuses what
 the API refuses; the rules themselves are the services'."""
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from retain.bounds import form_limits
-from retain.org.policy import Action, Scope, scope_of, staff_with
+from retain.org.policy import Action, Scope, dealers_in_scope, scope_of, staff_with
 
 from ..models import (
     Case,
@@ -115,3 +118,35 @@ class SettingsForm(forms.Form):
                                         **form_limits(CaseSettings, "item_threshold"))
     root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 8}), **form_limits(CaseSettings, "root_causes"))
+
+
+class AnalysisForm(forms.Form):
+    """The analysis's period (default: the last twelve months) and a dealer within the scope."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            **form_limits(CaseStep, "plan_due_on"))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                          **form_limits(CaseStep, "plan_due_on"))
+    dealer = forms.TypedChoiceField(label=_("Dealer"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = dealers_in_scope(actor, Action.VIEW_CASES).order_by("name")
+        self.fields["dealer"].choices = [("", _("All dealers in view"))] + [(d.pk, d.name) for d in dealers]
+        if len(self.fields["dealer"].choices) <= 2:
+            del self.fields["dealer"]
+
+    def defaults(self) -> dict:
+        end = timezone.localdate()
+        return {"start": end - dt.timedelta(days=364), "end": end, "dealer": None}
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        defaults = self.defaults()
+        data["end"] = data.get("end") or defaults["end"]
+        data["start"] = data.get("start") or data["end"] - dt.timedelta(days=364)
+        if data["start"] > data["end"]:
+            self.add_error("end", _("The end date is before the start date."))
+        return data

@@ -18,11 +18,13 @@ from django.views.decorators.http import require_POST
 from retain.customers.access import access_customer
 from retain.org.models import Dealer
 from retain.org.policy import Action, Scope, dealers_in_scope, require
+from retain.web import charts
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
 
 from ..access import access_case, visible_cases
-from ..forms.cases import AssignForm, CaseFilterForm, CaseForm, CloseForm, SettingsForm, StepForm
+from ..analysis import complaint_analysis
+from ..forms.cases import AnalysisForm, AssignForm, CaseFilterForm, CaseForm, CloseForm, SettingsForm, StepForm
 from ..models import CaseStatus, CaseStep, Step
 from ..models.case import settings_for
 from ..services import cases as services
@@ -186,3 +188,33 @@ def case_settings(request):
         "form": form, "dealer": dealer, "defaults": current.root_cause_list(),
         "dealers": dealers_in_scope(request.user, Action.SET_CASE_RULES).order_by("code")},
         status=422 if form.is_bound else 200)
+
+
+# --- complaint analysis -----------------------------------------------------------------------
+
+@login_required
+def analysis_page(request):
+    """Complaint analysis of a period (default: the last twelve months) in the user's scope."""
+    require(request.user, Action.VIEW_CASES)
+    form = AnalysisForm(request.GET or None, actor=request.user)
+    if request.GET and not form.is_valid():
+        return render(request, "cases/cases/analysis.html", {"form": form}, status=422)
+    data = form.cleaned_data if request.GET else form.defaults()
+    report = complaint_analysis(request.user, start=data["start"], end=data["end"], dealer_id=data.get("dealer"))
+    months = report["months"]
+    charts_ = {
+        "volume": charts.grouped_bars("chart-volume", _("Cases by month"), [m["month"] for m in months], {
+            _("Complaints"): [m["complaints"] for m in months], _("Suggestions"): [m["suggestions"] for m in months]}),
+        "categories": charts.pareto("chart-categories", _("Categories (Pareto)"),
+                                    [row["label"] for row in report["categories"]],
+                                    [row["count"] for row in report["categories"]], count_name=_("Cases"),
+                                    share_name=_("Cumulative share")),
+        "causes": charts.pareto("chart-causes", _("Root causes (Pareto)"), [row["label"] for row in report["root_causes"]],
+                                [row["count"] for row in report["root_causes"]], count_name=_("Cases"),
+                                share_name=_("Cumulative share")),
+        "funnel": charts.funnel("chart-funnel", _("Detractors: detect, contact, recover, convert"), [
+            _("Detected"), _("Contacted"), _("Recovered"), _("Re-surveyed"), _("Answered"), _("Converted")], [
+            report["detractors"][key] for key in ("detected", "contacted", "recovered", "resurveyed", "answered",
+                                                  "converted")]),
+    }
+    return render(request, "cases/cases/analysis.html", {"form": form, "report": report, "charts": charts_})
