@@ -17,22 +17,19 @@ price, staff attitude...); the description lists the low scores and the customer
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from retain.customers.models import Status
 from retain.jobs.registry import periodic
-from retain.org import audit
-from retain.org.audit_codes import AuditCode
 from retain.org.models import DepartmentKind, Staff
 from retain.org.policy import Action, Scope, scope_of, stand_ins
 from retain.surveys.models import Question, QuestionKind, QuestionRole, Response, SurveyKind
 from retain.surveys.texts import localised
 
-from .models import Case, CaseKind, Category, Channel, Department, Severity
+from .models import Case, Category, Department, Severity
 from .models.case import settings_for
-from .services.cases import deadlines
+from .services.cases import open_from_survey
 
 #: NPS answers at or below this are a detractor's.
 DETRACTOR_NPS = 6
@@ -118,24 +115,11 @@ def open_for_answer(response: Response, *, now: dt.datetime | None = None) -> Ca
         _on_ten(number, question) <= 2 for question, number in items) else Severity.MINOR
     category = CATEGORY_OF_ITEM.get(items[0][0].code, Category.OTHER) if items else Category.OTHER
     now = now or timezone.now()
-    first_contact, resolution = deadlines(response.dealer_id, severity, now)
     with translation.override(response.language or None):
         description = _description(response, nps, items)
     owner = _owner(response, department)
-    try:
-        with transaction.atomic():
-            case = Case.objects.create(
-                dealer_id=response.dealer_id, customer=response.customer, vehicle_id=response.vehicle_id,
-                response=response, kind=CaseKind.COMPLAINT, channel=Channel.SURVEY, department=department,
-                category=category, severity=severity, description=description, owner=owner, opened_at=now,
-                first_contact_due=first_contact, resolution_due=resolution)
-            audit.record(actor=None, action=AuditCode.CASE_OPEN, obj=case, after={
-                "response_id": response.pk, "customer_id": response.customer_id, "channel": Channel.SURVEY,
-                "severity": severity, "owner_id": owner.pk if owner else None,
-                "first_contact_due": first_contact.isoformat(), "resolution_due": resolution.isoformat()})
-    except IntegrityError:  # another run opened it meanwhile: one case per answer
-        return None
-    return case
+    return open_from_survey(actor=None, response=response, department=department, category=category,
+                            severity=severity, description=description, owner=owner, now=now)
 
 
 @periodic("cases.detractors", at="06:00", description=_("Open cases for detractors' survey answers"))

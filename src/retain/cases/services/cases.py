@@ -17,7 +17,7 @@ needs the customer's yes at the last Satisfy, "unsatisfied" a reason.
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,6 +117,27 @@ def open_case(*, actor, customer_id, description: str, kind: str = CaseKind.COMP
         "customer_id": customer.pk, "kind": kind, "channel": channel, "severity": severity,
         "owner_id": owner.pk if owner else None, "first_contact_due": first_contact.isoformat(),
         "resolution_due": resolution.isoformat()})
+    return case
+
+
+def open_from_survey(*, actor=None, response, department: str, category: str, severity: str, description: str,
+                     owner, now: dt.datetime) -> Case | None:
+    """Open the case a detractor's survey answer calls for (``cases.detractors`` decides that and
+    what it says): one per answer, so a second call, or a concurrent one, opens nothing (None)."""
+    first_contact, resolution = deadlines(response.dealer_id, severity, now)
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                dealer_id=response.dealer_id, customer_id=response.customer_id, vehicle_id=response.vehicle_id,
+                response=response, kind=CaseKind.COMPLAINT, channel=Channel.SURVEY, department=department,
+                category=category, severity=severity, description=description, owner=owner, opened_at=now,
+                first_contact_due=first_contact, resolution_due=resolution)
+            audit.record(actor=actor, action=AuditCode.CASE_OPEN, obj=case, after={
+                "response_id": response.pk, "customer_id": response.customer_id, "channel": Channel.SURVEY,
+                "severity": severity, "owner_id": owner.pk if owner else None,
+                "first_contact_due": first_contact.isoformat(), "resolution_due": resolution.isoformat()})
+    except IntegrityError:  # another run opened it meanwhile
+        return None
     return case
 
 
