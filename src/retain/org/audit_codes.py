@@ -103,6 +103,12 @@ class AuditCode(models.TextChoices):
     RESPONSE_SAVE = "response.save", _("Survey answers saved part way")
     RESPONSE_SUBMIT = "response.submit", _("Survey answers submitted")
     RESPONSE_REVIEW = "response.review", _("Flagged survey answers reviewed")
+    # cases (blacklist)
+    BLACKLIST_PROPOSE = "blacklist.propose", _("Blacklist entry proposed")
+    BLACKLIST_APPROVE = "blacklist.approve", _("Blacklist entry approved")
+    BLACKLIST_REJECT = "blacklist.reject", _("Blacklist entry rejected")
+    BLACKLIST_LIFT = "blacklist.lift", _("Blacklist entry lifted")
+    BLACKLIST_EXPIRE = "blacklist.expire", _("Blacklist entry expired")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -1,1 +1,3 @@
 """The cases app's records, one module per kind, gathered here for Django."""
+
+from .blacklist import BlacklistEntry, EntryStatus, Reason  # noqa: F401 (blacklist)
