@@ -176,5 +176,10 @@ def _register_routers():
     api.add_router("/", survey_public.router)
     api.add_router("/", survey_reviews.router)
 
+    # cases (blacklist)
+    from retain.cases.api.blacklist import router as blacklist
+
+    api.add_router("/", blacklist)
+
 
 _register_routers()

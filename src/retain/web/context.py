@@ -69,6 +69,8 @@ NAV = (
     NavEntry(ADMIN, _("Survey rules"), "surveys:rules", Action.SET_SURVEY_RULES),
     # Surveys (answer): flagged answers waiting for a manager's review.
     NavEntry(CUSTOMERS, _("Flagged answers"), "surveys:reviews", Action.REVIEW_RESPONSES),
+    # Cases (blacklist): whom not to contact, and the proposals awaiting a manager.
+    NavEntry(CUSTOMERS, _("Blacklist"), "cases:blacklist", Action.VIEW_BLACKLIST),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),
