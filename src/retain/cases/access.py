@@ -10,7 +10,6 @@ from retain.org.policy import Action, refusal, scope_filter
 
 from .models import BlacklistEntry
 
-
 # -- blacklist -----------------------------------------------------------------------------------
 # An entry belongs to its dealer and to the person who proposed it: a consultant or service
 # advisor sees the entries they proposed; the dealer's managers and marketing the dealer's; the
