@@ -5,6 +5,7 @@ marketing; service messages about their own car still go. Survey invitations ask
 
 import datetime as dt
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,9 +13,8 @@ from retain.channels import suppression
 from retain.customers.access import permitted
 from retain.customers.cards import CardSection
 from retain.customers.models import Status
-from retain.org.policy import Action, allowed
+from retain.org.policy import Action, Scope, scope_filter, scope_of
 
-from .access import visible_blacklist
 from .models.blacklist import OPEN_STATUSES, SUPPRESSED_PURPOSES, BlacklistEntry, EntryStatus
 
 #: The suppression code stored on a message the blacklist stopped.
@@ -37,20 +37,35 @@ def blacklisted(customer, purpose: str, day: dt.date) -> suppression.Reason | No
     return suppression.Reason(CODE, _("On the blacklist until %(day)s") % {"day": entry.expires_on.isoformat()})
 
 
+def _may_propose(actor, customer) -> bool:
+    """Whether the actor may propose this customer, whom they have already opened through the
+    customers' door. Without a query for a dealer or own scope (the customer is at the actor's
+    dealer, or owned by them), through ``permitted`` for a wider one."""
+    if customer.status != Status.ACTIVE:
+        return False
+    scope = scope_of(actor, Action.PROPOSE_BLACKLIST)
+    if scope is Scope.OWN:
+        return customer.owner_id == actor.pk
+    if scope is Scope.DEALER:
+        return customer.dealer_id == actor.dealer_id
+    if scope is Scope.NONE:
+        return False
+    return permitted(actor, customer, Action.PROPOSE_BLACKLIST)[Action.PROPOSE_BLACKLIST]
+
+
 def card_section(actor, customer) -> CardSection | None:
-    """The customer card's blacklist line: whether the customer is on the blacklist (anyone who
-    sees the customer sees that and until when, as the outbox shows the suppression; the entry's
-    reason and evidence only through ``view_blacklist``), a proposal awaiting a decision the actor
-    may see, and the link to propose for those who may."""
-    today = timezone.localdate()
-    in_force = entry_in_force(customer, today)
-    visible = visible_blacklist(actor).filter(customer=customer)
-    shown = visible.filter(pk=in_force.pk).exists() if in_force else False
-    proposed = visible.filter(status=EntryStatus.PROPOSED).first()
-    open_entry = in_force or BlacklistEntry.objects.filter(customer=customer, status__in=OPEN_STATUSES).exists()
-    may_propose = (not open_entry and customer.status == Status.ACTIVE and allowed(actor, Action.PROPOSE_BLACKLIST)
-                   and permitted(actor, customer, Action.PROPOSE_BLACKLIST)[Action.PROPOSE_BLACKLIST])
+    """The customer card's blacklist line, in one query: whether the customer is on the blacklist
+    (anyone who sees the customer sees that and until when, as the outbox shows the suppression;
+    the entry's reason and evidence only through ``view_blacklist``), a proposal awaiting a
+    decision the actor may see, and the link to propose for those who may."""
+    seen = scope_filter(actor, Action.VIEW_BLACKLIST, owner="proposed_by") or Q(pk__in=[])
+    entry = (BlacklistEntry.objects.filter(customer=customer, status__in=OPEN_STATUSES)  # one at most
+             .annotate(seen=ExpressionWrapper(seen, output_field=BooleanField())).first())
+    in_force = entry if entry is not None and entry.in_force(timezone.localdate()) else None
+    proposed = entry if entry is not None and entry.status == EntryStatus.PROPOSED and entry.seen else None
+    may_propose = entry is None and _may_propose(actor, customer)
     if not (in_force or proposed or may_propose):
         return None
-    return CardSection("cases/blacklist/_card.html", {"customer": customer, "in_force": in_force, "shown": shown,
-                                                      "proposed": proposed, "may_propose": may_propose})
+    return CardSection("cases/blacklist/_card.html", {"customer": customer, "in_force": in_force,
+                                                      "shown": bool(in_force and entry.seen), "proposed": proposed,
+                                                      "may_propose": may_propose})
