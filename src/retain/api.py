@@ -180,5 +180,10 @@ def _register_routers():
 
     api.add_router("/", cases.router)
 
+    # cases (blacklist)
+    from retain.cases.api.blacklist import router as blacklist
+
+    api.add_router("/", blacklist)
+
 
 _register_routers()

@@ -7,6 +7,7 @@ safe method to do: it changes nothing the reader asked to change).
 The patterns are read from the URLconf, so a page or API endpoint added later is crawled too.
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -86,6 +87,16 @@ def _case(org, customer) -> int:
     return case.pk
 
 
+def _blacklist_entry(customer) -> int:
+    """A proposal on the blacklist (the entry page shows a manager the approve form)."""
+    from retain.cases.models import BlacklistEntry
+
+    today = timezone.localdate()
+    return BlacklistEntry.objects.create(customer=customer, dealer=customer.dealer, reason="abuse", evidence="辱骂员工",
+                                         starts_on=today, expires_on=today + dt.timedelta(days=30),
+                                         proposed_by=customer.owner, proposed_at=timezone.now()).pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -97,6 +108,7 @@ def test_no_get_writes_anything(org, client, role):
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle", "batch_id": _import_batch(org),
               "task_id": care.task.pk, "case_id": _case(org, records.customer),
+              "entry_id": _blacklist_entry(records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

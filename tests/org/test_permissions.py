@@ -1015,11 +1015,78 @@ def test_matrix_covers_every_role_and_action_with_a_driver():
     assert set(DRIVERS) == set(Action)
 
 
+# --- cases (blacklist) ----------------------------------------------------------------------------
+
+def _blacklist_entry(cell):
+    """A proposal on a customer at the position, proposed by the person there (straight to the table)."""
+    from retain.cases.models import BlacklistEntry
+
+    customer = _customer(cell, "黑名单客户")
+    today = timezone.localdate()
+    return BlacklistEntry.objects.create(customer=customer, dealer=customer.dealer, reason="abuse",
+                                         evidence="辱骂员工, 监控录像存档", starts_on=today,
+                                         expires_on=today + dt.timedelta(days=90), proposed_by=customer.owner,
+                                         proposed_at=timezone.now())
+
+
+@driver(Action.PROPOSE_BLACKLIST)
+def _propose_blacklist(cell):
+    from retain.cases.models import BlacklistEntry
+    from retain.cases.services import blacklist as blacklist_service
+
+    customers = [_customer(cell, "拟列黑名单") for _ in range(3)]
+    expires = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    outcomes = {
+        "service": _service(lambda: blacklist_service.propose(
+            actor=cell.actor, customer_id=customers[0].pk, reason="fraud", evidence="伪造发票",
+            expires_on=dt.date.fromisoformat(expires))),
+        "page": _http(cell.client.post(f"/cases/blacklist/propose/{customers[1].pk}/", {
+            "reason": "fraud", "evidence": "伪造发票", "expires_on": expires})),
+        "api": _http(_json(cell.client, "post", "/api/v1/blacklist", {
+            "customer_id": customers[2].pk, "reason": "fraud", "evidence": "伪造发票", "expires_on": expires})),
+    }
+    for (entry, outcome), customer in zip(outcomes.items(), customers):
+        assert BlacklistEntry.objects.filter(customer=customer).exists() == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.VIEW_BLACKLIST)
+def _view_blacklist(cell):
+    from retain.cases.access import access_blacklist_entry
+
+    entry, client = _blacklist_entry(cell), cell.client
+    listed = client.get("/api/v1/blacklist?limit=1000")
+    ids = {item["id"] for item in listed.json()["items"]} if listed.status_code == 200 else set()
+    return {
+        "door": _service(lambda: access_blacklist_entry(cell.actor, entry.pk)),
+        "page": _http(client.get(f"/cases/blacklist/{entry.pk}/")),
+        "api": _http(client.get(f"/api/v1/blacklist/{entry.pk}")),
+        "api list": "Y" if entry.pk in ids else "404",
+    }
+
+
+@driver(Action.DECIDE_BLACKLIST)
+def _decide_blacklist(cell):
+    from retain.cases.services import blacklist as blacklist_service
+
+    entries = [_blacklist_entry(cell) for _ in range(3)]
+    outcomes = {
+        "service": _service(lambda: blacklist_service.approve(actor=cell.actor, entry_id=entries[0].pk)),
+        "page": _http(cell.client.post(f"/cases/blacklist/{entries[1].pk}/decide/", {"decision": "approve"})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/blacklist/{entries[2].pk}/approve", {})),
+    }
+    for (name, outcome), entry in zip(outcomes.items(), entries):
+        entry.refresh_from_db()
+        assert (entry.status == "active" and entry.decided_by_id == cell.actor.pk) == (outcome == "Y"), name
+    return outcomes
+
+
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
-    results 108); cases 198 (view, work and assign 54 each, settings 36)."""
-    assert len(list(_cells())) == 1825
+    results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
+    54, view 43, decide 43)."""
+    assert len(list(_cells())) == 1965
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

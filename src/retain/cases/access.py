@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from retain.org.policy import Action, refusal, scope_filter
 
-from .models import Case
+from .models import BlacklistEntry, Case
 
 # --- cases ---------------------------------------------------------------------------------------
 # A case is the dealer's and its owner's: one who works their own records sees the cases they own;
@@ -35,3 +35,33 @@ def access_case(actor, case_id, action: str = Action.VIEW_CASES, *, for_update: 
     if case is None:
         raise PermissionDenied(refusal(action))
     return case
+
+
+# -- blacklist -----------------------------------------------------------------------------------
+# An entry belongs to its dealer and to the person who proposed it: a consultant or service
+# advisor sees the entries they proposed; the dealer's managers and marketing the dealer's; the
+# region and the group theirs.
+
+
+def visible_blacklist(actor, action: str = Action.VIEW_BLACKLIST):
+    """The blacklist entries in the actor's scope for ``action``."""
+    condition = scope_filter(actor, action, owner="proposed_by")
+    return BlacklistEntry.objects.none() if condition is None else BlacklistEntry.objects.filter(condition)
+
+
+def access_blacklist_entry(actor, entry_id, action: str = Action.VIEW_BLACKLIST, *,
+                           for_update: bool = False) -> BlacklistEntry:
+    """One entry for ``action``: 404 unless the actor may see it, 403 if seen but not allowed."""
+    try:
+        entry_id = int(entry_id)
+    except (TypeError, ValueError):
+        raise Http404(_("No such blacklist entry."))
+    if not visible_blacklist(actor).filter(pk=entry_id).exists():
+        raise Http404(_("No such blacklist entry."))
+    allowed = visible_blacklist(actor, action).filter(pk=entry_id)
+    if for_update:
+        allowed = allowed.select_for_update(of=("self",))
+    entry = allowed.select_related("customer", "dealer", "proposed_by", "decided_by", "lifted_by").first()
+    if entry is None:
+        raise PermissionDenied(refusal(action))
+    return entry

@@ -8,12 +8,18 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from retain.channels import suppression
         from retain.customers import cards
         from retain.surveys import hooks
 
-        from . import recovery  # noqa: F401 (registers the re-survey job)
+        from . import jobs, recovery  # noqa: F401 (register the periodic jobs)
+        from .blacklist_hooks import blacklisted, card_section
         from .cards import cases_section
         from .detractors import open_for_answer
 
+        # cases: the card's section; a detractor's survey answer opens a case
         cards.register(cases_section)
         hooks.register(open_for_answer)
+        # blacklist: the channels' suppression hook, the customer card's line
+        suppression.register(blacklisted)
+        cards.register(card_section)

@@ -1,10 +1,13 @@
+"""The cases pages' addresses, in one place (the views hold no urlpatterns)."""
+
 from django.urls import path
 
-from .views import cases
+from .views import blacklist, cases
 
 app_name = "cases"
 
 urlpatterns = [
+    # cases
     path("", cases.case_list, name="list"),
     path("<int:case_id>/", cases.case_detail, name="case"),
     path("<int:case_id>/step/", cases.case_step, name="step"),
@@ -13,4 +16,10 @@ urlpatterns = [
     path("open/<int:customer_id>/", cases.case_open, name="open"),
     path("settings/", cases.case_settings, name="settings"),
     path("analysis/", cases.analysis_page, name="analysis"),
+    # blacklist
+    path("blacklist/", blacklist.blacklist_list, name="blacklist"),
+    path("blacklist/propose/<int:customer_id>/", blacklist.blacklist_propose, name="blacklist_propose"),
+    path("blacklist/<int:entry_id>/", blacklist.blacklist_entry, name="blacklist_entry"),
+    path("blacklist/<int:entry_id>/decide/", blacklist.blacklist_decide, name="blacklist_decide"),
+    path("blacklist/<int:entry_id>/lift/", blacklist.blacklist_lift, name="blacklist_lift"),
 ]

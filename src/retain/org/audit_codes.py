@@ -109,6 +109,12 @@ class AuditCode(models.TextChoices):
     CASE_ASSIGN = "case.assign", _("Case assigned")
     CASE_CLOSE = "case.close", _("Case closed")
     CASE_SETTINGS_SET = "case_settings.set", _("Case settings changed")
+    # cases (blacklist)
+    BLACKLIST_PROPOSE = "blacklist.propose", _("Blacklist entry proposed")
+    BLACKLIST_APPROVE = "blacklist.approve", _("Blacklist entry approved")
+    BLACKLIST_REJECT = "blacklist.reject", _("Blacklist entry rejected")
+    BLACKLIST_LIFT = "blacklist.lift", _("Blacklist entry lifted")
+    BLACKLIST_EXPIRE = "blacklist.expire", _("Blacklist entry expired")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -100,6 +100,10 @@ class Action(models.TextChoices):
     WORK_CASES = "work_cases", _("work complaint cases")  # open a case, record its steps, close it
     ASSIGN_CASES = "assign_cases", _("assign complaint cases")  # hand a case to another owner
     SET_CASE_RULES = "set_case_rules", _("set case deadlines and root causes")  # a dealer's case settings
+    # Cases (blacklist)
+    VIEW_BLACKLIST = "view_blacklist", _("see the blacklist")  # the list, an entry, the API
+    PROPOSE_BLACKLIST = "propose_blacklist", _("propose a customer for the blacklist")
+    DECIDE_BLACKLIST = "decide_blacklist", _("decide on blacklist entries")  # approve, reject, lift
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -184,6 +188,17 @@ _TABLE = {
     Action.WORK_CASES:      (O,  D,  D,  O,  D,  D,  D,  N,  N),
     Action.ASSIGN_CASES:    (N,  D,  D,  N,  D,  N,  D,  N,  N),
     Action.SET_CASE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # Cases (blacklist): an entry belongs to the person who proposed it. Whoever serves a customer
+    # proposes (a consultant or advisor their own customers, the dealer's desks any of the
+    # dealer's), as they invite to surveys; those above the dealer do not serve customers. The
+    # list is read by the dealer's managers and marketing (who must know whom not to contact), and
+    # by the region and group for theirs; a consultant or advisor reads the entries they proposed.
+    # Approving, rejecting and lifting are a manager's: the dealer's managers and general manager,
+    # the region's and group's for theirs; marketing proposes and reads but does not decide, and
+    # the service layer refuses a proposer deciding their own proposal (four eyes).
+    Action.VIEW_BLACKLIST:  (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.PROPOSE_BLACKLIST:(O, D,  D,  O,  D,  D,  D,  N,  N),
+    Action.DECIDE_BLACKLIST:(N,  D,  D,  N,  D,  N,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

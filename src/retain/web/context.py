@@ -74,6 +74,8 @@ NAV = (
     NavEntry(ADMIN, _("Case settings"), "cases:settings", Action.SET_CASE_RULES),
     NavEntry(SERVICE, _("Complaint analysis"), "cases:analysis", Action.VIEW_CASES),
     NavEntry(MARKETING, _("Complaint analysis"), "cases:analysis", Action.VIEW_CASES),
+    # Cases (blacklist): whom not to contact, and the proposals awaiting a manager.
+    NavEntry(CUSTOMERS, _("Blacklist"), "cases:blacklist", Action.VIEW_BLACKLIST),
     NavEntry(ADMIN, _("Reassign customers"), "customers:reassign", Action.REASSIGN),
     NavEntry(ADMIN, _("Import customers"), "customers:imports", Action.IMPORT),
     NavEntry(ADMIN, _("Audit log"), "org:audit", Action.AUDIT),

@@ -1,5 +1,6 @@
 """The cases app's records, one module per kind, gathered here for Django."""
 
+from .blacklist import BlacklistEntry, EntryStatus, Reason  # noqa: F401 (blacklist)
 from .case import (  # noqa: F401
     Case,
     CaseKind,
