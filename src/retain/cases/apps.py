@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "retain.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from . import jobs  # noqa: F401 (registers the periodic jobs)

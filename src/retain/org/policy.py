@@ -95,6 +95,10 @@ class Action(models.TextChoices):
     EXPORT_RESULTS = "export_results", _("export survey results")
     # Surveys (answer)
     REVIEW_RESPONSES = "review_responses", _("review flagged answers")  # keep or exclude a flagged response
+    # Cases (lost owners and win-back)
+    VIEW_LOST_OWNERS = "view_lost_owners", _("see lost owners")  # the list, one lost owner, the analysis, the API
+    RECORD_LOST_OWNERS = "record_lost_owners", _("record lost owners and win them back")  # record, confirm,
+    # dismiss, log a win-back step, mark won back
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -171,6 +175,13 @@ _TABLE = {
     # region and group for theirs; never by the consultant or advisor who served the customer:
     # whoever is scored must not decide which of their answers count.
     Action.REVIEW_RESPONSES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Cases (lost owners): an owner who left is the loss of whoever served them. A consultant or
+    # service advisor sees and works the lost owners among their own customers (owned or served);
+    # the dealer's managers the dealer's (the unassigned customers' too), marketing sees them to
+    # plan win-back offers but does not decide who is lost; those above the dealer read the
+    # losses and the success rate of their dealers, and do not contact customers.
+    Action.VIEW_LOST_OWNERS:  (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.RECORD_LOST_OWNERS:(O,  D,  D,  O,  D,  N,  D,  N,  N),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
