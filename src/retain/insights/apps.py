@@ -14,8 +14,9 @@ class InsightsConfig(AppConfig):
 
         cards.register(scores_section)
         moves.register(merge=_merge_scores)
-        from . import jobs  # noqa: F401 (registers insights.score)
         from retain.cases import alive
+
+        from . import jobs  # noqa: F401 (registers insights.score)
 
         alive.register(_latest_p_alive)
 
