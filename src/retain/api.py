@@ -175,6 +175,10 @@ def _register_routers():
 
     api.add_router("/", survey_public.router)
     api.add_router("/", survey_reviews.router)
+    # cases (lost owners and win-back)
+    from retain.cases.api.lost import router as lost_owners
+
+    api.add_router("/", lost_owners)
 
 
 _register_routers()

@@ -149,7 +149,7 @@ def record(*, actor, customer_id, reason: str, lost_on: dt.date | None = None, n
     return lost
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
+def months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     month += 1
@@ -169,7 +169,7 @@ def candidates(day: dt.date, *, threshold: float = P_ALIVE_THRESHOLD, months: in
         Q(status__in=OPEN_STATUSES) | Q(status=LostStatus.DISMISSED, lost_on__gte=OuterRef("last")))
     return (Customer.objects.filter(status=Status.ACTIVE)
             .annotate(p=p_alive, last=Subquery(visits.order_by("-date").values("date")[:1]))
-            .filter(p__lt=threshold, last__lt=_months_before(day, months))
+            .filter(p__lt=threshold, last__lt=months_before(day, months))
             .exclude(Exists(known)))
 
 
