@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,12 +205,16 @@ def propose(*, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int =
 
 @transaction.atomic
 def returns(*, day: dt.date) -> dict[str, int]:
-    """Customers who came back (a transaction after the loss, up to ``day``): a confirmed lost
+    """Customers who came back (a transaction after the loss, or after a proposal's last visit, up to ``day``): a confirmed lost
     owner is marked won back, a proposal is dismissed (they were not lost). By the system, one
     audit row each; idempotent (a second run finds nothing open with a later visit)."""
-    came = Transaction.objects.filter(customer_id=OuterRef("customer_id"), date__gt=OuterRef("lost_on"),
+    # A proposal was wrong if the customer came after the last visit it was made on; a confirmed
+    # owner comes back with a transaction after the day they were lost.
+    since = Case(When(status=LostStatus.PROPOSED, last_visit__isnull=False, then=F("last_visit")),
+                 default=F("lost_on"))
+    came = Transaction.objects.filter(customer_id=OuterRef("customer_id"), date__gt=OuterRef("since"),
                                       date__lte=day)
-    opened = (LostOwner.objects.select_for_update().filter(status__in=OPEN_STATUSES)
+    opened = (LostOwner.objects.select_for_update().filter(status__in=OPEN_STATUSES).annotate(since=since)
               .annotate(back=Subquery(came.order_by("date").values("date")[:1])).filter(back__isnull=False))
     now, won, dismissed = timezone.now(), [], []
     for lost in opened:  # the few who came back, not the customer base
