@@ -8,4 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from retain.customers import cards
+
         from . import jobs  # noqa: F401 (registers the periodic jobs)
+        from .hooks import lost_card_section
+
+        cards.register(lost_card_section)

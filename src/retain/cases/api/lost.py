@@ -5,7 +5,7 @@ dismissing a proposal, win-back steps, and marking one won back. Thin: reads thr
 import datetime as dt
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from retain.bounds import Id, Input, Page, api_type
@@ -110,7 +110,7 @@ def list_lost(request, status: StatusCode | None = None):
 @router.post("/lost-owners", response={201: LostDetailOut})
 def record_lost(request, payload: RecordIn):
     """Record that a customer has left, with the reason (confirmed at once); answers its value."""
-    return 201, services.record(actor=request.user, **payload.dict())
+    return Status(201, services.record(actor=request.user, **payload.dict()))
 
 
 @router.get("/lost-owners/{int:lost_id}", response=LostDetailOut)
@@ -134,7 +134,7 @@ def dismiss_lost(request, lost_id: int, payload: DismissIn):
 @router.post("/lost-owners/{int:lost_id}/steps", response={201: StepOut})
 def add_step(request, lost_id: int, payload: StepIn):
     """Record a win-back step (``listen``, ``meet_demands``, ``offer_way_back``, ``keep_in_touch``)."""
-    return 201, services.log_step(actor=request.user, lost_id=lost_id, **payload.dict())
+    return Status(201, services.log_step(actor=request.user, lost_id=lost_id, **payload.dict()))
 
 
 @router.post("/lost-owners/{int:lost_id}/won-back", response=LostDetailOut)

@@ -76,9 +76,10 @@ def lost_value(customer_id: int, lost_on: dt.date) -> dict:
 
 # --- checks --------------------------------------------------------------------------------------
 
-def _may_record(actor, customer) -> None:
+def may_record(actor, customer) -> None:
     """403 unless the customer is among those whose loss the actor records (their own customers,
     owned or served, with a scope of their own; else the scope's)."""
+    require(actor, Action.RECORD_LOST_OWNERS)
     if scope_of(actor, Action.RECORD_LOST_OWNERS) is Scope.OWN:
         mine = actor.pk in (customer.owner_id, customer.service_advisor_id)
     else:
@@ -124,7 +125,7 @@ def record(*, actor, customer_id, reason: str, lost_on: dt.date | None = None, n
     never before the customer's last visit)."""
     require(actor, Action.RECORD_LOST_OWNERS)
     customer = access_customer(actor, customer_id, Action.VIEW, for_update=True)
-    _may_record(actor, customer)
+    may_record(actor, customer)
     today = timezone.localdate()
     lost_on = today if lost_on is None else lost_on
     errors = {}
