@@ -16,7 +16,7 @@ def propose_lost(day: dt.date) -> str:
     """First who came back (a lost owner won back, a proposal dismissed), then the day's new
     proposals: customers whose latest P(alive) is below the threshold with no visit for
     ``NO_VISIT_MONTHS`` months. Never confirms; a second run for the day adds nothing."""
-    back = lost.returns(day=day)
-    made = lost.propose(day=day)
+    back = lost.returns(actor=None, day=day)
+    made = lost.propose(actor=None, day=day)
     proposed = "no P(alive) scores to read" if made is None else f"{made} lost owners proposed"
     return f"{day}: {proposed}; {back['won_back']} won back, {back['dismissed']} proposals dismissed (came back)"

@@ -175,9 +175,10 @@ def candidates(day: dt.date, *, threshold: float = P_ALIVE_THRESHOLD, months: in
 
 
 @transaction.atomic
-def propose(*, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int = NO_VISIT_MONTHS) -> int | None:
+def propose(*, actor=None, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int = NO_VISIT_MONTHS) -> int | None:
     """The worker's proposals for ``day`` (never confirmed automatically): one query selects the
-    candidates with their history, one bulk insert writes them, one audit row each. Idempotent:
+    candidates with their history, one bulk insert writes them, one audit row each (``actor``:
+    None for the worker, or whoever ran the job by hand). Idempotent:
     a second run finds them proposed. None if no app provides P(alive)."""
     found = candidates(day, threshold=threshold, months=months)
     if found is None:
@@ -197,7 +198,7 @@ def propose(*, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int =
         for (pk, dealer_id, p, last, _spent, _first), value in zip(rows, values)])
     if any(lost.pk is None for lost in made):  # a database that returns no ids: read them back
         made = list(LostOwner.objects.filter(recorded_at=now, source=LostSource.PROPOSED).order_by("customer_id"))
-    audit.record_many(actor=None, action=AuditCode.LOST_OWNER_PROPOSE, object_type="lostowner", rows=[
+    audit.record_many(actor=actor, action=AuditCode.LOST_OWNER_PROPOSE, object_type="lostowner", rows=[
         (lost.pk, lost.dealer_id, None, {"customer_id": lost.customer_id, "p_alive": lost.p_alive,
                                          "last_visit": lost.last_visit, "value_cents": lost.value_cents})
         for lost in made])
@@ -205,7 +206,7 @@ def propose(*, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int =
 
 
 @transaction.atomic
-def returns(*, day: dt.date) -> dict[str, int]:
+def returns(*, actor=None, day: dt.date) -> dict[str, int]:
     """Customers who came back (a transaction after the loss, or after a proposal's last visit, up to ``day``): a confirmed lost
     owner is marked won back, a proposal is dismissed (they were not lost). By the system, one
     audit row each; idempotent (a second run finds nothing open with a later visit)."""
@@ -217,18 +218,19 @@ def returns(*, day: dt.date) -> dict[str, int]:
                                       date__lte=day)
     opened = (LostOwner.objects.select_for_update().filter(status__in=OPEN_STATUSES).annotate(since=since)
               .annotate(back=Subquery(came.order_by("date").values("date")[:1])).filter(back__isnull=False))
-    now, won, dismissed = timezone.now(), [], []
+    now, won, dismissed, by = timezone.now(), [], [], getattr(actor, "pk", None)
     for lost in opened:  # the few who came back, not the customer base
         if lost.status == LostStatus.CONFIRMED:
             lost.status, lost.won_back_at, lost.won_back_on = LostStatus.WON_BACK, now, lost.back
+            lost.won_back_by_id = by
             won.append(lost)
         else:
-            lost.status, lost.dismissed_at = LostStatus.DISMISSED, now
+            lost.status, lost.dismissed_at, lost.dismissed_by_id = LostStatus.DISMISSED, now, by
             dismissed.append(lost)
-    LostOwner.objects.bulk_update(won, ["status", "won_back_at", "won_back_on"])
-    LostOwner.objects.bulk_update(dismissed, ["status", "dismissed_at"])
+    LostOwner.objects.bulk_update(won, ["status", "won_back_at", "won_back_on", "won_back_by"])
+    LostOwner.objects.bulk_update(dismissed, ["status", "dismissed_at", "dismissed_by"])
     for action, records in ((AuditCode.LOST_OWNER_WON_BACK, won), (AuditCode.LOST_OWNER_DISMISS, dismissed)):
-        audit.record_many(actor=None, action=action, object_type="lostowner", rows=[
+        audit.record_many(actor=actor, action=action, object_type="lostowner", rows=[
             (lost.pk, lost.dealer_id, None, {"customer_id": lost.customer_id, "came_back_on": lost.back})
             for lost in records])
     return {"won_back": len(won), "dismissed": len(dismissed)}
