@@ -77,6 +77,16 @@ def _survey_records(customer) -> dict:
             "response_id": response.pk}
 
 
+def _lost_owner(customer) -> int:
+    """A confirmed lost owner of ``customer`` (its page and the analysis read it)."""
+    from django.db import transaction
+
+    from retain.cases.services import lost
+
+    with transaction.atomic():
+        return lost.record(actor=customer.owner, customer_id=customer.pk, reason="staff").pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -87,7 +97,7 @@ def test_no_get_writes_anything(org, client, role):
               "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle", "batch_id": _import_batch(org),
-              "task_id": care.task.pk,
+              "task_id": care.task.pk, "lost_id": _lost_owner(records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
