@@ -24,7 +24,7 @@ from retain.customers.access import access_customer
 from retain.customers.models import Customer, Status, Transaction
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.policy import Action, Scope, refusal, require, scope_filter, scope_of
+from retain.org.policy import Action, Scope, dealers_in_scope, refusal, require
 
 from .. import alive
 from ..access import access_lost_owner
@@ -78,13 +78,15 @@ def lost_value(customer_id: int, lost_on: dt.date) -> dict:
 
 def may_record(actor, customer) -> None:
     """403 unless the customer is among those whose loss the actor records (their own customers,
-    owned or served, with a scope of their own; else the scope's)."""
-    require(actor, Action.RECORD_LOST_OWNERS)
-    if scope_of(actor, Action.RECORD_LOST_OWNERS) is Scope.OWN:
+    owned or served, with a scope of their own; else the scope's). No query below a region's
+    scope (the customer card asks it for every customer shown)."""
+    scope = require(actor, Action.RECORD_LOST_OWNERS)
+    if scope is Scope.OWN:
         mine = actor.pk in (customer.owner_id, customer.service_advisor_id)
+    elif scope is Scope.DEALER:
+        mine = bool(actor.dealer_id) and customer.dealer_id == actor.dealer_id
     else:
-        condition = scope_filter(actor, Action.RECORD_LOST_OWNERS)
-        mine = condition is not None and Customer.objects.filter(condition, pk=customer.pk).exists()
+        mine = dealers_in_scope(actor, Action.RECORD_LOST_OWNERS).filter(pk=customer.dealer_id).exists()
     if not mine:
         raise PermissionDenied(refusal(Action.RECORD_LOST_OWNERS))
 
