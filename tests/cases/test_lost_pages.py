@@ -122,3 +122,11 @@ def test_the_api(org, client, lost):
     assert back.status_code == 200 and back.json()["status"] == "won_back"
     assert back.json()["won_back_on"] == timezone.localdate().isoformat()
     assert AuditEvent.objects.filter(action="lost_owner.won_back").count() == 1
+
+
+def test_the_pages_in_chinese(org, client, lost):
+    client = _login(client, org.staff["consultant"])
+    page = client.get(f"/cases/lost/{lost.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "流失客户价值" in page and "员工态度冷淡" in page and "倾听" in page and "6.25 位客户" in page
+    analysis = client.get("/cases/lost/analysis/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "流失原因" in analysis and "95% 置信区间" in analysis and "挽回成功率" in analysis
