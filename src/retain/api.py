@@ -184,6 +184,10 @@ def _register_routers():
     from retain.cases.api.blacklist import router as blacklist
 
     api.add_router("/", blacklist)
+    # cases (lost owners and win-back)
+    from retain.cases.api.lost import router as lost_owners
+
+    api.add_router("/", lost_owners)
 
 
 _register_routers()

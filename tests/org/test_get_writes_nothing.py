@@ -97,6 +97,16 @@ def _blacklist_entry(customer) -> int:
                                          proposed_by=customer.owner, proposed_at=timezone.now()).pk
 
 
+def _lost_owner(customer) -> int:
+    """A confirmed lost owner of ``customer`` (its page and the analysis read it)."""
+    from django.db import transaction
+
+    from retain.cases.services import lost
+
+    with transaction.atomic():
+        return lost.record(actor=customer.owner, customer_id=customer.pk, reason="staff").pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -109,6 +119,7 @@ def test_no_get_writes_anything(org, client, role):
               "name": "vehicle", "batch_id": _import_batch(org),
               "task_id": care.task.pk, "case_id": _case(org, records.customer),
               "entry_id": _blacklist_entry(records.customer),
+              "lost_id": _lost_owner(records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

@@ -27,6 +27,9 @@ from retain.care import services as care_services
 from retain.care.access import access_task
 from retain.care.export import export_tasks
 from retain.care.models import CareRule, CareSettings, Task, TaskKind, VipFile
+from retain.cases.access import access_lost_owner
+from retain.cases.models import LostOwner
+from retain.cases.services import lost as lost_services
 from retain.channels.access import access_message
 from retain.channels.models import ChannelSettings, Message, Template
 from retain.channels.services import outbox
@@ -1009,6 +1012,58 @@ def _set_case_rules(cell):
 
 # --- the matrix ------------------------------------------------------------------------------
 
+# --- cases (lost owners) -------------------------------------------------------------------------
+
+def _lost_owner(cell, status="confirmed"):
+    """A lost owner whose customer is owned by the person at the position (or nobody)."""
+    customer = _customer(cell, "流失客户")
+    now = timezone.now()
+    return LostOwner.objects.create(
+        customer=customer, dealer=customer.dealer, source="recorded", status=status, reason="staff",
+        lost_on=timezone.localdate(), recorded_at=now, confirmed_at=now, annual_spend_cents=0, years=10,
+        people_told=10, share_influenced=0.5, retold_per_influenced=5, share_who_stop=0.25,
+        word_of_mouth_customers=6.25, direct_value_cents=0, word_of_mouth_value_cents=0, value_cents=0)
+
+
+@driver(Action.VIEW_LOST_OWNERS)
+def _view_lost_owners(cell):
+    lost, client = _lost_owner(cell), cell.client
+    listed = {item["id"] for item in client.get("/api/v1/lost-owners?limit=1000").json().get("items", [])}
+    page = client.get("/cases/lost/?status=confirmed").content.decode()
+    return {
+        "door": _service(lambda: access_lost_owner(cell.actor, lost.pk)),
+        "page": _http(client.get(f"/cases/lost/{lost.pk}/")),
+        "api": _http(client.get(f"/api/v1/lost-owners/{lost.pk}")),
+        "api list": "Y" if lost.pk in listed else "404",
+        "list page": "Y" if f"/cases/lost/{lost.pk}/" in page else "404",
+    }
+
+
+@driver(Action.RECORD_LOST_OWNERS)
+def _record_lost_owners(cell):
+    """A win-back step through the service, the page and the API; a proposal confirmed through the
+    service and the page."""
+    records = [_lost_owner(cell) for _ in range(3)]
+    proposals = [_lost_owner(cell, status="proposed") for _ in range(2)]
+    step = {"kind": "listen", "notes": "听客户说"}
+    outcomes = {
+        "service": _service(lambda: lost_services.log_step(actor=cell.actor, lost_id=records[0].pk, **step)),
+        "page": _http(cell.client.post(f"/cases/lost/{records[1].pk}/steps/", step)),
+        "api": _http(_json(cell.client, "post", f"/api/v1/lost-owners/{records[2].pk}/steps", step)),
+    }
+    for (entry, outcome), lost in zip(outcomes.items(), records):
+        assert lost.steps.exists() == (outcome == "Y"), entry
+    confirmed = {
+        "confirm service": _service(lambda: lost_services.confirm(actor=cell.actor, lost_id=proposals[0].pk,
+                                                                  reason="moved")),
+        "confirm page": _http(cell.client.post(f"/cases/lost/{proposals[1].pk}/confirm/", {"reason": "moved"})),
+    }
+    for (entry, outcome), lost in zip(confirmed.items(), proposals):
+        lost.refresh_from_db()
+        assert (lost.status == "confirmed") == (outcome == "Y"), entry
+    return {**outcomes, **confirmed}
+
+
 def test_matrix_covers_every_role_and_action_with_a_driver():
     rows = {(row["role"], row["action"]) for row in _rows()}
     assert rows == {(role.value, action.value) for role in Role for action in Action}
@@ -1085,8 +1140,8 @@ def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
-    54, view 43, decide 43)."""
-    assert len(list(_cells())) == 1965
+    54, view 43, decide 43); lost owners 108."""
+    assert len(list(_cells())) == 2073
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

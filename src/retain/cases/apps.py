@@ -16,6 +16,7 @@ class CasesConfig(AppConfig):
         from .blacklist_hooks import blacklisted, card_section
         from .cards import cases_section
         from .detractors import open_for_answer
+        from .hooks import lost_card_section
 
         # cases: the card's section; a detractor's survey answer opens a case
         cards.register(cases_section)
@@ -23,3 +24,5 @@ class CasesConfig(AppConfig):
         # blacklist: the channels' suppression hook, the customer card's line
         suppression.register(blacklisted)
         cards.register(card_section)
+        # lost owners: the customer card's section
+        cards.register(lost_card_section)

@@ -14,7 +14,11 @@ class InsightsConfig(AppConfig):
 
         cards.register(scores_section)
         moves.register(merge=_merge_scores)
+        from retain.cases import alive
+
         from . import jobs  # noqa: F401 (registers insights.score)
+
+        alive.register(_latest_p_alive)
 
 
 def _merge_scores(**kwargs):
@@ -23,3 +27,13 @@ def _merge_scores(**kwargs):
     from .services import merge_scores
 
     return merge_scores(**kwargs)
+
+
+def _latest_p_alive(customer_ref):
+    """A customer's latest P(alive) (the newest score that has one), for the cases app's worker."""
+    from django.db.models import Subquery
+
+    from .models import CustomerScore
+
+    return Subquery(CustomerScore.objects.filter(customer_id=customer_ref, p_alive__isnull=False)
+                    .order_by("-as_of", "-id").values("p_alive")[:1])

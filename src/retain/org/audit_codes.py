@@ -115,6 +115,13 @@ class AuditCode(models.TextChoices):
     BLACKLIST_REJECT = "blacklist.reject", _("Blacklist entry rejected")
     BLACKLIST_LIFT = "blacklist.lift", _("Blacklist entry lifted")
     BLACKLIST_EXPIRE = "blacklist.expire", _("Blacklist entry expired")
+    # cases (lost owners and win-back)
+    LOST_OWNER_RECORD = "lost_owner.record", _("Lost owner recorded")
+    LOST_OWNER_PROPOSE = "lost_owner.propose", _("Lost owner proposed by the system")
+    LOST_OWNER_CONFIRM = "lost_owner.confirm", _("Lost owner confirmed")
+    LOST_OWNER_DISMISS = "lost_owner.dismiss", _("Lost-owner proposal dismissed")
+    LOST_OWNER_WIN_BACK_STEP = "lost_owner.win_back_step", _("Win-back step recorded")
+    LOST_OWNER_WON_BACK = "lost_owner.won_back", _("Lost owner won back")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -104,6 +104,10 @@ class Action(models.TextChoices):
     VIEW_BLACKLIST = "view_blacklist", _("see the blacklist")  # the list, an entry, the API
     PROPOSE_BLACKLIST = "propose_blacklist", _("propose a customer for the blacklist")
     DECIDE_BLACKLIST = "decide_blacklist", _("decide on blacklist entries")  # approve, reject, lift
+    # Cases (lost owners and win-back)
+    VIEW_LOST_OWNERS = "view_lost_owners", _("see lost owners")  # the list, one lost owner, the analysis, the API
+    RECORD_LOST_OWNERS = "record_lost_owners", _("record lost owners and win them back")  # record, confirm,
+    # dismiss, log a win-back step, mark won back
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -199,6 +203,13 @@ _TABLE = {
     Action.VIEW_BLACKLIST:  (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.PROPOSE_BLACKLIST:(O, D,  D,  O,  D,  D,  D,  N,  N),
     Action.DECIDE_BLACKLIST:(N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # Cases (lost owners): an owner who left is the loss of whoever served them. A consultant or
+    # service advisor sees and works the lost owners among their own customers (owned or served);
+    # the dealer's managers the dealer's (the unassigned customers' too), marketing sees them to
+    # plan win-back offers but does not decide who is lost; those above the dealer read the
+    # losses and the success rate of their dealers, and do not contact customers.
+    Action.VIEW_LOST_OWNERS:  (O,  D,  D,  O,  D,  D,  D,  R,  G),
+    Action.RECORD_LOST_OWNERS:(O,  D,  D,  O,  D,  N,  D,  N,  N),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

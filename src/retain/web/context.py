@@ -83,6 +83,8 @@ NAV = (
     # (whose CSS they mostly are).
     NavEntry(MARKETING, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
     NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
+    # Cases (lost owners): whoever works with customers sees the lost owners in their scope.
+    NavEntry(CUSTOMERS, _("Lost owners"), "cases:lost_list", Action.VIEW_LOST_OWNERS),
 )
 
 

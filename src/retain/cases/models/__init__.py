@@ -15,3 +15,4 @@ from .case import (  # noqa: F401
     Severity,
     Step,
 )
+from .lost import LostOwner, LostReason, LostSource, LostStatus, WinBackStep, WinBackStepKind  # noqa: F401
