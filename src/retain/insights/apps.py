@@ -8,17 +8,15 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
+        from retain.cases import alive
         from retain.customers import cards, moves
 
+        from . import jobs  # noqa: F401 (registers insights.score)
         from .cards import scores_section
 
         cards.register(scores_section)
         moves.register(merge=_merge_scores)
-        from retain.cases import alive
-
-        from . import jobs  # noqa: F401 (registers insights.score)
-
-        alive.register(_latest_p_alive)
+        alive.register(_latest_p_alive)  # the cases' worker proposes lost owners from it
 
 
 def _merge_scores(**kwargs):
