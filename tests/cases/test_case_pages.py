@@ -85,11 +85,11 @@ def test_the_settings_page_saves_and_refuses(client, org):
     _login(client, org, "service_manager")
     assert client.get("/cases/settings/").status_code == 200
     saved = client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9,
-                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "detractor_cases": "on",
+                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30, "detractor_cases": "on",
                                              "root_causes": "漏检"})
     assert saved.status_code == 302
     assert client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 0, "minor_days": 9,
-                                            "major_days": 4, "critical_days": 1, "item_threshold": 4}).status_code == 422
+                                            "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30}).status_code == 422
     assert client.get("/cases/settings/", {"dealer": org.d2.code}).status_code == 404
     assert _login(client, org, "consultant").get("/cases/settings/").status_code == 403
     answer = client.put("/api/v1/cases/settings", data={"dealer_id": org.d1.pk, "major_days": 3},
@@ -126,3 +126,23 @@ def test_the_analysis_page_counts_times_and_paretos(client, org, customer):
     assert page.status_code == 200 and "chart-categories" in page.content.decode()
     assert client.get("/cases/analysis/", {"start": "2026-05-01", "end": "2026-04-01"}).status_code == 422
     assert client.get("/cases/analysis/", {"start": "5621-01-01"}).status_code == 422
+
+
+def test_recurrence_checks_due_are_listed_and_recorded_on_the_page_and_the_api(client, org, customer):
+    advisor = org.staff["service_advisor"]
+    case = service.open_case(actor=advisor, customer_id=customer.pk, description="x")
+    service.record_step(actor=advisor, case_id=case.pk, step="check", customer_confirmed=True,
+                        internally_confirmed=True)
+    service.record_step(actor=advisor, case_id=case.pk, step="satisfy", satisfied=True)
+    service.close(actor=advisor, case_id=case.pk, outcome="satisfied", now=timezone.now() - dt.timedelta(days=40))
+    _login(client, org)
+    assert f"#{case.pk} " in client.get("/cases/", {"show": "recheck"}).content.decode()
+    assert 'id="recurrence"' in client.get(f"/cases/{case.pk}/").content.decode()
+    assert client.post(f"/cases/{case.pk}/recurrence/", {"recurred": "yes"}).status_code == 422  # no notes
+    done = client.post(f"/cases/{case.pk}/recurrence/", {"recurred": "yes", "notes": "异响又出现"})
+    assert done.status_code == 302 and Case.objects.get().recurred is True
+    assert f"#{case.pk} " not in client.get("/cases/", {"show": "recheck"}).content.decode()
+    again = client.post(f"/api/v1/cases/{case.pk}/recurrence", data={"recurred": False},
+                        content_type="application/json")
+    assert again.status_code == 422
+    assert client.get(f"/api/v1/cases/{case.pk}").json()["recurred"] is True

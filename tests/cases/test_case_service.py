@@ -213,3 +213,34 @@ def test_settings_set_deadlines_and_root_causes_within_bounds(org, customer):
     service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause="工时不足")
     with pytest.raises(ValidationError):  # the defaults are replaced by the dealer's own list
         service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause=_default_causes(org)[1])
+
+
+def _closed(org, customer, *, now=None):
+    case = _open(org, customer)
+    advisor = org.staff["service_advisor"]
+    service.record_step(actor=advisor, case_id=case.pk, step="check", customer_confirmed=True,
+                        internally_confirmed=True)
+    service.record_step(actor=advisor, case_id=case.pk, step="satisfy", satisfied=True)
+    return service.close(actor=advisor, case_id=case.pk, outcome="satisfied", now=now)
+
+
+def test_closing_sets_the_recurrence_check_and_the_check_is_recorded_once(org, customer):
+    ChannelSettings.objects.create(dealer=org.d1, time_zone="Asia/Shanghai")
+    CaseSettings.objects.create(dealer=org.d1, recurrence_days=14)
+    case = _closed(org, customer, now=dt.datetime(2026, 3, 2, 23, 30, tzinfo=SHANGHAI))
+    assert case.recurrence_check_on == dt.date(2026, 3, 16)  # the dealer's day of closing + 14
+    assert AuditEvent.objects.get(action="case.close").after["recurrence_check_on"] == "2026-03-16"
+    advisor = org.staff["service_advisor"]
+    with pytest.raises(ValidationError) as refused:  # it came back: say how
+        service.check_recurrence(actor=advisor, case_id=case.pk, recurred=True)
+    assert "notes" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        service.check_recurrence(actor=advisor, case_id=case.pk, recurred="no")
+    assert "recurred" in refused.value.message_dict
+    checked = service.check_recurrence(actor=advisor, case_id=case.pk, recurred=False, notes="回访确认已修好")
+    assert checked.recurred is False and checked.recurrence_checked_by == advisor
+    with pytest.raises(ValidationError):  # once
+        service.check_recurrence(actor=advisor, case_id=case.pk, recurred=True, notes="又响了")
+    assert AuditEvent.objects.filter(action="case.recurrence_check").count() == 1
+    with pytest.raises(ValidationError):  # an open case is not checked for recurrence
+        service.check_recurrence(actor=advisor, case_id=_open(org, customer).pk, recurred=False)

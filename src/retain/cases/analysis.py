@@ -24,7 +24,7 @@ def complaint_analysis(actor, *, start: dt.date, end: dt.date, dealer_id: int | 
     if dealer_id:
         cases = cases.filter(dealer_id=dealer_id)
     rows = list(cases.values_list("kind", "category", "root_cause", "customer_id", "opened_at", "first_contact_due",
-                                  "first_contact_at", "resolution_due", "closed_at", "status"))
+                                  "first_contact_at", "resolution_due", "closed_at", "status", "recurred"))
     now = timezone.now()
     months = Counter(timezone.localtime(row[4]).strftime("%Y-%m") for row in rows)
     by_kind = Counter((timezone.localtime(row[4]).strftime("%Y-%m"), row[0]) for row in rows)
@@ -53,6 +53,7 @@ def complaint_analysis(actor, *, start: dt.date, end: dt.date, dealer_id: int | 
         "root_causes": [{"label": cause, "count": count, "share": round(share, 4), "cumulative": round(cumulative, 4)}
                         for cause, count, share, cumulative in summary.pareto(Counter(row[2] for row in rows if row[2]))],
         "recurrence": _rate(sum(1 for n in per_customer.values() if n > 1), len(per_customer)),
+        "came_back": _rate(sum(1 for row in rows if row[10] is True), sum(1 for row in rows if row[10] is not None)),
         "detractors": funnel(actor, start=start, end=end, dealer_id=dealer_id),
     }
 

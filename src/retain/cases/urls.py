@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:case_id>/step/", cases.case_step, name="step"),
     path("<int:case_id>/close/", cases.case_close, name="close"),
     path("<int:case_id>/assign/", cases.case_assign, name="assign"),
+    path("<int:case_id>/recurrence/", cases.case_recurrence, name="recurrence"),
     path("open/<int:customer_id>/", cases.case_open, name="open"),
     path("settings/", cases.case_settings, name="settings"),
     path("analysis/", cases.analysis_page, name="analysis"),

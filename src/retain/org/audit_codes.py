@@ -108,6 +108,7 @@ class AuditCode(models.TextChoices):
     CASE_STEP = "case.step", _("Case step recorded")
     CASE_ASSIGN = "case.assign", _("Case assigned")
     CASE_CLOSE = "case.close", _("Case closed")
+    CASE_RECURRENCE_CHECK = "case.recurrence_check", _("Case checked for recurrence")
     CASE_SETTINGS_SET = "case_settings.set", _("Case settings changed")
     # cases (blacklist)
     BLACKLIST_PROPOSE = "blacklist.propose", _("Blacklist entry proposed")

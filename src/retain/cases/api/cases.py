@@ -81,6 +81,9 @@ class CaseOut(Schema):
     outcome: str
     close_reason: str
     closed_at: dt.datetime | None
+    recurrence_check_on: dt.date | None
+    recurrence_checked_at: dt.datetime | None
+    recurred: bool | None
 
     @staticmethod
     def resolve_owner(obj):
@@ -137,6 +140,11 @@ class AssignIn(Input):
     owner_id: Id
 
 
+class RecurrenceIn(Input):
+    recurred: Annotated[bool, Strict()]
+    notes: api_type(Case, "recurrence_notes") = ""
+
+
 @router.post("/cases", response={201: CaseOut})
 def open_case(request, payload: CaseIn):
     """Open a case about a customer in the caller's sight; the caller answers for it unless a
@@ -181,6 +189,12 @@ def record_step(request, case_id: int, payload: StepIn):
 def close_case(request, case_id: int, payload: CloseIn):
     """Close a case: 422 while Check or Satisfy is missing."""
     return services.close(actor=request.user, case_id=case_id, **payload.dict())
+
+
+@router.post("/cases/{int:case_id}/recurrence", response=CaseOut)
+def check_recurrence(request, case_id: int, payload: RecurrenceIn):
+    """Record a closed case's recurrence check: whether the problem came back (notes required then)."""
+    return services.check_recurrence(actor=request.user, case_id=case_id, **payload.dict())
 
 
 @router.post("/cases/{int:case_id}/assign", response=CaseOut)

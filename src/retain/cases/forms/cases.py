@@ -98,7 +98,14 @@ class AssignForm(forms.Form):
 
 
 VIEWS = (("mine", _("My cases")), ("queue", _("The dealer's queue")), ("overdue", _("Past a deadline")),
-         ("closed", _("Closed")))
+         ("recheck", _("Recurrence checks due")), ("closed", _("Closed")))
+
+
+class RecurrenceForm(forms.Form):
+    recurred = forms.TypedChoiceField(label=_("Has the problem come back?"), coerce=lambda value: value == "yes",
+                                      choices=[("no", _("No")), ("yes", _("Yes"))])
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            **form_limits(Case, "recurrence_notes"))
 
 
 class CaseFilterForm(forms.Form):
@@ -114,6 +121,8 @@ class SettingsForm(forms.Form):
                                        **form_limits(CaseSettings, "critical_days"))
     detractor_cases = forms.BooleanField(
         label=_("Open a case for a detractor's answer (NPS 0-6 or a low CSS item)"), required=False)
+    recurrence_days = forms.IntegerField(label=_("Days after closing to check for recurrence"),
+                                         **form_limits(CaseSettings, "recurrence_days"))
     item_threshold = forms.IntegerField(label=_("Lowest acceptable CSS item score (1-10; at or below it opens a case)"),
                                         **form_limits(CaseSettings, "item_threshold"))
     root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,

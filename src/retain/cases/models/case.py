@@ -130,6 +130,15 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("closed by"))
+    # Seed 002, 查核并防止再发生: some days after closing, someone checks that the problem has not
+    # come back (``CaseSettings.recurrence_days``; set when the case closes).
+    recurrence_check_on = models.DateField(_("recurrence check due on"), null=True, blank=True,
+                                           validators=bounds.dates())
+    recurrence_checked_at = models.DateTimeField(_("recurrence checked at"), null=True, blank=True)
+    recurrence_checked_by = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+",
+                                              verbose_name=_("recurrence checked by"))
+    recurred = models.BooleanField(_("the problem came back"), null=True, blank=True)
+    recurrence_notes = models.TextField(_("recurrence check notes"), blank=True, validators=bounds.text())
 
     class Meta:
         verbose_name = _("case")
@@ -195,6 +204,9 @@ class CaseSettings(models.Model):
     detractor_cases = models.BooleanField(_("open a case for a detractor's answer"), default=True)
     item_threshold = models.PositiveSmallIntegerField(
         _("lowest acceptable CSS item score"), default=4, validators=[MinValueValidator(1), MaxValueValidator(9)])
+    recurrence_days = models.PositiveSmallIntegerField(
+        _("days after closing to check for recurrence"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)])
     # The root causes Probe picks from, one a line (a dealer keeps its own list).
     root_causes = models.TextField(_("root causes (one a line)"), blank=True, validators=bounds.text())
 

@@ -240,8 +240,41 @@ def close(*, actor, case_id, outcome: str, reason: str = "", now: dt.datetime | 
         raise ValidationError(errors)
     case.status, case.outcome, case.close_reason = CaseStatus.CLOSED, outcome, reason
     case.closed_at, case.closed_by = now or timezone.now(), actor
+    local = zone(channel_settings_for(case.dealer_id))
+    case.recurrence_check_on = (case.closed_at.astimezone(local).date()
+                                + dt.timedelta(days=settings_for(case.dealer_id).recurrence_days))
     case.full_clean()
-    case.save(update_fields=["status", "outcome", "close_reason", "closed_at", "closed_by"])
+    case.save(update_fields=["status", "outcome", "close_reason", "closed_at", "closed_by", "recurrence_check_on"])
     audit.record(actor=actor, action=AuditCode.CASE_CLOSE, obj=case, dealer_id=case.dealer_id,
-                 after={"outcome": outcome, "reason": reason})
+                 after={"outcome": outcome, "reason": reason,
+                        "recurrence_check_on": case.recurrence_check_on.isoformat()})
+    return case
+
+
+@transaction.atomic
+def check_recurrence(*, actor, case_id, recurred, notes: str = "", now: dt.datetime | None = None) -> Case:
+    """Record the recurrence check of a closed case (seed 002: 查核并防止再发生): whether the
+    problem came back, with notes (required when it did). Once per case; a problem that came
+    back is a new case, opened as any other."""
+    case = access_case(actor, case_id, Action.WORK_CASES, for_update=True)
+    errors = {}
+    if case.status != CaseStatus.CLOSED:
+        errors["recurred"] = _("A case is checked for recurrence after it is closed.")
+    elif case.recurrence_checked_at is not None:
+        errors["recurred"] = _("The recurrence check was recorded already.")
+    if not isinstance(recurred, bool):
+        errors["recurred"] = _("Say whether the problem came back.")
+    notes = (notes or "").strip() if isinstance(notes, str) else notes
+    if not isinstance(notes, str):
+        errors["notes"] = _("Write the notes as text.")
+    elif recurred is True and not notes:
+        errors["notes"] = _("Say how the problem came back.")
+    if errors:
+        raise ValidationError(errors)
+    case.recurred, case.recurrence_notes = recurred, notes
+    case.recurrence_checked_at, case.recurrence_checked_by = now or timezone.now(), actor
+    case.full_clean()
+    case.save(update_fields=["recurred", "recurrence_notes", "recurrence_checked_at", "recurrence_checked_by"])
+    audit.record(actor=actor, action=AuditCode.CASE_RECURRENCE_CHECK, obj=case, dealer_id=case.dealer_id,
+                 after={"recurred": recurred})
     return case

@@ -24,7 +24,16 @@ from retain.web.pages import apply_errors, form_errors_as_messages, post_and_red
 
 from ..access import access_case, visible_cases
 from ..analysis import complaint_analysis
-from ..forms.cases import AnalysisForm, AssignForm, CaseFilterForm, CaseForm, CloseForm, SettingsForm, StepForm
+from ..forms.cases import (
+    AnalysisForm,
+    AssignForm,
+    CaseFilterForm,
+    CaseForm,
+    CloseForm,
+    RecurrenceForm,
+    SettingsForm,
+    StepForm,
+)
 from ..models import CaseStatus, CaseStep, Step
 from ..models.case import settings_for
 from ..services import cases as services
@@ -37,6 +46,9 @@ def _listed(actor, show: str, now: dt.datetime):
     found = visible_cases(actor)
     if show == "closed":
         return found.filter(status=CaseStatus.CLOSED), ["-closed_at", "-id"]
+    if show == "recheck":
+        return (found.filter(status=CaseStatus.CLOSED, recurrence_checked_at__isnull=True,
+                             recurrence_check_on__lte=timezone.localdate()), ["recurrence_check_on", "id"])
     found = found.filter(status=CaseStatus.OPEN)
     if show == "mine":
         found = found.filter(owner=actor)
@@ -73,16 +85,18 @@ def _progress(steps: list[CaseStep]) -> list[dict]:
     return [{"step": step, "label": step.label, "taken": last.get(step.value)} for step in Step]
 
 
-def _case_page(request, case, *, step_form=None, close_form=None, assign_form=None, status=200):
+def _case_page(request, case, *, step_form=None, close_form=None, assign_form=None, recurrence_form=None, status=200):
     steps = list(CaseStep.objects.filter(case=case).select_related("by").order_by("at", "id"))
-    may_work = visible_cases(request.user, Action.WORK_CASES).filter(pk=case.pk).exists()
+    may_work = visible_cases(request.user, Action.WORK_CASES).filter(pk=case.pk).exists()  # closed ones too
     may_assign = visible_cases(request.user, Action.ASSIGN_CASES).filter(pk=case.pk).exists()
     open_ = case.status == CaseStatus.OPEN
     return render(request, "cases/cases/case.html", {
         "case": case, "steps": steps, "progress": _progress(steps), "clock": clock(case, timezone.now()),
-        "may_work": may_work and open_, "may_assign": may_assign and open_,
+        "may_work": may_work and open_, "may_assign": may_assign and open_, "today": timezone.localdate(),
         "step_form": step_form or StepForm(case=case), "close_form": close_form or CloseForm(),
         "assign_form": assign_form or (AssignForm(case=case) if may_assign and open_ else None),
+        "may_check": may_work and case.status == CaseStatus.CLOSED and case.recurrence_checked_at is None,
+        "recurrence_form": recurrence_form or RecurrenceForm(),
     }, status=status)
 
 
@@ -129,6 +143,17 @@ def case_close(request, case_id):
         actor=request.user, case_id=case.pk, outcome=data["outcome"], reason=data["reason"]),
         success=_("Case closed."), to="cases:case", case_id=case.pk)
     return done or _case_page(request, case, close_form=form, status=422)
+
+
+@login_required
+@require_POST
+def case_recurrence(request, case_id):
+    case = access_case(request.user, case_id, Action.WORK_CASES)
+    form = RecurrenceForm(request.POST)
+    done = post_and_redirect(request, form, lambda data: services.check_recurrence(
+        actor=request.user, case_id=case.pk, recurred=data["recurred"], notes=data["notes"]),
+        success=_("Recurrence check recorded."), to="cases:case", case_id=case.pk)
+    return done or _case_page(request, case, recurrence_form=form, status=422)
 
 
 @login_required
