@@ -232,10 +232,10 @@ def analysis_page(request):
             _("Complaints"): [m["complaints"] for m in months], _("Suggestions"): [m["suggestions"] for m in months]}),
         "categories": charts.pareto("chart-categories", _("Categories (Pareto)"),
                                     [row["label"] for row in report["categories"]],
-                                    [row["count"] for row in report["categories"]], count_name=_("Cases"),
+                                    [row["count"] for row in report["categories"]], count_name=_("Number of cases"),
                                     share_name=_("Cumulative share")),
         "causes": charts.pareto("chart-causes", _("Root causes (Pareto)"), [row["label"] for row in report["root_causes"]],
-                                [row["count"] for row in report["root_causes"]], count_name=_("Cases"),
+                                [row["count"] for row in report["root_causes"]], count_name=_("Number of cases"),
                                 share_name=_("Cumulative share")),
         "funnel": charts.funnel("chart-funnel", _("Detractors: detect, contact, recover, convert"), [
             _("Detected"), _("Contacted"), _("Recovered"), _("Re-surveyed"), _("Answered"), _("Converted")], [
