@@ -50,8 +50,9 @@ def test_recorded_value_is_the_customers_own_history_by_hand(org):
     _buy(customer, dt.date(2024, 3, 1), 2_500_00)
     lost = services.record(actor=org.staff["consultant"], customer_id=customer.pk, reason="staff",
                            lost_on=dt.date(2026, 6, 15))
-    # By hand: 204,000 yuan over 1460 days (2022-06-16 .. 2026-06-15) = 3.997 years.
-    years_of_history = (dt.date(2026, 6, 15) - dt.date(2022, 6, 16)).days / 365.25
+    # By hand: 204,000 yuan over 1460 days (2022-06-16 .. 2026-06-15) = 3.997 years, spread over the
+    # replacement cycle (5 years by default) since that is longer: a car is not bought every year.
+    years_of_history = max(5, (dt.date(2026, 6, 15) - dt.date(2022, 6, 16)).days / 365.25)
     annual = round(20_400_000 / years_of_history)
     direct = annual * 10
     wom = 10 * 0.5 * 5 * 0.25 * direct
@@ -64,11 +65,18 @@ def test_recorded_value_is_the_customers_own_history_by_hand(org):
     assert AuditEvent.objects.filter(action="lost_owner.record", object_id=str(lost.pk)).count() == 1
 
 
-def test_short_history_counts_as_one_year_and_no_history_as_nothing(org):
+def test_a_short_history_is_spread_over_the_replacement_cycle_and_no_history_is_nothing(org):
+    from retain.care.models import CareSettings
+
     one = _consultant_customer(org)
     _buy(one, dt.date(2026, 5, 1), 3_000_00)
     lost = services.record(actor=org.staff["consultant"], customer_id=one.pk, reason="moved")
-    assert lost.annual_spend_cents == 3_000_00 and lost.value_cents == round(3_000_00 * 10 * 7.25)
+    assert lost.annual_spend_cents == 60_000 and lost.value_cents == round(60_000 * 10 * 7.25)  # 5 years
+    assert lost.history_years == 5
+    CareSettings.objects.create(dealer=org.d1, replacement_years=3)  # the dealer's own cycle
+    two = _consultant_customer(org)
+    _buy(two, dt.date(2026, 5, 1), 3_000_00)
+    assert services.record(actor=org.staff["consultant"], customer_id=two.pk, reason="moved").annual_spend_cents == 100_000
     none = _consultant_customer(org)
     assert services.record(actor=org.staff["consultant"], customer_id=none.pk, reason="died").value_cents == 0
 
@@ -150,7 +158,7 @@ def test_the_worker_proposes_only_those_below_the_threshold_and_long_gone_and_tw
     assert (lost.customer, lost.status, lost.source, lost.reason, lost.p_alive) == (gone, "proposed", "proposed", "",
                                                                                    0.05)
     assert lost.last_visit == dt.date(2024, 1, 10) and lost.confirmed_at is None
-    assert lost.value_cents == services.lost_value(gone.pk, TODAY)["value_cents"] > 0
+    assert lost.value_cents == services.lost_value(gone.pk, TODAY, gone.dealer_id)["value_cents"] > 0
     assert "0 lost owners proposed" in propose_lost(TODAY)
     assert LostOwner.objects.count() == 1
     assert AuditEvent.objects.filter(action="lost_owner.propose").count() == 1

@@ -4,7 +4,8 @@ proposal, log a win-back step, mark an owner won back. One audit row per change.
 The value of a lost owner is computed here only, through
 ``retain.analytics.retention.lost_customer_value``, from the customer's own transactions up to
 the day they were lost: their annual spend is what they spent divided by the years from their
-first transaction to that day (one year at least), over ``YEARS`` more years, plus the
+first transaction to that day (at least the dealer's car replacement cycle, 5 years by default,
+so that a car bought last year is not counted as bought every year), over ``YEARS`` more years, plus the
 word-of-mouth loss with the training material's assumptions (``WORD_OF_MOUTH``). The inputs are
 stored on the record so the page states how the value was reached.
 """
@@ -51,11 +52,21 @@ def _history(customer_ids, until: dt.date) -> dict[int, tuple[int, dt.date | Non
     return {pk: (int(total or 0), first) for pk, total, first in rows}
 
 
-def _values(histories: list[tuple[int, dt.date | None]], lost_on: list[dt.date]) -> list[dict]:
-    """The value fields of each lost owner from their own history, in one vectorised call."""
+def _cycles(dealer_ids) -> dict[int, int]:
+    """Each dealer's car replacement cycle in years (the care rules' ``replacement_years``)."""
+    from retain.care.rules import settings_for as care_settings_for
+
+    return {dealer_id: care_settings_for(dealer_id).replacement_years for dealer_id in set(dealer_ids)}
+
+
+def _values(histories: list[tuple[int, dt.date | None]], lost_on: list[dt.date], dealer_ids: list[int]) -> list[dict]:
+    """The value fields of each lost owner from their own history, in one vectorised call. The
+    spend is spread over the years of the history, and at least over the dealer's car replacement
+    cycle: a car bought last year is not bought again every year."""
+    cycles = _cycles(dealer_ids)
     spent = np.array([float(total) for total, _first in histories])
-    years_of_history = np.array([max(1.0, (day - first).days / DAYS_PER_YEAR) if first else 1.0
-                                 for (_total, first), day in zip(histories, lost_on)])
+    years_of_history = np.array([max(float(cycles[dealer_id]), (day - first).days / DAYS_PER_YEAR if first else 0.0)
+                                 for (_total, first), day, dealer_id in zip(histories, lost_on, dealer_ids)])
     annual = np.round(spent / years_of_history)
     result = lost_customer_value(annual_spend=annual, years=YEARS, **WORD_OF_MOUTH)
     frame = result.customers
@@ -69,9 +80,9 @@ def _values(histories: list[tuple[int, dt.date | None]], lost_on: list[dt.date])
     } for i in range(len(histories))]
 
 
-def lost_value(customer_id: int, lost_on: dt.date) -> dict:
+def lost_value(customer_id: int, lost_on: dt.date, dealer_id: int) -> dict:
     """The value fields of one customer lost on ``lost_on`` (what ``record`` stores)."""
-    return _values([_history([customer_id], lost_on).get(customer_id, (0, None))], [lost_on])[0]
+    return _values([_history([customer_id], lost_on).get(customer_id, (0, None))], [lost_on], [dealer_id])[0]
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -145,7 +156,7 @@ def record(*, actor, customer_id, reason: str, lost_on: dt.date | None = None, n
     lost = LostOwner.objects.create(
         customer=customer, dealer_id=customer.dealer_id, source=LostSource.RECORDED, status=LostStatus.CONFIRMED,
         reason=reason, lost_on=lost_on, last_visit=last_visit, notes=notes, recorded_by=actor, recorded_at=now,
-        confirmed_by=actor, confirmed_at=now, **lost_value(customer.pk, lost_on))
+        confirmed_by=actor, confirmed_at=now, **lost_value(customer.pk, lost_on, customer.dealer_id))
     audit.record(actor=actor, action=AuditCode.LOST_OWNER_RECORD, obj=lost,
                  after={"customer_id": customer.pk, "reason": reason, "lost_on": lost_on,
                         "value_cents": lost.value_cents})
@@ -192,7 +203,8 @@ def propose(*, actor=None, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, m
     ).order_by("pk").values_list("pk", "dealer_id", "p", "last", "spent", "first"))
     if not rows:
         return 0
-    values = _values([(int(spent or 0), first) for *_, spent, first in rows], [day] * len(rows))
+    values = _values([(int(spent or 0), first) for *_, spent, first in rows], [day] * len(rows),
+                     [dealer_id for _pk, dealer_id, *_rest in rows])
     now = timezone.now()
     made = LostOwner.objects.bulk_create([
         LostOwner(customer_id=pk, dealer_id=dealer_id, source=LostSource.PROPOSED, status=LostStatus.PROPOSED,
