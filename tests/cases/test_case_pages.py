@@ -146,3 +146,27 @@ def test_recurrence_checks_due_are_listed_and_recorded_on_the_page_and_the_api(c
                         content_type="application/json")
     assert again.status_code == 422
     assert client.get(f"/api/v1/cases/{case.pk}").json()["recurred"] is True
+
+
+def test_the_analysis_exports_its_tables_formula_safe_and_audited(client, org, customer):
+    import io
+
+    from openpyxl import load_workbook
+
+    from retain.cases.models import CaseSettings
+    from retain.org.audit import AuditEvent
+
+    CaseSettings.objects.create(dealer=org.d1, root_causes='=HYPERLINK("http://x","y")\n漏检')
+    advisor = org.staff["service_advisor"]
+    case = service.open_case(actor=advisor, customer_id=customer.pk, description="x", category="price")
+    service.record_step(actor=advisor, case_id=case.pk, step="probe", root_cause='=HYPERLINK("http://x","y")')
+    answer = _login(client, org, "service_manager").get("/cases/analysis/export.xlsx")
+    assert answer.status_code == 200 and "attachment" in answer["Content-Disposition"]
+    book = load_workbook(io.BytesIO(answer.content))
+    assert len(book.sheetnames) == 5
+    causes = [row for row in book.worksheets[2].iter_rows(values_only=True)]
+    assert causes[1][0].startswith("'=") and causes[1][1] == 1  # neutralised, not a live formula
+    assert book.worksheets[1]["A2"].value == "Price and invoice" and book.worksheets[1]["B2"].value == 1
+    assert AuditEvent.objects.filter(action="cases_analysis.export", actor=org.staff["service_manager"]).count() == 1
+    assert client.get("/cases/analysis/export.xlsx", {"start": "5621-01-01"}).status_code == 422
+    assert _login(client, org, "d2_consultant").get("/cases/analysis/export.xlsx").status_code == 200  # theirs: none

@@ -17,6 +17,7 @@ urlpatterns = [
     path("open/<int:customer_id>/", cases.case_open, name="open"),
     path("settings/", cases.case_settings, name="settings"),
     path("analysis/", cases.analysis_page, name="analysis"),
+    path("analysis/export.xlsx", cases.analysis_page, {"export": True}, name="analysis_export"),
     # blacklist
     path("blacklist/", blacklist.blacklist_list, name="blacklist"),
     path("blacklist/propose/<int:customer_id>/", blacklist.blacklist_propose, name="blacklist_propose"),

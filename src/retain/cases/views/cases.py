@@ -24,6 +24,7 @@ from retain.web.pages import apply_errors, form_errors_as_messages, post_and_red
 
 from ..access import access_case, visible_cases
 from ..analysis import complaint_analysis
+from ..export import export_analysis
 from ..forms.cases import (
     AnalysisForm,
     AssignForm,
@@ -218,14 +219,17 @@ def case_settings(request):
 # --- complaint analysis -----------------------------------------------------------------------
 
 @login_required
-def analysis_page(request):
-    """Complaint analysis of a period (default: the last twelve months) in the user's scope."""
+def analysis_page(request, export: bool = False):
+    """Complaint analysis of a period (default: the last twelve months) in the user's scope; with
+    ``export``, its tables as an .xlsx download."""
     require(request.user, Action.VIEW_CASES)
     form = AnalysisForm(request.GET or None, actor=request.user)
     if request.GET and not form.is_valid():
         return render(request, "cases/cases/analysis.html", {"form": form}, status=422)
     data = form.cleaned_data if request.GET else form.defaults()
     report = complaint_analysis(request.user, start=data["start"], end=data["end"], dealer_id=data.get("dealer"))
+    if export:
+        return export_analysis(request.user, report, dealer_id=data.get("dealer")).response()
     months = report["months"]
     charts_ = {
         "volume": charts.grouped_bars("chart-volume", _("Cases by month"), [m["month"] for m in months], {
@@ -242,4 +246,6 @@ def analysis_page(request):
             report["detractors"][key] for key in ("detected", "contacted", "recovered", "resurveyed", "answered",
                                                   "converted")]),
     }
-    return render(request, "cases/cases/analysis.html", {"form": form, "report": report, "charts": charts_})
+    query = request.GET.urlencode()
+    return render(request, "cases/cases/analysis.html", {"form": form, "report": report, "charts": charts_,
+                                                        "query": query})
