@@ -170,3 +170,15 @@ def test_the_analysis_exports_its_tables_formula_safe_and_audited(client, org, c
     assert AuditEvent.objects.filter(action="cases_analysis.export", actor=org.staff["service_manager"]).count() == 1
     assert client.get("/cases/analysis/export.xlsx", {"start": "5621-01-01"}).status_code == 422
     assert _login(client, org, "d2_consultant").get("/cases/analysis/export.xlsx").status_code == 200  # theirs: none
+
+
+def test_an_open_case_shows_the_playbook_of_its_category_and_the_customers_motive(client, org, customer):
+    from retain.cases.models import Category
+    from retain.cases.playbooks import PLAYBOOKS
+
+    case = service.open_case(actor=org.staff["service_advisor"], customer_id=customer.pk, description="x",
+                             category="repair_quality", motive="respect")
+    page = _login(client, org).get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="playbook"' in page and "seeks respect" in page
+    assert str(PLAYBOOKS["repair_quality"][0])[:30] in page
+    assert set(PLAYBOOKS) == set(Category.values)  # every category has its playbook

@@ -37,6 +37,7 @@ from ..forms.cases import (
 )
 from ..models import CaseStatus, CaseStep, Step
 from ..models.case import settings_for
+from ..playbooks import playbook
 from ..services import cases as services
 from ..services.settings import FIELDS, set_settings
 
@@ -98,6 +99,7 @@ def _case_page(request, case, *, step_form=None, close_form=None, assign_form=No
         "assign_form": assign_form or (AssignForm(case=case) if may_assign and open_ else None),
         "may_check": may_work and case.status == CaseStatus.CLOSED and case.recurrence_checked_at is None,
         "recurrence_form": recurrence_form or RecurrenceForm(),
+        "playbook": playbook(case.category, case.motive) if open_ else None,
     }, status=status)
 
 
