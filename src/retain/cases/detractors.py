@@ -91,7 +91,9 @@ def _description(response: Response, nps, items) -> str:
               for question, number in items]
     comment = next((a.text for a in response.answers.select_related("question")
                     if a.question.kind == QuestionKind.TEXT and a.text), "")
-    text = _("Survey answer of %(day)s. ") % {"day": response.answered_on} + "; ".join(parts) + "."
+    # Whole sentences for the translators: a Chinese sentence ends in 。 and lists with ；.
+    text = _("Survey answer of %(day)s: %(scores)s.") % {"day": response.answered_on,
+                                                         "scores": _("; ").join(parts)}
     return text + (" " + _("The customer wrote: %(comment)s") % {"comment": comment} if comment else "")
 
 
