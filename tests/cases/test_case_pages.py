@@ -85,11 +85,13 @@ def test_the_settings_page_saves_and_refuses(client, org):
     _login(client, org, "service_manager")
     assert client.get("/cases/settings/").status_code == 200
     saved = client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9,
-                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30, "detractor_cases": "on",
+                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
+            "detractor_cases": "on",
                                              "root_causes": "漏检"})
     assert saved.status_code == 302
     assert client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 0, "minor_days": 9,
-                                            "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30}).status_code == 422
+                                            "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30,
+                                            "compensation_approval": "500"}).status_code == 422
     assert client.get("/cases/settings/", {"dealer": org.d2.code}).status_code == 404
     assert _login(client, org, "consultant").get("/cases/settings/").status_code == 403
     answer = client.put("/api/v1/cases/settings", data={"dealer_id": org.d1.pk, "major_days": 3},

@@ -78,13 +78,16 @@ def _survey_records(customer) -> dict:
             "response_id": response.pk}
 
 
-def _case(org, customer) -> int:
-    """A case about the customer, with a step taken (its page shows both)."""
-    from retain.cases.services import cases
+def _case(org, customer) -> tuple[int, int]:
+    """A case about the customer, with a step taken and compensation awaiting approval (its page
+    shows them all); the case's and the compensation's ids."""
+    from retain.cases.services import cases, compensation
 
     case = cases.open_case(actor=org.staff["service_manager"], customer_id=customer.pk, description="异响")
     cases.record_step(actor=org.staff["service_manager"], case_id=case.pk, step="listen")
-    return case.pk
+    offered = compensation.offer(actor=org.staff["service_manager"], case_id=case.pk, kind="voucher",
+                                 value_cents=10**6, description="代金券")
+    return case.pk, offered.pk
 
 
 def _blacklist_entry(customer) -> int:
@@ -113,11 +116,12 @@ def test_no_get_writes_anything(org, client, role):
     message = queue_message(actor=None, customer=records.customer, purpose="marketing", template_code="care.birthday",
                             context={}, key="crawl")
     care = care_records(org, records.customer)
+    case_id, compensation_id = _case(org, records.customer)
     values = {"customer_id": records.customer.pk, "prospect_id": records.prospect.pk, "report_id": records.report.pk,
               "event_id": records.event.pk, "invitation_id": records.invitation.pk, "message_id": message.pk,
               "template_id": Template.objects.filter(dealer=records.customer.dealer).first().pk,
               "name": "vehicle", "batch_id": _import_batch(org),
-              "task_id": care.task.pk, "case_id": _case(org, records.customer),
+              "task_id": care.task.pk, "case_id": case_id, "compensation_id": compensation_id,
               "entry_id": _blacklist_entry(records.customer),
               "lost_id": _lost_owner(records.customer),
               **_survey_records(records.customer)}

@@ -985,6 +985,32 @@ def _assign_cases(cell):
     return outcomes
 
 
+@driver(Action.APPROVE_COMPENSATION)
+def _approve_compensation(cell):
+    """Pending compensation on a case at the position, offered by someone else, decided through
+    the service, the page and the API."""
+    from retain.cases.models import Compensation
+
+    made = []
+    for _ in range(3):
+        case = _case(cell)
+        offerer = _receiver(cell, case.dealer)
+        made.append(Compensation.objects.create(case=case, kind="voucher", value_cents=10**7, description="代金券",
+                                                status="pending", offered_by=offerer, offered_at=timezone.now()))
+    from retain.cases.services import compensation as compensation_services
+
+    outcomes = {
+        "service": _service(lambda: compensation_services.decide(actor=cell.actor, compensation_id=made[0].pk,
+                                                                 approve=True)),
+        "page": _http(cell.client.post(f"/cases/{made[1].case_id}/compensation/{made[1].pk}/decide/",
+                                       {"approve": "yes"})),
+        "api": _http(_json(cell.client, "post", f"/api/v1/cases/compensations/{made[2].pk}/decide", {"approve": True})),
+    }
+    for (entry, outcome), compensation in zip(outcomes.items(), made):
+        assert (Compensation.objects.get(pk=compensation.pk).status == "approved") == (outcome == "Y"), entry
+    return outcomes
+
+
 @driver(Action.SET_CASE_RULES)
 def _set_case_rules(cell):
     from retain.cases.models import CaseSettings
@@ -1000,7 +1026,8 @@ def _set_case_rules(cell):
         "service": lambda: _service(lambda: set_settings(actor=actor, dealer_id=dealer.pk, critical_days=1)),
         "page": lambda: _http(client.post("/cases/settings/", {
             "dealer": dealer.code, "first_contact_hours": 24, "minor_days": 10, "major_days": 4, "critical_days": 2,
-            "item_threshold": 4, "recurrence_days": 30, "detractor_cases": "on", "root_causes": ""})),
+            "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
+            "detractor_cases": "on", "root_causes": ""})),
         "api": lambda: _http(_json(client, "put", "/api/v1/cases/settings", {"dealer_id": dealer.pk, "minor_days": 9})),
     }
     outcomes = {}
@@ -1140,8 +1167,8 @@ def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
-    54, view 43, decide 43); lost owners 108."""
-    assert len(list(_cells())) == 2073
+    54, view 43, decide 43); lost owners 108; approving compensation 54."""
+    assert len(list(_cells())) == 2127
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

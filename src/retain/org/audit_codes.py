@@ -110,6 +110,8 @@ class AuditCode(models.TextChoices):
     CASE_CLOSE = "case.close", _("Case closed")
     CASE_RECURRENCE_CHECK = "case.recurrence_check", _("Case checked for recurrence")
     CASES_ANALYSIS_EXPORT = "cases_analysis.export", _("Complaint analysis exported")
+    COMPENSATION_OFFER = "compensation.offer", _("Compensation offered")
+    COMPENSATION_DECIDE = "compensation.decide", _("Compensation approved or rejected")
     CASE_SETTINGS_SET = "case_settings.set", _("Case settings changed")
     # cases (blacklist)
     BLACKLIST_PROPOSE = "blacklist.propose", _("Blacklist entry proposed")

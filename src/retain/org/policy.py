@@ -100,6 +100,7 @@ class Action(models.TextChoices):
     WORK_CASES = "work_cases", _("work complaint cases")  # open a case, record its steps, close it
     ASSIGN_CASES = "assign_cases", _("assign complaint cases")  # hand a case to another owner
     SET_CASE_RULES = "set_case_rules", _("set case deadlines and root causes")  # a dealer's case settings
+    APPROVE_COMPENSATION = "approve_compensation", _("approve compensation")  # above the dealer's threshold
     # Cases (blacklist)
     VIEW_BLACKLIST = "view_blacklist", _("see the blacklist")  # the list, an entry, the API
     PROPOSE_BLACKLIST = "propose_blacklist", _("propose a customer for the blacklist")
@@ -192,6 +193,9 @@ _TABLE = {
     Action.WORK_CASES:      (O,  D,  D,  O,  D,  D,  D,  N,  N),
     Action.ASSIGN_CASES:    (N,  D,  D,  N,  D,  N,  D,  N,  N),
     Action.SET_CASE_RULES:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # Compensation above the dealer's threshold is approved by the dealer's managers (never by who
+    # offered it: the service refuses that), as handing a case on is.
+    Action.APPROVE_COMPENSATION:(N, D, D,  N,  D,  N,  D,  N,  N),
     # Cases (blacklist): an entry belongs to the person who proposed it. Whoever serves a customer
     # proposes (a consultant or advisor their own customers, the dealer's desks any of the
     # dealer's), as they invite to surveys; those above the dealer do not serve customers. The

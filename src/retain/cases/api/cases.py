@@ -26,9 +26,10 @@ from retain.bounds import Day, Id, Input, Page, QueryId, api_type
 from retain.org.policy import Action, require
 
 from ..access import access_case, visible_cases
-from ..models import Case, CaseSettings, CaseStatus, CaseStep, Outcome, Step
+from ..models import Case, CaseSettings, CaseStatus, CaseStep, Compensation, Outcome, Step
 from ..recovery import funnel
 from ..services import cases as services
+from ..services import compensation
 from ..services.settings import set_settings
 
 router = Router(tags=["cases"])
@@ -269,3 +270,40 @@ def detractor_funnel(request, query: Query[FunnelQuery]):
     if start > end:
         raise ValidationError({"to": _("The end date is before the start date.")})
     return funnel(request.user, start=start, end=end, dealer_id=query.dealer)
+
+
+class CompensationIn(Input):
+    kind: api_type(Compensation, "kind")
+    value_cents: api_type(Compensation, "value_cents")
+    points: api_type(Compensation, "points") = None
+    description: api_type(Compensation, "description")
+
+
+class DecisionIn(Input):
+    approve: Annotated[bool, Strict()]
+    note: api_type(Compensation, "decision_note") = ""
+
+
+class CompensationOut(Schema):
+    id: int
+    case_id: int
+    kind: str
+    value_cents: int
+    points: int | None
+    description: str
+    status: str
+    offered_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+@router.post("/cases/{int:case_id}/compensations", response={201: CompensationOut})
+def offer_compensation(request, case_id: int, payload: CompensationIn):
+    """Offer compensation on an open case: approved at once up to the dealer's threshold, else
+    ``pending`` until a manager decides."""
+    return Status(201, compensation.offer(actor=request.user, case_id=case_id, **payload.dict()))
+
+
+@router.post("/cases/compensations/{int:compensation_id}/decide", response=CompensationOut)
+def decide_compensation(request, compensation_id: int, payload: DecisionIn):
+    """Approve or reject pending compensation (a manager; not the one who offered it)."""
+    return compensation.decide(actor=request.user, compensation_id=compensation_id, **payload.dict())

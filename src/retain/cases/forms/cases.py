@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import form_limits
+from retain.bounds import MAX_YUAN, form_limits
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of, staff_with
 
 from ..models import (
@@ -18,6 +18,8 @@ from ..models import (
     CaseStep,
     Category,
     Channel,
+    Compensation,
+    CompensationKind,
     Department,
     Motive,
     Outcome,
@@ -121,12 +123,37 @@ class SettingsForm(forms.Form):
                                        **form_limits(CaseSettings, "critical_days"))
     detractor_cases = forms.BooleanField(
         label=_("Open a case for a detractor's answer (NPS 0-6 or a low CSS item)"), required=False)
+    compensation_approval = forms.DecimalField(
+        label=_("Compensation above this needs a manager's approval (yuan)"), min_value=0, max_value=MAX_YUAN,
+        max_digits=12, decimal_places=2)
     recurrence_days = forms.IntegerField(label=_("Days after closing to check for recurrence"),
                                          **form_limits(CaseSettings, "recurrence_days"))
     item_threshold = forms.IntegerField(label=_("Lowest acceptable CSS item score (1-10; at or below it opens a case)"),
                                         **form_limits(CaseSettings, "item_threshold"))
     root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 8}), **form_limits(CaseSettings, "root_causes"))
+
+    def clean(self):
+        data = super().clean()
+        if "compensation_approval" in data:  # people type yuan; the settings keep cents
+            data["compensation_approval_cents"] = int(data.pop("compensation_approval") * 100)
+        return data
+
+
+class CompensationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CompensationKind.choices)
+    value = forms.DecimalField(label=_("Value to the customer (yuan)"), min_value=0, max_value=MAX_YUAN,
+                               max_digits=12, decimal_places=2)
+    points = forms.IntegerField(label=_("Points (goodwill points only)"), required=False,
+                                **form_limits(Compensation, "points"))
+    description = forms.CharField(label=_("What is given"), widget=forms.Textarea(attrs={"rows": 2}),
+                                  **form_limits(Compensation, "description"))
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("Decision"), coerce=lambda value: value == "yes",
+                                     choices=[("yes", _("Approve")), ("no", _("Reject"))])
+    note = forms.CharField(label=_("Note"), required=False, **form_limits(Compensation, "decision_note"))
 
 
 class AnalysisForm(forms.Form):

@@ -15,4 +15,5 @@ from .case import (  # noqa: F401
     Severity,
     Step,
 )
+from .compensation import Compensation, CompensationKind, CompensationStatus  # noqa: F401
 from .lost import LostOwner, LostReason, LostSource, LostStatus, WinBackStep, WinBackStepKind  # noqa: F401

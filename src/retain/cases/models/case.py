@@ -204,6 +204,9 @@ class CaseSettings(models.Model):
     detractor_cases = models.BooleanField(_("open a case for a detractor's answer"), default=True)
     item_threshold = models.PositiveSmallIntegerField(
         _("lowest acceptable CSS item score"), default=4, validators=[MinValueValidator(1), MaxValueValidator(9)])
+    # Compensation worth more than this (cents) waits for a manager's approval.
+    compensation_approval_cents = models.BigIntegerField(
+        _("compensation above this needs approval (cents)"), default=50_000, validators=bounds.money())
     recurrence_days = models.PositiveSmallIntegerField(
         _("days after closing to check for recurrence"), default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)])

@@ -31,6 +31,8 @@ from ..forms.cases import (
     CaseFilterForm,
     CaseForm,
     CloseForm,
+    CompensationForm,
+    DecisionForm,
     RecurrenceForm,
     SettingsForm,
     StepForm,
@@ -39,6 +41,7 @@ from ..models import CaseStatus, CaseStep, Step
 from ..models.case import settings_for
 from ..playbooks import playbook
 from ..services import cases as services
+from ..services import compensation
 from ..services.settings import FIELDS, set_settings
 
 PAGE_SIZE = 25
@@ -87,7 +90,8 @@ def _progress(steps: list[CaseStep]) -> list[dict]:
     return [{"step": step, "label": step.label, "taken": last.get(step.value)} for step in Step]
 
 
-def _case_page(request, case, *, step_form=None, close_form=None, assign_form=None, recurrence_form=None, status=200):
+def _case_page(request, case, *, step_form=None, close_form=None, assign_form=None, recurrence_form=None,
+               compensation_form=None, status=200):
     steps = list(CaseStep.objects.filter(case=case).select_related("by").order_by("at", "id"))
     may_work = visible_cases(request.user, Action.WORK_CASES).filter(pk=case.pk).exists()  # closed ones too
     may_assign = visible_cases(request.user, Action.ASSIGN_CASES).filter(pk=case.pk).exists()
@@ -100,6 +104,10 @@ def _case_page(request, case, *, step_form=None, close_form=None, assign_form=No
         "may_check": may_work and case.status == CaseStatus.CLOSED and case.recurrence_checked_at is None,
         "recurrence_form": recurrence_form or RecurrenceForm(),
         "playbook": playbook(case.category, case.motive) if open_ else None,
+        "compensations": list(case.compensations.select_related("offered_by", "decided_by")),
+        "compensation_form": compensation_form or CompensationForm(),
+        "may_approve": visible_cases(request.user, Action.APPROVE_COMPENSATION).filter(pk=case.pk).exists(),
+        "decision_form": DecisionForm(auto_id=False),
     }, status=status)
 
 
@@ -161,6 +169,32 @@ def case_recurrence(request, case_id):
 
 @login_required
 @require_POST
+def case_compensation(request, case_id):
+    case = access_case(request.user, case_id, Action.WORK_CASES)
+    form = CompensationForm(request.POST)
+    done = post_and_redirect(request, form, lambda data: compensation.offer(
+        actor=request.user, case_id=case.pk, kind=data["kind"], value_cents=int(data["value"] * 100),
+        points=data["points"], description=data["description"]),
+        success=_("Compensation recorded."), to="cases:case", case_id=case.pk)
+    return done or _case_page(request, case, compensation_form=form, status=422)
+
+
+@login_required
+@require_POST
+def compensation_decide(request, case_id, compensation_id):
+    case = access_case(request.user, case_id)
+    form = DecisionForm(request.POST)
+    done = post_and_redirect(request, form, lambda data: compensation.decide(
+        actor=request.user, compensation_id=compensation_id, approve=data["approve"], note=data["note"]),
+        success=_("Decision recorded."), to="cases:case", case_id=case.pk)
+    if done is None:
+        form_errors_as_messages(request, form)
+        return redirect("cases:case", case_id=case.pk)
+    return done
+
+
+@login_required
+@require_POST
 def case_assign(request, case_id):
     case = access_case(request.user, case_id, Action.ASSIGN_CASES)
     form = AssignForm(request.POST, case=case)
@@ -205,7 +239,9 @@ def case_settings(request):
     require(request.user, Action.SET_CASE_RULES)
     dealer = _settings_dealer(request)
     current = settings_for(dealer.pk)
-    form = SettingsForm(request.POST or None, initial={name: getattr(current, name) for name in FIELDS})
+    form = SettingsForm(request.POST or None, initial={
+        **{name: getattr(current, name) for name in FIELDS},
+        "compensation_approval": current.compensation_approval_cents / 100})
     if request.method == "POST":
         done = post_and_redirect(request, form, lambda data: set_settings(
             actor=request.user, dealer_id=dealer.pk, **data), success=_("Case settings saved."),
