@@ -17,7 +17,7 @@ from retain.customers import services as customer_services
 from retain.customers.access import access_customer, visible_customers
 from retain.customers.models import TransactionKind
 from retain.org.models import Dealer
-from retain.org.policy import Action, Scope, allowed, dealers_in_scope, require, scope_of
+from retain.org.policy import Action, Scope, allowed, dealers_in_scope, picked_dealer, require, scope_of
 from retain.web import charts
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
@@ -155,15 +155,7 @@ def team(request):
 
 def _rules_dealer(request) -> Dealer:
     """The dealer whose rules the page shows: ``?dealer=CODE`` in the actor's view, else their own."""
-    dealers = dealers_in_scope(request.user, Action.VIEW_TASKS)
-    code = request.GET.get("dealer") or request.POST.get("dealer")
-    dealer = dealers.filter(code=code).first() if code else None
-    if dealer is None and code:
-        raise Http404(_("No such dealer."))
-    dealer = dealer or (request.user.dealer if request.user.dealer_id else dealers.order_by("code").first())
-    if dealer is None:
-        raise Http404(_("No such dealer."))
-    return dealer
+    return picked_dealer(request.user, Action.VIEW_TASKS, request.GET.get("dealer") or request.POST.get("dealer"))
 
 
 def _rules_page(request, dealer, *, rule_form=None, posted_kind="", settings_form=None, status=200):

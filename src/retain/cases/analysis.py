@@ -14,7 +14,7 @@ from retain.org.policy import Action
 
 from .access import visible_cases
 from .models import CaseStatus, Category
-from .recovery import _rate, funnel
+from .recovery import funnel, rate
 
 
 def complaint_analysis(actor, *, start: dt.date, end: dt.date, dealer_id: int | None = None) -> dict:
@@ -44,16 +44,16 @@ def complaint_analysis(actor, *, start: dt.date, end: dt.date, dealer_id: int | 
         "months": [{"month": month, "count": months[month], "complaints": by_kind[(month, "complaint")],
                     "suggestions": by_kind[(month, "suggestion")]} for month in sorted(months)],
         "first_contact": {"n": hours.n, "median": _round(hours.median), "high": _round(hours.high),
-                          "in_time": _rate(contact_met, contact_due)},
+                          "in_time": rate(contact_met, contact_due)},
         "resolution": {"n": days.n, "median": _round(days.median), "high": _round(days.high),
-                       "in_time": _rate(resolved_met, resolution_due)},
+                       "in_time": rate(resolved_met, resolution_due)},
         "categories": [{"code": code, "label": str(labels.get(code, code)), "count": count, "share": round(share, 4),
                         "cumulative": round(cumulative, 4)}
                        for code, count, share, cumulative in summary.pareto(Counter(row[1] for row in rows))],
         "root_causes": [{"label": cause, "count": count, "share": round(share, 4), "cumulative": round(cumulative, 4)}
                         for cause, count, share, cumulative in summary.pareto(Counter(row[2] for row in rows if row[2]))],
-        "recurrence": _rate(sum(1 for n in per_customer.values() if n > 1), len(per_customer)),
-        "came_back": _rate(sum(1 for row in rows if row[10] is True), sum(1 for row in rows if row[10] is not None)),
+        "recurrence": rate(sum(1 for n in per_customer.values() if n > 1), len(per_customer)),
+        "came_back": rate(sum(1 for row in rows if row[10] is True), sum(1 for row in rows if row[10] is not None)),
         "detractors": funnel(actor, start=start, end=end, dealer_id=dealer_id),
     }
 

@@ -85,7 +85,8 @@ def resurvey(day: dt.date) -> str:
     return f"{day}: " + ", ".join(f"{tally[k]} {k}" for k in ("invited", "not_sampled", "refused", "done"))
 
 
-def _rate(successes: int, n: int) -> dict:
+def rate(successes: int, n: int) -> dict:
+    """A share with its Wilson interval, as the pages show it (all None when n is 0)."""
     if not n:
         return {"value": None, "low": None, "high": None, "n": 0, "k": 0}
     low, high = wilson_interval(np.array([successes]), np.array([n]), CONFIDENCE)
@@ -114,5 +115,5 @@ def funnel(actor, *, start: dt.date, end: dt.date, dealer_id: int | None = None)
     return {
         "detected": len(rows), "contacted": sum(1 for row in rows if row[1] is not None), "closed": len(closed),
         "recovered": recovered, "resurveyed": len(invited), "answered": len(answered), "converted": converted,
-        "conversion": _rate(converted, len(answered)), "recovery": _rate(recovered, len(closed)),
+        "conversion": rate(converted, len(answered)), "recovery": rate(recovered, len(closed)),
     }

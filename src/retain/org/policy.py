@@ -347,3 +347,33 @@ def dealers_in_scope(actor, action: str):
     if scope is Scope.GROUP:
         return Dealer.objects.filter(region__group_id=actor.group_id)
     return Dealer.objects.none()
+
+
+def dealer_in_scope(actor, action: str, dealer_id) -> int:
+    """A dealer at which the actor may do ``action`` (a dealer's settings and rules): 403 if they
+    may do it nowhere, 404 if this dealer is out of their scope (or no dealer id at all)."""
+    from django.http import Http404
+
+    require(actor, action)
+    try:
+        dealer_id = int(dealer_id)
+    except (TypeError, ValueError):
+        raise Http404(gettext("No such dealer.")) from None
+    if not dealers_in_scope(actor, action).filter(pk=dealer_id).exists():
+        raise Http404(gettext("No such dealer."))
+    return dealer_id
+
+
+def picked_dealer(actor, action: str, code: str | None):
+    """The dealer a settings page shows: the one whose ``code`` was asked for (404 if out of
+    scope), else the actor's own, else the first of their scope by code (404 if none)."""
+    from django.http import Http404
+
+    dealers = dealers_in_scope(actor, action)
+    dealer = dealers.filter(code=code).first() if code else None
+    if dealer is None and code:
+        raise Http404(gettext("No such dealer."))
+    dealer = dealer or (actor.dealer if actor.dealer_id else dealers.order_by("code").first())
+    if dealer is None:
+        raise Http404(gettext("No such dealer."))
+    return dealer

@@ -3,13 +3,12 @@ the dealer, changed by its managers (the policy's ``set_care_rules``)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.bounds import check_fields
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.policy import Action, dealers_in_scope, require
+from retain.org.policy import Action, dealer_in_scope
 
 from ..models import RULE_KINDS, VIP_KINDS, Assignee, CareRule, CareSettings, Channel
 from ..rules import DEFAULTS, default_rule, settings_for
@@ -37,16 +36,8 @@ def ensure_rules(*, actor, dealer_ids) -> int:
 
 
 def _dealer(actor, dealer_id):
-    """A dealer at which the actor sets care rules: 403 if they set them nowhere, 404 if this
-    dealer is out of their scope."""
-    require(actor, Action.SET_CARE_RULES)
-    try:
-        dealer_id = int(dealer_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such dealer."))
-    if not dealers_in_scope(actor, Action.SET_CARE_RULES).filter(pk=dealer_id).exists():
-        raise Http404(_("No such dealer."))
-    return dealer_id
+    """A dealer at which the actor sets care rules (403 nowhere, 404 out of scope)."""
+    return dealer_in_scope(actor, Action.SET_CARE_RULES, dealer_id)
 
 
 def _values(instance, names) -> dict:

@@ -3,13 +3,12 @@ root causes Probe picks from (one a line; an empty list means the defaults)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from retain.bounds import check_fields
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.policy import Action, dealers_in_scope, require
+from retain.org.policy import Action, dealer_in_scope
 
 from ..models import CaseSettings
 from ..models.case import settings_for
@@ -21,23 +20,10 @@ FIELDS = (*NUMBERS, "detractor_cases", "root_causes")
 MAX_CAUSES, MAX_CAUSE_LENGTH = 50, 100
 
 
-def rules_dealer(actor, dealer_id) -> int:
-    """A dealer at which the actor sets case rules: 403 if they set them nowhere, 404 if this
-    dealer is out of their scope."""
-    require(actor, Action.SET_CASE_RULES)
-    try:
-        dealer_id = int(dealer_id)
-    except (TypeError, ValueError):
-        raise Http404(_("No such dealer."))
-    if not dealers_in_scope(actor, Action.SET_CASE_RULES).filter(pk=dealer_id).exists():
-        raise Http404(_("No such dealer."))
-    return dealer_id
-
-
 @transaction.atomic
 def set_settings(*, actor, dealer_id, **changes) -> CaseSettings:
     """Change a dealer's case deadlines and root causes (those given; the rest stay)."""
-    dealer_id = rules_dealer(actor, dealer_id)
+    dealer_id = dealer_in_scope(actor, Action.SET_CASE_RULES, dealer_id)
     errors = {name: _("This field cannot be set here.") for name in sorted(set(changes) - set(FIELDS))}
     for name in NUMBERS:
         value = changes.get(name)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.org.models import Dealer
-from retain.org.policy import Action, Scope, dealers_in_scope, require
+from retain.org.policy import Action, Scope, dealers_in_scope, picked_dealer, require
 from retain.web import charts
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, form_errors_as_messages, post_and_redirect
@@ -219,25 +217,12 @@ def clock(case, now: dt.datetime) -> dict:
 
 # --- a dealer's case settings -----------------------------------------------------------------
 
-def _settings_dealer(request) -> Dealer:
-    """The dealer whose settings the page shows: ``?dealer=CODE`` where the actor sets them, else
-    their own (or the first of their scope)."""
-    dealers = dealers_in_scope(request.user, Action.SET_CASE_RULES)
-    code = request.GET.get("dealer") or request.POST.get("dealer")
-    dealer = dealers.filter(code=code).first() if code else None
-    if dealer is None and code:
-        raise Http404(_("No such dealer."))
-    dealer = dealer or (request.user.dealer if request.user.dealer_id else dealers.order_by("code").first())
-    if dealer is None:
-        raise Http404(_("No such dealer."))
-    return dealer
-
-
 @login_required
 def case_settings(request):
     """A dealer's deadlines and root causes: the form, and its post."""
     require(request.user, Action.SET_CASE_RULES)
-    dealer = _settings_dealer(request)
+    dealer = picked_dealer(request.user, Action.SET_CASE_RULES,
+                           request.GET.get("dealer") or request.POST.get("dealer"))
     current = settings_for(dealer.pk)
     form = SettingsForm(request.POST or None, initial={
         **{name: getattr(current, name) for name in FIELDS},
