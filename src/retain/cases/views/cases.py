@@ -109,6 +109,13 @@ def _case_page(request, case, *, step_form=None, close_form=None, assign_form=No
     }, status=status)
 
 
+def _posted(request, case, form, call, *, success: str, **page_forms):
+    """A case form's post: the service call, then back to the case; else the page again (422)
+    with the posted form and its errors in its place (``page_forms``: step_form=form, ...)."""
+    done = post_and_redirect(request, form, call, success=success, to="cases:case", case_id=case.pk)
+    return done or _case_page(request, case, status=422, **page_forms)
+
+
 @login_required
 def case_detail(request, case_id):
     return _case_page(request, access_case(request.user, case_id))
@@ -137,10 +144,8 @@ def case_open(request, customer_id):
 def case_step(request, case_id):
     case = access_case(request.user, case_id, Action.WORK_CASES)
     form = StepForm(request.POST, case=case)
-    done = post_and_redirect(request, form, lambda data: services.record_step(
-        actor=request.user, case_id=case.pk, **form.details()), success=_("Step recorded."), to="cases:case",
-        case_id=case.pk)
-    return done or _case_page(request, case, step_form=form, status=422)
+    return _posted(request, case, form, lambda data: services.record_step(
+        actor=request.user, case_id=case.pk, **form.details()), success=_("Step recorded."), step_form=form)
 
 
 @login_required
@@ -148,10 +153,9 @@ def case_step(request, case_id):
 def case_close(request, case_id):
     case = access_case(request.user, case_id, Action.WORK_CASES)
     form = CloseForm(request.POST)
-    done = post_and_redirect(request, form, lambda data: services.close(
+    return _posted(request, case, form, lambda data: services.close(
         actor=request.user, case_id=case.pk, outcome=data["outcome"], reason=data["reason"]),
-        success=_("Case closed."), to="cases:case", case_id=case.pk)
-    return done or _case_page(request, case, close_form=form, status=422)
+        success=_("Case closed."), close_form=form)
 
 
 @login_required
@@ -159,10 +163,9 @@ def case_close(request, case_id):
 def case_recurrence(request, case_id):
     case = access_case(request.user, case_id, Action.WORK_CASES)
     form = RecurrenceForm(request.POST)
-    done = post_and_redirect(request, form, lambda data: services.check_recurrence(
+    return _posted(request, case, form, lambda data: services.check_recurrence(
         actor=request.user, case_id=case.pk, recurred=data["recurred"], notes=data["notes"]),
-        success=_("Recurrence check recorded."), to="cases:case", case_id=case.pk)
-    return done or _case_page(request, case, recurrence_form=form, status=422)
+        success=_("Recurrence check recorded."), recurrence_form=form)
 
 
 @login_required
@@ -170,11 +173,10 @@ def case_recurrence(request, case_id):
 def case_compensation(request, case_id):
     case = access_case(request.user, case_id, Action.WORK_CASES)
     form = CompensationForm(request.POST)
-    done = post_and_redirect(request, form, lambda data: compensation.offer(
+    return _posted(request, case, form, lambda data: compensation.offer(
         actor=request.user, case_id=case.pk, kind=data["kind"], value_cents=int(data["value"] * 100),
-        points=data["points"], description=data["description"]),
-        success=_("Compensation recorded."), to="cases:case", case_id=case.pk)
-    return done or _case_page(request, case, compensation_form=form, status=422)
+        points=data["points"], description=data["description"]), success=_("Compensation recorded."),
+        compensation_form=form)
 
 
 @login_required
