@@ -81,7 +81,7 @@ class LostOwner(models.Model):
     # The value, computed once through retain.analytics.retention.lost_customer_value, with its inputs.
     annual_spend_cents = models.BigIntegerField(_("annual spend (cents)"), validators=bounds.money())
     history_cents = models.BigIntegerField(_("spent in their history (cents)"), default=0)
-    history_years = models.FloatField(_("years of history"), default=0)
+    history_years = models.FloatField(_("years the spend is spread over"), default=0)
     years = models.FloatField(_("years they would have stayed"))
     people_told = models.FloatField(_("people told"))
     share_influenced = models.FloatField(_("share of them influenced"))
