@@ -87,8 +87,9 @@ def cmd_worker(args):
 
 
 def cmd_jobs(args):
-    """``retain jobs``: the periodic jobs and their last runs; ``retain jobs run NAME [--date D]``
-    runs one now, for that day (default today), records it and prints its summary."""
+    """``retain jobs``: the periodic jobs and their last runs; ``retain jobs run NAME [--date D]
+    [--hour H]`` runs one now, for that day (default today; an hourly job for that hour, default
+    the current one), records it and prints its summary."""
     from django.utils import timezone
 
     from retain.jobs import report, runner
@@ -97,8 +98,10 @@ def cmd_jobs(args):
     if args.jobs_command != "run":
         print(report.describe())
         return
+    now = timezone.localtime()
+    hour = now.hour if args.hour is None else args.hour
     try:
-        print(runner.execute(args.name, args.date or timezone.localdate(), trigger=Trigger.HAND))
+        print(runner.execute(args.name, args.date or now.date(), hour, trigger=Trigger.HAND))
     except runner.JobFailed as failure:
         print(f"retain jobs run: {failure}", file=sys.stderr)
         sys.exit(1)
@@ -281,6 +284,8 @@ def parser() -> argparse.ArgumentParser:
     run = jobs_sub.add_parser("run", help="run one job now, for a day (default today), and record it")
     run.add_argument("name", choices=[job.name for job in registry.jobs()])
     run.add_argument("--date", type=_day, help="YYYY-MM-DD: the day the job works for (default today)")
+    run.add_argument("--hour", type=int, choices=range(24), metavar="0-23",
+                     help="an hourly job: the local hour it works for (default the current hour)")
     jobs.set_defaults(func=cmd_jobs)
 
     token = sub.add_parser("token", help="issue (default), list or revoke a staff member's API tokens")

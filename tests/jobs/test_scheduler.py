@@ -150,7 +150,7 @@ def test_decide_is_a_pure_function_of_the_records_and_the_clock(make_job):
     failed = JobRun(name=job.name, day=dt.date(2026, 6, 29), status=RunStatus.FAILED, attempts=1,
                     claimed_at=now - dt.timedelta(hours=1))
     done = JobRun(name=job.name, day=dt.date(2026, 6, 28), status=RunStatus.DONE, attempts=1)
-    due = scheduler.decide([job], {(job.name, r.day): r for r in (failed, done)}, {job.name: dt.date(2026, 6, 27)},
+    due = scheduler.decide([job], {(job.name, r.day, r.hour): r for r in (failed, done)}, {job.name: dt.date(2026, 6, 27)},
                            now)
     assert [(d.day, d.retry is failed) for d in due] == [(dt.date(2026, 6, 27), False), (dt.date(2026, 6, 29), True),
                                                         (DAY, False)]
@@ -198,3 +198,67 @@ def test_two_schedulers_ticking_at_once_run_the_day_once(make_job):
     assert errors == []
     assert len(claimed) == 1 and recorder.days == [DAY]
     assert JobRun.objects.filter(name=job.name).count() == 1
+
+
+class Moments:
+    """An hourly job's function: notes each moment it ran for."""
+
+    def __init__(self):
+        self.moments = []
+
+    def __call__(self, moment: dt.datetime) -> str:
+        self.moments.append(moment)
+        return f"ran for {moment:%Y-%m-%d %H:%M}"
+
+
+@pytest.fixture
+def hourly_job(own_registry):
+    recorder = Moments()
+    own_registry.hourly("test.hourly", minute=5, description="hourly for tests")(recorder)
+    return own_registry.job("test.hourly"), recorder
+
+
+def test_an_hourly_job_runs_once_an_hour_after_its_minute_with_its_moment(db, hourly_job):
+    job, recorder = hourly_job
+    assert [d.hour for d in scheduler.tick(local(2026, 6, 30, 14, 4), jobs=[job])] == [13]
+    assert scheduler.tick(local(2026, 6, 30, 14, 4, 30), jobs=[job]) == []
+    assert [d.hour for d in scheduler.tick(local(2026, 6, 30, 14, 5), jobs=[job])] == [14]
+    for minute in (6, 30, 59):
+        assert scheduler.tick(local(2026, 6, 30, 14, minute), jobs=[job]) == []
+    assert recorder.moments == [local(2026, 6, 30, 13, 5), local(2026, 6, 30, 14, 5)]
+    assert [(r.day, r.hour, r.status) for r in JobRun.objects.order_by("hour")] == [
+        (DAY, 13, RunStatus.DONE), (DAY, 14, RunStatus.DONE)]
+
+
+def test_an_hourly_job_catches_up_only_its_latest_hour(db, hourly_job):
+    """Down from 09:00 to 15:20: one run, for 15:05 (the job works from the state at its moment)."""
+    job, recorder = hourly_job
+    scheduler.tick(local(2026, 6, 30, 9, 5), jobs=[job])
+    scheduler.tick(local(2026, 6, 30, 15, 20), jobs=[job])
+    assert recorder.moments == [local(2026, 6, 30, 9, 5), local(2026, 6, 30, 15, 5)]
+
+
+def test_an_hourly_job_just_after_midnight_works_for_the_day_before(db, hourly_job):
+    job, recorder = hourly_job
+    scheduler.tick(local(2026, 7, 1, 0, 2), jobs=[job])
+    assert recorder.moments == [local(2026, 6, 30, 23, 5)]
+    assert JobRun.objects.get().day == DAY
+
+
+def test_a_failed_hour_is_retried_within_its_hour(db, own_registry):
+    calls = []
+
+    def flaky(moment):
+        calls.append(moment)
+        if len(calls) == 1:
+            raise RuntimeError("planned failure")
+        return "ok"
+
+    own_registry.hourly("test.flaky", minute=0, description="flaky")(flaky)
+    job = own_registry.job("test.flaky")
+    scheduler.tick(local(2026, 6, 30, 10, 0), jobs=[job])
+    assert scheduler.tick(local(2026, 6, 30, 10, 5), jobs=[job]) == []  # resting (RETRY_AFTER)
+    assert [d.retry is not None for d in scheduler.tick(local(2026, 6, 30, 10, 11), jobs=[job])] == [True]
+    run = JobRun.objects.get()
+    assert (run.hour, run.status, run.attempts) == (10, RunStatus.DONE, 2)
+    assert calls == [local(2026, 6, 30, 10, 0)] * 2

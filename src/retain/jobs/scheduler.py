@@ -1,4 +1,5 @@
-"""When each periodic job runs: once per local day, at or after its time, exactly once.
+"""When each periodic job runs: once per local day, at or after its time, exactly once (an
+hourly job: once per local hour, at or after its minute).
 
 Every ``TICK_SECONDS`` the worker's scheduler thread calls ``tick``, which decides from the run
 records which (job, day) pairs are due and claims each in the database before enqueuing it (the
@@ -43,27 +44,50 @@ class Due:
     name: str
     day: dt.date
     retry: JobRun | None = None  # the failed record to claim again, as it was seen
+    hour: int = 0  # an hourly job's local hour
 
 
-def decide(jobs: Iterable[registry.PeriodicJob], runs: dict[tuple[str, dt.date], JobRun],
+def _hour_slot(job: registry.PeriodicJob, local: dt.datetime) -> tuple[dt.date, int]:
+    """The latest hour whose run of ``job`` is due at ``local``: this hour once its minute has
+    come, else the hour before."""
+    slot = local.replace(minute=0, second=0, microsecond=0)
+    if local.minute < job.at.minute:
+        slot = timezone.localtime(slot - dt.timedelta(hours=1))
+    return slot.date(), slot.hour
+
+
+def _claimable(run: JobRun | None, now: dt.datetime) -> bool:
+    """Nobody ran it yet, or it failed, has attempts left and rested long enough."""
+    return run is None or (run.status == RunStatus.FAILED and run.attempts < MAX_ATTEMPTS
+                           and run.claimed_at <= now - RETRY_AFTER)
+
+
+def decide(jobs: Iterable[registry.PeriodicJob], runs: dict[tuple[str, dt.date, int], JobRun],
            first_days: dict[str, dt.date], now: dt.datetime) -> list[Due]:
-    """The runs due at ``now``: ``runs`` holds the records of the catch-up window by (job, day),
-    ``first_days`` each job's earliest recorded day. Oldest day first."""
+    """The runs due at ``now``: ``runs`` holds the records of the catch-up window by (job, day,
+    hour), ``first_days`` each job's earliest recorded day. Oldest first.
+
+    An hourly job is due for its latest hour only: it works from the state of things at its
+    moment (what is overdue now), so the next hour covers any hour missed while no worker ran."""
     local = timezone.localtime(now)
     today = local.date()
     window = [today - dt.timedelta(days=back) for back in range(CATCH_UP_DAYS - 1, -1, -1)]
     due = []
     for job in jobs:
+        if job.hourly:
+            day, hour = _hour_slot(job, local)
+            run = runs.get((job.name, day, hour))
+            if _claimable(run, now):
+                due.append(Due(job.name, day, retry=run, hour=hour))
+            continue
         first = first_days.get(job.name, today)
         for day in window:
             if day < first or (day == today and local.time() < job.at):
                 continue
-            run = runs.get((job.name, day))
-            if run is None:
-                due.append(Due(job.name, day))
-            elif run.status == RunStatus.FAILED and run.attempts < MAX_ATTEMPTS and run.claimed_at <= now - RETRY_AFTER:
+            run = runs.get((job.name, day, 0))
+            if _claimable(run, now):
                 due.append(Due(job.name, day, retry=run))
-    return sorted(due, key=lambda d: (d.day, d.name))
+    return sorted(due, key=lambda d: (d.day, d.hour, d.name))
 
 
 def tick(now: dt.datetime | None = None, jobs: Iterable[registry.PeriodicJob] | None = None) -> list[Due]:
@@ -74,7 +98,7 @@ def tick(now: dt.datetime | None = None, jobs: Iterable[registry.PeriodicJob] | 
     names = [job.name for job in jobs]
     since = timezone.localtime(now).date() - dt.timedelta(days=CATCH_UP_DAYS - 1)
     services.give_up_stale(since=since, now=now, after=STALE_AFTER)
-    runs = {(r.name, r.day): r for r in JobRun.objects.filter(name__in=names, day__gte=since)}
+    runs = {(r.name, r.day, r.hour): r for r in JobRun.objects.filter(name__in=names, day__gte=since)}
     first_days = dict(JobRun.objects.filter(name__in=names).values("name").annotate(first=Min("day"))
                       .values_list("name", "first"))
     claimed = []
@@ -83,13 +107,13 @@ def tick(now: dt.datetime | None = None, jobs: Iterable[registry.PeriodicJob] | 
             if due.retry is not None:
                 run = due.retry if services.claim_retry(run=due.retry, now=now) else None
             else:
-                run = services.claim(name=due.name, day=due.day, now=now)
+                run = services.claim(name=due.name, day=due.day, hour=due.hour, now=now)
             if run is None:
                 continue  # another scheduler was first
-            result = run_periodic_job.enqueue(due.name, due.day.isoformat())
+            result = run_periodic_job.enqueue(due.name, due.day.isoformat(), due.hour)
             services.note_task(run=run, task_id=result.id)
         claimed.append(due)
-        logger.info("queued %s for %s%s", due.name, due.day, " (retry)" if due.retry else "")
+        logger.info("queued %s for %s %02dh%s", due.name, due.day, due.hour, " (retry)" if due.retry else "")
     return claimed
 
 

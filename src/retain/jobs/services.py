@@ -1,7 +1,7 @@
 """Every write of background work: claiming a job's day, recording its start and its end,
 giving up on runs that never finished, and pruning finished task results.
 
-A claim is an INSERT of the (job, day) record under its unique constraint, or, for a retry, an
+A claim is an INSERT of the (job, day, hour) record under its unique constraint, or, for a retry, an
 UPDATE that only matches the failed record as the scheduler last saw it: the database decides
 who owns a run, so two workers (two processes, two machines) never run one day twice.
 
@@ -20,11 +20,12 @@ from django_tasks_db.models import DBTaskResult
 from .models import JobRun, RunStatus, Trigger
 
 
-def claim(*, name: str, day: dt.date, now: dt.datetime) -> JobRun | None:
-    """Claim a day no one has run yet; ``None`` if another scheduler (or a person) was first."""
+def claim(*, name: str, day: dt.date, hour: int = 0, now: dt.datetime) -> JobRun | None:
+    """Claim a day (an hourly job: an hour) no one has run yet; ``None`` if another scheduler (or
+    a person) was first."""
     try:
         with transaction.atomic():
-            return JobRun.objects.create(name=name, day=day, claimed_at=now)
+            return JobRun.objects.create(name=name, day=day, hour=hour, claimed_at=now)
     except IntegrityError:
         return None
 
@@ -41,11 +42,11 @@ def note_task(*, run: JobRun, task_id: str) -> None:
     JobRun.objects.filter(pk=run.pk).update(task_id=str(task_id)[:64])
 
 
-def start(*, name: str, day: dt.date, trigger: str, now: dt.datetime) -> JobRun:
+def start(*, name: str, day: dt.date, hour: int = 0, trigger: str, now: dt.datetime) -> JobRun:
     """The run begins: its record (made now if nobody claimed the day: a run by hand) turns
     running and counts one more attempt. (Should the process stop between the two statements,
     the record stays queued and the scheduler treats it as any run that never finished.)"""
-    run, _created = JobRun.objects.get_or_create(name=name, day=day, defaults={"claimed_at": now})
+    run, _created = JobRun.objects.get_or_create(name=name, day=day, hour=hour, defaults={"claimed_at": now})
     JobRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, trigger=trigger, started_at=now,
                                             finished_at=None, attempts=F("attempts") + 1)
     run.refresh_from_db()
