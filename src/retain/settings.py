@@ -234,6 +234,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "retain.web.context.navigation",
+                "retain.web.context.notices",
             ],
             # ``{% url %}`` from a cached path template, in every template (see the module).
             "builtins": ["retain.web.templatetags.fast_url"],

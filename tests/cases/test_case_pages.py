@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from retain.cases.models import Case, CaseStatus, CaseStep
+from retain.cases.models import Case, CaseSettings, CaseStatus, CaseStep
 from retain.cases.services import cases as service
 from tests.conftest import make_customer
 
@@ -84,11 +84,12 @@ def test_pages_keep_to_the_door(client, org, customer):
 def test_the_settings_page_saves_and_refuses(client, org):
     _login(client, org, "service_manager")
     assert client.get("/cases/settings/").status_code == 200
-    saved = client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9,
-                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
-            "detractor_cases": "on",
-                                             "root_causes": "漏检"})
+    saved = client.post("/cases/settings/", {
+        "dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9, "major_days": 4, "critical_days": 1,
+        "escalate_gm_hours": 8, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
+        "detractor_cases": "on", "root_causes": "漏检"})
     assert saved.status_code == 302
+    assert CaseSettings.objects.get(dealer=org.d1).escalate_gm_hours == 8
     assert client.post("/cases/settings/", {"dealer": org.d1.code, "first_contact_hours": 0, "minor_days": 9,
                                             "major_days": 4, "critical_days": 1, "item_threshold": 4, "recurrence_days": 30,
                                             "compensation_approval": "500"}).status_code == 422

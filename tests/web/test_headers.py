@@ -72,12 +72,14 @@ def test_a_refusal_is_one_line_in_the_server_log(org, client):
     """A 403 is logged as one line, not a traceback (A14); the handler is the configured one."""
     handler = next(h for h in logging.getLogger().handlers if h.name == "console")
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Swapped by hand, not with setStream, which flushes the old stream: an earlier test's
+    # captured stderr may be closed by now.
+    previous, handler.stream = handler.stream, stream
     try:
         client.force_login(org.staff["consultant"])
         assert client.get("/org/audit/").status_code == 403
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
     lines = stream.getvalue().splitlines()
     assert lines == ["Forbidden (Permission denied): /org/audit/"]
 

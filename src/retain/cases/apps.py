@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from retain.channels import suppression
-        from retain.customers import cards
+        from retain.customers import cards, moves
         from retain.surveys import hooks
 
         from . import jobs, recovery  # noqa: F401 (register the periodic jobs)
@@ -17,6 +17,7 @@ class CasesConfig(AppConfig):
         from .cards import cases_section
         from .detractors import open_for_answer
         from .hooks import lost_card_section
+        from .services import moves as case_moves
 
         # cases: the card's section; a detractor's survey answer opens a case
         cards.register(cases_section)
@@ -26,3 +27,5 @@ class CasesConfig(AppConfig):
         cards.register(card_section)
         # lost owners: the customer card's section
         cards.register(lost_card_section)
+        # cases, blacklist entries and lost owners follow a merged or reassigned customer
+        moves.register(merge=case_moves.merge, reassign=case_moves.reassign)

@@ -1,14 +1,14 @@
 """The cases app's periodic jobs, registered in ``CasesConfig.ready``. Each is a function of the
-day and idempotent. (The detractor intake's sweep and the re-survey are registered by their own
+day (the escalation, of the hour) and idempotent. (The detractor intake's sweep and the re-survey are registered by their own
 modules, ``detractors`` and ``recovery``.)"""
 
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
-from retain.jobs.registry import periodic
+from retain.jobs.registry import hourly, periodic
 
-from .services import blacklist, lost
+from .services import blacklist, escalation, lost
 
 
 @periodic("cases.blacklist_expire", at="00:15", description=_("End blacklist entries whose expiry day has come"))
@@ -28,3 +28,13 @@ def propose_lost(day: dt.date) -> str:
     made = lost.propose(actor=None, day=day)
     proposed = "no P(alive) scores to read" if made is None else f"{made} lost owners proposed"
     return f"{day}: {proposed}; {back['won_back']} won back, {back['dismissed']} proposals dismissed (came back)"
+
+
+@hourly("cases.escalate", minute=10,
+        description=_("Escalate cases past a deadline to the department manager, then the general manager"))
+def escalate(moment: dt.datetime) -> str:
+    """Escalations due at ``moment`` (one per case, deadline and level, ever: a second run for
+    the hour makes none)."""
+    made = escalation.escalate(actor=None, moment=moment)
+    return f"{moment:%Y-%m-%d %H:%M}: {made['manager']} cases escalated to a department manager, " \
+           f"{made['gm']} to the general manager"

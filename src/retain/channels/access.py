@@ -71,3 +71,11 @@ def access_template(actor, template_id, *, for_update: bool = False) -> Template
     if template is None:
         raise Http404(_("No such template."))
     return template
+
+
+def my_notices(actor):
+    """The notices to ``actor``: a notice is its recipient's alone (managers do not read each
+    other's), so the door is the recipient, whatever the role."""
+    from .models import StaffNotice
+
+    return StaffNotice.objects.filter(staff_id=actor.pk)

@@ -245,3 +245,44 @@ class DeliveryAttempt(models.Model):
         verbose_name_plural = _("delivery attempts")
         ordering = ["message", "number"]
         constraints = [models.UniqueConstraint(fields=["message", "number"], name="one_attempt_per_number")]
+
+
+class NoticeEmail(models.TextChoices):
+    NONE = "", _("Not e-mailed")  # no address on file, or the server sends no mail
+    QUEUED = "queued", _("E-mail queued")
+    SENT = "sent", _("E-mailed")
+    FAILED = "failed", _("E-mail failed")
+
+
+class StaffNotice(models.Model):
+    """A message to a member of staff about their work (a case escalated to them, ...).
+
+    Customers' messages carry consent, quiet hours and caps; a notice carries none of them: it is
+    shown in the app to its recipient (the header counts the unread ones) and e-mailed when they
+    have an address on file and the server sends mail. One notice per ``key``: a job that runs
+    twice for one occurrence tells once."""
+
+    staff = models.ForeignKey(Staff, models.CASCADE, related_name="notices", verbose_name=_("to"))
+    dealer = models.ForeignKey(Dealer, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("dealer"))
+    subject = models.CharField(_("subject"), max_length=MAX_SUBJECT)
+    body = models.TextField(_("text"), validators=bounds.text())
+    link = models.CharField(_("link"), max_length=200, blank=True, help_text=_("The page of what it is about."))
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    origin = models.CharField(_("sent by (job)"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email = models.CharField(_("e-mail"), max_length=10, choices=NoticeEmail.choices, blank=True,
+                             default=NoticeEmail.NONE)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    email_error = models.CharField(_("e-mail error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("notice to staff")
+        verbose_name_plural = _("notices to staff")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["staff", "read_at", "-created_at"], name="notice_inbox")]
+
+    def __str__(self):
+        return self.subject

@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from . import signing
-from .models import ChannelSettings, Message
+from .models import ChannelSettings, Message, StaffNotice
 
 RETRYABLE_HTTP = {408, 429}
 
@@ -39,12 +39,20 @@ def _clock():
 
 
 def send_email(message: Message, address: str, channel_settings: ChannelSettings) -> Outcome:
+    return _mail(message.subject, message.body, address, channel_settings.email_from or settings.DEFAULT_FROM_EMAIL,
+                 headers={signing.MESSAGE_HEADER: str(message.pk)})
+
+
+def send_notice_email(notice: StaffNotice, address: str) -> Outcome:
+    """A notice to staff, from the server's sender (it is the system speaking, not a dealer)."""
+    return _mail(notice.subject, notice.body, address, settings.DEFAULT_FROM_EMAIL)
+
+
+def _mail(subject: str, body: str, address: str, sender: str, headers: dict | None = None) -> Outcome:
     started = _clock()
     if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend") and not settings.EMAIL_HOST:
         return Outcome(False, error=_("E-mail is not set up on this server (RETAIN_SMTP_HOST)."))
-    email = EmailMessage(subject=message.subject, body=message.body,
-                         from_email=channel_settings.email_from or settings.DEFAULT_FROM_EMAIL, to=[address],
-                         headers={signing.MESSAGE_HEADER: str(message.pk)},
+    email = EmailMessage(subject=subject, body=body, from_email=sender, to=[address], headers=headers or {},
                          connection=get_connection())
     try:
         email.send()

@@ -13,4 +13,6 @@ urlpatterns = [
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:template_id>/", views.template_edit, name="template"),
     path("settings/", views.channel_settings, name="settings"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/read/", views.notices_read, name="notices_read"),
 ]

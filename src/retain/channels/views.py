@@ -1,4 +1,5 @@
-"""Message pages: the outbox, one message, the templates and a dealer's channel settings. Thin:
+"""Message pages: the outbox, one message, the templates, a dealer's channel settings and the
+user's own notices. Thin:
 parse, call the door or a service, render."""
 
 from django.contrib import messages
@@ -16,10 +17,10 @@ from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages
 
 from . import kinds, rules
-from .access import access_message, access_template, dealer_in_scope, visible_messages, visible_templates
+from .access import access_message, access_template, dealer_in_scope, my_notices, visible_messages, visible_templates
 from .forms import OutboxFilterForm, SettingsForm, TemplateForm, WriteForm
 from .models import Channel, MessageStatus, settings_for
-from .services import outbox, templates, write_message
+from .services import notices, outbox, templates, write_message
 from .services.settings import FIELDS, update_settings
 
 PAGE_SIZE = 25
@@ -200,3 +201,22 @@ def channel_settings(request):
         "dealer": dealer, "dealers": dealers if dealers.count() > 1 else None, "form": form,
         "has_secret": bool(current.webhook_secret), "saved": current.pk is not None,
     }, status=422 if form.errors else 200)
+
+
+@login_required
+def notice_list(request):
+    """The user's notices from the system (a case escalated to them, ...), newest first, the
+    unread marked; opening the list changes nothing (marking read is a POST)."""
+    page = keyset_page(my_notices(request.user), after=request.GET.get("after"), before=request.GET.get("before"),
+                       size=PAGE_SIZE, ordering=["-created_at", "-id"])
+    return render(request, "channels/notices.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notices_read(request):
+    """Mark one notice (``notice``) or all of the user's notices read."""
+    chosen = request.POST.get("notice", "")
+    ids = [int(chosen)] if chosen.isdigit() and len(chosen) < 12 else None
+    notices.mark_read(actor=request.user, notice_ids=ids)
+    return redirect("channels:notices")

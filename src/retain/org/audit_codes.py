@@ -68,6 +68,7 @@ class AuditCode(models.TextChoices):
     TEMPLATE_UPDATE = "template.update", _("Message template changed")
     TEMPLATE_INSTALL = "template.install", _("Preset message templates added")
     CHANNEL_SETTINGS_UPDATE = "channel_settings.update", _("Message channel settings changed")
+    NOTICE_READ = "notice.read", _("Notices to staff marked read")
     # imports and exports of the customer base
     IMPORT_RUN = "import.run", _("Customers imported from a file")
     IMPORT_UNDO = "import.undo", _("Import undone")
@@ -109,6 +110,7 @@ class AuditCode(models.TextChoices):
     CASE_ASSIGN = "case.assign", _("Case assigned")
     CASE_CLOSE = "case.close", _("Case closed")
     CASE_RECURRENCE_CHECK = "case.recurrence_check", _("Case checked for recurrence")
+    CASE_ESCALATE = "case.escalate", _("Case past a deadline escalated")
     CASES_ANALYSIS_EXPORT = "cases_analysis.export", _("Complaint analysis exported")
     COMPENSATION_OFFER = "compensation.offer", _("Compensation offered")
     COMPENSATION_DECIDE = "compensation.decide", _("Compensation approved or rejected")

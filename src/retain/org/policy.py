@@ -266,6 +266,22 @@ def stand_ins(dealer_ids) -> dict[int, dict[str, int | None]]:
             for dealer_id in dealer_ids}
 
 
+# Whom a late case is escalated to (cases' hourly job): the managers of the case's department
+# first, then the general manager (``DepartmentKind.MANAGEMENT``). It grants no permission.
+ESCALATION = {
+    DepartmentKind.SALES:      (Role.SALES_MANAGER, Role.SHOWROOM_MANAGER),
+    DepartmentKind.SERVICE:    (Role.SERVICE_MANAGER,),
+    DepartmentKind.MANAGEMENT: (Role.DEALER_GM,),
+}  # fmt: skip
+
+
+def escalation_staff(dealer_id: int, department: str, *, except_id: int | None = None) -> list[Staff]:
+    """The active staff at the dealer a late case of ``department`` (a ``DepartmentKind``) is
+    escalated to, never ``except_id`` (the case's owner); none for a department without managers."""
+    return list(Staff.objects.filter(dealer_id=dealer_id, is_active=True, role__in=ESCALATION.get(department, ()))
+                .exclude(pk=except_id or 0).order_by("pk"))
+
+
 def start_page(actor) -> str:
     """The URL name of the page the actor lands on: their own work."""
     return _WORKPLACES.get(getattr(actor, "role", None), ("customers:list", ()))[0]

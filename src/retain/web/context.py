@@ -11,9 +11,11 @@ else decides what the menu shows.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from retain.channels.access import my_notices
 from retain.org.policy import Action, allowed, departments_of
 
 SALES, SERVICE, MARKETING, CUSTOMERS, ADMIN = "sales", "service", "marketing", "customers", "admin"
@@ -113,3 +115,11 @@ def navigation(request):
             for group in menu_for(user)
         ]
     }
+
+
+def notices(request):
+    """The user's unread notices, counted only if a page shows the count (the header does)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notices": SimpleLazyObject(lambda: my_notices(user).filter(read_at__isnull=True).count())}

@@ -95,12 +95,29 @@ class CaseOut(Schema):
         return overdue(obj, timezone.now())
 
 
+class EscalationOut(Schema):
+    deadline: str  # first_contact | resolution
+    level: str  # manager | gm
+    due: dt.datetime
+    at: dt.datetime
+    told: list[str]  # people by name; empty when nobody held the role at the dealer
+
+    @staticmethod
+    def resolve_told(obj):
+        return [person.display_name for person in obj.recipients.all()]
+
+
 class CaseDetailOut(CaseOut):
     steps: list[StepOut]
+    escalations: list[EscalationOut]
 
     @staticmethod
     def resolve_steps(obj):
         return list(CaseStep.objects.filter(case=obj).select_related("by").order_by("at", "id"))
+
+    @staticmethod
+    def resolve_escalations(obj):
+        return list(obj.escalations.prefetch_related("recipients"))
 
 
 def overdue(case: Case, now: dt.datetime) -> bool:
@@ -210,6 +227,7 @@ class SettingsIn(Input):
     minor_days: api_type(CaseSettings, "minor_days") = None
     major_days: api_type(CaseSettings, "major_days") = None
     critical_days: api_type(CaseSettings, "critical_days") = None
+    escalate_gm_hours: api_type(CaseSettings, "escalate_gm_hours") = None
     root_causes: api_type(CaseSettings, "root_causes") = None
 
 
@@ -219,6 +237,7 @@ class SettingsOut(Schema):
     minor_days: int
     major_days: int
     critical_days: int
+    escalate_gm_hours: int
     root_causes: list[str]
 
     @staticmethod

@@ -121,6 +121,9 @@ class SettingsForm(forms.Form):
     major_days = forms.IntegerField(label=_("Days to resolve a major case"), **form_limits(CaseSettings, "major_days"))
     critical_days = forms.IntegerField(label=_("Days to resolve a critical case"),
                                        **form_limits(CaseSettings, "critical_days"))
+    escalate_gm_hours = forms.IntegerField(
+        label=_("Hours past a deadline before the general manager is told (the department manager is told at once)"),
+        **form_limits(CaseSettings, "escalate_gm_hours"))
     detractor_cases = forms.BooleanField(
         label=_("Open a case for a detractor's answer (NPS 0-6 or a low CSS item)"), required=False)
     compensation_approval = forms.DecimalField(

@@ -16,4 +16,5 @@ from .case import (  # noqa: F401
     Step,
 )
 from .compensation import Compensation, CompensationKind, CompensationStatus  # noqa: F401
+from .escalation import CaseEscalation, Deadline, Level  # noqa: F401
 from .lost import LostOwner, LostReason, LostSource, LostStatus, WinBackStep, WinBackStepKind  # noqa: F401

@@ -199,6 +199,11 @@ class CaseSettings(models.Model):
                                                   validators=[MinValueValidator(1), MaxValueValidator(365)])
     critical_days = models.PositiveSmallIntegerField(_("days to resolve a critical case"), default=2,
                                                      validators=[MinValueValidator(1), MaxValueValidator(365)])
+    # A case past a deadline is escalated to the department's manager at once, and to the general
+    # manager if it is still past it this many hours later (``cases.escalate``).
+    escalate_gm_hours = models.PositiveSmallIntegerField(
+        _("hours before the general manager is told"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(240)])
     # A survey answer opens a case when the customer would not recommend the dealer (NPS 0-6) or
     # rates a CSS item at or below this score (on 1-10; an item on another scale is mapped onto it).
     detractor_cases = models.BooleanField(_("open a case for a detractor's answer"), default=True)

@@ -96,6 +96,7 @@ def _case_page(request, case, *, step_form=None, close_form=None, assign_form=No
     open_ = case.status == CaseStatus.OPEN
     return render(request, "cases/cases/case.html", {
         "case": case, "steps": steps, "progress": _progress(steps), "clock": clock(case, timezone.now()),
+        "escalations": case.escalations.prefetch_related("recipients"),
         "may_work": may_work and open_, "may_assign": may_assign and open_, "today": timezone.localdate(),
         "step_form": step_form or StepForm(case=case), "close_form": close_form or CloseForm(),
         "assign_form": assign_form or (AssignForm(case=case) if may_assign and open_ else None),
