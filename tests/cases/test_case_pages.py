@@ -86,7 +86,7 @@ def test_the_settings_page_saves_and_refuses(client, org):
     assert client.get("/cases/settings/").status_code == 200
     saved = client.post("/cases/settings/", {
         "dealer": org.d1.code, "first_contact_hours": 12, "minor_days": 9, "major_days": 4, "critical_days": 1,
-        "escalate_gm_hours": 8, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
+        "escalate_gm_hours": 8, "lost_p_alive_percent": 15, "lost_no_visit_months": 24, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
         "detractor_cases": "on", "root_causes": "漏检"})
     assert saved.status_code == 302
     assert CaseSettings.objects.get(dealer=org.d1).escalate_gm_hours == 8

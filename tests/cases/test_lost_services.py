@@ -11,7 +11,7 @@ from django.utils import timezone
 from retain.cases import lost_analysis
 from retain.cases.access import access_lost_owner
 from retain.cases.jobs import propose_lost
-from retain.cases.models import LostOwner, WinBackStep
+from retain.cases.models import CaseSettings, LostOwner, WinBackStep
 from retain.cases.services import lost as services
 from retain.customers.models import Transaction
 from retain.insights.models import CustomerScore, ScoreRun
@@ -177,6 +177,18 @@ def test_the_threshold_and_months_are_parameters(org):
     _planted(org)
     assert services.candidates(TODAY, threshold=0.01).count() == 0
     assert services.candidates(TODAY, months=6).count() == 2  # the recent one too
+
+
+def test_each_dealer_proposes_by_its_own_threshold_and_months(org):
+    gone, recent, *_ = _planted(org)
+    elsewhere = make_customer(dealer=org.d2, owner=org.staff["d2_consultant"], name="外店")
+    _buy(elsewhere, dt.date(2025, 6, 1), 5_000_00)  # 12 months ago
+    _score(elsewhere, 0.15)
+    assert set(services.candidates(TODAY)) == {gone}  # the defaults: below 20 %, 18 months
+    CaseSettings.objects.create(dealer=org.d2, lost_p_alive_percent=30, lost_no_visit_months=6)
+    assert set(services.candidates(TODAY)) == {gone, elsewhere}
+    CaseSettings.objects.create(dealer=org.d1, lost_p_alive_percent=1)
+    assert set(services.candidates(TODAY)) == {elsewhere}
 
 
 def test_a_return_wins_back_a_confirmed_owner_and_dismisses_a_proposal(org):

@@ -1026,7 +1026,7 @@ def _set_case_rules(cell):
         "service": lambda: _service(lambda: set_settings(actor=actor, dealer_id=dealer.pk, critical_days=1)),
         "page": lambda: _http(client.post("/cases/settings/", {
             "dealer": dealer.code, "first_contact_hours": 24, "minor_days": 10, "major_days": 4, "critical_days": 2,
-            "escalate_gm_hours": 24, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
+            "escalate_gm_hours": 24, "lost_p_alive_percent": 20, "lost_no_visit_months": 18, "item_threshold": 4, "recurrence_days": 30, "compensation_approval": "500.00",
             "detractor_cases": "on", "root_causes": ""})),
         "api": lambda: _http(_json(client, "put", "/api/v1/cases/settings", {"dealer_id": dealer.pk, "minor_days": 9})),
     }

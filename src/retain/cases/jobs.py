@@ -22,8 +22,8 @@ def blacklist_expire(day: dt.date) -> str:
           description=_("Propose lost owners (low P(alive), no visit for months) and see who came back"))
 def propose_lost(day: dt.date) -> str:
     """First who came back (a lost owner won back, a proposal dismissed), then the day's new
-    proposals: customers whose latest P(alive) is below the threshold with no visit for
-    ``NO_VISIT_MONTHS`` months. Never confirms; a second run for the day adds nothing."""
+    proposals: customers whose latest P(alive) is below their dealer's threshold with no visit
+    for the dealer's months (case settings). Never confirms; a second run for the day adds nothing."""
     back = lost.returns(actor=None, day=day)
     made = lost.propose(actor=None, day=day)
     proposed = "no P(alive) scores to read" if made is None else f"{made} lost owners proposed"

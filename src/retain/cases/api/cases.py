@@ -228,6 +228,8 @@ class SettingsIn(Input):
     major_days: api_type(CaseSettings, "major_days") = None
     critical_days: api_type(CaseSettings, "critical_days") = None
     escalate_gm_hours: api_type(CaseSettings, "escalate_gm_hours") = None
+    lost_p_alive_percent: api_type(CaseSettings, "lost_p_alive_percent") = None
+    lost_no_visit_months: api_type(CaseSettings, "lost_no_visit_months") = None
     root_causes: api_type(CaseSettings, "root_causes") = None
 
 
@@ -238,6 +240,8 @@ class SettingsOut(Schema):
     major_days: int
     critical_days: int
     escalate_gm_hours: int
+    lost_p_alive_percent: int
+    lost_no_visit_months: int
     root_causes: list[str]
 
     @staticmethod

@@ -133,6 +133,11 @@ class SettingsForm(forms.Form):
                                          **form_limits(CaseSettings, "recurrence_days"))
     item_threshold = forms.IntegerField(label=_("Lowest acceptable CSS item score (1-10; at or below it opens a case)"),
                                         **form_limits(CaseSettings, "item_threshold"))
+    lost_p_alive_percent = forms.IntegerField(
+        label=_("Propose an owner as lost when their P(alive) is below (%)"),
+        **form_limits(CaseSettings, "lost_p_alive_percent"))
+    lost_no_visit_months = forms.IntegerField(
+        label=_("... and they have not come for this many months"), **form_limits(CaseSettings, "lost_no_visit_months"))
     root_causes = forms.CharField(label=_("Root causes (one a line; empty: the defaults)"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 8}), **form_limits(CaseSettings, "root_causes"))
 

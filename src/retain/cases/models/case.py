@@ -215,6 +215,14 @@ class CaseSettings(models.Model):
     recurrence_days = models.PositiveSmallIntegerField(
         _("days after closing to check for recurrence"), default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)])
+    # The worker proposes as lost an owner whose P(alive) is below this share (percent) and who has
+    # not come for this many months (``cases.propose_lost``).
+    lost_p_alive_percent = models.PositiveSmallIntegerField(
+        _("propose as lost below this P(alive) (%)"), default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(99)])
+    lost_no_visit_months = models.PositiveSmallIntegerField(
+        _("propose as lost after this many months without a visit"), default=18,
+        validators=[MinValueValidator(1), MaxValueValidator(120)])
     # The root causes Probe picks from, one a line (a dealer keeps its own list).
     root_causes = models.TextField(_("root causes (one a line)"), blank=True, validators=bounds.text())
 

@@ -29,6 +29,7 @@ from retain.org.policy import Action, Scope, dealers_in_scope, refusal, require
 
 from .. import alive
 from ..access import access_lost_owner
+from ..models.case import CaseSettings
 from ..models.lost import OPEN_STATUSES, LostOwner, LostReason, LostSource, LostStatus, WinBackStep, WinBackStepKind
 
 #: The years a lost owner would have stayed (the worksheet's horizon, seed 001).
@@ -36,10 +37,6 @@ YEARS = 10
 #: The word-of-mouth assumptions (DOMAIN.md section 7, the low end of "tells 10-20 people"):
 #: 10 told x half influenced x 5 more each x a quarter stop = 6.25 customers lost per lost owner.
 WORD_OF_MOUTH = {"people_told": 10.0, "share_influenced": 0.5, "retold_per_influenced": 5.0, "share_who_stop": 0.25}
-#: The worker proposes a customer whose latest P(alive) is below this ...
-P_ALIVE_THRESHOLD = 0.2
-#: ... and who has not come for this many months.
-NO_VISIT_MONTHS = 18
 DAYS_PER_YEAR = 365.25
 
 
@@ -171,10 +168,32 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, (following - dt.timedelta(days=1)).day))
 
 
-def candidates(day: dt.date, *, threshold: float = P_ALIVE_THRESHOLD, months: int = NO_VISIT_MONTHS):
+def _thresholds(day: dt.date, threshold: float | None, months: int | None) -> Q:
+    """Below each dealer's P(alive) threshold and past its months without a visit (its case
+    settings; ``threshold`` and ``months`` given: the same for every dealer). One clause per
+    distinct pair of settings, so a few however many dealers."""
+    if threshold is not None or months is not None:
+        default = CaseSettings()
+        threshold = default.lost_p_alive_percent / 100 if threshold is None else threshold
+        months = default.lost_no_visit_months if months is None else months
+        return Q(p__lt=threshold, last__lt=months_before(day, months))
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for dealer_id, percent, gone in CaseSettings.objects.values_list("dealer_id", "lost_p_alive_percent",
+                                                                      "lost_no_visit_months"):
+        pairs.setdefault((percent, gone), []).append(dealer_id)
+    default = CaseSettings()
+    chosen = ~Q(dealer_id__in=[d for dealers in pairs.values() for d in dealers]) & Q(
+        p__lt=default.lost_p_alive_percent / 100, last__lt=months_before(day, default.lost_no_visit_months))
+    for (percent, gone), dealers in pairs.items():
+        chosen |= Q(dealer_id__in=dealers, p__lt=percent / 100, last__lt=months_before(day, gone))
+    return chosen
+
+
+def candidates(day: dt.date, *, threshold: float | None = None, months: int | None = None):
     """The customers the worker proposes on ``day``, as one query: active, latest P(alive) below
-    ``threshold``, last visit more than ``months`` months before ``day``, and not already proposed
-    or lost (nor dismissed since their last visit). None if no app provides P(alive)."""
+    their dealer's threshold, last visit more than the dealer's months before ``day`` (the case
+    settings; or ``threshold`` and ``months`` for every dealer), and not already proposed or lost
+    (nor dismissed since their last visit). None if no app provides P(alive)."""
     p_alive = alive.latest_p_alive(OuterRef("pk"))
     if p_alive is None:
         return None
@@ -183,12 +202,12 @@ def candidates(day: dt.date, *, threshold: float = P_ALIVE_THRESHOLD, months: in
         Q(status__in=OPEN_STATUSES) | Q(status=LostStatus.DISMISSED, lost_on__gte=OuterRef("last")))
     return (Customer.objects.filter(status=Status.ACTIVE)
             .annotate(p=p_alive, last=Subquery(visits.order_by("-date").values("date")[:1]))
-            .filter(p__lt=threshold, last__lt=months_before(day, months))
+            .filter(_thresholds(day, threshold, months))
             .exclude(Exists(known)))
 
 
 @transaction.atomic
-def propose(*, actor=None, day: dt.date, threshold: float = P_ALIVE_THRESHOLD, months: int = NO_VISIT_MONTHS) -> int | None:
+def propose(*, actor=None, day: dt.date, threshold: float | None = None, months: int | None = None) -> int | None:
     """The worker's proposals for ``day`` (never confirmed automatically): one query selects the
     candidates with their history, one bulk insert writes them, one audit row each (``actor``:
     None for the worker, or whoever ran the job by hand). Idempotent:

@@ -14,7 +14,7 @@ from ..models import CaseSettings
 from ..models.case import settings_for
 
 NUMBERS = ("first_contact_hours", "minor_days", "major_days", "critical_days", "escalate_gm_hours", "item_threshold",
-           "recurrence_days", "compensation_approval_cents")
+           "recurrence_days", "compensation_approval_cents", "lost_p_alive_percent", "lost_no_visit_months")
 FIELDS = (*NUMBERS, "detractor_cases", "root_causes")
 #: The most root causes a dealer lists, and the longest one (a case stores the one picked).
 MAX_CAUSES, MAX_CAUSE_LENGTH = 50, 100
