@@ -77,7 +77,7 @@ def _general_managers(case: Case) -> list[Staff]:
 @transaction.atomic
 def _escalate_case(*, actor, case_id: int, deadline: str, moment: dt.datetime) -> str | None:
     """The next escalation of one case's deadline if it is due at ``moment``: the level made, or None."""
-    case = Case.objects.select_for_update().select_related("customer", "owner").filter(
+    case = Case.objects.select_for_update(of=("self",)).select_related("customer", "owner").filter(
         breached(deadline, moment), pk=case_id).first()
     if case is None:
         return None  # met, or closed, since the candidates were read
