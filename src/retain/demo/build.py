@@ -22,6 +22,7 @@ from retain.surveys import presets
 
 from . import messages
 from .care import add_care
+from .cases import add_cases
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 from .surveys import add_surveys, catalogue
@@ -76,14 +77,21 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         load(data.tables, into_empty=True, reset_sequences=False)
         # The surveys point at the group's preset questions, which the surveys app makes.
         group = DealerGroup.objects.get(pk=1)
+        surveys_catalogue = catalogue(presets.install(group))
         survey_tables = add_surveys(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(11)[10]), today,
-                                    catalogue(presets.install(group)))
+                                    surveys_catalogue)
+        # The cases name their survey answers and append the re-surveys after closed cases to the
+        # survey tables, so they are drawn before those are loaded.
+        case_tables = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
+                                survey_tables, surveys_catalogue)
         if connection.vendor == "postgresql":  # check the presets' deferred foreign keys now, so
             with connection.cursor() as cursor:  # the loader may drop and remake the survey tables' own
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         load(survey_tables, into_empty=True, reset_sequences=False)
+        load(case_tables, into_empty=True, reset_sequences=False)
         data.tables.update(survey_tables)
+        data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
         counts = {label: data.count(label) for label in data.tables}
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
@@ -126,6 +134,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"  {counts['care.Task']:,} care tasks, {counts['care.VipFile']:,} VIP files",
         f"  {counts['surveys.Invitation']:,} survey invitations, {counts['surveys.Response']:,} responses, "
         f"{counts['surveys.Answer']:,} answers",
+        f"  {counts['cases.Case']:,} complaint and suggestion cases ({counts['cases.CaseStep']:,} steps), "
+        f"{counts['cases.BlacklistEntry']:,} blacklist entries, {counts['cases.LostOwner']:,} lost owners",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",
