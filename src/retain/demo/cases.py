@@ -20,8 +20,8 @@ the cases' tables: the cases, their steps and compensation, the blacklist and th
   close; some Probes before the first call, some Actions before the Check, some Shares skipped
   (recorded out of order, as the service marks them), second calls and a second Satisfy after
   a refused first one (taken again). Resolution within the severity's days for about 88%; 12%
-  close unsatisfied with a reason. Steps after the build's "now" are not taken, so recent cases
-  are open and a few are past a deadline right now. Breaches are read off the columns:
+  close unsatisfied with a reason; a quarter of the last month's cases drag on. Steps after the
+  build's "now" are not taken, so recent cases are open and some are past a deadline right now. Breaches are read off the columns:
   ``first_contact_at > first_contact_due`` (or no contact while the due time has passed), and
   ``closed_at > resolution_due`` (or open past ``resolution_due``). Escalations are not drawn.
 - **Compensation** on about a third of the cases that reached Action (more when the customer
@@ -32,7 +32,7 @@ the cases' tables: the cases, their steps and compensation, the blacklist and th
   7 days after, half of the cases, by the job's own draw for recent ones) and the invitations,
   answers and responses it made, keyed ``case:<id>``; of those answering, customers who were
   recovered answer 9-10 more often (38%) than those who were not (12%). A re-survey answer that
-  is again a detractor's opens its own case (as the intake would); those are not re-surveyed.
+  is again a detractor's opens its own case (as the intake would), re-surveyed in its turn.
 
 No audit rows: the demo's bulk-loaded records carry none, only the build is audited (``build``).
 Everything is column-wise numpy; the Python loops run over dealers, questions, languages and
@@ -106,6 +106,8 @@ LIKELY_CAUSES = {Category.REPAIR_QUALITY: (0, 1), Category.WAITING_TIME: (6,), C
 
 #: First contact later than the clock allows; closed after the resolution deadline; unsatisfied.
 LATE_CONTACT_SHARE, LATE_CLOSE_SHARE, UNSATISFIED_SHARE = 0.09, 0.12, 0.12
+#: Of the cases opened in the last month, those still dragging on (open today).
+STALLED_DAYS, STALLED_SHARE = 30, 0.25
 #: Variations on the course book: Probe before the first call, Action before Check, no Share,
 #: a second call, a refused Satisfy and a new plan before the final yes.
 PROBE_FIRST, ACTION_FIRST, NO_SHARE, SECOND_CALL, SECOND_PLAN = 0.05, 0.04, 0.05, 0.08, 0.07
@@ -119,6 +121,7 @@ RECURRENCE_CHECKED, RECURRED = 0.85, 0.06
 
 #: The re-survey rule of every dealer, and how its customers answer.
 RESURVEY_KIND, RESURVEY_DELAY, RESURVEY_RATE = "nps", 7, 50
+MAX_GENERATIONS = 10
 RESURVEY_TILT = 1.5  # the customers of a case answer more often than the dealer's usual rate
 CONVERTED = {True: 0.38, False: 0.12}  # 9-10, by whether the case closed with the customer satisfied
 PASSIVE = {True: 0.37, False: 0.33}  # 7-8; the rest 0-6
@@ -137,16 +140,21 @@ def add_cases(data: DemoData, rng, today, survey_tables: dict, catalogue: demo_s
     cases = {name: column[np.argsort(cases["opened_at"], kind="stable")] for name, column in cases.items()}
     cases["id"] = col.ids(cases["opened_at"].size)
     worked = _work(cases, people, today, streams[2])
-    resurveyed = _resurveys(world, cases, worked, survey_tables, today, streams[3], catalogue)
-    # Re-survey answers that are again a detractor's open their own cases (not re-surveyed).
-    again = _detractor_cases(world, people, questions, survey_tables, streams[4], only=resurveyed)
-    if again["opened_at"].size:
-        again["id"] = cases["id"][-1] + col.ids(again["opened_at"].size)
-        more = _work(again, people, today, streams[4])
-        cases = _concat([cases, again])
-        worked = {name: _concat([worked[name], more[name]]) for name in worked}
-        for name in ("steps", "compensations"):
-            worked[name]["id"] = col.ids(worked[name]["id"].size)
+    _add_rule(survey_tables, world.n_dealers, catalogue[RESURVEY_KIND].survey)
+    # The customers of closed cases are re-surveyed; an answer that is again a detractor's opens
+    # its own case, which is re-surveyed in turn (a few generations, each much smaller).
+    latest, latest_worked = cases, worked
+    for _generation in range(MAX_GENERATIONS):
+        resurveyed = _resurveys(world, latest, latest_worked, survey_tables, today, streams[3].spawn(1)[0], catalogue)
+        latest = _detractor_cases(world, people, questions, survey_tables, streams[4].spawn(1)[0], only=resurveyed)
+        if not latest["opened_at"].size:
+            break
+        latest["id"] = cases["id"][-1] + col.ids(latest["opened_at"].size)
+        latest_worked = _work(latest, people, today, streams[4].spawn(1)[0])
+        cases = _concat([cases, latest])
+        worked = {name: _concat([worked[name], latest_worked[name]]) for name in worked}
+    for name in ("steps", "compensations"):
+        worked[name]["id"] = col.ids(worked[name]["id"].size)
     tables = {"cases.Case": _case_table(cases, worked),
               "cases.CaseStep": worked["steps"], "cases.Compensation": worked["compensations"]}
     tables.update(add_blacklist(data, world, people, survey_tables, today, streams[5].spawn(1)[0]))
@@ -443,6 +451,9 @@ def _work(cases: dict, people: _People, today, rng) -> dict:
     close = np.where(late_close, resolution_due + (rng.uniform(0.5, 20, n) * 86400).astype(np.int64) * SECOND,
                      listen + (np.maximum(span, 4 * 3600) * rng.beta(2, 3, n)).astype(np.int64) * SECOND)
     close = np.maximum(close, listen + 3 * HOUR)
+    # Some of the last month's cases drag on: still open today, some past their deadline.
+    stalled = (opened > now - STALLED_DAYS * DAY) & (rng.random(n) < STALLED_SHARE)
+    close = np.where(stalled, np.maximum(close, now + rng.integers(1, 10 * 86400, n) * SECOND), close)
     length = (close - listen).astype(np.int64)
 
     def at(share):  # a moment between the first call and the close
@@ -629,7 +640,6 @@ def _resurveys(world, cases: dict, worked: dict, survey_tables: dict, today, rng
                                                                                       "Answer"))
     catalogue = {RESURVEY_KIND: catalogue[RESURVEY_KIND]}
     recommend, reason = (catalogue[RESURVEY_KIND].questions[code] for code in ("recommend", "reason"))
-    _add_rule(survey_tables, world.n_dealers, catalogue[RESURVEY_KIND].survey)
     w = worked["cases"]
     close_day = (w["close"] + LOCAL_OFFSET).astype("datetime64[D]")
     day = close_day + RESURVEY_DELAY * DAY
