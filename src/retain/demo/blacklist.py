@@ -53,8 +53,10 @@ def add_blacklist(data, world, people, survey_tables: dict, today, rng) -> dict:
     n = int(sizes.sum())
     dealer = np.repeat(np.arange(world.n_dealers), sizes)
     first = np.r_[True, dealer[1:] != dealer[:-1]]
-    status = col.pick(rng, [s.value for s in STATUSES], list(STATUSES.values()), n)
-    status[first | (np.r_[False, first[:-1]] & (rng.random(n) < 0.4))] = EntryStatus.PROPOSED.value
+    proposal = first | (np.r_[False, first[:-1]] & (rng.random(n) < 0.4))  # one or two a dealer
+    status = np.full(n, EntryStatus.PROPOSED.value, dtype=object)
+    status[~proposal] = col.exactly(rng, [s.value for s in STATUSES], list(STATUSES.values()), int((~proposal).sum()))
+    status = status.astype(str)
     # The days, counted back from today.
     proposed_ago = np.select([status == s.value for s in (EntryStatus.PROPOSED, EntryStatus.ACTIVE,
                                                            EntryStatus.EXPIRED, EntryStatus.LIFTED)],

@@ -31,7 +31,7 @@ the cases' tables: the cases, their steps and compensation, the blacklist and th
 - **Re-surveys**: a sampling rule "after a closed case" per dealer (the relational NPS survey,
   7 days after, half of the cases, by the job's own draw for recent ones) and the invitations,
   answers and responses it made, keyed ``case:<id>``; of those answering, customers who were
-  recovered answer 9-10 more often (38%) than those who were not (12%). A re-survey answer that
+  recovered answer 9-10 more often (33%) than those who were not (12%). A re-survey answer that
   is again a detractor's opens its own case (as the intake would), re-surveyed in its turn.
 
 No audit rows: the demo's bulk-loaded records carry none, only the build is audited (``build``).
@@ -123,7 +123,7 @@ RECURRENCE_CHECKED, RECURRED = 0.85, 0.06
 RESURVEY_KIND, RESURVEY_DELAY, RESURVEY_RATE = "nps", 7, 50
 MAX_GENERATIONS = 10
 RESURVEY_TILT = 1.5  # the customers of a case answer more often than the dealer's usual rate
-CONVERTED = {True: 0.38, False: 0.12}  # 9-10, by whether the case closed with the customer satisfied
+CONVERTED = {True: 0.33, False: 0.12}  # 9-10, by whether the case closed with the customer satisfied
 PASSIVE = {True: 0.37, False: 0.33}  # 7-8; the rest 0-6
 
 

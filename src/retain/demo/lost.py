@@ -42,13 +42,6 @@ RECORDED_SHARE, STEPS_SHARE = 0.6, 0.6
 DISMISS_NOTES = ["客户说车一直在外地用，回来还会来保养", "联系上了客户，客户在外地出差，没有离开"]
 
 
-def _largest_remainders(shares: np.ndarray, n: int) -> np.ndarray:
-    expected = shares / shares.sum() * n
-    counts = np.floor(expected).astype(np.int64)
-    counts[np.argsort(counts - expected)[:n - counts.sum()]] += 1
-    return counts
-
-
 def lost_values(ledger: dict, customer: np.ndarray, lost_on: np.ndarray, cycle: np.ndarray) -> dict:
     """The value columns of customers lost on ``lost_on`` (``cases.services.lost._values``,
     vectorised): spend up to the day lost, over the years of their history and at least the
@@ -121,7 +114,7 @@ def add_lost_owners(data, world, people, today, rng) -> dict:
     shares = np.array([REFERENCE_SHARES[r] for r in LostReason])
     with_reason = np.flatnonzero(kind < 2)
     reason = np.full(n, "", dtype=object)
-    reason[rng.permutation(with_reason)] = np.repeat(reasons, _largest_remainders(shares, with_reason.size))
+    reason[with_reason] = col.exactly(rng, reasons, shares, with_reason.size)
     proposed = (kind == 2) | (rng.random(n) >= RECORDED_SHARE)
     source = np.where(proposed, LostSource.PROPOSED.value, LostSource.RECORDED.value)
     dismissed = (kind == 2) & (rng.random(n) < DISMISSED_SHARE)
