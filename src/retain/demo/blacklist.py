@@ -28,24 +28,24 @@ REASONS = {Reason.ABUSE: 30, Reason.UNREASONABLE: 30, Reason.NO_CONTACT: 20, Rea
 TERMS = np.array([180, 365, 720])
 
 
-def _last_contact(data, survey_tables: dict, n_customers: int) -> np.ndarray:
+def _last_contact(data, invitation_tables: list[dict], n_customers: int) -> np.ndarray:
     """Each customer's last day with a survey invitation or a survey or marketing message."""
     last = np.full(n_customers, np.datetime64("1900-01-01"), dtype="datetime64[D]")
-    invitations = survey_tables["surveys.Invitation"]
-    who = np.ma.filled(invitations["customer_id"], 0)
-    mine = who > 0
-    np.maximum.at(last, who[mine] - 1, invitations["created_at"][mine].astype("datetime64[D]"))
+    for invitations in invitation_tables:
+        who = np.ma.filled(invitations["customer_id"], 0)
+        mine = who > 0
+        np.maximum.at(last, who[mine] - 1, invitations["created_at"][mine].astype("datetime64[D]"))
     messages = data.tables["channels.Message"]
     sent = np.isin(messages["purpose"], [Purpose.SURVEY.value, Purpose.MARKETING.value])
     np.maximum.at(last, messages["customer_id"][sent] - 1, messages["queued_at"][sent].astype("datetime64[D]"))
     return last
 
 
-def add_blacklist(data, world, people, survey_tables: dict, today, rng) -> dict:
+def add_blacklist(data, world, people, invitation_tables: list[dict], today, rng) -> dict:
     customers = data.tables["customers.Customer"]
     n_customers = len(customers["id"])
     person = (customers["kind"] == "person") & people.customer_active
-    last = _last_contact(data, survey_tables, n_customers)
+    last = _last_contact(data, invitation_tables, n_customers)
     eligible = np.flatnonzero(person)
     order = eligible[np.lexsort((last[eligible], world.customer_dealer[eligible]))]
     bounds = np.searchsorted(world.customer_dealer[order], np.arange(world.n_dealers + 1))

@@ -80,20 +80,22 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         surveys_catalogue = catalogue(presets.install(group))
         survey_tables = add_surveys(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(11)[10]), today,
                                     surveys_catalogue)
-        # The cases name their survey answers and append the re-surveys after closed cases to the
-        # survey tables, so they are drawn before those are loaded.
-        case_tables = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
+        # The cases name their survey answers, so they are drawn before those are loaded; the
+        # re-surveys after closed cases are loaded after the survey tables.
+        case_tables, resurveys = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
                                 survey_tables, surveys_catalogue)
         if connection.vendor == "postgresql":  # check the presets' deferred foreign keys now, so
             with connection.cursor() as cursor:  # the loader may drop and remake the survey tables' own
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         load(survey_tables, into_empty=True, reset_sequences=False)
+        load(resurveys, reset_sequences=False)
         load(case_tables, into_empty=True, reset_sequences=False)
         data.tables.update(survey_tables)
         data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
-        counts = {label: data.count(label) for label in data.tables}
+        counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
+                  for label in data.tables}
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,

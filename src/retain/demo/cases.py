@@ -1,10 +1,10 @@
 """The demo's complaint and suggestion cases (the cases app), as columns.
 
-``add_cases(data, rng, today, survey_tables)`` reads the generated customers, staff and
-transactions and the survey tables ``demo.surveys`` drew (not loaded yet: the cases name their
-responses by id, and the re-surveys after closed cases are appended to those tables), and returns
-the cases' tables: the cases, their steps and compensation, the blacklist and the lost owners
-(``demo.blacklist``, ``demo.lost``). What it plants:
+``add_cases(data, rng, today, survey_tables, catalogue)`` reads the generated customers, staff
+and transactions and the survey tables ``demo.surveys`` drew (not loaded yet: the cases name
+their responses by id), and returns the cases' tables (the cases, their steps and compensation,
+the blacklist and the lost owners: ``demo.blacklist``, ``demo.lost``) and the re-surveys after
+closed cases, as rows to load after the survey tables. What it plants:
 
 - **Detractor cases**: one case for every counted answer the detractor intake would open one
   for, selected with the intake's own rules and constants (``cases.detractors``: NPS 0-6, or an
@@ -122,13 +122,17 @@ RECURRENCE_CHECKED, RECURRED = 0.85, 0.06
 #: The re-survey rule of every dealer, and how its customers answer.
 RESURVEY_KIND, RESURVEY_DELAY, RESURVEY_RATE = "nps", 7, 50
 MAX_GENERATIONS = 10
+RESURVEY_TABLES = ("surveys.Invitation", "surveys.Response", "surveys.Answer")
 RESURVEY_TILT = 1.5  # the customers of a case answer more often than the dealer's usual rate
 CONVERTED = {True: 0.33, False: 0.12}  # 9-10, by whether the case closed with the customer satisfied
 PASSIVE = {True: 0.37, False: 0.33}  # 7-8; the rest 0-6
 
 
-def add_cases(data: DemoData, rng, today, survey_tables: dict, catalogue: demo_surveys.Catalogue) -> dict:
-    """The cases' tables (in insertion order); the re-surveys are appended to ``survey_tables``."""
+def add_cases(data: DemoData, rng, today, survey_tables: dict,
+              catalogue: demo_surveys.Catalogue) -> tuple[dict, dict]:
+    """The cases' tables (in insertion order), and the re-surveys' invitations, responses and
+    answers, with ids after those of ``survey_tables``, to be loaded after them (the dealers'
+    re-survey rules are added to ``survey_tables``' sampling rules)."""
     today = np.datetime64(today, "D")
     streams = rng.spawn(6)
     world = demo_surveys._World(data, today)
@@ -143,10 +147,19 @@ def add_cases(data: DemoData, rng, today, survey_tables: dict, catalogue: demo_s
     _add_rule(survey_tables, world.n_dealers, catalogue[RESURVEY_KIND].survey)
     # The customers of closed cases are re-surveyed; an answer that is again a detractor's opens
     # its own case, which is re-surveyed in turn (a few generations, each much smaller).
+    # (The re-surveys' rows are returned apart, to be loaded after the survey tables: appending
+    # them to those tables would copy them, a few gigabytes at large.)
+    sizes = {label: len(survey_tables[label]["id"]) for label in RESURVEY_TABLES}
+    parts = []
     latest, latest_worked = cases, worked
     for _generation in range(MAX_GENERATIONS):
-        resurveyed = _resurveys(world, latest, latest_worked, survey_tables, today, streams[3].spawn(1)[0], catalogue)
-        latest = _detractor_cases(world, people, questions, survey_tables, streams[4].spawn(1)[0], only=resurveyed)
+        part = _resurveys(world, latest, latest_worked, sizes, today, streams[3].spawn(1)[0], catalogue)
+        if part is None:
+            break
+        parts.append(part)
+        if "surveys.Response" not in part:
+            break
+        latest = _detractor_cases(world, people, questions, part, streams[4].spawn(1)[0])
         if not latest["opened_at"].size:
             break
         latest["id"] = cases["id"][-1] + col.ids(latest["opened_at"].size)
@@ -155,11 +168,14 @@ def add_cases(data: DemoData, rng, today, survey_tables: dict, catalogue: demo_s
         worked = {name: _concat([worked[name], latest_worked[name]]) for name in worked}
     for name in ("steps", "compensations"):
         worked[name]["id"] = col.ids(worked[name]["id"].size)
+    resurveys = {label: _concat([part[label] for part in parts if label in part]) for label in RESURVEY_TABLES
+                 if any(label in part for part in parts)}
     tables = {"cases.Case": _case_table(cases, worked),
               "cases.CaseStep": worked["steps"], "cases.Compensation": worked["compensations"]}
-    tables.update(add_blacklist(data, world, people, survey_tables, today, streams[5].spawn(1)[0]))
+    invitations = [survey_tables["surveys.Invitation"]] + [resurveys["surveys.Invitation"]] * bool(resurveys)
+    tables.update(add_blacklist(data, world, people, invitations, today, streams[5].spawn(1)[0]))
     tables.update(add_lost_owners(data, world, people, today, streams[5].spawn(2)[1]))
-    return tables
+    return tables, resurveys
 
 
 def _concat(parts: list[dict]) -> dict:
@@ -244,19 +260,19 @@ class _Questions:
         return out
 
 
-def _detractor_cases(world, people: _People, questions: _Questions, survey_tables: dict, rng,
-                     only: np.ndarray | None = None) -> dict:
-    """One case per counted answer the intake opens a case for (``only``: those response ids)."""
+def _detractor_cases(world, people: _People, questions: _Questions, survey_tables: dict, rng) -> dict:
+    """One case per counted answer the intake opens a case for, among the responses of
+    ``survey_tables`` (all of them, or a generation of re-surveys: ids in a row, as their answers')."""
     responses, answers = survey_tables["surveys.Response"], survey_tables["surveys.Answer"]
     n = len(responses["id"])
+    if n == 0:
+        return _empty_cases()
     customer = np.ma.filled(responses["customer_id"], 0)
     active = np.r_[False, people.customer_active]
     eligible = responses["counted"] & ~np.ma.getmaskarray(responses["submitted_at"]) & (customer > 0)
     eligible &= active[customer]
-    if only is not None:
-        eligible &= np.isin(responses["id"], only)
     threshold = RULES.item_threshold
-    row = answers["response_id"] - 1
+    row = answers["response_id"] - responses["id"][0]
     question = answers["question_id"]
     number = np.ma.filled(answers["number"].astype(float), np.nan)
     numeric = ~np.isnan(number) & eligible[row]
@@ -633,11 +649,9 @@ def _case_table(cases: dict, worked: dict) -> dict:
 
 # --- re-surveys after closed cases ---------------------------------------------------------------
 
-def _resurveys(world, cases: dict, worked: dict, survey_tables: dict, today, rng, catalogue) -> np.ndarray:
-    """The rule, invitations, responses and answers of the re-surveys, appended to the survey
-    tables; the ids of the responses made."""
-    invitations, responses, answers = (survey_tables[f"surveys.{name}"] for name in ("Invitation", "Response",
-                                                                                      "Answer"))
+def _resurveys(world, cases: dict, worked: dict, sizes: dict, today, rng, catalogue) -> dict | None:
+    """The invitations, responses and answers of the re-surveys after these cases, with ids after
+    ``sizes`` (the rows so far, moved on), or None if nobody is re-surveyed."""
     catalogue = {RESURVEY_KIND: catalogue[RESURVEY_KIND]}
     recommend, reason = (catalogue[RESURVEY_KIND].questions[code] for code in ("recommend", "reason"))
     w = worked["cases"]
@@ -651,7 +665,7 @@ def _resurveys(world, cases: dict, worked: dict, survey_tables: dict, today, rng
     where, keys = where[sampled], keys[sampled]
     n = where.size
     if n == 0:
-        return np.array([], dtype=np.int64)
+        return None
     customer = cases["customer"][where] - 1
     inv = {"kind": np.full(n, RESURVEY_KIND, dtype=object), "trigger": np.full(n, Trigger.CASE.value, dtype=object),
            "day": day[where], "dealer": cases["dealer"][where], "customer": customer,
@@ -675,21 +689,24 @@ def _resurveys(world, cases: dict, worked: dict, survey_tables: dict, today, rng
     said = submitted & (rng.random(m) < 0.3)
     collected.add(np.flatnonzero(said), reason, text=texts.draw(rng, demo_surveys.NPS_REASONS, int(said.sum())))
     inv_table = demo_surveys._invitation_table(rng, inv, outcome, world, catalogue)
+    if not submitted.any():  # invited, nobody answered (yet)
+        inv_table["id"] = inv_table["id"] + sizes["surveys.Invitation"]
+        sizes["surveys.Invitation"] += n
+        return {"surveys.Invitation": inv_table}
     resp_table = demo_surveys._response_table(inv, made, world, catalogue)
     resp_table["scores"] = collected.scores(m, catalogue)
     ans_table = collected.table(made)
-    # Ids after the tables' own.
-    inv_offset, resp_offset = len(invitations["id"]), len(responses["id"])
+    # Ids after the rows so far.
+    inv_offset, resp_offset = sizes["surveys.Invitation"], sizes["surveys.Response"]
     inv_table["id"] = inv_table["id"] + inv_offset
     resp_table["id"] = resp_table["id"] + resp_offset
     resp_table["invitation_id"] = resp_table["invitation_id"] + inv_offset
-    ans_table["id"] = ans_table["id"] + len(answers["id"])
+    ans_table["id"] = ans_table["id"] + sizes["surveys.Answer"]
     ans_table["response_id"] = ans_table["response_id"] + resp_offset
-    for label, extra in (("surveys.Invitation", inv_table), ("surveys.Response", resp_table),
-                         ("surveys.Answer", ans_table)):
-        table = survey_tables[label]
-        survey_tables[label] = _concat([table, {name: extra[name] for name in table}])
-    return resp_table["id"]
+    part = {"surveys.Invitation": inv_table, "surveys.Response": resp_table, "surveys.Answer": ans_table}
+    for label, table in part.items():
+        sizes[label] += len(table["id"])
+    return part
 
 
 def _add_rule(survey_tables: dict, n_dealers: int, survey: int) -> None:
