@@ -32,7 +32,9 @@ closed cases, as rows to load after the survey tables. What it plants:
   7 days after, half of the cases, by the job's own draw for recent ones) and the invitations,
   answers and responses it made, keyed ``case:<id>``; of those answering, customers who were
   recovered answer 9-10 more often (33%) than those who were not (12%). A re-survey answer that
-  is again a detractor's opens its own case (as the intake would), re-surveyed in its turn.
+  is again a detractor's opens its own case (as the intake would), re-surveyed in its turn. A
+  re-survey the demo's other survey invitations follow within the fatigue window is not made
+  (the invite job would have refused those after it; about 2% of them).
 
 No audit rows: the demo's bulk-loaded records carry none, only the build is audited (``build``).
 Everything is column-wise numpy; the Python loops run over dealers, questions, languages and
@@ -150,10 +152,11 @@ def add_cases(data: DemoData, rng, today, survey_tables: dict,
     # (The re-surveys' rows are returned apart, to be loaded after the survey tables: appending
     # them to those tables would copy them, a few gigabytes at large.)
     sizes = {label: len(survey_tables[label]["id"]) for label in RESURVEY_TABLES}
+    asked = _asked(survey_tables["surveys.Invitation"])
     parts = []
     latest, latest_worked = cases, worked
     for _generation in range(MAX_GENERATIONS):
-        part = _resurveys(world, latest, latest_worked, sizes, today, streams[3].spawn(1)[0], catalogue)
+        part = _resurveys(world, latest, latest_worked, sizes, today, streams[3].spawn(1)[0], catalogue, asked)
         if part is None:
             break
         parts.append(part)
@@ -649,7 +652,25 @@ def _case_table(cases: dict, worked: dict) -> dict:
 
 # --- re-surveys after closed cases ---------------------------------------------------------------
 
-def _resurveys(world, cases: dict, worked: dict, sizes: dict, today, rng, catalogue) -> dict | None:
+def _asked(invitations: dict) -> np.ndarray:
+    """The customers' survey invitations as sorted keys customer x 100,000 + day number."""
+    customer = np.ma.filled(invitations["customer_id"], 0)
+    day = (invitations["created_at"].astype("datetime64[D]") - np.datetime64("2000-01-01")).astype(np.int64)
+    return np.sort((customer * 100_000 + day)[customer > 0])
+
+
+def _held_back(asked: np.ndarray, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Re-surveys (customer id, day) followed by another survey invitation of the demo within the
+    fatigue window (and the link's life): that one would have been refused after a re-survey, so
+    the re-survey is not made."""
+    key = customer * 100_000 + (day - np.datetime64("2000-01-01")).astype(np.int64)
+    following = np.searchsorted(asked, key, side="left")
+    found = following < asked.size
+    nxt = asked[np.minimum(following, asked.size - 1)]
+    return found & (nxt // 100_000 == customer) & (nxt - key <= demo_surveys.FATIGUE_GAP)
+
+
+def _resurveys(world, cases: dict, worked: dict, sizes: dict, today, rng, catalogue, asked) -> dict | None:
     """The invitations, responses and answers of the re-surveys after these cases, with ids after
     ``sizes`` (the rows so far, moved on), or None if nobody is re-surveyed."""
     catalogue = {RESURVEY_KIND: catalogue[RESURVEY_KIND]}
@@ -658,6 +679,7 @@ def _resurveys(world, cases: dict, worked: dict, sizes: dict, today, rng, catalo
     close_day = (w["close"] + LOCAL_OFFSET).astype("datetime64[D]")
     day = close_day + RESURVEY_DELAY * DAY
     due = w["closed"] & (day <= today) & ~world.no_survey[cases["customer"] - 1]
+    due &= ~_held_back(asked, cases["customer"], day)
     keys = np.char.add(resurvey_key(""), cases["id"][due].astype(str))  # case:<id>
     where = np.flatnonzero(due)
     sampled = demo_surveys._sampled(rng, keys.astype(object), day[due], today, RESURVEY_RATE) if keys.size else \
