@@ -84,12 +84,10 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         # re-surveys after closed cases are loaded after the survey tables.
         case_tables, resurveys = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
                                 survey_tables, surveys_catalogue)
-        if connection.vendor == "postgresql":  # check the presets' deferred foreign keys now, so
-            with connection.cursor() as cursor:  # the loader may drop and remake the survey tables' own
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _check_deferred()  # the presets' foreign keys, so the loader may drop and remake the survey tables' own
         load(survey_tables, into_empty=True, reset_sequences=False)
         load(resurveys, reset_sequences=False)
+        _check_deferred()  # the re-surveys' foreign keys, so the loader may remake the cases' (to the responses)
         load(case_tables, into_empty=True, reset_sequences=False)
         data.tables.update(survey_tables)
         data.tables.update(case_tables)
@@ -118,6 +116,16 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
         "visits_model": scores.run.summary.get("visits_model", ""),
     }
+
+
+def _check_deferred() -> None:
+    """PostgreSQL: check the deferred foreign keys of the rows written so far now. A table with
+    such checks pending cannot be altered, and the loader drops and remakes the foreign keys of
+    the tables it fills (and so alters the tables they point at)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def describe(summary: dict, *, elapsed: float, database: str) -> str:
