@@ -1,7 +1,7 @@
 """The demo's lost owners and win-back (docs/cases.md, "Lost owners and win-back"), as columns.
 
 - **Confirmed lost**: 5% of the active customers whose last transaction is more than 18 months
-  old (``NO_VISIT_MONTHS``), lost on a day after it within the last two years; 60% recorded by
+  old (the case settings' default ``lost_no_visit_months``), lost on a day after it within the last two years; 60% recorded by
   staff, 40% proposed by the system and confirmed by a manager days later.
 - **Won back**: a fifth as many, among customers who came back after a gap of more than 400
   days in the last two years: lost in the gap, won back on the day of the transaction that
@@ -28,14 +28,18 @@ import numpy as np
 from retain.analytics.retention import lost_customer_value
 from retain.care.rules import settings_for as care_settings_for
 from retain.cases.models import LostReason, LostSource, LostStatus, WinBackStepKind
+from retain.cases.models.case import CaseSettings
 from retain.cases.models.lost import REFERENCE_SHARES
-from retain.cases.services.lost import DAYS_PER_YEAR, NO_VISIT_MONTHS, P_ALIVE_THRESHOLD, WORD_OF_MOUTH, YEARS
+from retain.cases.services.lost import DAYS_PER_YEAR, WORD_OF_MOUTH, YEARS
 
 from . import case_texts as texts
 from . import columns as col
 
 DAY = np.timedelta64(1, "D")
-NO_VISIT_DAYS = int(NO_VISIT_MONTHS * 30.5)
+#: The worker's defaults for proposing (the demo's dealers keep them): P(alive) below this, no
+#: visit for so many months.
+P_ALIVE_THRESHOLD = CaseSettings().lost_p_alive_percent / 100
+NO_VISIT_DAYS = int(CaseSettings().lost_no_visit_months * 30.5)
 LOST_SHARE, PROPOSED_SHARE, DISMISSED_SHARE = 0.05, 0.01, 0.2
 WON_BACK_PER_LOST, RETURN_GAP_DAYS, WINDOW_DAYS = 0.2, 400, 730
 RECORDED_SHARE, STEPS_SHARE = 0.6, 0.6
