@@ -22,6 +22,7 @@ from retain.surveys import presets
 
 from . import messages
 from .care import add_care
+from .cases import add_cases
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 from .surveys import add_surveys, catalogue
@@ -76,16 +77,23 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         load(data.tables, into_empty=True, reset_sequences=False)
         # The surveys point at the group's preset questions, which the surveys app makes.
         group = DealerGroup.objects.get(pk=1)
+        surveys_catalogue = catalogue(presets.install(group))
         survey_tables = add_surveys(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(11)[10]), today,
-                                    catalogue(presets.install(group)))
-        if connection.vendor == "postgresql":  # check the presets' deferred foreign keys now, so
-            with connection.cursor() as cursor:  # the loader may drop and remake the survey tables' own
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                                    surveys_catalogue)
+        # The cases name their survey answers, so they are drawn before those are loaded; the
+        # re-surveys after closed cases are loaded after the survey tables.
+        case_tables, resurveys = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
+                                survey_tables, surveys_catalogue)
+        _check_deferred()  # the presets' foreign keys, so the loader may drop and remake the survey tables' own
         load(survey_tables, into_empty=True, reset_sequences=False)
+        load(resurveys, reset_sequences=False)
+        _check_deferred()  # the re-surveys' foreign keys, so the loader may remake the cases' (to the responses)
+        load(case_tables, into_empty=True, reset_sequences=False)
         data.tables.update(survey_tables)
+        data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
-        counts = {label: data.count(label) for label in data.tables}
+        counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
+                  for label in data.tables}
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -110,6 +118,16 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     }
 
 
+def _check_deferred() -> None:
+    """PostgreSQL: check the deferred foreign keys of the rows written so far now. A table with
+    such checks pending cannot be altered, and the loader drops and remakes the foreign keys of
+    the tables it fills (and so alters the tables they point at)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def describe(summary: dict, *, elapsed: float, database: str) -> str:
     """What was built and how to log in, for the terminal."""
     counts = summary["counts"]
@@ -126,6 +144,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"  {counts['care.Task']:,} care tasks, {counts['care.VipFile']:,} VIP files",
         f"  {counts['surveys.Invitation']:,} survey invitations, {counts['surveys.Response']:,} responses, "
         f"{counts['surveys.Answer']:,} answers",
+        f"  {counts['cases.Case']:,} complaint and suggestion cases ({counts['cases.CaseStep']:,} steps), "
+        f"{counts['cases.BlacklistEntry']:,} blacklist entries, {counts['cases.LostOwner']:,} lost owners",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

@@ -19,6 +19,15 @@ def pick(rng, choices, shares, n) -> np.ndarray:
     return np.asarray(choices)[rng.choice(len(choices), size=n, p=np.asarray(shares) / np.sum(shares))]
 
 
+def exactly(rng, choices, shares, n) -> np.ndarray:
+    """``n`` values of ``choices`` in exactly the proportions of ``shares`` (to rounding, by
+    largest remainders), in a random order: a small sample keeps its planted mix."""
+    expected = np.asarray(shares, dtype=float) / np.sum(shares) * n
+    counts = np.floor(expected).astype(np.int64)
+    counts[np.argsort(counts - expected)[:n - counts.sum()]] += 1
+    return rng.permutation(np.repeat(np.asarray(choices), counts))
+
+
 def nullable(values: np.ndarray) -> np.ma.MaskedArray:
     """Integers with ``None`` for NULL (a short Python list: staff, departments)."""
     missing = np.array([v is None for v in values])
