@@ -259,3 +259,34 @@ def test_the_pages_open_for_a_manager(small, client):
     for path in ("/cases/", f"/cases/{case.pk}/", "/cases/analysis/", "/cases/blacklist/", "/cases/lost/",
                  "/cases/lost/analysis/"):
         assert client.get(path).status_code == 200, path
+
+
+def test_escalations_are_what_the_hourly_job_records(small):
+    """Each deadline missed at one of the job's runs (ten past an hour) is escalated at that run,
+    to the people the policy names; the GM a day later if still missed; the job run at the build's
+    now adds nothing; the managers of the cases still open have their notices."""
+    from retain.cases.models import CaseEscalation
+    from retain.cases.services import escalation
+    from retain.channels.models import StaffNotice
+
+    rows = list(CaseEscalation.objects.select_related("case").prefetch_related("recipients"))
+    assert {(r.deadline, r.level) for r in rows} == {(d, lv) for d in ("first_contact", "resolution")
+                                                      for lv in ("manager", "gm")}
+    first = {}
+    for row in rows:
+        case = row.case
+        met = case.first_contact_at if row.deadline == "first_contact" else case.closed_at
+        assert row.at.minute == 10 and row.at.second == 0 and row.due <= row.at < row.due + dt.timedelta(hours=1)\
+            or row.level == "gm"
+        assert met is None or met > row.at, (case.pk, row.deadline, row.level)
+        kind = escalation.DEPARTMENT_KIND.get(case.department, "management") if row.level == "manager" else "management"
+        assert sorted(p.pk for p in row.recipients.all()) == [
+            p.pk for p in escalation.escalation_staff(case.dealer_id, kind, except_id=case.owner_id)]
+        first[(case.pk, row.deadline, row.level)] = row.at
+    for (case_id, deadline, level), at in first.items():
+        if level == "gm" and (case_id, deadline, "manager") in first:
+            assert at - first[(case_id, deadline, "manager")] == dt.timedelta(hours=24)
+    assert escalation.escalate(moment=_now()) == {}
+    standing = CaseEscalation.objects.filter(case__status="open")
+    assert standing.exists()
+    assert StaffNotice.objects.count() == sum(row.recipients.count() for row in standing)

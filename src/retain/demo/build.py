@@ -23,6 +23,7 @@ from retain.surveys import presets
 from . import messages
 from .care import add_care
 from .cases import add_cases
+from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 from .surveys import add_surveys, catalogue
@@ -84,6 +85,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         # re-surveys after closed cases are loaded after the survey tables.
         case_tables, resurveys = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
                                 survey_tables, surveys_catalogue)
+        case_tables.update(add_escalations(data, case_tables["cases.Case"], today))
         _check_deferred()  # the presets' foreign keys, so the loader may drop and remake the survey tables' own
         load(survey_tables, into_empty=True, reset_sequences=False)
         load(resurveys, reset_sequences=False)
@@ -92,6 +94,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         data.tables.update(survey_tables)
         data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
+        notify_open()  # the managers' notices of the escalations still standing
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,

@@ -101,13 +101,13 @@ def _escalate_case(*, actor, case_id: int, deadline: str, moment: dt.datetime) -
     except IntegrityError:
         return None  # another run made it
     row.recipients.set(told)
-    _tell(case, row, told)
+    tell(case, row, told)
     audit.record(actor=actor, action=AuditCode.CASE_ESCALATE, obj=case, dealer_id=case.dealer_id, after={
         "deadline": deadline, "level": level, "due": due.isoformat(), "told": [person.pk for person in told]})
     return level
 
 
-def _tell(case: Case, row: CaseEscalation, told: list[Staff]) -> None:
+def tell(case: Case, row: CaseEscalation, told: list[Staff]) -> None:
     """One notice to each person told, in the dealer's language and local time."""
     channel_settings = channel_settings_for(case.dealer_id)
     gm_hours = settings_for(case.dealer_id).escalate_gm_hours
