@@ -73,6 +73,9 @@ def add_escalations(data: DemoData, cases: dict, today) -> dict:
     department = np.full(dealer.size, str(DepartmentKind.MANAGEMENT), dtype=object)  # other: the GM at once
     for case_department, kind in DEPARTMENT_KIND.items():
         department[cases["department"] == case_department.value] = str(kind)
+    managers = told.pick(department, dealer, owner)
+    gms = told.pick(np.full(dealer.size, str(DepartmentKind.MANAGEMENT)), dealer, owner)
+    has_manager = (managers > 0).any(axis=1) & (department != str(DepartmentKind.MANAGEMENT))
     parts = []
     deadlines = (
         (Deadline.FIRST_CONTACT, cases["first_contact_due"], cases["first_contact_at"]),
@@ -81,12 +84,8 @@ def add_escalations(data: DemoData, cases: dict, today) -> dict:
     for deadline, due, met in deadlines:
         met = np.ma.filled(met.astype("datetime64[s]"), np.datetime64("NaT"))
         first = _first_run(due.astype("datetime64[s]"))
-        unmet_at = lambda moment: (moment < now) & (np.isnat(met) | (met > moment))  # noqa: E731
-        managers = told.pick(department, dealer, owner)
-        gms = told.pick(np.full(dealer.size, str(DepartmentKind.MANAGEMENT)), dealer, owner)
-        has_manager = (managers > 0).any(axis=1) & (department != str(DepartmentKind.MANAGEMENT))
-        to_manager = unmet_at(first) & has_manager
-        to_gm = np.where(has_manager, unmet_at(first + gm_after) & to_manager, unmet_at(first))
+        to_manager = _unmet(met, first, now) & has_manager
+        to_gm = np.where(has_manager, _unmet(met, first + gm_after, now) & to_manager, _unmet(met, first, now))
         for level, rows, at, people in ((Level.MANAGER, to_manager, first, managers),
                                         (Level.GM, to_gm, np.where(has_manager, first + gm_after, first), gms)):
             index = np.flatnonzero(rows)
@@ -104,6 +103,11 @@ def add_escalations(data: DemoData, cases: dict, today) -> dict:
         "cases.CaseEscalation_recipients": {"id": col.ids(row.size), "caseescalation_id": rows["id"][row],
                                             "staff_id": people[row, slot]},
     }
+
+
+def _unmet(met: np.ndarray, moment: np.ndarray, now: np.datetime64) -> np.ndarray:
+    """The job ran at ``moment`` (before the build's now) and the deadline was not met by then."""
+    return (moment < now) & (np.isnat(met) | (met > moment))
 
 
 def notify_open() -> int:
