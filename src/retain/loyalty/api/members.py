@@ -18,7 +18,7 @@ caller's sight is 404, whatever the operation.
 import datetime as dt
 from typing import Annotated
 
-from django.db.models import Q, Value
+from django.db.models import Q, Sum, Value
 from ninja import Header, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field, Strict
@@ -28,7 +28,7 @@ from retain.org.policy import Action
 
 from .. import balances
 from ..access import access_member
-from ..models import MAX_POINTS, AccountKind, Transfer
+from ..models import MAX_POINTS, Account, AccountKind, Transfer
 from ..services import pending, points, reservations
 from ..services.reverse import reverse
 from .idempotent import HEADER, respond
@@ -102,9 +102,16 @@ class EntryOut(Schema):
         return obj.actor.display_name if obj.actor_id else None
 
 
+class BalancesOut(Schema):
+    customer_id: int
+    balance: int
+    pending: int
+    reserved: int
+
+
 class WrittenOut(Schema):
     transfer: EntryOut
-    member: MemberOut
+    member: BalancesOut
 
 
 class ErrorOut(Schema):
@@ -152,8 +159,14 @@ def _entries(customer_id: int):
 
 
 def _written(made: Transfer, customer_id: int) -> dict:
-    entry = EntryOut.from_orm(_entries(customer_id).get(pk=made.pk)).model_dump(mode="json")
-    return {"transfer": entry, "member": _member(customer_id)}
+    """The answer to a write: the transfer as the member sees it and their balances after it, read
+    inside the write's transaction (the member's accounts are still locked)."""
+    made.viewer = customer_id
+    entry = EntryOut.from_orm(made).model_dump(mode="json")
+    held = dict(Account.objects.filter(customer_id=customer_id).values_list("kind").annotate(n=Sum("balance")))
+    member = {"customer_id": customer_id, "balance": held.get(AccountKind.MEMBER, 0),
+              "pending": held.get(AccountKind.PENDING, 0), "reserved": held.get(AccountKind.HOLD, 0)}
+    return {"transfer": entry, "member": member}
 
 
 WRITE = {201: WrittenOut, 409: ErrorOut}

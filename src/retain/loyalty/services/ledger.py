@@ -105,17 +105,19 @@ def system_account(programme: Programme, kind: str, key: str = "") -> Account:
 def member_accounts(programme: Programme, customer_id: int, *, lock: bool = True) -> dict[str, Account]:
     """The member's three accounts (made on first use), locked for the transaction in id order."""
     wanted = [AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD]
-    found = Account.objects.filter(programme=programme, customer_id=customer_id, kind__in=wanted)
-    if found.count() < len(wanted):
-        for kind in wanted:
-            try:
-                with transaction.atomic():
-                    Account.objects.get_or_create(programme=programme, customer_id=customer_id, kind=kind)
-            except IntegrityError:  # made meanwhile by another request
-                pass
+    found = Account.objects.filter(programme=programme, customer_id=customer_id, kind__in=wanted).order_by("id")
     if lock:
         found = found.select_for_update()
-    return {account.kind: account for account in found.order_by("id")}
+    accounts = {account.kind: account for account in found}
+    if len(accounts) == len(wanted):
+        return accounts
+    for kind in wanted:  # first use: made here (a concurrent first use makes them once: unique)
+        try:
+            with transaction.atomic():
+                Account.objects.get_or_create(programme=programme, customer_id=customer_id, kind=kind)
+        except IntegrityError:
+            pass
+    return {account.kind: account for account in found.all()}
 
 
 # -- posting ------------------------------------------------------------------------------------
@@ -174,12 +176,17 @@ def take_from_lots(account: Account, transfer: Transfer, amount: int, *, first=(
                      .order_by("expires_on", "id")) if first else []
     others = Lot.objects.select_for_update().filter(account=account, remaining__gt=0).exclude(
         pk__in=[lot.pk for lot in preferred]).order_by("expires_on", "id")
-    for lot in [*preferred, *others.iterator(chunk_size=200)]:
-        if left == 0:
+    candidates = [*preferred, *others[:50]]
+    while True:
+        for lot in candidates:
+            if left == 0:
+                break
+            part = min(left, lot.remaining)
+            taken.append((lot, part))
+            left -= part
+        if left == 0 or len(candidates) < len(preferred) + 50:
             break
-        part = min(left, lot.remaining)
-        taken.append((lot, part))
-        left -= part
+        candidates = list(others.exclude(pk__in=[lot.pk for lot, _part in taken]))  # a large debit: the rest
     if left:
         raise AssertionError(f"account {account.pk}: lots hold {amount - left} points, the balance said {amount}")
     LotUse.objects.bulk_create([LotUse(lot=lot, transfer=transfer, amount=part) for lot, part in taken])
