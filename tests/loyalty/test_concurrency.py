@@ -63,8 +63,8 @@ def test_fifty_simultaneous_redemptions_never_overspend(server, org):
         customer = make_customer(dealer=org.d1, name=f"会员{round_}")
         points.earn(actor=desk, customer_id=customer.pk, points=1000, pending=False)
         path = f"/api/v1/loyalty/members/{customer.pk}/redeem"
-        answers = _together(50, lambda i, path=path: request(server, "POST", path, {"points": 100}, token=token,
-                                                              key=f"{round_}-{i}"))
+        answers = _together(50, lambda i, path=path, round_=round_: request(
+            server, "POST", path, {"points": 100}, token=token, key=f"{round_}-{i}"))
         statuses = Counter(status for status, _body in answers)
         assert statuses == {201: 10, 409: 40}, (round_, statuses, [b for s, b in answers if s not in (201, 409)][:3])
         refused = [body for status, body in answers if status == 409]
