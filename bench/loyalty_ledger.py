@@ -50,7 +50,7 @@ from retain.org.models import Dealer, DealerGroup, Region  # noqa: E402
 
 EARN_TARGET, VERIFY_TARGET = 60.0, 10.0
 KINDS = ["service", "parts", "insurance", "vehicle_sale"]
-ANCHOR = "### The survey analysis pages at scale"
+ANCHOR = "### The points ledger at scale"
 
 
 def make_dealer() -> Dealer:

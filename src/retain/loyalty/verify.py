@@ -4,8 +4,10 @@ the first violation. Seconds on a ledger of millions of transfers (``bench/loyal
 
 1. the balances of all accounts add up to zero, in each programme (double entry);
 2. no member account (spendable, pending, reserved) is below zero;
-3. each account's cached balance equals its credits minus its debits;
-4. each lot's remaining points equal its points minus its uses, within 0 and its points;
+3. each account's cached balance equals its credits minus its debits, and every transfer in or
+   out of it is of its programme;
+4. each lot belongs to the account its transfer credited, and its remaining points equal its
+   points minus its uses, within 0 and its points;
 5. each member's spendable balance equals the points left in their lots;
 6. each pending account holds exactly its unsettled pending earns, and each hold account its
    unsettled reservations (every settlement happened once, for the whole amount)."""
@@ -23,11 +25,18 @@ CHECKS = [
     ("SELECT id, kind, customer_id, balance FROM loyalty_account WHERE kind IN ('member', 'pending', 'hold') "
      "AND balance < 0 ORDER BY id LIMIT 1",
      "account {0} ({1} of customer {2}): balance {3} is below zero"),
-    ("SELECT a.id, a.kind, a.balance, COALESCE(c.total, 0) - COALESCE(d.total, 0) FROM loyalty_account a "
-     "LEFT JOIN (SELECT credit_id AS id, SUM(amount) AS total FROM loyalty_transfer GROUP BY credit_id) c ON c.id = a.id "
-     "LEFT JOIN (SELECT debit_id AS id, SUM(amount) AS total FROM loyalty_transfer GROUP BY debit_id) d ON d.id = a.id "
-     "WHERE a.balance <> COALESCE(c.total, 0) - COALESCE(d.total, 0) ORDER BY a.id LIMIT 1",
-     "account {0} ({1}): cached balance {2}, its entries add up to {3}"),
+    ("SELECT a.id, a.kind, a.balance, COALESCE(c.total, 0) - COALESCE(d.total, 0), a.programme_id, "
+     "COALESCE(c.low, d.low), COALESCE(c.high, d.high) FROM loyalty_account a "
+     "LEFT JOIN (SELECT credit_id AS id, SUM(amount) AS total, MIN(programme_id) AS low, MAX(programme_id) AS high "
+     "FROM loyalty_transfer GROUP BY credit_id) c ON c.id = a.id "
+     "LEFT JOIN (SELECT debit_id AS id, SUM(amount) AS total, MIN(programme_id) AS low, MAX(programme_id) AS high "
+     "FROM loyalty_transfer GROUP BY debit_id) d ON d.id = a.id "
+     "WHERE a.balance <> COALESCE(c.total, 0) - COALESCE(d.total, 0) OR a.programme_id <> c.low "
+     "OR a.programme_id <> c.high OR a.programme_id <> d.low OR a.programme_id <> d.high ORDER BY a.id LIMIT 1",
+     "account {0} ({1}): cached balance {2}, its entries add up to {3} (its programme {4}, its transfers' {5} to {6})"),
+    ("SELECT l.id, l.account_id, l.transfer_id FROM loyalty_lot l LEFT JOIN loyalty_transfer t ON t.id = l.transfer_id "
+     "WHERE t.id IS NULL OR t.credit_id <> l.account_id ORDER BY l.id LIMIT 1",
+     "lot {0}: account {1} is not the account its transfer {2} credited"),
     ("SELECT l.id, l.remaining, l.amount, COALESCE(u.total, 0) FROM loyalty_lot l "
      "LEFT JOIN (SELECT lot_id, SUM(amount) AS total FROM loyalty_lotuse GROUP BY lot_id) u ON u.lot_id = l.id "
      "WHERE l.remaining <> l.amount - COALESCE(u.total, 0) OR l.remaining < 0 OR l.remaining > l.amount "

@@ -4,7 +4,7 @@ TigerBeetle keep them). A correction is a new transfer (``reverses``), never an 
 DELETE are refused by the database (triggers, ``append_only``) and by the ORM here.
 
 A pending earn is settled (activated or voided) and a reservation settled (posted or voided) by
-exactly one later transfer: ``settles`` is unique, so a second settlement fails in the database
+exactly one later transfer: ``settles`` is unique where set, so a second settlement fails in the database
 whoever attempts it. ``source`` names the record a transfer came from (``txn:812``,
 ``lot:77``...) and is unique per kind, so earning from a record, or expiring a lot, happens once."""
 
@@ -70,21 +70,28 @@ class AppendOnly(models.Model):
 
 
 class Transfer(AppendOnly):
-    programme = models.ForeignKey(Programme, models.PROTECT, related_name="+", verbose_name=_("programme"))
+    # Indexes are chosen for a ledger of millions of rows written in bulk (bench/loyalty_ledger.py):
+    # each costs every insert, so a foreign key gets none of its own where a composite one below
+    # serves its lookups, and the once-only links are indexed only where set.
+    # The programme is its accounts' (``verify`` checks it): no foreign-key check of its own, which
+    # on PostgreSQL would lock the programme's row once per transfer of a bulk earning.
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="+", verbose_name=_("programme"),
+                                  db_index=False, db_constraint=False)
     kind = models.CharField(_("kind"), max_length=20, choices=TransferKind.choices)
-    debit = models.ForeignKey(Account, models.PROTECT, related_name="debits", verbose_name=_("from"))
-    credit = models.ForeignKey(Account, models.PROTECT, related_name="credits", verbose_name=_("to"))
+    debit = models.ForeignKey(Account, models.PROTECT, related_name="debits", verbose_name=_("from"), db_index=False)
+    credit = models.ForeignKey(Account, models.PROTECT, related_name="credits", verbose_name=_("to"), db_index=False)
     amount = models.BigIntegerField(_("points"), validators=bounds.count(1, MAX_POINTS))
     memo = models.TextField(_("memo"), blank=True, validators=bounds.text())
-    actor = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(Staff, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by"),
+                              db_index=False)
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.SYSTEM)
-    created_at = models.DateTimeField(_("at"), db_index=True)
+    created_at = models.DateTimeField(_("at"))
     #: A pending earn: the local day its points may become spendable.
     available_on = models.DateField(_("spendable from"), null=True, blank=True, validators=bounds.dates())
-    reverses = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="reversed_by",
-                                    verbose_name=_("reverses"))
-    settles = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="settled_by",
-                                   verbose_name=_("settles"))
+    reverses = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="reversals",
+                                 verbose_name=_("reverses"), db_index=False)
+    settles = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="settlements",
+                                verbose_name=_("settles"), db_index=False)
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
 
     class Meta:
@@ -93,13 +100,18 @@ class Transfer(AppendOnly):
         indexes = [
             models.Index(fields=["debit", "-id"], name="loyalty_transfer_debit"),
             models.Index(fields=["credit", "-id"], name="loyalty_transfer_credit"),
-            models.Index(fields=["kind", "available_on"], name="loyalty_transfer_due"),
+            models.Index(fields=["available_on"], condition=Q(available_on__isnull=False), name="loyalty_transfer_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="loyalty_transfer_amount_positive"),
             models.CheckConstraint(condition=~Q(debit=models.F("credit")), name="loyalty_transfer_two_accounts"),
             models.UniqueConstraint(fields=["kind", "source"], condition=~Q(source=""),
                                     name="loyalty_transfer_once_per_source"),
+            # a transfer is reversed once, and a pending earn or a reservation settled once
+            models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),
+                                    name="loyalty_transfer_reversed_once"),
+            models.UniqueConstraint(fields=["settles"], condition=Q(settles__isnull=False),
+                                    name="loyalty_transfer_settled_once"),
         ]
 
     def __str__(self):

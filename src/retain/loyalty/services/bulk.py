@@ -8,9 +8,11 @@ The same guarantees as one earn at a time, in one transaction:
 - a record earns once: each transfer's ``source`` is ``txn:<id>``, unique per kind, and the
   inserts skip a record already earned (``ON CONFLICT DO NOTHING``), so a second run, or a run
   beside a single earn of the same record, adds nothing;
-- the member and pending accounts whose balances change are locked first (PostgreSQL; SQLite
-  holds its one write lock for the transaction), then moved by the sum of this run's transfers
-  (``balance = balance + x``), and the issuance account by their total: the cache stays exact;
+- the member and pending accounts are moved by the sum of this run's transfers with
+  ``balance = balance + x`` (PostgreSQL takes each row's lock as it updates it and adds to the
+  latest committed balance; SQLite holds its one write lock for the transaction), and the
+  issuance account by their total last, as every single earn does, so the cache stays exact and
+  a single earn beside the run cannot deadlock with it;
 - a record whose returns window has not passed on ``as_of`` earns pending points (spendable from
   its day + ``pending_days``); an older one earns spendable points at once, in a lot dated by the
   record's day, expiring ``expiry_months`` after its month;
@@ -89,42 +91,52 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
             # 1. the members' accounts, made where missing
             cursor.execute(
                 "INSERT INTO loyalty_account (programme_id, kind, customer_id, key, balance, created_at) "
-                f"SELECT DISTINCT %(programme)s, k.kind, t.customer_id, '', 0, %(now)s "
-                f"FROM customers_transaction t CROSS JOIN {kinds3} {where} ON CONFLICT DO NOTHING", params)
-            # 2. lock the accounts whose balances move (id order), and the issuance account
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT a.id FROM loyalty_account a WHERE a.programme_id = %(programme)s AND a.kind IN "
-                    f"(%(m)s, %(p)s) AND a.customer_id IN (SELECT t.customer_id FROM customers_transaction t {where}) "
-                    "ORDER BY a.id FOR UPDATE", params)
-                cursor.execute("SELECT id FROM loyalty_account WHERE id = %(issuance)s FOR UPDATE", params)
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_transfer")
-            params["before"] = cursor.fetchone()[0]
-            # 3. the transfers, pending or spendable by the record's day
-            cursor.execute(
+                f"SELECT %(programme)s, k.kind, c.customer_id, '', 0, %(now)s "
+                f"FROM (SELECT DISTINCT t.customer_id FROM customers_transaction t {where}) c CROSS JOIN {kinds3} "
+                "WHERE NOT EXISTS (SELECT 1 FROM loyalty_account o WHERE o.programme_id = %(programme)s "
+                "AND o.customer_id = c.customer_id AND o.kind = k.kind) ON CONFLICT DO NOTHING", params)
+            if connection.vendor == "postgresql" and cursor.rowcount > 10_000:
+                cursor.execute("ANALYZE loyalty_account")  # so the planner joins the new accounts by hash
+            insert = (
                 "INSERT INTO loyalty_transfer (programme_id, kind, debit_id, credit_id, amount, memo, actor_id, origin, "
                 "created_at, available_on, reverses_id, settles_id, source) "
                 f"SELECT %(programme)s, 'earn', %(issuance)s, a.id, t.amount_cents / %(cpp)s, '', %(actor)s, 'job', "
                 f"{sql['noon']}, CASE WHEN t.date > %(cutoff)s THEN {sql['plus_days']} END, NULL, NULL, {sql['txn']} "
-                f"FROM customers_transaction t JOIN {own} {where} ON CONFLICT DO NOTHING", params)
-            earned = cursor.rowcount
-            batch = ("FROM loyalty_transfer tr WHERE tr.id > %(before)s AND tr.programme_id = %(programme)s "
-                     "AND tr.kind = 'earn' AND tr.debit_id = %(issuance)s AND tr.source LIKE 'txn:%%'")
-            # 4. a lot for each spendable earn, dated by its record's day
-            cursor.execute(
-                "INSERT INTO loyalty_lot (account_id, transfer_id, amount, remaining, earned_on, expires_on) "
-                f"SELECT tr.credit_id, tr.id, tr.amount, tr.amount, {sql['earned_on']}, {sql['expires_on']} "
-                f"{batch} AND tr.available_on IS NULL", params)
-            lots = cursor.rowcount
-            # 5. the cached balances, moved by this run's sums
-            sums = f"SELECT tr.credit_id AS account_id, SUM(tr.amount) AS total {batch} GROUP BY tr.credit_id"
-            cursor.execute(sql["update"].format(sums=sums), params)
-            cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(tr.amount), 0) {batch}", params)
-            count, total = cursor.fetchone()
+                f"FROM customers_transaction t JOIN {own} {where} ON CONFLICT DO NOTHING")
+            lot = ("INSERT INTO loyalty_lot (account_id, transfer_id, amount, remaining, earned_on, expires_on) "
+                   f"SELECT tr.credit_id, tr.id, tr.amount, tr.amount, {sql['earned_on']}, {sql['expires_on']} ")
+            if connection.vendor == "postgresql":
+                # 3-5 in one statement: the new transfers (pending or spendable by the record's day),
+                # a lot for each spendable one, the members' balances moved by their sums; the rows
+                # are produced once and handed on, not read back from the table.
+                cursor.execute(
+                    f"WITH tr AS ({insert} RETURNING id, credit_id, amount, created_at, available_on), "
+                    f"lots AS ({lot} FROM tr WHERE tr.available_on IS NULL RETURNING 1), "
+                    "moved AS (UPDATE loyalty_account AS a SET balance = a.balance + d.total FROM (SELECT credit_id, "
+                    "SUM(amount) AS total FROM tr GROUP BY credit_id) AS d WHERE a.id = d.credit_id RETURNING 1) "
+                    "SELECT (SELECT COUNT(*) FROM tr), (SELECT COALESCE(SUM(amount), 0) FROM tr), "
+                    "(SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM moved)", params)
+                earned, total, lots, _moved = cursor.fetchone()
+            else:
+                cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_transfer")
+                params["before"] = cursor.fetchone()[0]
+                # 3. the transfers, pending or spendable by the record's day
+                cursor.execute(insert, params)
+                earned = cursor.rowcount
+                batch = ("FROM loyalty_transfer tr WHERE tr.id > %(before)s AND tr.programme_id = %(programme)s "
+                         "AND tr.kind = 'earn' AND tr.debit_id = %(issuance)s AND tr.source LIKE 'txn:%%'")
+                # 4. a lot for each spendable earn, dated by its record's day
+                cursor.execute(f"{lot} {batch} AND tr.available_on IS NULL", params)
+                lots = cursor.rowcount
+                # 5. the cached balances, moved by this run's sums
+                sums = f"SELECT tr.credit_id AS account_id, SUM(tr.amount) AS total {batch} GROUP BY tr.credit_id"
+                cursor.execute(sql["update"].format(sums=sums), params)
+                cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(tr.amount), 0) {batch}", params)
+                count, total = cursor.fetchone()
+                assert count == earned, (count, earned)
             cursor.execute("UPDATE loyalty_account SET balance = balance - %(total)s WHERE id = %(issuance)s",
                            {**params, "total": total})
         done = {"transfers": earned, "spendable": lots, "pending": earned - lots, "points": int(total)}
-        assert count == earned, (count, earned)
         audit.record(actor=actor, action=AuditCode.POINTS_EARN_BULK, object_type="programme",
                      object_id=programme.pk, dealer_id=dealer_id, after={
                          **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of,
