@@ -165,3 +165,20 @@ def test_out_of_sight_or_unknown_customer_is_404_revealing_nothing(client, org, 
         answer = _post(client, f"{BASE}/{target}/earn", {"points": 5}, f"e{target}")
         assert answer.status_code == 404 and "远方" not in answer.content.decode()
     assert not Transfer.objects.exists() and not IdempotencyKey.objects.exists()
+
+
+def test_keys_are_kept_a_day_then_pruned(desk_client, customer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from retain.jobs.registry import job
+
+    for key in ("old", "young"):
+        assert _post(desk_client, f"{BASE}/{customer.pk}/earn", {"points": 1}, key).status_code == 201
+    now = timezone.now()
+    IdempotencyKey.objects.filter(key="old").update(created_at=now - dt.timedelta(days=3))
+    IdempotencyKey.objects.filter(key="young").update(created_at=now - dt.timedelta(hours=23))
+    assert "1 idempotency keys removed" in job("loyalty.prune_keys").run(timezone.localdate() + dt.timedelta(days=5))
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["young"]  # never one younger than 24 h
+    assert AuditEvent.objects.filter(action="points_keys.prune").count() == 1
