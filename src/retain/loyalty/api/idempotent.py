@@ -19,7 +19,7 @@ from django.db import OperationalError, transaction
 from django.http import JsonResponse
 
 from ..services import keys
-from ..services.ledger import RETRIES, InsufficientPoints, _retryable
+from ..services.ledger import RETRIES, InsufficientPoints, retryable
 
 HEADER = "Idempotency-Key"
 
@@ -67,7 +67,7 @@ def respond(request, body: dict, write, *, status: int = 201) -> JsonResponse:
         except keys.KeyReused as error:
             return _key_refusal(error)
         except OperationalError as error:  # a lock not had in time: the whole transaction again
-            if not _retryable(error) or attempt == RETRIES - 1:
+            if not retryable(error) or attempt == RETRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover

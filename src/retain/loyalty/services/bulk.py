@@ -36,7 +36,8 @@ from . import ledger
 
 
 def _sql(vendor: str, zone_offset_hours: int) -> dict:
-    """The few expressions PostgreSQL and SQLite spell differently."""
+    """The few expressions PostgreSQL and SQLite spell differently: a record's day + the returns
+    window, its local noon as the earn's time, and a lot's earned and last day from that time."""
     if vendor == "postgresql":
         return {
             "plus_days": "t.date + %(pending_days)s",
@@ -45,14 +46,12 @@ def _sql(vendor: str, zone_offset_hours: int) -> dict:
             "expires_on": "(date_trunc('month', (tr.created_at AT TIME ZONE %(zone)s)::date) "
                           "+ make_interval(months => %(expiry_months)s + 1) - interval '1 day')::date",
             "txn": "'txn:' || t.id",
-            "update": "UPDATE loyalty_account AS a SET balance = a.balance + d.total FROM ({sums}) AS d "
-                      "WHERE a.id = d.account_id",
         }
-    noon_utc = f"{12 - zone_offset_hours:02d}:00:00"
+    # SQLite has no time zones: the zone's offset on the ``as_of`` day (stored times are UTC text).
     shift = f"{zone_offset_hours:+d} hours"
     return {
         "plus_days": "date(t.date, '+' || %(pending_days)s || ' days')",
-        "noon": f"t.date || ' {noon_utc}'",
+        "noon": f"datetime(t.date || ' 12:00:00', '{-zone_offset_hours:+d} hours')",
         "earned_on": f"date(tr.created_at, '{shift}')",
         "expires_on": f"date(tr.created_at, '{shift}', 'start of month', '+' || (%(expiry_months)s + 1) || ' months', "
                       "'-1 day')",

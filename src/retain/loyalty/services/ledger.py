@@ -45,7 +45,7 @@ class InsufficientPoints(ValidationError):
 RETRIES = 8
 
 
-def _retryable(error: OperationalError) -> bool:
+def retryable(error: OperationalError) -> bool:
     text = str(error).lower()
     return ("database is locked" in text or "deadlock detected" in text
             or "could not serialize" in text or "database table is locked" in text)
@@ -67,7 +67,7 @@ def ledger_write(function):
                 with transaction.atomic():
                     return function(*args, **kwargs)
             except OperationalError as error:
-                if not _retryable(error) or attempt == RETRIES - 1:
+                if not retryable(error) or attempt == RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
