@@ -9,8 +9,9 @@ the first violation. Seconds on a ledger of millions of transfers (``bench/loyal
 4. each lot belongs to the account its transfer credited, and its remaining points equal its
    points minus its uses, within 0 and its points;
 5. each member's spendable balance equals the points left in their lots;
-6. each pending account holds exactly its unsettled pending earns, and each hold account its
-   unsettled reservations (every settlement happened once, for the whole amount)."""
+6. points leave a pending or reserved account only by settling, whole, one transfer into it
+   (with 3 and the unique ``settles``: each such account holds exactly its unsettled earns or
+   reservations, and each was settled at most once)."""
 
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from django.db import connection
 
 from .models import Account, Lot, Transfer
 
+# Each check is one pass: the rows to compare are stacked (UNION ALL) and grouped, or joined by
+# primary key, never an aggregate joined back to a table, whose plan can go quadratic on a table
+# the planner has no statistics of yet (a ledger just written, before autovacuum's ANALYZE).
 CHECKS = [
     ("SELECT programme_id, SUM(balance) FROM loyalty_account GROUP BY programme_id HAVING SUM(balance) <> 0 "
      "ORDER BY programme_id LIMIT 1",
@@ -25,34 +29,33 @@ CHECKS = [
     ("SELECT id, kind, customer_id, balance FROM loyalty_account WHERE kind IN ('member', 'pending', 'hold') "
      "AND balance < 0 ORDER BY id LIMIT 1",
      "account {0} ({1} of customer {2}): balance {3} is below zero"),
-    ("SELECT a.id, a.kind, a.balance, COALESCE(c.total, 0) - COALESCE(d.total, 0), a.programme_id, "
-     "COALESCE(c.low, d.low), COALESCE(c.high, d.high) FROM loyalty_account a "
-     "LEFT JOIN (SELECT credit_id AS id, SUM(amount) AS total, MIN(programme_id) AS low, MAX(programme_id) AS high "
-     "FROM loyalty_transfer GROUP BY credit_id) c ON c.id = a.id "
-     "LEFT JOIN (SELECT debit_id AS id, SUM(amount) AS total, MIN(programme_id) AS low, MAX(programme_id) AS high "
-     "FROM loyalty_transfer GROUP BY debit_id) d ON d.id = a.id "
-     "WHERE a.balance <> COALESCE(c.total, 0) - COALESCE(d.total, 0) OR a.programme_id <> c.low "
-     "OR a.programme_id <> c.high OR a.programme_id <> d.low OR a.programme_id <> d.high ORDER BY a.id LIMIT 1",
-     "account {0} ({1}): cached balance {2}, its entries add up to {3} (its programme {4}, its transfers' {5} to {6})"),
+    ("SELECT account_id, SUM(cached), SUM(entries), MIN(own), MIN(theirs), MAX(theirs) FROM ("
+     "SELECT id AS account_id, balance AS cached, 0 AS entries, programme_id AS own, NULL AS theirs "
+     "FROM loyalty_account "
+     "UNION ALL SELECT credit_id, 0, amount, NULL, programme_id FROM loyalty_transfer "
+     "UNION ALL SELECT debit_id, 0, -amount, NULL, programme_id FROM loyalty_transfer) AS stacked "
+     "GROUP BY account_id HAVING SUM(cached) <> SUM(entries) OR MIN(own) IS NULL OR MIN(theirs) <> MIN(own) "
+     "OR MAX(theirs) <> MIN(own) ORDER BY account_id LIMIT 1",
+     "account {0}: cached balance {1}, its entries add up to {2} (its programme {3}, its transfers' {4} to {5})"),
     ("SELECT l.id, l.account_id, l.transfer_id FROM loyalty_lot l LEFT JOIN loyalty_transfer t ON t.id = l.transfer_id "
      "WHERE t.id IS NULL OR t.credit_id <> l.account_id ORDER BY l.id LIMIT 1",
      "lot {0}: account {1} is not the account its transfer {2} credited"),
-    ("SELECT l.id, l.remaining, l.amount, COALESCE(u.total, 0) FROM loyalty_lot l "
-     "LEFT JOIN (SELECT lot_id, SUM(amount) AS total FROM loyalty_lotuse GROUP BY lot_id) u ON u.lot_id = l.id "
-     "WHERE l.remaining <> l.amount - COALESCE(u.total, 0) OR l.remaining < 0 OR l.remaining > l.amount "
-     "ORDER BY l.id LIMIT 1",
+    ("SELECT lot_id, SUM(left_over), SUM(made), SUM(used) FROM ("
+     "SELECT id AS lot_id, remaining AS left_over, amount AS made, 0 AS used FROM loyalty_lot "
+     "UNION ALL SELECT lot_id, 0, 0, amount FROM loyalty_lotuse) AS stacked GROUP BY lot_id "
+     "HAVING SUM(left_over) <> SUM(made) - SUM(used) OR SUM(left_over) < 0 OR SUM(left_over) > SUM(made) "
+     "ORDER BY lot_id LIMIT 1",
      "lot {0}: {1} points left, but its {2} points minus its uses ({3}) differ"),
-    ("SELECT a.id, a.customer_id, a.balance, COALESCE(x.total, 0) FROM loyalty_account a "
-     "LEFT JOIN (SELECT account_id, SUM(remaining) AS total FROM loyalty_lot GROUP BY account_id) x "
-     "ON x.account_id = a.id WHERE a.kind = 'member' AND a.balance <> COALESCE(x.total, 0) ORDER BY a.id LIMIT 1",
-     "account {0} (customer {1}): spendable balance {2}, its lots hold {3}"),
-    ("SELECT a.id, a.kind, a.customer_id, a.balance, COALESCE(x.total, 0) FROM loyalty_account a "
-     "LEFT JOIN (SELECT t.credit_id, SUM(t.amount) AS total FROM loyalty_transfer t "
-     "JOIN loyalty_account h ON h.id = t.credit_id AND h.kind IN ('pending', 'hold') "
-     "WHERE NOT EXISTS (SELECT 1 FROM loyalty_transfer s WHERE s.settles_id = t.id) GROUP BY t.credit_id) x "
-     "ON x.credit_id = a.id WHERE a.kind IN ('pending', 'hold') AND a.balance <> COALESCE(x.total, 0) "
-     "ORDER BY a.id LIMIT 1",
-     "account {0} ({1} of customer {2}): balance {3}, its unsettled earns or reservations add up to {4}"),
+    ("SELECT account_id, SUM(balance), SUM(in_lots) FROM ("
+     "SELECT id AS account_id, balance, 0 AS in_lots FROM loyalty_account WHERE kind = 'member' "
+     "UNION ALL SELECT account_id, 0, remaining FROM loyalty_lot) AS stacked "
+     "GROUP BY account_id HAVING SUM(balance) <> SUM(in_lots) ORDER BY account_id LIMIT 1",
+     "account {0}: spendable balance {1}, its lots hold {2}"),
+    ("SELECT s.id, s.debit_id, s.settles_id FROM loyalty_transfer s JOIN loyalty_account h ON h.id = s.debit_id "
+     "AND h.kind IN ('pending', 'hold') LEFT JOIN loyalty_transfer t ON t.id = s.settles_id "
+     "WHERE t.id IS NULL OR t.credit_id <> s.debit_id OR t.amount <> s.amount ORDER BY s.id LIMIT 1",
+     "transfer {0} takes points out of pending or reserved account {1} without settling, whole, a transfer "
+     "into it ({2})"),
 ]
 
 
