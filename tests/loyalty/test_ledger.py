@@ -179,3 +179,27 @@ def test_entries_are_append_only_in_the_orm_and_the_database(desk, customer):
             cursor.execute(sql)
     assert Transfer.objects.get(pk=earned.pk).amount == 10
     assert Account.objects.filter(customer=customer).count() == 3
+
+
+def test_a_merged_duplicates_points_move_by_a_transfer(org, desk, manager, customer):
+    from retain.customers import services as customer_services
+
+    duplicate = make_customer(dealer=org.d1, name="李四(重复)")
+    earned = points.earn(actor=desk, customer_id=duplicate.pk, points=70, pending=False)
+    customer_services.merge_customers(actor=manager, survivor_id=customer.pk, duplicate_id=duplicate.pk)
+    assert _balance(customer)["balance"] == 70 and _balance(duplicate)["balance"] == 0
+    moved = Transfer.objects.get(kind="transfer", credit__customer=customer)
+    assert Lot.objects.get(transfer=moved).expires_on == Lot.objects.get(transfer=earned).expires_on
+    assert Account.objects.filter(customer=duplicate).count() == 3  # its accounts and history stay its own
+
+
+def test_a_duplicate_with_pending_points_is_not_merged(org, desk, manager, customer):
+    from retain.customers import services as customer_services
+    from retain.customers.models import Customer
+
+    duplicate = make_customer(dealer=org.d1, name="李四(重复)")
+    points.earn(actor=desk, customer_id=duplicate.pk, points=70, pending=True)
+    with pytest.raises(ValidationError) as refused:
+        customer_services.merge_customers(actor=manager, survivor_id=customer.pk, duplicate_id=duplicate.pk)
+    assert "duplicate" in refused.value.message_dict
+    assert Customer.objects.get(pk=duplicate.pk).status == "active"
