@@ -98,7 +98,7 @@ def org(db):
 @pytest.fixture(autouse=True, scope="session")
 def _flushable_audit_log():
     """Let tests that flush the database (``transactional_db``, the browser tests' live server)
-    empty the audit log on SQLite, where a trigger refuses every DELETE on it.
+    empty the audit log and the points ledger on SQLite, where triggers refuse every DELETE on them.
 
     Test-only and narrow: around Django's flush, and only there, the trigger is dropped and then
     recreated from the SQL SQLite itself holds for it, so what the tests run against is exactly
@@ -111,7 +111,10 @@ def _flushable_audit_log():
         return
     from django.db.backends.sqlite3.base import DatabaseOperations
 
-    from retain.org.append_only import SQLITE_TRIGGERS
+    from retain.loyalty.append_only import SQLITE_TRIGGERS as LEDGER_TRIGGERS
+    from retain.org.append_only import SQLITE_TRIGGERS as AUDIT_TRIGGERS
+
+    SQLITE_TRIGGERS = {**AUDIT_TRIGGERS, **LEDGER_TRIGGERS}  # the points ledger refuses DELETE as well
 
     original = DatabaseOperations.execute_sql_flush
 

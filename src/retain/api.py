@@ -188,6 +188,10 @@ def _register_routers():
     from retain.cases.api.lost import router as lost_owners
 
     api.add_router("/", lost_owners)
+    # loyalty (the points ledger)
+    from retain.loyalty.api.members import router as loyalty_members
+
+    api.add_router("/", loyalty_members)
 
 
 _register_routers()

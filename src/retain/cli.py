@@ -1,4 +1,4 @@
-"""The ``retain`` command: demo, serve, worker, jobs, token, audit, analyze, import, manage.
+"""The ``retain`` command: demo, serve, worker, jobs, token, audit, loyalty, analyze, import, manage.
 
 Configuration comes from ``RETAIN_*`` environment variables (see the README); the command only
 chooses what to run.
@@ -178,6 +178,19 @@ def cmd_audit(args):
     sys.exit(1)
 
 
+def cmd_loyalty(args):
+    """``retain loyalty verify``: the points ledger's invariants; exit 1 naming the first violation."""
+    from retain.loyalty import verify
+
+    result = verify.run()
+    counts = ", ".join(f"{n} {what}" for what, n in result.checked.items())
+    if result.ok:
+        print(f"points ledger consistent: {counts}; every balance adds up, none below zero, lots agree")
+        return
+    print(f"points ledger VIOLATION: {result.violation} ({counts})")
+    sys.exit(1)
+
+
 def cmd_analyze(args):
     """Score the customer base and print what was found."""
     from datetime import date
@@ -299,6 +312,11 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="check the audit log")
     audit.add_argument("check", choices=["verify"], help="verify: walk the hash chain, exit 1 if it is broken")
     audit.set_defaults(func=cmd_audit)
+
+    loyalty = sub.add_parser("loyalty", help="check the points ledger")
+    loyalty.add_argument("check", choices=["verify"],
+                         help="verify: zero sum, no negative member balance, cached balances and lots agree; exit 1 if not")
+    loyalty.set_defaults(func=cmd_loyalty)
 
     analyze = sub.add_parser("analyze", help="score customers (RFM, CLV, pyramid) and store the scores")
     analyze.add_argument("analysis", choices=[*ANALYSES, "all"])

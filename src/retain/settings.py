@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "retain.sales",
     "retain.care",
     "retain.surveys",
+    "retain.loyalty",
     "retain.cases",
     "retain.insights",
     "retain.demo",

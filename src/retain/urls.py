@@ -19,6 +19,7 @@ urlpatterns = [
     path("care/", include("retain.care.urls")),
     path("surveys/", include("retain.surveys.urls")),
     path("cases/", include("retain.cases.urls")),
+    path("loyalty/", include("retain.loyalty.urls")),
     # surveys (answer): the public answer page, at the short path of surveys.tokens.PUBLIC_PATH
     path("s/<str:token>/", survey_public.answer, name="survey_answer"),
     path("s/<str:token>/thanks/", survey_public.thanks, name="survey_thanks"),

@@ -110,6 +110,13 @@ def _lost_owner(customer) -> int:
         return lost.record(actor=customer.owner, customer_id=customer.pk, reason="staff").pk
 
 
+def _pending_points(customer) -> int:
+    """Pending points of ``customer`` (the loyalty paths with a transfer id take POST only)."""
+    from retain.loyalty.services import points
+
+    return points.earn(actor=None, customer_id=customer.pk, points=100).pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -124,6 +131,7 @@ def test_no_get_writes_anything(org, client, role):
               "task_id": care.task.pk, "case_id": case_id, "compensation_id": compensation_id,
               "entry_id": _blacklist_entry(records.customer),
               "lost_id": _lost_owner(records.customer),
+              "transfer_id": _pending_points(records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

@@ -1163,12 +1163,95 @@ def _decide_blacklist(cell):
     return outcomes
 
 
+# --- loyalty (the points ledger) ------------------------------------------------------------------
+
+def _member(cell, points=0):
+    """A customer at the position holding ``points`` spendable points (credited by the system)."""
+    from retain.loyalty.services import points as loyalty_points
+
+    customer = _customer(cell, "积分会员")
+    if points:
+        loyalty_points.earn(actor=None, customer_id=customer.pk, points=points, pending=False)
+    return customer
+
+
+def _key_post(client, url, body):
+    return client.post(url, data=body, content_type="application/json", headers={"Idempotency-Key": f"k{next(_serial)}"})
+
+
+def _spendable(customer):
+    from retain.loyalty import balances
+
+    return balances.of(customer.pk)["balance"]
+
+
+@driver(Action.VIEW_POINTS)
+def _view_points(cell):
+    from retain.loyalty.access import access_member
+
+    customer, client = _member(cell, 10), cell.client
+    return {
+        "door": _service(lambda: access_member(cell.actor, customer.pk, Action.VIEW_POINTS)),
+        "api": _http(client.get(f"/api/v1/loyalty/members/{customer.pk}")),
+        "api entries": _http(client.get(f"/api/v1/loyalty/members/{customer.pk}/entries")),
+    }
+
+
+@driver(Action.EARN_POINTS)
+def _earn_points(cell):
+    from retain.loyalty.services import points as loyalty_points
+
+    members = [_member(cell) for _ in range(2)]
+    outcomes = {
+        "service": _service(lambda: loyalty_points.earn(actor=cell.actor, customer_id=members[0].pk, points=50,
+                                                        pending=False)),
+        "api": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[1].pk}/earn",
+                               {"points": 50, "pending": False})),
+    }
+    for (entry, outcome), customer in zip(outcomes.items(), members):
+        assert (_spendable(customer) == 50) == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.REDEEM_POINTS)
+def _redeem_points(cell):
+    from retain.loyalty.services import points as loyalty_points
+
+    members = [_member(cell, 100) for _ in range(3)]
+    outcomes = {
+        "service": _service(lambda: loyalty_points.redeem(actor=cell.actor, customer_id=members[0].pk, points=30)),
+        "api": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[1].pk}/redeem", {"points": 30})),
+        "api reserve": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[2].pk}/reservations",
+                                       {"points": 30})),
+    }
+    for (entry, outcome), customer in zip(outcomes.items(), members):
+        assert (_spendable(customer) == 70) == (outcome == "Y"), entry
+    return outcomes
+
+
+@driver(Action.ADJUST_POINTS)
+def _adjust_points(cell):
+    from retain.loyalty.services import points as loyalty_points
+
+    members = [_member(cell, 100) for _ in range(2)]
+    outcomes = {
+        "service": _service(lambda: loyalty_points.adjust(actor=cell.actor, customer_id=members[0].pk, points=-40,
+                                                          reason="更正")),
+        "api": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[1].pk}/adjust",
+                               {"points": -40, "reason": "更正"})),
+    }
+    for (entry, outcome), customer in zip(outcomes.items(), members):
+        assert (_spendable(customer) == 60) == (outcome == "Y"), entry
+    return outcomes
+
+
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
-    54, view 43, decide 43); lost owners 108; approving compensation 54."""
-    assert len(list(_cells())) == 2127
+    54, view 43, decide 43); lost owners 108; approving compensation 54; the points ledger 216 (view, earn, redeem and adjust
+    54 each)."""
+    assert len(list(_cells())) == 2343
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

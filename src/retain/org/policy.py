@@ -109,6 +109,11 @@ class Action(models.TextChoices):
     VIEW_LOST_OWNERS = "view_lost_owners", _("see lost owners")  # the list, one lost owner, the analysis, the API
     RECORD_LOST_OWNERS = "record_lost_owners", _("record lost owners and win them back")  # record, confirm,
     # dismiss, log a win-back step, mark won back
+    # Loyalty (the points ledger)
+    VIEW_POINTS = "view_points", _("see members' points")  # balance, pending, entries; the API
+    EARN_POINTS = "earn_points", _("credit points earned")  # at the desk, for a customer in sight
+    REDEEM_POINTS = "redeem_points", _("redeem points")  # spend, reserve, post or release a reservation
+    ADJUST_POINTS = "adjust_points", _("adjust, move and reverse points")  # with a reason; managers
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -214,6 +219,16 @@ _TABLE = {
     # losses and the success rate of their dealers, and do not contact customers.
     Action.VIEW_LOST_OWNERS:  (O,  D,  D,  O,  D,  D,  D,  R,  G),
     Action.RECORD_LOST_OWNERS:(O,  D,  D,  O,  D,  N,  D,  N,  N),
+    # Loyalty: points are the customer's, seen as the customer is. Whoever serves customers at the
+    # desk (a consultant their own, the service desk and the dealer's managers the dealer's)
+    # credits earned points and redeems them; marketing and those above the dealer read balances
+    # but do not hand points out. Adjusting, moving points between members and reversing a
+    # transfer create or remove value by hand, so they are the dealer's managers' (four eyes come
+    # with the goodwill approval the cases app already has).
+    Action.VIEW_POINTS:     (O,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.EARN_POINTS:     (O,  D,  D,  D,  D,  N,  D,  N,  N),
+    Action.REDEEM_POINTS:   (O,  D,  D,  D,  D,  N,  D,  N,  N),
+    Action.ADJUST_POINTS:   (N,  D,  D,  N,  D,  N,  D,  N,  N),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

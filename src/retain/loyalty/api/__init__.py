@@ -1,0 +1,1 @@
+"""The loyalty API (registered in ``retain.api``)."""

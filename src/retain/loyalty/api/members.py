@@ -1,0 +1,270 @@
+"""Members' points over JSON (issue 11, item 11). Thin: reads through the door, writes through the
+services, each write once per ``Idempotency-Key`` (``idempotent.respond``). A customer outside the
+caller's sight is 404, whatever the operation.
+
+- ``GET /api/v1/loyalty/members/{customer_id}`` -> ``{"balance", "pending", "reserved", "tier",
+  "qualifying_points"}``;
+- ``GET /api/v1/loyalty/members/{customer_id}/entries``: the member's movements, newest first, paged;
+- ``POST .../earn {"points", "memo"?, "pending"?}``, ``POST .../redeem {"points", "reward_id"?,
+  "memo"?}`` (409 ``insufficient_points``), ``POST .../adjust {"points", "reason"}`` (managers;
+  positive or negative), ``POST .../reservations {"points", "reward_id"?, "memo"?}``,
+  ``POST .../transfer {"to_customer_id", "points", "reason"}``: 201 with the transfer and the
+  member's balances after it;
+- ``POST /api/v1/loyalty/reservations/{id}/post``, ``POST .../release {"reason"}``,
+  ``POST /api/v1/loyalty/pending/{id}/activate``, ``POST .../void {"reason"}``,
+  ``POST /api/v1/loyalty/transfers/{id}/reverse {"reason"}``.
+"""
+
+import datetime as dt
+from typing import Annotated
+
+from django.db.models import Q, Sum, Value
+from ninja import Header, Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field, Strict
+
+from retain.bounds import Id, Input, Page, api_type, string
+from retain.org.policy import Action
+
+from .. import balances
+from ..access import access_member
+from ..models import MAX_POINTS, Account, AccountKind, Transfer
+from ..services import pending, points, reservations
+from ..services.reverse import reverse
+from .idempotent import HEADER, respond
+
+router = Router(tags=["loyalty"])
+
+Points = Annotated[int, Strict(), Field(ge=1, le=MAX_POINTS)]
+SignedPoints = Annotated[int, Strict(), Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+Memo = api_type(Transfer, "memo")
+Reason = string(10_000)
+Key = Annotated[str | None, Header(None, alias=HEADER, description="A new random text per write (at most 255 "
+                                   "characters); sent again with the same body, the first answer is replayed.")]
+
+
+class MemberOut(Schema):
+    customer_id: int
+    balance: int
+    pending: int
+    reserved: int
+    tier: str | None
+    qualifying_points: int
+
+
+class EntryOut(Schema):
+    """One movement as the member sees it (``viewer``: the member's customer id, annotated)."""
+
+    id: int
+    kind: str
+    points: int
+    change: int = Field(description="What this movement did to the member's spendable balance.")
+    debit: str
+    credit: str
+    memo: str
+    at: dt.datetime
+    by: str | None
+    available_on: dt.date | None
+    reverses_id: int | None
+    settles_id: int | None
+
+    @staticmethod
+    def resolve_points(obj):
+        return obj.amount
+
+    @staticmethod
+    def resolve_at(obj):
+        return obj.created_at
+
+    @staticmethod
+    def resolve_change(obj):
+        change = 0
+        if obj.credit.kind == AccountKind.MEMBER and obj.credit.customer_id == obj.viewer:
+            change += obj.amount
+        if obj.debit.kind == AccountKind.MEMBER and obj.debit.customer_id == obj.viewer:
+            change -= obj.amount
+        return change
+
+    @staticmethod
+    def _side(account, viewer):
+        return account.kind if account.customer_id in (viewer, None) else "other_member"
+
+    @staticmethod
+    def resolve_debit(obj):
+        return EntryOut._side(obj.debit, obj.viewer)
+
+    @staticmethod
+    def resolve_credit(obj):
+        return EntryOut._side(obj.credit, obj.viewer)
+
+    @staticmethod
+    def resolve_by(obj):
+        return obj.actor.display_name if obj.actor_id else None
+
+
+class BalancesOut(Schema):
+    customer_id: int
+    balance: int
+    pending: int
+    reserved: int
+
+
+class WrittenOut(Schema):
+    transfer: EntryOut
+    member: BalancesOut
+
+
+class ErrorOut(Schema):
+    detail: list[dict]
+
+
+class EarnIn(Input):
+    points: Points
+    memo: Memo = ""
+    pending: Annotated[bool, Strict()] | None = None
+
+
+class RedeemIn(Input):
+    points: Points
+    reward_id: Id | None = None
+    memo: Memo = ""
+
+
+class AdjustIn(Input):
+    points: SignedPoints
+    reason: Reason
+
+
+class TransferIn(Input):
+    to_customer_id: Id
+    points: Points
+    reason: Reason
+
+
+class ReasonIn(Input):
+    reason: Reason
+
+
+class EmptyIn(Input):
+    pass
+
+
+def _member(customer_id: int) -> dict:
+    return {"customer_id": customer_id, **balances.of(customer_id)}
+
+
+def _entries(customer_id: int):
+    return (Transfer.objects.filter(Q(debit__customer_id=customer_id) | Q(credit__customer_id=customer_id))
+            .annotate(viewer=Value(customer_id)).select_related("debit", "credit", "actor"))
+
+
+def _written(made: Transfer, customer_id: int) -> dict:
+    """The answer to a write: the transfer as the member sees it and their balances after it, read
+    inside the write's transaction (the member's accounts are still locked)."""
+    made.viewer = customer_id
+    entry = EntryOut.from_orm(made).model_dump(mode="json")
+    held = dict(Account.objects.filter(customer_id=customer_id).values_list("kind").annotate(n=Sum("balance")))
+    member = {"customer_id": customer_id, "balance": held.get(AccountKind.MEMBER, 0),
+              "pending": held.get(AccountKind.PENDING, 0), "reserved": held.get(AccountKind.HOLD, 0)}
+    return {"transfer": entry, "member": member}
+
+
+WRITE = {201: WrittenOut, 409: ErrorOut}
+
+
+@router.get("/loyalty/members/{int:customer_id}", response=MemberOut)
+def get_member(request, customer_id: int):
+    """A member's spendable, pending and reserved points, and the qualifying points tiers will read."""
+    customer = access_member(request.user, customer_id, Action.VIEW_POINTS)
+    return _member(customer.pk)
+
+
+@router.get("/loyalty/members/{int:customer_id}/entries", response=list[EntryOut])
+@paginate(Page)
+def list_entries(request, customer_id: int):
+    """The member's movements, newest first."""
+    customer = access_member(request.user, customer_id, Action.VIEW_POINTS)
+    return _entries(customer.pk).order_by("-id")
+
+
+@router.post("/loyalty/members/{int:customer_id}/earn", response=WRITE)
+def earn(request, customer_id: int, payload: EarnIn, idempotency_key: Key = None):
+    """Credit points earned at the desk (pending through the returns window unless ``pending`` is false)."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(points.earn(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
+@router.post("/loyalty/members/{int:customer_id}/redeem", response=WRITE)
+def redeem(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
+    """Spend points at once; 409 ``insufficient_points`` beyond the spendable balance."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(points.redeem(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
+@router.post("/loyalty/members/{int:customer_id}/adjust", response=WRITE)
+def adjust(request, customer_id: int, payload: AdjustIn, idempotency_key: Key = None):
+    """A manager's correction, positive or negative, with a reason."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(points.adjust(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
+@router.post("/loyalty/members/{int:customer_id}/transfer", response=WRITE)
+def transfer(request, customer_id: int, payload: TransferIn, idempotency_key: Key = None):
+    """Move spendable points to another member of the same programme (managers)."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(points.transfer(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
+@router.post("/loyalty/members/{int:customer_id}/reservations", response=WRITE)
+def reserve(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
+    """Reserve points for a reward ordered (no longer spendable); post or release it later."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(reservations.reserve(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
+def _settled(made: Transfer) -> dict:
+    customer_id = made.debit.customer_id or made.credit.customer_id
+    return _written(made, customer_id)
+
+
+@router.post("/loyalty/reservations/{int:transfer_id}/post", response=WRITE)
+def post_reservation(request, transfer_id: int, payload: EmptyIn, idempotency_key: Key = None):
+    """The reward was handed over: the reserved points are redeemed (once)."""
+    return respond(request, payload.dict(), lambda: _settled(reservations.post(
+        actor=request.user, transfer_id=transfer_id, origin="api")))
+
+
+@router.post("/loyalty/reservations/{int:transfer_id}/release", response=WRITE)
+def release_reservation(request, transfer_id: int, payload: ReasonIn, idempotency_key: Key = None):
+    """The order was cancelled: the reserved points return to the member (once)."""
+    body = payload.dict()
+    return respond(request, body, lambda: _settled(reservations.release(
+        actor=request.user, transfer_id=transfer_id, origin="api", **body)))
+
+
+@router.post("/loyalty/pending/{int:transfer_id}/activate", response=WRITE)
+def activate(request, transfer_id: int, payload: EmptyIn, idempotency_key: Key = None):
+    """Make pending points spendable now, before their day (once)."""
+    return respond(request, payload.dict(), lambda: _settled(pending.activate(
+        actor=request.user, transfer_id=transfer_id, origin="api")))
+
+
+@router.post("/loyalty/pending/{int:transfer_id}/void", response=WRITE)
+def void(request, transfer_id: int, payload: ReasonIn, idempotency_key: Key = None):
+    """Take pending points back (the purchase was returned), once."""
+    body = payload.dict()
+    return respond(request, body, lambda: _settled(pending.void(
+        actor=request.user, transfer_id=transfer_id, origin="api", **body)))
+
+
+@router.post("/loyalty/transfers/{int:transfer_id}/reverse", response=WRITE)
+def reverse_transfer(request, transfer_id: int, payload: ReasonIn, idempotency_key: Key = None):
+    """Reverse a transfer with a reason (managers): a new transfer the other way, once."""
+    body = payload.dict()
+    return respond(request, body, lambda: _settled(reverse(
+        actor=request.user, transfer_id=transfer_id, origin="api", **body)))

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyConfig(AppConfig):
+    name = "retain.loyalty"
+    label = "loyalty"
+    verbose_name = _("Loyalty")
+
+    def ready(self):
+        from retain.customers import moves
+
+        from . import append_only, jobs  # noqa: F401 (register the periodic jobs)
+        from .services.merge import merge_points
+
+        post_migrate.connect(append_only.on_post_migrate, sender=self, dispatch_uid="loyalty.append_only")
+        # a merged duplicate's points move to the survivor, by a transfer
+        moves.register(merge=merge_points)

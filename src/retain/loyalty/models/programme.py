@@ -1,0 +1,34 @@
+"""A dealer's points programme: the rules the ledger needs (how long earned points wait before they
+may be spent, when they expire, the largest single movement). Earning rules, tiers and rewards
+hang off it later."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from retain import bounds
+from retain.org.models import Dealer
+
+#: The largest amount any one transfer may move, whatever a programme says: ten billion points
+#: keeps every sum of a year's transfers far inside a signed 64-bit column.
+MAX_POINTS = 10_000_000_000
+
+
+class Programme(models.Model):
+    dealer = models.OneToOneField(Dealer, models.PROTECT, related_name="loyalty_programme", verbose_name=_("dealer"))
+    name = models.CharField(_("name"), max_length=100)
+    pending_days = models.PositiveSmallIntegerField(
+        _("days before earned points may be spent"), default=14, validators=bounds.count(0, 365),
+        help_text=_("The returns window: points from a purchase wait this long, and go if it is returned."))
+    expiry_months = models.PositiveSmallIntegerField(
+        _("months before points expire"), default=24, validators=bounds.count(1, 120),
+        help_text=_("Points expire at the end of this month after the month they were earned in."))
+    max_points_per_transfer = models.BigIntegerField(
+        _("most points in one movement"), default=10_000_000, validators=bounds.count(1, MAX_POINTS))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points programme")
+        verbose_name_plural = _("points programmes")
+
+    def __str__(self):
+        return self.name
