@@ -9,11 +9,14 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Loyalty")
 
     def ready(self):
-        from retain.customers import moves
+        from retain.customers import cards, moves
 
         from . import append_only, jobs  # noqa: F401 (register the periodic jobs)
+        from .cards import points_section
         from .services.merge import merge_points
 
         post_migrate.connect(append_only.on_post_migrate, sender=self, dispatch_uid="loyalty.append_only")
         # a merged duplicate's points move to the survivor, by a transfer
         moves.register(merge=merge_points)
+        # the customer card's points section
+        cards.register(points_section)

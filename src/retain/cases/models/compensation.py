@@ -1,12 +1,14 @@
 """Compensation offered on a case (issue 10, item 4; seed 001: compensate fittingly, both
 psychological and material): its kind, its worth to the customer in cents (and the points, for
-goodwill points the points programme will credit), and, above the dealer's threshold, a
-manager's approval before it counts as given."""
+goodwill points, which the points programme credits), and, above the dealer's threshold, a
+manager's approval before it counts as given. Approved goodwill points are credited to the
+member through the points programme (``loyalty.services.goodwill``)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from retain import bounds
+from retain.loyalty.models import Transfer
 from retain.org.models import Staff
 
 from .case import Case
@@ -38,6 +40,10 @@ class Compensation(models.Model):
                                    verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, validators=bounds.text())
+    # Goodwill points once credited: the points programme's transfer (whose ``source`` names this
+    # compensation back).
+    transfer = models.OneToOneField(Transfer, models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("points credited"))
 
     class Meta:
         verbose_name = _("compensation")

@@ -1,7 +1,10 @@
 """Compensation on a case: offered by whoever works the case; worth up to the dealer's threshold
 (``CaseSettings.compensation_approval_cents``, ¥500 by default) it is approved as offered, above
 it it waits for a manager's approval (``approve_compensation``), never the offerer's own (four
-eyes). Goodwill points carry their number of points, for the points programme to credit."""
+eyes). Goodwill points carry their number of points; once approved they are credited to the
+member through the points programme (``loyalty.services.goodwill``: capped per case and per
+member a month, checked at the offer and again at the credit), in the same transaction, and the
+compensation keeps the transfer."""
 
 import datetime as dt
 
@@ -12,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from retain.bounds import MAX_CENTS, check_fields
+from retain.loyalty.services import goodwill
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, refusal, scope_filter
@@ -42,6 +46,11 @@ def offer(*, actor, case_id, kind: str, value_cents, description: str, points=No
         errors["points"] = _("Only goodwill points have points.")
     check_fields(Compensation, errors, description=description if isinstance(description, str) else None,
                  points=points)
+    if not errors and kind == CompensationKind.GOODWILL_POINTS:
+        try:
+            goodwill.check(customer_id=case.customer_id, dealer_id=case.dealer_id, case_id=case.pk, points=points)
+        except ValidationError as refused:
+            errors.update(refused.message_dict)
     if errors:
         raise ValidationError(errors)
     limit = settings_for(case.dealer_id).compensation_approval_cents
@@ -49,10 +58,22 @@ def offer(*, actor, case_id, kind: str, value_cents, description: str, points=No
     made = Compensation.objects.create(case=case, kind=kind, value_cents=value_cents, points=points or None,
                                        description=description, status=status, offered_by=actor,
                                        offered_at=now or timezone.now())
+    _credit(actor, made)
     audit.record(actor=actor, action=AuditCode.COMPENSATION_OFFER, obj=case, dealer_id=case.dealer_id, after={
         "compensation_id": made.pk, "kind": kind, "value_cents": value_cents, "points": points,
-        "status": status, "limit_cents": limit})
+        "status": status, "limit_cents": limit, "transfer_id": made.transfer_id})
     return made
+
+
+def _credit(actor, compensation: Compensation) -> None:
+    """Approved goodwill points go to the member's points now, and the compensation keeps the transfer."""
+    if compensation.kind != CompensationKind.GOODWILL_POINTS or compensation.status != CompensationStatus.APPROVED:
+        return
+    case = compensation.case
+    compensation.transfer = goodwill.credit(
+        actor=actor, customer_id=case.customer_id, case_id=case.pk, compensation_id=compensation.pk,
+        points=compensation.points, memo=_("Goodwill for case #%(number)s") % {"number": case.pk})
+    compensation.save(update_fields=["transfer"])
 
 
 @transaction.atomic
@@ -87,6 +108,11 @@ def decide(*, actor, compensation_id, approve, note: str = "") -> Compensation:
     found.status = CompensationStatus.APPROVED if approve else CompensationStatus.REJECTED
     found.decided_by, found.decided_at, found.decision_note = actor, timezone.now(), note
     found.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    try:
+        _credit(actor, found)
+    except ValidationError as refused:  # the caps were reached since the offer: it cannot be approved now
+        raise ValidationError({"approve": refused.messages}) from refused
     audit.record(actor=actor, action=AuditCode.COMPENSATION_DECIDE, obj=found.case, dealer_id=found.case.dealer_id,
-                 before={"status": before}, after={"compensation_id": found.pk, "status": found.status, "note": note})
+                 before={"status": before}, after={"compensation_id": found.pk, "status": found.status, "note": note,
+                                                   "transfer_id": found.transfer_id})
     return found

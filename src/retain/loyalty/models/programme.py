@@ -24,6 +24,12 @@ class Programme(models.Model):
         help_text=_("Points expire at the end of this month after the month they were earned in."))
     max_points_per_transfer = models.BigIntegerField(
         _("most points in one movement"), default=10_000_000, validators=bounds.count(1, MAX_POINTS))
+    # Goodwill points from complaint cases (``services.goodwill``): at most this many per case, and
+    # per member in one month (the dealer's local month), however many cases they have.
+    goodwill_case_cap = models.PositiveIntegerField(
+        _("most goodwill points for one case"), default=2_000, validators=bounds.count(0, 10_000_000))
+    goodwill_month_cap = models.PositiveIntegerField(
+        _("most goodwill points for one member in a month"), default=5_000, validators=bounds.count(0, 10_000_000))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

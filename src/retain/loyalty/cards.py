@@ -1,0 +1,43 @@
+"""The customer card's "Points" section (registered with ``customers.cards`` in
+``LoyaltyConfig.ready``): the member's spendable, pending and reserved points and their latest
+movements, a goodwill credit linked to the case it came from. Two queries (the member's accounts,
+their latest transfers), none for a role that sees no points; reading opens no account (a GET
+writes nothing)."""
+
+from django.db.models import Q
+
+from retain.customers.cards import CardSection
+from retain.org.policy import Action, allowed
+
+from .models import MEMBER_KINDS, Account, AccountKind, Transfer, TransferKind
+
+SHOWN = 8
+
+
+def _case_of(transfer: Transfer) -> int | None:
+    """The case a goodwill credit came from (its source ``case:12:compensation:40``)."""
+    parts = transfer.source.split(":")
+    return int(parts[1]) if transfer.kind == TransferKind.GOODWILL and parts[0] == "case" and parts[1].isdigit() \
+        else None
+
+
+def points_section(actor, customer) -> CardSection | None:
+    # The card's customer is in the reader's sight; points are seen in the same scope as the customer.
+    if not allowed(actor, Action.VIEW_POINTS):
+        return None
+    accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)}
+    if not accounts:
+        return None
+    ids = [a.pk for a in accounts.values()]
+    spendable = accounts.get(AccountKind.MEMBER)
+    rows = []
+    for transfer in (Transfer.objects.filter(Q(debit_id__in=ids) | Q(credit_id__in=ids))
+                     .select_related("actor").order_by("-created_at", "-id")[:SHOWN]):
+        change = (transfer.amount if spendable and transfer.credit_id == spendable.pk else 0) - \
+                 (transfer.amount if spendable and transfer.debit_id == spendable.pk else 0)
+        rows.append({"transfer": transfer, "change": change, "case_id": _case_of(transfer)})
+    return CardSection("loyalty/_card.html", {
+        "balance": spendable.balance if spendable else 0,
+        "pending": getattr(accounts.get(AccountKind.PENDING), "balance", 0),
+        "reserved": getattr(accounts.get(AccountKind.HOLD), "balance", 0),
+        "rows": rows})
