@@ -112,3 +112,23 @@ def test_the_goodwill_credit_appears_on_the_member_card_linked_to_its_case(org, 
     assert ">800<" in section and "+800" in section and f'href="/cases/{case.pk}/"' in section
     client.force_login(org.staff["consultant"])  # the owner sees the points too
     assert 'id="points"' in client.get(f"/customers/{customer.pk}/").content.decode()
+
+
+def test_the_month_cap_is_the_dealers_local_month(org, customer):
+    """Credited at 23:30 on 31 March in Shanghai (15:30 UTC) it counts for March; April starts anew."""
+    import datetime as dt
+    import zoneinfo
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    march = dt.datetime(2026, 3, 31, 23, 30, tzinfo=shanghai)
+    for number in range(3):
+        case = _case(org, customer)
+        made = Compensation.objects.create(case=case, kind="goodwill_points", value_cents=0, points=2_000 if number < 2
+                                           else 1_000, description="x", status="approved",
+                                           offered_by=org.staff["service_advisor"], offered_at=march)
+        goodwill.credit(actor=None, customer_id=customer.pk, case_id=case.pk, compensation_id=made.pk,
+                        points=made.points, now=march)
+    programme = ledger.programme_for(customer.dealer_id)
+    assert goodwill.room(programme, customer.pk, _case(org, customer).pk, now=march) == 0
+    april = dt.datetime(2026, 4, 1, 0, 30, tzinfo=shanghai)
+    assert goodwill.room(programme, customer.pk, _case(org, customer).pk, now=april) == 2_000

@@ -42,19 +42,22 @@ def room(programme: Programme, customer_id: int, case_id: int, now: dt.datetime 
     """How many goodwill points the case may still give the member this month."""
     now = now or timezone.now()
     month_start = ledger.local_day(programme, now).replace(day=1)
+    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
     zone = ledger.local_zone(programme)
-    since = dt.datetime.combine(month_start, dt.time(), tzinfo=zone)
+    since, until = (dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in (month_start, next_month))
     member_goodwill = Transfer.objects.filter(programme=programme, credit__customer_id=customer_id)
     left_in_case = programme.goodwill_case_cap - _credited(
         Transfer.objects.filter(programme=programme, source__startswith=f"case:{int(case_id)}:"))
-    left_in_month = programme.goodwill_month_cap - _credited(member_goodwill.filter(created_at__gte=since))
+    left_in_month = programme.goodwill_month_cap - _credited(member_goodwill.filter(created_at__gte=since, created_at__lt=until))
     return max(0, min(left_in_case, left_in_month))
 
 
-def check(*, customer_id: int, dealer_id: int, case_id: int, points: int, field: str = "points") -> None:
-    """Refuse (on ``field``) goodwill beyond what the caps leave, naming what is left."""
+def check(*, customer_id: int, dealer_id: int, case_id: int, points: int, field: str = "points",
+          now: dt.datetime | None = None) -> None:
+    """Refuse (on ``field``) goodwill beyond what the caps leave (in the month of ``now``), naming
+    what is left."""
     programme = ledger.programme_for(dealer_id)
-    left = room(programme, customer_id, case_id)
+    left = room(programme, customer_id, case_id, now)
     if points > left:
         raise ValidationError({field: _(
             "At most %(left)d goodwill points are left for this case this month (at most %(case)d a case, "
@@ -75,7 +78,7 @@ def credit(*, actor, customer_id, case_id: int, compensation_id: int, points, me
     programme = found.programme
     points = ledger.check_points(points, programme)
     now = now or timezone.now()
-    check(customer_id=found.customer.pk, dealer_id=found.customer.dealer_id, case_id=case_id, points=points)
+    check(customer_id=found.customer.pk, dealer_id=found.customer.dealer_id, case_id=case_id, points=points, now=now)
     today = ledger.local_day(programme, now)
     account = found.accounts[AccountKind.MEMBER]
     transfer = ledger.post(programme=programme, kind=TransferKind.GOODWILL,
