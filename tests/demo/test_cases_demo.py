@@ -290,3 +290,21 @@ def test_escalations_are_what_the_hourly_job_records(small):
     standing = CaseEscalation.objects.filter(case__status="open")
     assert standing.exists()
     assert StaffNotice.objects.count() == sum(row.recipients.count() for row in standing)
+
+
+def test_the_demos_points_and_goodwill_from_its_cases(small, client):
+    """Two years of earning from the demo's transactions and every approved goodwill compensation
+    credited, the ledger consistent; a goodwill customer's card shows the credit linked to its case."""
+    from retain.loyalty import verify
+    from retain.loyalty.models import Transfer, TransferKind
+
+    result = verify.run()
+    assert result.ok, result.violation
+    approved = Compensation.objects.filter(kind=CompensationKind.GOODWILL_POINTS, status=CompensationStatus.APPROVED)
+    assert approved.exists() and not approved.filter(transfer__isnull=True).exists()
+    assert Transfer.objects.filter(kind=TransferKind.EARN).count() > 10 * approved.count()
+    assert Transfer.objects.filter(kind=TransferKind.EARN, available_on__isnull=False).exists()  # pending
+    credited = approved.select_related("case").first()
+    client.force_login(Staff.objects.get(username="admin"))  # the group's: every customer
+    card = client.get(f"/customers/{credited.case.customer_id}/")
+    assert card.status_code == 200 and f'href="/cases/{credited.case_id}/"' in card.content.decode()

@@ -26,6 +26,7 @@ from .cases import add_cases
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
+from .points import add_points
 from .surveys import add_surveys, catalogue
 
 PASSWORD = "retain-demo"
@@ -95,8 +96,10 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
         notify_open()  # the managers' notices of the escalations still standing
+        points = add_points(today)
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
+        counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -149,6 +152,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['surveys.Answer']:,} answers",
         f"  {counts['cases.Case']:,} complaint and suggestion cases ({counts['cases.CaseStep']:,} steps), "
         f"{counts['cases.BlacklistEntry']:,} blacklist entries, {counts['cases.LostOwner']:,} lost owners",
+        f"  {counts['loyalty.Transfer']:,} points movements (two years of earning, "
+        f"{counts['loyalty.goodwill']:,} goodwill credits from cases)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

@@ -66,6 +66,7 @@ from retain.cases.models import (
 from retain.cases.models.case import CUSTOMER_FACING, STEP_ORDER, CaseSettings, settings_for
 from retain.cases.recovery import PROMOTER, resurvey_key
 from retain.customers.models import Status, TransactionKind
+from retain.loyalty.models import Programme
 from retain.org.models import DepartmentKind
 from retain.org.policy import POLICY, Action, Scope, stand_ins
 from retain.surveys.models import Question, QuestionKind, QuestionRole, SurveyKind, Trigger
@@ -116,7 +117,9 @@ PROBE_FIRST, ACTION_FIRST, NO_SHARE, SECOND_CALL, SECOND_PLAN = 0.05, 0.04, 0.05
 COMPENSATION_SHARE, COMPENSATION_SHARE_SEEKING = 0.3, 0.7
 COMPENSATION_KINDS = {CompensationKind.APOLOGY: (35, 50, 300), CompensationKind.SERVICE: (30, 200, 1500),
                       CompensationKind.VOUCHER: (20, 100, 1000), CompensationKind.GOODWILL_POINTS: (15, 50, 800)}
-POINTS_PER_YUAN = 10
+#: Goodwill points per yuan of the compensation's value (the programme earns a point per yuan of
+#: service), within the programme's cap per case.
+POINTS_PER_YUAN = 2
 COMPENSATION_REJECTED = 0.15
 PENDING_DAYS = 45
 RECURRENCE_CHECKED, RECURRED = 0.85, 0.06
@@ -618,7 +621,8 @@ def _compensations(cases: dict, people: _People, rows, step, when, now, rng) -> 
     offerer = cases["owner"][case_rows]
     decider = people.manager(cases["dealer"][case_rows], cases["department"][case_rows], offerer)
     return {"id": col.ids(n), "case_id": cases["id"][case_rows], "kind": kind, "value_cents": value,
-            "points": col.masked((yuan * POINTS_PER_YUAN).astype(np.int64), ~points),
+            "points": col.masked(np.minimum(yuan * POINTS_PER_YUAN, Programme().goodwill_case_cap).astype(np.int64),
+                                 ~points),
             "description": texts.draw_by(rng, texts.COMPENSATION, kind).astype(str), "status": status,
             "offered_by_id": offerer, "offered_at": offered_at,
             "decided_by_id": col.masked(decider, ~decided), "decided_at": col.masked(decided_at, ~decided),

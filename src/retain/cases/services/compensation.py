@@ -58,21 +58,23 @@ def offer(*, actor, case_id, kind: str, value_cents, description: str, points=No
     made = Compensation.objects.create(case=case, kind=kind, value_cents=value_cents, points=points or None,
                                        description=description, status=status, offered_by=actor,
                                        offered_at=now or timezone.now())
-    _credit(actor, made)
+    credit_goodwill(made, actor=actor)
     audit.record(actor=actor, action=AuditCode.COMPENSATION_OFFER, obj=case, dealer_id=case.dealer_id, after={
         "compensation_id": made.pk, "kind": kind, "value_cents": value_cents, "points": points,
         "status": status, "limit_cents": limit, "transfer_id": made.transfer_id})
     return made
 
 
-def _credit(actor, compensation: Compensation) -> None:
-    """Approved goodwill points go to the member's points now, and the compensation keeps the transfer."""
+def credit_goodwill(compensation: Compensation, *, actor, now: dt.datetime | None = None) -> None:
+    """Approved goodwill points go to the member's points (at ``now``, default the clock), and the
+    compensation keeps the transfer. Part of the offer's or the approval's transaction (the demo
+    calls it for the approvals it draws)."""
     if compensation.kind != CompensationKind.GOODWILL_POINTS or compensation.status != CompensationStatus.APPROVED:
         return
     case = compensation.case
     compensation.transfer = goodwill.credit(
         actor=actor, customer_id=case.customer_id, case_id=case.pk, compensation_id=compensation.pk,
-        points=compensation.points, memo=_("Goodwill for case #%(number)s") % {"number": case.pk})
+        points=compensation.points, memo=_("Goodwill for case #%(number)s") % {"number": case.pk}, now=now)
     compensation.save(update_fields=["transfer"])
 
 
@@ -109,7 +111,7 @@ def decide(*, actor, compensation_id, approve, note: str = "") -> Compensation:
     found.decided_by, found.decided_at, found.decision_note = actor, timezone.now(), note
     found.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     try:
-        _credit(actor, found)
+        credit_goodwill(found, actor=actor)
     except ValidationError as refused:  # the caps were reached since the offer: it cannot be approved now
         raise ValidationError({"approve": refused.messages}) from refused
     audit.record(actor=actor, action=AuditCode.COMPENSATION_DECIDE, obj=found.case, dealer_id=found.case.dealer_id,
