@@ -187,44 +187,41 @@ def list_entries(request, customer_id: int):
     return _entries(customer.pk).order_by("-id")
 
 
+def _member_write(request, customer_id: int, payload, service):
+    """One write on a member: the service called with the body, once per idempotency key."""
+    body = payload.dict()
+    return respond(request, body, lambda: _written(service(
+        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+
+
 @router.post("/loyalty/members/{int:customer_id}/earn", response=WRITE)
 def earn(request, customer_id: int, payload: EarnIn, idempotency_key: Key = None):
     """Credit points earned at the desk (pending through the returns window unless ``pending`` is false)."""
-    body = payload.dict()
-    return respond(request, body, lambda: _written(points.earn(
-        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+    return _member_write(request, customer_id, payload, points.earn)
 
 
 @router.post("/loyalty/members/{int:customer_id}/redeem", response=WRITE)
 def redeem(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
     """Spend points at once; 409 ``insufficient_points`` beyond the spendable balance."""
-    body = payload.dict()
-    return respond(request, body, lambda: _written(points.redeem(
-        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+    return _member_write(request, customer_id, payload, points.redeem)
 
 
 @router.post("/loyalty/members/{int:customer_id}/adjust", response=WRITE)
 def adjust(request, customer_id: int, payload: AdjustIn, idempotency_key: Key = None):
     """A manager's correction, positive or negative, with a reason."""
-    body = payload.dict()
-    return respond(request, body, lambda: _written(points.adjust(
-        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+    return _member_write(request, customer_id, payload, points.adjust)
 
 
 @router.post("/loyalty/members/{int:customer_id}/transfer", response=WRITE)
 def transfer(request, customer_id: int, payload: TransferIn, idempotency_key: Key = None):
     """Move spendable points to another member of the same programme (managers)."""
-    body = payload.dict()
-    return respond(request, body, lambda: _written(points.transfer(
-        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+    return _member_write(request, customer_id, payload, points.transfer)
 
 
 @router.post("/loyalty/members/{int:customer_id}/reservations", response=WRITE)
 def reserve(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
     """Reserve points for a reward ordered (no longer spendable); post or release it later."""
-    body = payload.dict()
-    return respond(request, body, lambda: _written(reservations.reserve(
-        actor=request.user, customer_id=customer_id, origin="api", **body), customer_id))
+    return _member_write(request, customer_id, payload, reservations.reserve)
 
 
 def _settled(made: Transfer) -> dict:
