@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from retain.cases.services import lost as lost_service
 from retain.cases.services.blacklist import latest_expiry
 from retain.channels import suppression
 from retain.channels.models import Message, Purpose
-from retain.demo import build, truth
+from retain.demo import truth
 from retain.org.models import Staff
 from retain.surveys.models import Invitation, Response, Trigger
 from retain.surveys.services.invitations import invite
@@ -49,20 +49,6 @@ END = truth.OBSERVATION_END
 #: The first contact breached in 5-15% of the contacts (the demo plants 9%).
 BREACH_BAND = (0.05, 0.15)
 REASON_TOLERANCE = 0.03
-
-
-@pytest.fixture(scope="module")
-def small(django_db_setup, django_db_blocker):
-    """The small demo, built on the grid's last day, rolled back after the module."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            assert "test" in connection.settings_dict["NAME"], "the test database, never the real one"
-            yield build.build_demo("small", seed=1, today=END)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def _now():

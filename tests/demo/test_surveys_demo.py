@@ -10,14 +10,13 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from retain.analytics import drivers, kano, nps, retention
 from retain.customers.models import ConsentPurpose, Transaction, TransactionKind
-from retain.demo import build, truth
 from retain.demo import surveys as demo_surveys
+from retain.demo import truth
 from retain.org.models import Role
 from retain.surveys.models import (
     Answer,
@@ -35,20 +34,6 @@ pytestmark = pytest.mark.django_db  # with the module's fixture: each test insid
 
 END = truth.OBSERVATION_END
 ITEMS = list(truth.AFTER_SALES_WEIGHTS)
-
-
-@pytest.fixture(scope="module")
-def small(django_db_setup, django_db_blocker):
-    """The small demo, built on the grid's last day, rolled back after the module."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            assert "test" in connection.settings_dict["NAME"], "the test database, never the real one"
-            yield build.build_demo("small", seed=1, today=END)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def _answers(kind: str, *codes: str, counted_only: bool = True) -> pd.DataFrame:
