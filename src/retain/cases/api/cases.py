@@ -15,7 +15,6 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -30,6 +29,7 @@ from ..models import Case, CaseSettings, CaseStatus, CaseStep, Compensation, Out
 from ..recovery import funnel
 from ..services import cases as services
 from ..services import compensation
+from ..services.escalation import past_a_deadline
 from ..services.settings import set_settings
 
 router = Router(tags=["cases"])
@@ -185,8 +185,7 @@ def list_cases(request, status: StatusCode | None = None, overdue: bool = False,
         found = found.filter(customer_id=customer)
     if overdue:
         now = timezone.now()
-        found = found.filter(Q(first_contact_at__isnull=True, first_contact_due__lt=now) | Q(resolution_due__lt=now),
-                             status=CaseStatus.OPEN)
+        found = found.filter(past_a_deadline(now))
     return found.select_related("owner").order_by("resolution_due", "id")
 
 

@@ -51,6 +51,12 @@ def breached(deadline: str, moment: dt.datetime) -> Q:
     return Q(status=CaseStatus.OPEN, resolution_due__lte=moment)
 
 
+def past_a_deadline(moment: dt.datetime) -> Q:
+    """Open cases past either deadline at ``moment``: the lists' "past a deadline" and the API's
+    ``overdue``, the same cases the hourly job escalates."""
+    return breached(Deadline.FIRST_CONTACT, moment) | breached(Deadline.RESOLUTION, moment)
+
+
 def escalate(*, actor=None, moment: dt.datetime) -> Counter:
     """Every escalation due at ``moment``, each in its own transaction; counts by level."""
     made = Counter()

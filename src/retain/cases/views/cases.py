@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +39,7 @@ from ..models.case import settings_for
 from ..playbooks import playbook
 from ..services import cases as services
 from ..services import compensation
+from ..services.escalation import past_a_deadline
 from ..services.settings import FIELDS, set_settings
 
 PAGE_SIZE = 25
@@ -56,7 +56,7 @@ def _listed(actor, show: str, now: dt.datetime):
     if show == "mine":
         found = found.filter(owner=actor)
     elif show == "overdue":
-        found = found.filter(Q(first_contact_at__isnull=True, first_contact_due__lt=now) | Q(resolution_due__lt=now))
+        found = found.filter(past_a_deadline(now))
     return found, ["resolution_due", "id"]
 
 
