@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from retain.jobs.registry import periodic
 
-from .services import expiry, keys, pending
+from .services import expiry, keys, pending, rewards
 
 
 @periodic("loyalty.expire", at="00:05",
@@ -29,3 +29,10 @@ def activate(day: dt.date) -> str:
 @periodic("loyalty.prune_keys", at="04:40", description=_("Remove idempotency keys older than two days"))
 def prune_keys(day: dt.date) -> str:
     return f"{day}: {keys.prune(actor=None, day=day)} idempotency keys removed"
+
+
+@periodic("loyalty.release_stale", at="00:35",
+          description=_("Expire vouchers past their last day: their points come back, the reward back in stock"))
+def release_stale(day: dt.date) -> str:
+    done = rewards.release_stale(day=day)
+    return f"{day}: {done['vouchers']} vouchers expired, {done['points']} points released"

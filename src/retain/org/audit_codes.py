@@ -142,6 +142,12 @@ class AuditCode(models.TextChoices):
     POINTS_REVERSE = "points.reverse", _("Points transfer reversed")
     POINTS_EXPIRE = "points.expire", _("Points expired")
     POINTS_KEYS_PRUNE = "points_keys.prune", _("Old idempotency keys removed")
+    REWARD_CREATE = "reward.create", _("Reward added to the catalogue")
+    REWARD_UPDATE = "reward.update", _("Reward changed")
+    VOUCHER_ORDER = "voucher.order", _("Reward ordered (voucher issued)")
+    VOUCHER_USE = "voucher.use", _("Voucher handed over")
+    VOUCHER_CANCEL = "voucher.cancel", _("Voucher cancelled")
+    VOUCHER_EXPIRE = "voucher.expire", _("Voucher expired")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

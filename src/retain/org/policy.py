@@ -114,6 +114,7 @@ class Action(models.TextChoices):
     EARN_POINTS = "earn_points", _("credit points earned")  # at the desk, for a customer in sight
     REDEEM_POINTS = "redeem_points", _("redeem points")  # spend, reserve, post or release a reservation
     ADJUST_POINTS = "adjust_points", _("adjust, move and reverse points")  # with a reason; managers
+    MANAGE_REWARDS = "manage_rewards", _("manage the rewards catalogue")  # a dealer action
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -229,6 +230,10 @@ _TABLE = {
     Action.EARN_POINTS:     (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.REDEEM_POINTS:   (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.ADJUST_POINTS:   (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    # The rewards catalogue is the dealer's offer (what it costs, how many there are): its
+    # managers, marketing (who plans it as a promotion) and the general manager keep it, the region
+    # and group theirs'. The desk reads it (view_points) and orders from it (redeem_points).
+    Action.MANAGE_REWARDS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

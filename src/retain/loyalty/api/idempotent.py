@@ -31,7 +31,22 @@ def _key_refusal(error: ValidationError) -> JsonResponse:
                         status=422)
 
 
+#: Refusals answered with their own ``type`` (409 for a state of things, 422 for a typo in a code).
+TYPED = {"out_of_stock": 409, "limit_reached": 409, "voucher_used": 409, "voucher_closed": 409,
+         "bad_check_character": 422}
+
+
+def answer_for(error: ValidationError) -> tuple[int, dict]:
+    return _answer(error)
+
+
 def _answer(error: ValidationError) -> tuple[int, dict]:
+    if hasattr(error, "error_dict"):
+        typed = [(field, inner.code, message) for field, errors in error.error_dict.items() for inner in errors
+                 if inner.code in TYPED for message in inner.messages]
+        if typed:
+            return max(TYPED[code] for _f, code, _m in typed), {"detail": [
+                {"loc": ["body", field], "msg": message, "type": code} for field, code, message in typed]}
     if isinstance(error, InsufficientPoints):
         return 409, {"detail": [{"loc": ["body", error.field], "msg": msg, "type": InsufficientPoints.code}
                                 for msg in error.message_dict[error.field]]}

@@ -14,7 +14,7 @@ from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action
 
 from .. import faults
-from ..models import AccountKind, Transfer, TransferKind
+from ..models import AccountKind, Transfer, TransferKind, Voucher
 from . import ledger
 from .common import member, once, text
 from .ledger import ledger_write
@@ -34,16 +34,39 @@ def reserve(*, actor, customer_id, points, reward_id=None, memo: str = "", origi
     memo = text(memo, "memo")
 
     def run():
-        account = found.accounts[AccountKind.MEMBER]
-        made = ledger.post(programme=found.programme, kind=TransferKind.RESERVE, debit=account,
-                           credit=found.accounts[AccountKind.HOLD], amount=points, actor=actor, origin=origin,
-                           memo=memo, now=now)
-        ledger.take_from_lots(account, made, points)
+        made = hold(actor, found, points, memo=memo, origin=origin, now=now)
         _record(actor, AuditCode.POINTS_RESERVE, found, made, reward_id=reward_id)
         return made
 
     return once(actor, idempotency_key, "reserve", {"customer": found.customer.pk, "points": points,
                                                     "reward_id": reward_id, "memo": memo}, run)
+
+
+def hold(actor, found, points: int, *, memo: str = "", origin: str = "system", now=None) -> Transfer:
+    """The reserve transfer itself (member -> hold, from the lots that expire first), without an
+    audit row: for a service that writes its own (``rewards.order``). The member's accounts are locked."""
+    account = found.accounts[AccountKind.MEMBER]
+    made = ledger.post(programme=found.programme, kind=TransferKind.RESERVE, debit=account,
+                       credit=found.accounts[AccountKind.HOLD], amount=points, actor=actor, origin=origin,
+                       memo=memo, now=now)
+    ledger.take_from_lots(account, made, points)
+    return made
+
+
+def settle(actor, found, held: Transfer, *, post: bool, reason: str = "", origin: str = "system", now=None) -> Transfer:
+    """Post (hand-over) or release (cancel, timeout) one reservation, without an audit row; the
+    caller holds the member's locks and has checked that nothing settled it (``settles`` is unique)."""
+    hold_account = found.accounts[AccountKind.HOLD]
+    if post:
+        return ledger.post(programme=found.programme, kind=TransferKind.POST_RESERVATION, debit=hold_account,
+                           credit=ledger.system_account(found.programme, AccountKind.REDEMPTION),
+                           amount=held.amount, actor=actor, origin=origin, settles=held, memo=held.memo, now=now)
+    account = found.accounts[AccountKind.MEMBER]
+    made = ledger.post(programme=found.programme, kind=TransferKind.VOID_RESERVATION, debit=hold_account,
+                       credit=account, amount=held.amount, actor=actor, origin=origin, settles=held, memo=reason,
+                       now=now)
+    ledger.restore_lots(account, made, held)
+    return made
 
 
 def _reservation(transfer_id) -> Transfer:
@@ -58,16 +81,9 @@ def _settle(actor, transfer_id, *, post: bool, reason: str, origin: str) -> Tran
     found = member(actor, held.debit.customer_id, Action.REDEEM_POINTS)
     if Transfer.objects.filter(settles=held).exists():
         raise ValidationError({"transfer_id": _("This reservation was already redeemed or released.")})
-    hold = found.accounts[AccountKind.HOLD]
-    if post:
-        made = ledger.post(programme=found.programme, kind=TransferKind.POST_RESERVATION, debit=hold,
-                           credit=ledger.system_account(found.programme, AccountKind.REDEMPTION), amount=held.amount,
-                           actor=actor, origin=origin, settles=held, memo=held.memo)
-    else:
-        account = found.accounts[AccountKind.MEMBER]
-        made = ledger.post(programme=found.programme, kind=TransferKind.VOID_RESERVATION, debit=hold, credit=account,
-                           amount=held.amount, actor=actor, origin=origin, settles=held, memo=reason)
-        ledger.restore_lots(account, made, held)
+    if Voucher.objects.filter(reservation=held).exists():  # its voucher's status must follow
+        raise ValidationError({"transfer_id": _("This reservation is a voucher's: use or cancel the voucher.")})
+    made = settle(actor, found, held, post=post, reason=reason, origin=origin)
     _record(actor, AuditCode.POINTS_POST if post else AuditCode.POINTS_RELEASE, found, made,
             reservation_id=held.pk, reason=reason)
     return made
