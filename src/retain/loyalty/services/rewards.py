@@ -84,12 +84,12 @@ def _clean(reward: Reward) -> None:
     check_fields(Reward, errors, **{name: getattr(reward, name) for name in FIELDS})
     if errors:
         raise ValidationError(errors)
+    if reward.valid_from and reward.valid_until and reward.valid_until < reward.valid_from:
+        raise ValidationError({"valid_until": _("The last day comes before the first.")})
     try:
         reward.full_clean(exclude=["programme"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
-    if reward.valid_from and reward.valid_until and reward.valid_until < reward.valid_from:
-        raise ValidationError({"valid_until": _("The last day comes before the first.")})
 
 
 @ledger_write
