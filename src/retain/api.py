@@ -192,6 +192,10 @@ def _register_routers():
     from retain.loyalty.api.members import router as loyalty_members
 
     api.add_router("/", loyalty_members)
+    # loyalty (rewards and vouchers)
+    from retain.loyalty.api.rewards import router as loyalty_rewards
+
+    api.add_router("/", loyalty_rewards)
 
 
 _register_routers()

@@ -37,7 +37,7 @@ def test_earn_and_redeem_through_the_api(desk_client, customer):
     assert earned.status_code == 201, earned.json()
     assert earned.json()["member"]["balance"] == 500
     assert earned.json()["transfer"]["change"] == 500 and earned.json()["transfer"]["by"] == "service_advisor"
-    spent = _post(desk_client, f"{BASE}/{customer.pk}/redeem", {"points": 100, "reward_id": 7}, "b")
+    spent = _post(desk_client, f"{BASE}/{customer.pk}/redeem", {"points": 100}, "b")  # with reward_id: an order (test_rewards_api)
     assert spent.status_code == 201
     assert spent.json()["member"]["balance"] == 400 and spent.json()["transfer"]["change"] == -100
 

@@ -200,9 +200,30 @@ def earn(request, customer_id: int, payload: EarnIn, idempotency_key: Key = None
     return _member_write(request, customer_id, payload, points.earn)
 
 
-@router.post("/loyalty/members/{int:customer_id}/redeem", response=WRITE)
+class RedeemOut(WrittenOut):
+    voucher: dict | None = Field(None, description="With ``reward_id``: the voucher issued (its code, status, "
+                                 "last day), as ``GET /api/v1/loyalty/vouchers/{code}`` answers it.")
+
+
+def _order(request, customer_id: int, body: dict) -> dict:
+    from ..services import rewards
+    from .rewards import voucher_json
+
+    voucher = rewards.order(actor=request.user, customer_id=customer_id, reward_id=body["reward_id"],
+                            points=body["points"], origin="api")
+    return {**_written(voucher.reservation, customer_id), "voucher": voucher_json(voucher)}
+
+
+@router.post("/loyalty/members/{int:customer_id}/redeem", response={201: RedeemOut, 409: ErrorOut})
 def redeem(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
-    """Spend points at once; 409 ``insufficient_points`` beyond the spendable balance."""
+    """Spend points at once; 409 ``insufficient_points`` beyond the spendable balance. With
+    ``reward_id``, order that reward instead (``points`` must be its cost): the points are
+    reserved, one is taken from stock and a voucher issued (409 ``out_of_stock``,
+    ``limit_reached``); the voucher is handed over or cancelled by its code. ``memo`` is not used
+    for an order (the reservation is memoed with the reward's name)."""
+    if payload.reward_id is not None:
+        body = payload.dict()
+        return respond(request, body, lambda: _order(request, customer_id, body))
     return _member_write(request, customer_id, payload, points.redeem)
 
 
