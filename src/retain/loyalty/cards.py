@@ -1,6 +1,7 @@
 """The customer card's "Points" section (registered with ``customers.cards`` in
 ``LoyaltyConfig.ready``): the member's spendable, pending and reserved points and their latest
-movements, a goodwill credit linked to the case it came from. Two queries (the member's accounts,
+movements, a goodwill credit linked to the case it came from, and their open vouchers (a third
+query, only when points are reserved). Two queries (the member's accounts,
 their latest transfers), none for a role that sees no points; reading opens no account (a GET
 writes nothing)."""
 
@@ -9,7 +10,7 @@ from django.db.models import Q
 from retain.customers.cards import CardSection
 from retain.org.policy import Action, allowed
 
-from .models import MEMBER_KINDS, Account, AccountKind, Transfer, TransferKind
+from .models import MEMBER_KINDS, Account, AccountKind, Transfer, TransferKind, Voucher, VoucherStatus
 
 SHOWN = 8
 
@@ -36,7 +37,11 @@ def points_section(actor, customer) -> CardSection | None:
         change = (transfer.amount if spendable and transfer.credit_id == spendable.pk else 0) - \
                  (transfer.amount if spendable and transfer.debit_id == spendable.pk else 0)
         rows.append({"transfer": transfer, "change": change, "case_id": _case_of(transfer)})
+    vouchers = list(Voucher.objects.filter(customer=customer, status=VoucherStatus.OPEN).select_related("reward")
+                    .order_by("expires_on", "id")[:SHOWN]) if accounts.get(AccountKind.HOLD) and \
+        accounts[AccountKind.HOLD].balance else []  # no reserved points, no open voucher: no query
     return CardSection("loyalty/_card.html", {
+        "vouchers": vouchers,
         "balance": spendable.balance if spendable else 0,
         "pending": getattr(accounts.get(AccountKind.PENDING), "balance", 0),
         "reserved": getattr(accounts.get(AccountKind.HOLD), "balance", 0),

@@ -87,6 +87,11 @@ NAV = (
     NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
     # Cases (lost owners): whoever works with customers sees the lost owners in their scope.
     NavEntry(CUSTOMERS, _("Lost owners"), "cases:lost_list", Action.VIEW_LOST_OWNERS),
+    # Loyalty (rewards): the desk for whoever hands rewards over at a dealer; the catalogue for
+    # everyone who sees points (its managers edit it from there).
+    NavEntry(SERVICE, _("Points desk"), "loyalty:desk", Action.REDEEM_POINTS, at_a_dealer=True),
+    NavEntry(SALES, _("Points desk"), "loyalty:desk", Action.REDEEM_POINTS, at_a_dealer=True),
+    NavEntry(CUSTOMERS, _("Rewards catalogue"), "loyalty:rewards", Action.VIEW_POINTS),
 )
 
 

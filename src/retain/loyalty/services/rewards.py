@@ -118,6 +118,17 @@ def _reward(actor, reward_id, action: str) -> Reward:
     return reward
 
 
+def editable(actor, reward_id) -> Reward:
+    """A reward the actor may change (for the edit page; a read: nothing locked). 404 out of
+    scope, 403 without ``manage_rewards``."""
+    try:
+        reward = Reward.objects.select_related("programme__dealer").get(pk=int(reward_id))
+    except (TypeError, ValueError, Reward.DoesNotExist):
+        raise Http404(_("No such reward.")) from None
+    dealer_in_scope(actor, Action.MANAGE_REWARDS, reward.programme.dealer_id)
+    return reward
+
+
 @ledger_write
 def update_reward(*, actor, reward_id, **fields) -> Reward:
     """Change a reward (its stock too: a delivery of car models). Vouchers already issued keep

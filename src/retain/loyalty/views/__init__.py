@@ -1,0 +1,1 @@
+"""The loyalty pages (thin: parse, call a service, render)."""
