@@ -1217,12 +1217,21 @@ def _earn_points(cell):
 def _redeem_points(cell):
     from retain.loyalty.services import points as loyalty_points
 
-    members = [_member(cell, 100) for _ in range(3)]
+    from retain.loyalty.services import rewards as loyalty_rewards
+
+    members = [_member(cell, 100) for _ in range(6)]
+    reward = loyalty_rewards.create_reward(actor=None, dealer_id=members[0].dealer_id, name="洗车券", points=30)
     outcomes = {
         "service": _service(lambda: loyalty_points.redeem(actor=cell.actor, customer_id=members[0].pk, points=30)),
         "api": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[1].pk}/redeem", {"points": 30})),
         "api reserve": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[2].pk}/reservations",
                                        {"points": 30})),
+        # ordering a reward reserves its points (rewards and vouchers, issue 11 item 4)
+        "service order": _service(lambda: loyalty_rewards.order(actor=cell.actor, customer_id=members[3].pk,
+                                                                reward_id=reward.pk)),
+        "api order": _http(_key_post(cell.client, f"/api/v1/loyalty/members/{members[4].pk}/redeem",
+                                     {"points": 30, "reward_id": reward.pk})),
+        "page order": _http(cell.client.post(f"/loyalty/desk/members/{members[5].pk}/order/", {"reward": reward.pk})),
     }
     for (entry, outcome), customer in zip(outcomes.items(), members):
         assert (_spendable(customer) == 70) == (outcome == "Y"), entry
@@ -1245,13 +1254,46 @@ def _adjust_points(cell):
     return outcomes
 
 
+@driver(Action.MANAGE_REWARDS)
+def _manage_rewards(cell):
+    """The dealer's catalogue: a reward added (service, page) and one changed (service, page)."""
+    from retain.loyalty.models import Reward
+    from retain.loyalty.services import rewards as loyalty_rewards
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    existing = [loyalty_rewards.create_reward(actor=None, dealer_id=dealer.pk, name=f"原有{i}", points=100)
+                for i in range(2)]
+    form = {"name": "车模", "description": "", "kind": "gift", "points": "800", "stock": "", "member_limit": "",
+            "limit_period": "year", "valid_days": "30", "active": "on", "valid_from": "", "valid_until": ""}
+    checks = {
+        "service": lambda: Reward.objects.filter(programme__dealer=dealer, name="机油").exists(),
+        "page": lambda: Reward.objects.filter(programme__dealer=dealer, name="车模").exists(),
+        "service edit": lambda: Reward.objects.filter(pk=existing[0].pk, points=111).exists(),
+        "page edit": lambda: Reward.objects.filter(pk=existing[1].pk, points=222).exists(),
+    }
+    calls = {
+        "service": lambda: _service(lambda: loyalty_rewards.create_reward(actor=actor, dealer_id=dealer.pk,
+                                                                          name="机油", points=500)),
+        "page": lambda: _http(client.post(f"/loyalty/rewards/new/?dealer={dealer.code}", form)),
+        "service edit": lambda: _service(lambda: loyalty_rewards.update_reward(actor=actor, reward_id=existing[0].pk,
+                                                                               points=111)),
+        "page edit": lambda: _http(client.post(f"/loyalty/rewards/{existing[1].pk}/",
+                                               {**form, "name": "原有1", "points": "222"})),
+    }
+    outcomes = {}
+    for entry, call in calls.items():
+        outcome = call()
+        outcomes[entry] = "Y" if checks[entry]() else ("N" if outcome in ("Y", "N", "404") else outcome)
+    return outcomes
+
+
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
     54, view 43, decide 43); lost owners 108; approving compensation 54; the points ledger 216 (view, earn, redeem and adjust
-    54 each)."""
-    assert len(list(_cells())) == 2343
+    54 each); the rewards catalogue 36."""
+    assert len(list(_cells())) == 2379
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))
