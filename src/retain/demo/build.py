@@ -27,6 +27,7 @@ from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
 from .points import add_points
+from .rewards import add_rewards
 from .surveys import add_surveys, catalogue
 
 PASSWORD = "retain-demo"
@@ -97,9 +98,11 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         reset_sequences_of(list(data.tables))
         notify_open()  # the managers' notices of the escalations still standing
         points = add_points(today)
+        rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
+        counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -154,6 +157,8 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['cases.BlacklistEntry']:,} blacklist entries, {counts['cases.LostOwner']:,} lost owners",
         f"  {counts['loyalty.Transfer']:,} points movements (two years of earning, "
         f"{counts['loyalty.goodwill']:,} goodwill credits from cases)",
+        f"  {counts['loyalty.Reward']:,} rewards in the dealers' catalogues, {counts['loyalty.Voucher']:,} vouchers "
+        "ordered (handed over, open, cancelled, expired)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

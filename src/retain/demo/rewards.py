@@ -1,0 +1,166 @@
+"""The demo's rewards: a catalogue per dealer (gifts, services and vouchers a 4S dealer offers for
+points), and two years of orders by members who had the points, written in bulk: each order a
+``reserve`` transfer taking points from the member's lots first-to-expire first, then handed over
+(the reservation posted), cancelled or expired (released: the points back with their expiry, the
+stock given back), or still open. The ledger's invariants hold after it (``retain loyalty
+verify``); the services are not called per order (the small demo has thousands).
+
+Who orders: about one member in six of those whose spendable points reach the cheapest reward,
+one to three different rewards each (so no member limit is passed), each on a day after the
+points it spends were earned. Of vouchers past their last day three in four were handed over, one
+in ten cancelled, the rest expired; of those still valid half are handed over already."""
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F
+
+from retain.loyalty.models import (
+    Account,
+    AccountKind,
+    Lot,
+    LotUse,
+    Reward,
+    Transfer,
+    TransferKind,
+    Voucher,
+    VoucherStatus,
+)
+from retain.loyalty.services import codes, ledger
+
+#: name, kind, points, stock (None: unlimited), limit per member, limit period, days valid
+CATALOGUE = [
+    ("精洗洗车券", "service", 300, None, 12, "year", 30),
+    ("空调清洗服务", "service", 600, None, 2, "year", 60),
+    ("保养工时券", "service", 800, None, 2, "year", 90),
+    ("原厂机油 4L", "gift", 1200, 400, 2, "year", 60),
+    ("雨刮片一对", "gift", 500, 300, 2, "year", 60),
+    ("行车记录仪", "gift", 2500, 80, 1, "ever", 60),
+    ("品牌车模 1:18", "gift", 3000, 50, 1, "ever", 60),
+    ("充电卡 200 元", "voucher", 2000, 200, 4, "year", 90),
+    ("钣喷代金券 300 元", "voucher", 1500, None, 2, "year", 120),
+    ("四轮定位服务", "service", 700, None, 2, "year", 60),
+]
+SHARE_ORDERING = 1 / 6
+
+
+def _code(rng) -> str:
+    body = "".join(codes.ALPHABET[i] for i in rng.integers(0, codes.BASE, codes.RANDOM_LENGTH))
+    return body + codes.check_character(body)
+
+
+def add_rewards(today: dt.date, rng: np.random.Generator) -> dict:
+    with transaction.atomic():
+        done = {"rewards": 0, "vouchers": 0, "used": 0, "open": 0, "cancelled": 0, "expired": 0, "points": 0}
+        for programme in ledger.Programme.objects.select_related("dealer").order_by("pk"):
+            _dealer(programme, today, rng, done)
+        return done
+
+
+def _moment(day: dt.date, rng, zone) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9 + int(rng.integers(0, 9)), int(rng.integers(0, 60))), zone)
+
+
+def _dealer(programme, today: dt.date, rng, done: dict) -> None:
+    zone = ledger.local_zone(programme)
+    rewards = Reward.objects.bulk_create([
+        Reward(programme=programme, name=name, kind=kind, points=points, stock=stock, member_limit=limit,
+               limit_period=period, valid_days=days, description="限本店使用")
+        for name, kind, points, stock, limit, period, days in CATALOGUE])
+    done["rewards"] += len(rewards)
+    cheapest = min(r.points for r in rewards)
+    members = list(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, balance__gte=cheapest)
+                   .order_by("pk"))
+    chosen = [a for a, pick in zip(members, rng.random(len(members)) < SHARE_ORDERING) if pick]
+    if not chosen:
+        return
+    holds = {a.customer_id: a for a in Account.objects.filter(
+        programme=programme, kind=AccountKind.HOLD, customer_id__in=[a.customer_id for a in chosen])}
+    lots = defaultdict(list)
+    for lot in Lot.objects.filter(account__in=chosen, remaining__gt=0).order_by("account_id", "expires_on", "id"):
+        lots[lot.account_id].append(lot)
+    redemption = ledger.system_account(programme, AccountKind.REDEMPTION)
+    plans = []  # (account, hold, reward, day, taken [(lot, part)])
+    for account in chosen:
+        balance, queue = account.balance, lots[account.pk]
+        for index in rng.permutation(len(rewards))[:int(rng.integers(1, 4))]:
+            reward = rewards[int(index)]
+            if reward.points > balance:
+                continue
+            taken, left = [], reward.points
+            for lot in queue:
+                if left == 0:
+                    break
+                part = min(left, lot.remaining)
+                if part:
+                    taken.append((lot, part))
+                    lot.remaining -= part
+                    left -= part
+            balance -= reward.points
+            earliest = max(lot.earned_on for lot, _part in taken) + dt.timedelta(days=1)
+            if earliest >= today:
+                earliest = today - dt.timedelta(days=1)
+            day = earliest + dt.timedelta(days=int(rng.integers(0, max(1, (today - earliest).days))))
+            plans.append((account, holds[account.customer_id], reward, day, taken))
+    reserves = Transfer.objects.bulk_create([
+        Transfer(programme=programme, kind=TransferKind.RESERVE, debit=account, credit=hold, amount=reward.points,
+                 memo=reward.name, origin="page", created_at=_moment(day, rng, zone))
+        for account, hold, reward, day, _taken in plans])
+    LotUse.objects.bulk_create([LotUse(lot=lot, transfer=reserve, amount=part)
+                                for reserve, (_a, _h, _r, _d, taken) in zip(reserves, plans) for lot, part in taken])
+    settlements, outcomes, vouchers = [], [], []
+    for reserve, (account, hold, reward, day, _taken) in zip(reserves, plans):
+        last = day + dt.timedelta(days=reward.valid_days)
+        roll = rng.random()
+        if last < today:
+            status = VoucherStatus.USED if roll < 0.75 else VoucherStatus.CANCELLED if roll < 0.85 else VoucherStatus.EXPIRED
+        else:
+            status = VoucherStatus.USED if roll < 0.5 else VoucherStatus.OPEN
+        closed = None
+        if status == VoucherStatus.USED:
+            closed = day + dt.timedelta(days=int(rng.integers(0, min(reward.valid_days, max(1, (today - day).days)))))
+        elif status == VoucherStatus.CANCELLED:
+            closed = day + dt.timedelta(days=int(rng.integers(0, reward.valid_days)))
+        elif status == VoucherStatus.EXPIRED:
+            closed = last + dt.timedelta(days=1)
+        closed_at = max(_moment(closed, rng, zone), reserve.created_at + dt.timedelta(minutes=1)) if closed else None
+        if status == VoucherStatus.USED:
+            settlements.append(Transfer(programme=programme, kind=TransferKind.POST_RESERVATION, debit=hold,
+                                        credit=redemption, amount=reward.points, memo=reward.name, origin="page",
+                                        created_at=closed_at, settles=reserve))
+        elif status != VoucherStatus.OPEN:
+            settlements.append(Transfer(
+                programme=programme, kind=TransferKind.VOID_RESERVATION, debit=hold, credit=account,
+                amount=reward.points, origin="job" if status == VoucherStatus.EXPIRED else "page",
+                memo="券已过期" if status == VoucherStatus.EXPIRED else "顾客取消", created_at=closed_at, settles=reserve))
+        outcomes.append(status)
+        vouchers.append(Voucher(reward=reward, customer_id=account.customer_id, code=_code(rng), reservation=reserve,
+                                points=reward.points, status=status, ordered_at=reserve.created_at, ordered_on=day,
+                                expires_on=last, closed_at=closed_at))
+    settled = {t.settles_id: t for t in Transfer.objects.bulk_create(settlements)}
+    # released points come back with the expiry they had: a lot per lot the reservation took from
+    Lot.objects.bulk_create([
+        Lot(account=account, transfer=settled[reserve.pk], amount=part, remaining=part, earned_on=lot.earned_on,
+            expires_on=lot.expires_on)
+        for reserve, (account, _h, _r, _d, taken), status in zip(reserves, plans, outcomes)
+        if status in (VoucherStatus.CANCELLED, VoucherStatus.EXPIRED) for lot, part in taken])
+    Lot.objects.bulk_update([lot for queue in lots.values() for lot in queue], ["remaining"], batch_size=2000)
+    Voucher.objects.bulk_create(vouchers, batch_size=2000)
+    # the cached balances, by the sums of the new transfers
+    moved = defaultdict(int)
+    for transfer in [*reserves, *settled.values()]:
+        moved[transfer.debit_id] -= transfer.amount
+        moved[transfer.credit_id] += transfer.amount
+    for account_id, change in moved.items():
+        if change:
+            Account.objects.filter(pk=account_id).update(balance=F("balance") + change)
+    for reward in rewards:
+        if reward.stock is not None:
+            left = int(rng.integers(0, 3)) if rng.random() < 0.2 else int(rng.integers(5, 40))  # a few run out
+            Reward.objects.filter(pk=reward.pk).update(stock=left)
+    for status in outcomes:
+        done[str(status)] += 1
+    done["vouchers"] += len(vouchers)
+    done["points"] += sum(r.points for _a, _h, r, _d, _t in plans)
