@@ -29,7 +29,7 @@ def counter(transactional_db):
     group = DealerGroup.objects.create(name="华东汽车集团")
     region = Region.objects.create(group=group, code="R1", name="华东区")
     dealer = Dealer.objects.create(region=region, code="D01", name="上海浦东4S店", city="上海")
-    advisor = make_staff("advisor1", Role.SERVICE_ADVISOR, group=group, dealer=dealer)
+    make_staff("advisor1", Role.SERVICE_ADVISOR, group=group, dealer=dealer)
     customer = make_customer(dealer=dealer, name="欧阳娜娜", mobile="+8613812345678")
     points.earn(actor=None, customer_id=customer.pk, points=5000, pending=False)
     for name, cost in (("洗车券（精洗一次，含内饰清洁与轮毂护理）", 300), ("保养工时券", 800), ("原厂机油 4L", 1200)):

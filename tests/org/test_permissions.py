@@ -1216,7 +1216,6 @@ def _earn_points(cell):
 @driver(Action.REDEEM_POINTS)
 def _redeem_points(cell):
     from retain.loyalty.services import points as loyalty_points
-
     from retain.loyalty.services import rewards as loyalty_rewards
 
     members = [_member(cell, 100) for _ in range(6)]
