@@ -107,6 +107,10 @@ def test_order_hand_over_once_and_cancel_at_the_desk(desk_client, org, setup):
     assert refused.status_code == 422 and "points can be spent" in refused.content.decode()
     assert desk_client.post(f"/loyalty/desk/members/{poor.pk}/order/", {"reward": "abc"}).status_code == 422
     assert desk_client.get(f"/loyalty/desk/members/{customer.pk}/order/").status_code == 405
+    for bad, use in (("SHORT", 302), (typo if typo != voucher.code else "x", 302), (codes.new_code(), 404)):
+        assert desk_client.get(f"/loyalty/vouchers/{bad}/").status_code == 404
+        assert desk_client.post(f"/loyalty/vouchers/{bad}/cancel/", {"reason": "x"}).status_code == 404
+        assert desk_client.post(f"/loyalty/vouchers/{bad}/use/").status_code == use  # a typo: back, flashed
 
 
 def test_points_for_a_receipt_once(desk_client, setup):

@@ -49,6 +49,7 @@ def _queries(records, org):
         "sales/prospects/contact-status/": {"consultant": records.customer.owner_id},
         "sales/prospects/contact-status.xlsx": {"consultant": records.customer.owner_id},
         "api/v1/prospects/contact-status.xlsx": {"consultant": records.customer.owner_id},
+        "loyalty/desk/": {"q": records.customer.mobile},
     }
 
 
@@ -117,6 +118,16 @@ def _pending_points(customer) -> int:
     return points.earn(actor=None, customer_id=customer.pk, points=100).pk
 
 
+def _voucher(customer) -> tuple[int, str]:
+    """A reward of the customer's dealer and an open voucher of it (the catalogue's edit page and
+    the voucher's page read them)."""
+    from retain.loyalty.services import points, rewards
+
+    reward = rewards.create_reward(actor=None, dealer_id=customer.dealer_id, name="洗车券", points=100)
+    points.earn(actor=None, customer_id=customer.pk, points=100, pending=False)
+    return reward.pk, rewards.order(actor=None, customer_id=customer.pk, reward_id=reward.pk).code
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -132,6 +143,7 @@ def test_no_get_writes_anything(org, client, role):
               "entry_id": _blacklist_entry(records.customer),
               "lost_id": _lost_owner(records.customer),
               "transfer_id": _pending_points(records.customer),
+              **dict(zip(("reward_id", "code"), _voucher(records.customer))),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

@@ -124,9 +124,17 @@ def earn(request, customer_id):
     return _member_page(request, customer, forms={"earn_form": form}, status=422)
 
 
+def _voucher(actor, code, action=Action.VIEW_POINTS):
+    """The voucher of a page's address: a malformed code there is a page that does not exist."""
+    try:
+        return rewards.find(actor, code, action)
+    except ValidationError:
+        raise Http404(_("No such voucher.")) from None
+
+
 @login_required
 def voucher(request, code):
-    found = rewards.find(request.user, code)
+    found = _voucher(request.user, code)
     qr = segno.make(found.code, error="m").svg_inline(scale=5, dark="#111", light="#fff")
     return render(request, "loyalty/voucher.html", {
         "voucher": found, "printed": codes.grouped(found.code), "qr": qr, "cancel_form": CancelForm(),
@@ -158,7 +166,7 @@ def use(request, code=None):
 @login_required
 @require_POST
 def cancel(request, code):
-    found = rewards.find(request.user, code, Action.REDEEM_POINTS)
+    found = _voucher(request.user, code, Action.REDEEM_POINTS)
     form = CancelForm(request.POST)
     done = post_and_redirect(request, form, lambda data: rewards.cancel(
         actor=request.user, code=found.code, reason=data["reason"], origin="page"),
