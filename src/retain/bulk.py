@@ -42,12 +42,15 @@ def load(tables: dict[str, dict[str, np.ndarray]], *, reset_sequences: bool = Tr
 
 def reset_sequences_of(labels: list[str]) -> None:
     """Move the id sequences of these models past their rows and refresh the planner's
-    statistics (what ``load`` does after its tables; for a caller that loads in several steps)."""
+    statistics (what ``load`` does after its tables; for a caller that loads in several steps).
+    Only these tables are analysed: a bare ``ANALYZE`` also takes the shared catalogues, and waits
+    behind any long transaction on the same server (another database's load, say)."""
     models = [apps.get_model(label) for label in labels]
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
-        cursor.execute("ANALYZE")
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @contextmanager
