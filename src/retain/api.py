@@ -192,6 +192,10 @@ def _register_routers():
     from retain.loyalty.api.members import router as loyalty_members
 
     api.add_router("/", loyalty_members)
+    # loyalty (referrals, influence centres, owners' clubs)
+    from retain.loyalty.api.referrals import router as loyalty_referrals
+
+    api.add_router("/", loyalty_referrals)
 
 
 _register_routers()

@@ -118,7 +118,8 @@ def record_referral(*, actor, customer_id, code=None, referrer_id=None, prospect
     else:
         prospect = prospects.order_by("-first_contact", "-id").first()
     try:
-        customer_services.credit_referral(actor=actor, customer_id=customer.pk, referrer_id=referrer.pk)
+        customer_services.credit_referral(actor=actor, customer_id=customer.pk, referrer_id=referrer.pk,
+                                          by_code=field == "code")
     except ValidationError as error:  # the referrer out of the actor's sight, of another group
         raise ValidationError({field: [m for messages in error.message_dict.values() for m in messages]})
     before = Referral.objects.filter(customer=customer).values("referrer_id", "prospect_id").first()
