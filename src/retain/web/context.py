@@ -87,6 +87,10 @@ NAV = (
     NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
     # Cases (lost owners): whoever works with customers sees the lost owners in their scope.
     NavEntry(CUSTOMERS, _("Lost owners"), "cases:lost_list", Action.VIEW_LOST_OWNERS),
+    # Loyalty (referrals, clubs): the owners whose word brings customers, and the owners' clubs.
+    NavEntry(MARKETING, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
+    NavEntry(SALES, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
+    NavEntry(MARKETING, _("Owners' clubs"), "loyalty:clubs", Action.MANAGE_CLUBS),
 )
 
 
