@@ -48,8 +48,8 @@ def influence(request, export: str | None = None):
     rows = referrals.influence_centres(request.user, dealer=dealer, start=start, end=end)
     if export:
         require(request.user, Action.EXPORT)
-        columns = [Column("rank", _("Rank")), Column("customer", _("Owner")), Column("referred", _("Referred")),
-                   Column("won", _("Delivered")), Column("conversion", _("Conversion")),
+        columns = [Column("rank", _("Rank")), Column("customer", _("Car owner")), Column("referred", _("Referred")),
+                   Column("won", _("Took delivery")), Column("conversion", _("Conversion")),
                    Column("low", _("95% interval from")), Column("high", _("95% interval to")),
                    Column("points", _("Points earned"))]
         lines = ([r["rank"], r["customer"].name, r["referred"], r["won"], round(r["conversion"], 4),
