@@ -117,6 +117,15 @@ def _pending_points(customer) -> int:
     return points.earn(actor=None, customer_id=customer.pk, points=100).pk
 
 
+def _club(org, customer) -> int:
+    """An owners' club at the customer's dealer with the customer a member (the club pages)."""
+    from retain.loyalty.services import clubs
+
+    club = clubs.create_club(actor=org.staff["marketing"], dealer_id=customer.dealer_id, name="车友会")
+    clubs.add_members(actor=org.staff["marketing"], club_id=club.pk, customer_ids=[customer.pk])
+    return club.pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -132,6 +141,7 @@ def test_no_get_writes_anything(org, client, role):
               "entry_id": _blacklist_entry(records.customer),
               "lost_id": _lost_owner(records.customer),
               "transfer_id": _pending_points(records.customer),
+              "club_id": _club(org, records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
