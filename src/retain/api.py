@@ -196,6 +196,10 @@ def _register_routers():
     from retain.loyalty.api.rewards import router as loyalty_rewards
 
     api.add_router("/", loyalty_rewards)
+    # loyalty (referrals, influence centres, owners' clubs)
+    from retain.loyalty.api.referrals import router as loyalty_referrals
+
+    api.add_router("/", loyalty_referrals)
 
 
 _register_routers()

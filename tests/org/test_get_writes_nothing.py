@@ -126,6 +126,13 @@ def _voucher(customer) -> tuple[int, str]:
     reward = rewards.create_reward(actor=None, dealer_id=customer.dealer_id, name="洗车券", points=100)
     points.earn(actor=None, customer_id=customer.pk, points=100, pending=False)
     return reward.pk, rewards.order(actor=None, customer_id=customer.pk, reward_id=reward.pk).code
+def _club(org, customer) -> int:
+    """An owners' club at the customer's dealer with the customer a member (the club pages)."""
+    from retain.loyalty.services import clubs
+
+    club = clubs.create_club(actor=org.staff["marketing"], dealer_id=customer.dealer_id, name="车友会")
+    clubs.add_members(actor=org.staff["marketing"], club_id=club.pk, customer_ids=[customer.pk])
+    return club.pk
 
 
 @pytest.mark.parametrize("role", [role.value for role in Role])
@@ -144,6 +151,7 @@ def test_no_get_writes_anything(org, client, role):
               "lost_id": _lost_owner(records.customer),
               "transfer_id": _pending_points(records.customer),
               **dict(zip(("reward_id", "code"), _voucher(records.customer))),
+              "club_id": _club(org, records.customer),
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

@@ -391,15 +391,18 @@ def assign_service_advisor(*, actor, customer_id, advisor_id) -> Customer:
 
 
 @transaction.atomic
-def credit_referral(*, actor, customer_id, referrer_id) -> Customer:
+def credit_referral(*, actor, customer_id, referrer_id, by_code: bool = False) -> Customer:
     """Credit the customer's introduction to the customer who referred them (a VIP, an owner):
-    the prospect source "VIP introduction" names no one, this names who. ``None`` clears it."""
+    the prospect source "VIP introduction" names no one, this names who. ``None`` clears it.
+    ``by_code``: the referrer was named by the referral code the referred customer brought (the
+    loyalty app checked it), so they need not be in the actor's sight, only of the same group."""
     customer = access_customer(actor, customer_id, Action.EDIT, for_update=True)
     referrer = None
     if referrer_id is not None:
         if str(referrer_id) == str(customer.pk):
             raise ValidationError({"referred_by": _("A customer cannot refer themselves.")})
-        referrer = visible_customers(actor).filter(pk=referrer_id).first()
+        candidates = Customer.objects.filter(status=Status.ACTIVE) if by_code else visible_customers(actor)
+        referrer = candidates.filter(pk=referrer_id).first()
         if referrer is None or referrer.dealer.region.group_id != customer.dealer.region.group_id:
             raise ValidationError({"referred_by": _("No such customer.")})
     if customer.referred_by_id == (referrer.pk if referrer else None):

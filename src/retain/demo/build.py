@@ -23,6 +23,7 @@ from retain.surveys import presets
 from . import messages
 from .care import add_care
 from .cases import add_cases
+from .clubs import add_referrals_and_clubs
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
@@ -99,10 +100,12 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         notify_open()  # the managers' notices of the escalations still standing
         points = add_points(today)
         rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
+        clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
         counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
+        counts["loyalty.Referral"], counts["loyalty.ClubMembership"] = clubs["referrals"], clubs["members"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -123,7 +126,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
         "generate_seconds": generated - started, "load_seconds": loaded - generated,
         "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
-        "visits_model": scores.run.summary.get("visits_model", ""),
+        "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": clubs["planted"],
     }
 
 

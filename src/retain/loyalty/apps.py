@@ -12,7 +12,7 @@ class LoyaltyConfig(AppConfig):
         from retain.customers import cards, moves
 
         from . import append_only, jobs  # noqa: F401 (register the periodic jobs)
-        from .cards import points_section
+        from .cards import points_section, referrals_section
         from .services.merge import merge_points
 
         post_migrate.connect(append_only.on_post_migrate, sender=self, dispatch_uid="loyalty.append_only")
@@ -20,3 +20,5 @@ class LoyaltyConfig(AppConfig):
         moves.register(merge=merge_points)
         # the customer card's points section
         cards.register(points_section)
+        # the referrals section: the member's code, whom they brought
+        cards.register(referrals_section)

@@ -46,3 +46,24 @@ def points_section(actor, customer) -> CardSection | None:
         "pending": getattr(accounts.get(AccountKind.PENDING), "balance", 0),
         "reserved": getattr(accounts.get(AccountKind.HOLD), "balance", 0),
         "rows": rows})
+
+
+def referrals_section(actor, customer) -> CardSection | None:
+    """The card's "Referrals" section: the member's referral code (with its QR), who referred them,
+    and whom they brought (each one's prospect status, delivery and the points it earned). Names
+    only, as the card shows them; nothing is written on reading. Two queries (the code, the
+    referrals), a third for the points when some referral has a prospect."""
+    from retain.surveys.qr import svg
+
+    from .models import ReferralCode
+    from .services.referrals import referrals_of
+
+    if not allowed(actor, Action.VIEW_REFERRALS):
+        return None
+    code = ReferralCode.objects.filter(customer=customer).values_list("code", flat=True).first()
+    return CardSection("loyalty/_referrals_card.html", {
+        "customer": customer, "code": code, "qr": svg(code, scale=4) if code else "",
+        "referred_by": customer.referred_by, "rows": referrals_of(customer),
+        # whoever may record referrals at all may for every customer they see on a card (the scopes
+        # of view and record_referrals agree where both exist), so no query for it
+        "may_record": allowed(actor, Action.RECORD_REFERRALS)})

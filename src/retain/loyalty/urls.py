@@ -1,9 +1,10 @@
-"""The loyalty pages' addresses: the rewards catalogue and the service desk (the ledger itself is
-reached through the services and the API)."""
+"""The loyalty pages' addresses: the rewards catalogue and the service desk, referrals and
+influence centres, owners' clubs (the member card's sections are registered with the customer
+card; the ledger itself is reached through the services and the API)."""
 
 from django.urls import path
 
-from .views import desk, rewards
+from .views import clubs, desk, rewards
 
 app_name = "loyalty"
 
@@ -19,4 +20,20 @@ urlpatterns = [
     path("vouchers/<str:code>/", desk.voucher, name="voucher"),
     path("vouchers/<str:code>/use/", desk.use, name="voucher_use"),
     path("vouchers/<str:code>/cancel/", desk.cancel, name="voucher_cancel"),
+    # referrals and influence centres
+    path("influence-centres/", clubs.influence, name="influence"),
+    path("influence-centres/export.csv", clubs.influence, {"export": "csv"}, name="influence_export"),
+    path("influence-centres/export.xlsx", clubs.influence, {"export": "xlsx"}, name="influence_export_xlsx"),
+    path("influence-centres/<int:customer_id>/thank/", clubs.influence_thank, name="influence_thank"),
+    path("influence-centres/<int:customer_id>/join/", clubs.influence_join, name="influence_join"),
+    path("members/<int:customer_id>/referral/", clubs.referral_record, name="referral_record"),
+    path("members/<int:customer_id>/referral-code/", clubs.referral_code, name="referral_code"),
+    # owners' clubs
+    path("clubs/", clubs.club_list, name="clubs"),
+    path("clubs/<int:club_id>/", clubs.club_detail, name="club"),
+    path("clubs/<int:club_id>/members/", clubs.club_members, name="club_members"),
+    path("clubs/<int:club_id>/members/<int:customer_id>/leave/", clubs.club_leave, name="club_leave"),
+    path("clubs/<int:club_id>/events/", clubs.club_event, name="club_event"),
+    path("clubs/<int:club_id>/events/<int:event_id>/attend/<int:customer_id>/", clubs.club_attend,
+         name="club_attend"),
 ]

@@ -115,6 +115,10 @@ class Action(models.TextChoices):
     REDEEM_POINTS = "redeem_points", _("redeem points")  # spend, reserve, post or release a reservation
     ADJUST_POINTS = "adjust_points", _("adjust, move and reverse points")  # with a reason; managers
     MANAGE_REWARDS = "manage_rewards", _("manage the rewards catalogue")  # a dealer action
+    # Loyalty (referrals, influence centres, owners' clubs)
+    VIEW_REFERRALS = "view_referrals", _("see referrals and influence centres")  # card section, list, API
+    RECORD_REFERRALS = "record_referrals", _("record referrals")  # give a code, link a referred customer
+    MANAGE_CLUBS = "manage_clubs", _("manage owners' clubs")  # clubs, members, club events, attendance
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -234,6 +238,12 @@ _TABLE = {
     # managers, marketing (who plans it as a promotion) and the general manager keep it, the region
     # and group theirs'. The desk reads it (view_points) and orders from it (redeem_points).
     Action.MANAGE_REWARDS:  (N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Referrals are seen as points are (whoever sees the member); recording one sets the customer's
+    # "referred by" (an edit of the record), so it is for those who edit and handle points at the
+    # dealer. Clubs are events with a membership: whoever organises promotion events runs them.
+    Action.VIEW_REFERRALS:  (O,  D,  D,  D,  D,  D,  D,  R,  G),
+    Action.RECORD_REFERRALS:(O,  D,  D,  D,  D,  N,  D,  N,  N),
+    Action.MANAGE_CLUBS:    (N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

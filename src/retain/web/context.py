@@ -92,6 +92,10 @@ NAV = (
     NavEntry(SERVICE, _("Points desk"), "loyalty:desk", Action.REDEEM_POINTS, at_a_dealer=True),
     NavEntry(SALES, _("Points desk"), "loyalty:desk", Action.REDEEM_POINTS, at_a_dealer=True),
     NavEntry(CUSTOMERS, _("Rewards catalogue"), "loyalty:rewards", Action.VIEW_POINTS),
+    # Loyalty (referrals, clubs): the owners whose word brings customers, and the owners' clubs.
+    NavEntry(MARKETING, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
+    NavEntry(SALES, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
+    NavEntry(MARKETING, _("Owners' clubs"), "loyalty:clubs", Action.MANAGE_CLUBS),
 )
 
 

@@ -5,7 +5,7 @@ bound what was typed; the services decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Reward
+from ..models import Reward
 
 RECEIPT_LENGTH = 40
 
