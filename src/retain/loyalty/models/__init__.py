@@ -5,6 +5,6 @@ from .club import Club, ClubEvent, ClubMembership  # noqa: F401
 from .idempotency import IdempotencyKey  # noqa: F401
 from .lot import Lot, LotUse  # noqa: F401
 from .programme import MAX_POINTS, Programme  # noqa: F401
-from .reward import LimitPeriod, Reward, RewardKind, Voucher, VoucherStatus  # noqa: F401
 from .referral import CODE_ALPHABET, Referral, ReferralCode  # noqa: F401
+from .reward import LimitPeriod, Reward, RewardKind, Voucher, VoucherStatus  # noqa: F401
 from .transfer import AppendOnlyQuerySet, Origin, Transfer, TransferKind  # noqa: F401
