@@ -142,6 +142,12 @@ class AuditCode(models.TextChoices):
     POINTS_REVERSE = "points.reverse", _("Points transfer reversed")
     POINTS_EXPIRE = "points.expire", _("Points expired")
     POINTS_KEYS_PRUNE = "points_keys.prune", _("Old idempotency keys removed")
+    PARTNER_CREATE = "partner.create", _("Coalition partner added")
+    PARTNER_ISSUE = "partner.issue", _("Points issued by a partner")
+    PARTNER_ACCEPT = "partner.accept", _("Points spent at a partner")
+    PARTNER_SETTLE = "partner.settle", _("Partner month settled")
+    PARTNER_SETTLEMENT_EXPORT = "partner_settlement.export", _("Partner settlements exported")
+    LIABILITY_EXPORT = "liability.export", _("Points liability exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -114,6 +114,8 @@ class Action(models.TextChoices):
     EARN_POINTS = "earn_points", _("credit points earned")  # at the desk, for a customer in sight
     REDEEM_POINTS = "redeem_points", _("redeem points")  # spend, reserve, post or release a reservation
     ADJUST_POINTS = "adjust_points", _("adjust, move and reverse points")  # with a reason; managers
+    MANAGE_PARTNERS = "manage_partners", _("manage coalition partners and their settlements")  # a dealer action
+    VIEW_LIABILITY = "view_liability", _("see the points liability and breakage")  # a dealer report
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -229,6 +231,13 @@ _TABLE = {
     Action.EARN_POINTS:     (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.REDEEM_POINTS:   (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.ADJUST_POINTS:   (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    # Loyalty (partners, liability): coalition partners are agreements with money attached, so
+    # adding one, recording its movements by hand and closing its months are the dealer's
+    # managers' (the partner's own till records through the API as the partner's agent, checked
+    # by the service). The liability and settlements are money owed: the dealer's managers and
+    # those above the dealer read them; the desks and marketing do not.
+    Action.MANAGE_PARTNERS: (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    Action.VIEW_LIABILITY:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):
