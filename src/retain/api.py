@@ -193,5 +193,9 @@ def _register_routers():
 
     api.add_router("/", loyalty_members)
 
+    from retain.loyalty.api.partners import router as loyalty_partners
+
+    api.add_router("/", loyalty_partners)
+
 
 _register_routers()

@@ -128,3 +128,29 @@ def report(dealers, start: dt.date, end: dt.date) -> dict:
         total["redemption_rate"] = _rate(total["redeemed_12"], total["issued_12"])
     return {"start": months.first_of(start), "end": months.first_of(end), "rows": rows,
             "totals": [totals[m] for m in sorted(totals)]}
+
+
+MAX_MONTHS = 120
+
+
+def for_actor(actor, *, dealer_id=None, start=None, end=None) -> dict:
+    """The report in the actor's sight (``view_liability``): one dealer of their scope (404 out of
+    it), or all of them; the months from ``start`` to ``end`` (default: the last twelve to this
+    month), at most ``MAX_MONTHS``."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from retain.org.policy import Action, dealer_in_scope, dealers_in_scope, require
+
+    require(actor, Action.VIEW_LIABILITY)
+    dealers = dealers_in_scope(actor, Action.VIEW_LIABILITY)
+    if dealer_id not in (None, ""):
+        dealers = dealers.filter(pk=dealer_in_scope(actor, Action.VIEW_LIABILITY, dealer_id))
+    end = months.parse(end, "end") if end else months.first_of(timezone.localdate())
+    start = months.parse(start, "start") if start else months.add_months(end, -11)
+    if start > end:
+        raise ValidationError({"end": _("The end is before the start.")})
+    if len(months.span(start, end)) > MAX_MONTHS:
+        raise ValidationError({"start": _("Ask for at most %(n)d months.") % {"n": MAX_MONTHS}})
+    return report(dealers, start, end)
