@@ -87,6 +87,9 @@ NAV = (
     NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
     # Cases (lost owners): whoever works with customers sees the lost owners in their scope.
     NavEntry(CUSTOMERS, _("Lost owners"), "cases:lost_list", Action.VIEW_LOST_OWNERS),
+    # Loyalty (partners, liability): the coalition partners' settlements and the points owed.
+    NavEntry(ADMIN, _("Coalition partners"), "loyalty:partners", Action.VIEW_LIABILITY),
+    NavEntry(ADMIN, _("Points liability"), "loyalty:liability", Action.VIEW_LIABILITY),
 )
 
 
