@@ -110,7 +110,9 @@ def liability_page(request):
     form = LiabilityForm(request.GET or None, actor=request.user)
     if request.GET and not form.is_valid():
         return render(request, "loyalty/liability.html", {"form": form}, status=422)
-    data = form.cleaned_data if request.GET else {}
+    data = dict(form.cleaned_data) if request.GET else {}
+    if "dealer" not in form.fields:  # one dealer in sight: another asked for is out of it (404)
+        data["dealer"] = request.GET.get("dealer") or None
     try:
         report = liability.for_actor(request.user, dealer_id=data.get("dealer"), start=data.get("start") or None,
                                      end=data.get("end") or None)
