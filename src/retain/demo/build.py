@@ -26,6 +26,7 @@ from .cases import add_cases
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
+from .partners import add_partners
 from .points import add_points
 from .surveys import add_surveys, catalogue
 
@@ -100,6 +101,9 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
+        coalition = add_partners(today, seed)
+        counts["loyalty.Transfer"] += coalition["issues"] + coalition["accepts"] + coalition["expired_lots"]
+        counts["loyalty.Settlement"] = coalition["settlements"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -154,6 +158,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['cases.BlacklistEntry']:,} blacklist entries, {counts['cases.LostOwner']:,} lost owners",
         f"  {counts['loyalty.Transfer']:,} points movements (two years of earning, "
         f"{counts['loyalty.goodwill']:,} goodwill credits from cases)",
+        f"  {counts.get('loyalty.Settlement', 0):,} closed partner settlements (two coalition partners per dealer)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",
