@@ -246,3 +246,13 @@ def test_month_bounds_are_local_midnights():
     assert start == dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC) and end == dt.datetime(2026, 3, 31, 16, 0,
                                                                                           tzinfo=dt.UTC)
     assert months.add_months(dt.date(2026, 11, 1), 3) == dt.date(2027, 2, 1)
+
+
+def test_a_settlement_is_append_only_in_the_database(march, manager):
+    from django.db import DatabaseError, connection, transaction
+
+    made = partners.close_month(actor=manager, partner_id=march.pk, month="2026-03", now=local(2026, 4, 2, 9, 0))
+    for sql in ("UPDATE loyalty_settlement SET net_cents = 0 WHERE id = %s", "DELETE FROM loyalty_settlement WHERE id = %s"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [made.pk])
+    assert Settlement.objects.get(pk=made.pk).net_cents == 3200

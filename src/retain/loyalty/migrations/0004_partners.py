@@ -6,6 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from retain.loyalty import append_only
+
 
 class Migration(migrations.Migration):
 
@@ -78,4 +80,5 @@ class Migration(migrations.Migration):
             model_name='settlement',
             constraint=models.CheckConstraint(condition=models.Q(('issued_points__gte', 0), ('accepted_points__gte', 0)), name='loyalty_settlement_points_not_negative'),
         ),
+        migrations.RunPython(append_only.settlements_forwards, append_only.settlements_backwards),
     ]
