@@ -93,7 +93,9 @@ def _movement(actor, partner_id, customer_id, points, reference, memo, now):
 
 
 def _earlier(source: str, customer_id: int, points: int, *, credit: bool) -> Transfer | None:
-    earlier = Transfer.objects.filter(kind=TransferKind.PARTNER, source=source).select_related(
+    # ``source <> ''`` spelled out: SQLite uses the partial unique index only when the query names
+    # its condition (without it, a scan of the whole ledger per movement)
+    earlier = Transfer.objects.filter(kind=TransferKind.PARTNER, source=source).exclude(source="").select_related(
         "debit", "credit").first()
     if earlier is None:
         return None
