@@ -19,7 +19,7 @@ def test_the_demos_partners_settlements_and_breakage(small):
     dealers = Programme.objects.count()
     assert Partner.objects.count() == 2 * dealers and small["counts"]["loyalty.Settlement"] == 2 * dealers * 27
     assert Settlement.objects.count() == 2 * dealers * 27
-    assert Transfer.objects.filter(kind="partner").count() > 2 * dealers * 12 * 6
+    assert Transfer.objects.filter(kind="partner").count() > 2 * dealers * 12 * 3
     last = months.add_months(months.first_of(truth.OBSERVATION_END), -1)
     for partner in Partner.objects.select_related("programme")[:4]:
         rows = partners.history(partner, through=truth.OBSERVATION_END)
