@@ -117,6 +117,17 @@ def _pending_points(customer) -> int:
     return points.earn(actor=None, customer_id=customer.pk, points=100).pk
 
 
+def _partner(customer) -> int:
+    """A coalition partner at the customer's dealer with a movement in March 2025."""
+    from retain.loyalty.services import partners
+
+    made = partners.create_partner(actor=None, dealer_id=customer.dealer_id, name="洗车店", kind="car_wash",
+                                   code="wash", issue_rate_cents=5, accept_rate_cents=4, active_from=dt.date(2025, 1, 1))
+    partners.partner_issue(actor=None, partner_id=made.pk, customer_id=customer.pk, points=10, reference="crawl",
+                           now=dt.datetime(2025, 3, 10, 2, tzinfo=dt.UTC))
+    return made.pk
+
+
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_no_get_writes_anything(org, client, role):
     records = sales_records(org)
@@ -132,6 +143,7 @@ def test_no_get_writes_anything(org, client, role):
               "entry_id": _blacklist_entry(records.customer),
               "lost_id": _lost_owner(records.customer),
               "transfer_id": _pending_points(records.customer),
+              "partner_id": _partner(records.customer), "month": "2025-03",
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

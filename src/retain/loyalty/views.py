@@ -39,7 +39,7 @@ def partner_list(request):
             to="loyalty:partners")
         if done:
             return done
-    rows = [{"partner": p, "balance": services.account_of(p).balance}
+    rows = [{"partner": p, "balance": services.account_of(p, create=False).balance}
             for p in partners_in_scope(request.user).order_by("programme__dealer__name", "name")]
     return render(request, "loyalty/partners.html", {"rows": rows, "form": form},
                   status=422 if form is not None and form.errors else 200)
@@ -54,7 +54,7 @@ def _partner_context(request, partner, *, movement=None):
     can_manage = allowed(request.user, Action.MANAGE_PARTNERS)
     return {"partner": partner, "history": history, "chart": chart, "can_manage": can_manage,
             "movement": movement or (MovementForm() if can_manage else None),
-            "balance": services.account_of(partner).balance}
+            "balance": services.account_of(partner, create=False).balance}
 
 
 @login_required

@@ -48,7 +48,7 @@ class PartnerOut(Schema):
 
     @staticmethod
     def resolve_balance(obj):
-        return partners.account_of(obj).balance
+        return partners.account_of(obj, create=False).balance
 
 
 class PartnerIn(Input):

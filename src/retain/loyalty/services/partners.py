@@ -27,7 +27,7 @@ from retain.org.models import Dealer
 from retain.org.policy import Action, dealer_in_scope
 
 from .. import faults, months
-from ..models import AccountKind, Partner, PartnerKind, Settlement, Transfer, TransferKind
+from ..models import Account, AccountKind, Partner, PartnerKind, Settlement, Transfer, TransferKind
 from ..partners_access import access_partner, partner_for_movement
 from . import ledger
 from .common import member, once, text
@@ -63,8 +63,14 @@ def create_partner(*, actor, dealer_id, name, kind, code, issue_rate_cents, acce
         return partner
 
 
-def account_of(partner: Partner):
-    return ledger.system_account(partner.programme, AccountKind.PARTNER, partner.code)
+def account_of(partner: Partner, *, create: bool = True):
+    """The partner's points account; a read (``create=False``) makes none: an unsaved one with
+    no balance stands in (a GET writes nothing)."""
+    if create:
+        return ledger.system_account(partner.programme, AccountKind.PARTNER, partner.code)
+    found = Account.objects.filter(programme_id=partner.programme_id, kind=AccountKind.PARTNER, key=partner.code,
+                                   customer__isnull=True).first()
+    return found or Account(pk=0, programme_id=partner.programme_id, kind=AccountKind.PARTNER, key=partner.code)
 
 
 # -- movements ------------------------------------------------------------------------------------
@@ -177,14 +183,14 @@ def settlement(partner: Partner, month) -> dict:
     month = months.parse(month)
     zone = ledger.local_zone(partner.programme)
     start, end = months.bounds(zone, month)
-    account = account_of(partner)
+    account = account_of(partner, create=False).pk
     in_month = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
-    figures = in_month.filter(kind=TransferKind.PARTNER).filter(Q(debit=account) | Q(credit=account)).aggregate(
-        issued=Sum("amount", filter=Q(debit=account)), accepted=Sum("amount", filter=Q(credit=account)),
+    figures = in_month.filter(kind=TransferKind.PARTNER).filter(Q(debit_id=account) | Q(credit_id=account)).aggregate(
+        issued=Sum("amount", filter=Q(debit_id=account)), accepted=Sum("amount", filter=Q(credit_id=account)),
         transfers=Count("id"))
     issued, accepted = figures["issued"] or 0, figures["accepted"] or 0
-    credits = in_month.filter(credit=account).aggregate(n=Sum("amount"))["n"] or 0
-    debits = in_month.filter(debit=account).aggregate(n=Sum("amount"))["n"] or 0
+    credits = in_month.filter(credit_id=account).aggregate(n=Sum("amount"))["n"] or 0
+    debits = in_month.filter(debit_id=account).aggregate(n=Sum("amount"))["n"] or 0
     closed = Settlement.objects.filter(partner=partner, month=month).select_related("closed_by").first()
     report = {
         "partner_id": partner.pk, "month": month, "start": start, "end": end,
@@ -207,12 +213,12 @@ def history(partner: Partner, *, through: dt.date | None = None) -> list[dict]:
     the movements, one for the settlements."""
     zone = ledger.local_zone(partner.programme)
     through = months.first_of(through or timezone.now().astimezone(zone).date())
-    account = account_of(partner)
-    rows = (Transfer.objects.filter(Q(debit=account) | Q(credit=account)).annotate(
+    account = account_of(partner, create=False).pk
+    rows = (Transfer.objects.filter(Q(debit_id=account) | Q(credit_id=account)).annotate(
         m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(
-        issued=Sum("amount", filter=Q(debit=account, kind=TransferKind.PARTNER)),
-        accepted=Sum("amount", filter=Q(credit=account, kind=TransferKind.PARTNER)),
-        credits=Sum("amount", filter=Q(credit=account)), debits=Sum("amount", filter=Q(debit=account)),
+        issued=Sum("amount", filter=Q(debit_id=account, kind=TransferKind.PARTNER)),
+        accepted=Sum("amount", filter=Q(credit_id=account, kind=TransferKind.PARTNER)),
+        credits=Sum("amount", filter=Q(credit_id=account)), debits=Sum("amount", filter=Q(debit_id=account)),
         transfers=Count("id", filter=Q(kind=TransferKind.PARTNER))))
     by_month = {_month_key(row["m"], zone): row for row in rows}
     first = min([months.first_of(partner.active_from), *by_month]) if by_month else months.first_of(partner.active_from)
