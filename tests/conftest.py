@@ -111,10 +111,12 @@ def _flushable_audit_log():
         return
     from django.db.backends.sqlite3.base import DatabaseOperations
 
+    from retain.loyalty.append_only import SETTLEMENT_SQLITE
     from retain.loyalty.append_only import SQLITE_TRIGGERS as LEDGER_TRIGGERS
     from retain.org.append_only import SQLITE_TRIGGERS as AUDIT_TRIGGERS
 
-    SQLITE_TRIGGERS = {**AUDIT_TRIGGERS, **LEDGER_TRIGGERS}  # the points ledger refuses DELETE as well
+    # the points ledger and the partners' closed months refuse DELETE as well
+    SQLITE_TRIGGERS = {**AUDIT_TRIGGERS, **LEDGER_TRIGGERS, **SETTLEMENT_SQLITE}
 
     original = DatabaseOperations.execute_sql_flush
 

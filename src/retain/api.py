@@ -201,5 +201,9 @@ def _register_routers():
 
     api.add_router("/", loyalty_referrals)
 
+    from retain.loyalty.api.partners import router as loyalty_partners
+
+    api.add_router("/", loyalty_partners)
+
 
 _register_routers()

@@ -126,6 +126,8 @@ def _voucher(customer) -> tuple[int, str]:
     reward = rewards.create_reward(actor=None, dealer_id=customer.dealer_id, name="洗车券", points=100)
     points.earn(actor=None, customer_id=customer.pk, points=100, pending=False)
     return reward.pk, rewards.order(actor=None, customer_id=customer.pk, reward_id=reward.pk).code
+
+
 def _club(org, customer) -> int:
     """An owners' club at the customer's dealer with the customer a member (the club pages)."""
     from retain.loyalty.services import clubs
@@ -133,6 +135,17 @@ def _club(org, customer) -> int:
     club = clubs.create_club(actor=org.staff["marketing"], dealer_id=customer.dealer_id, name="车友会")
     clubs.add_members(actor=org.staff["marketing"], club_id=club.pk, customer_ids=[customer.pk])
     return club.pk
+
+
+def _partner(customer) -> int:
+    """A coalition partner at the customer's dealer with a movement in March 2025."""
+    from retain.loyalty.services import partners
+
+    made = partners.create_partner(actor=None, dealer_id=customer.dealer_id, name="洗车店", kind="car_wash",
+                                   code="wash", issue_rate_cents=5, accept_rate_cents=4, active_from=dt.date(2025, 1, 1))
+    partners.partner_issue(actor=None, partner_id=made.pk, customer_id=customer.pk, points=10, reference="crawl",
+                           now=dt.datetime(2025, 3, 10, 2, tzinfo=dt.UTC))
+    return made.pk
 
 
 @pytest.mark.parametrize("role", [role.value for role in Role])
@@ -152,6 +165,7 @@ def test_no_get_writes_anything(org, client, role):
               "transfer_id": _pending_points(records.customer),
               **dict(zip(("reward_id", "code"), _voucher(records.customer))),
               "club_id": _club(org, records.customer),
+              "partner_id": _partner(records.customer), "month": "2025-03",
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])

@@ -1362,6 +1362,84 @@ def _manage_clubs(cell):
         lambda: clubs.create_club(actor=actor, dealer_id=dealer.pk, name=names["service"]),
         lambda: client.post("/loyalty/clubs/", {"dealer": dealer.pk, "name": names["page"]}),
         lambda: _key_post(client, "/api/v1/loyalty/clubs", {"dealer_id": dealer.pk, "name": names["api"]}))
+# --- loyalty (partners, liability): dealer actions -----------------------------------------------
+
+def _partner_at(dealer, code):
+    from retain.loyalty.services import partners as loyalty_partners
+
+    return loyalty_partners.create_partner(actor=None, dealer_id=dealer.pk, name=f"伙伴{code}", kind="car_wash",
+                                           code=code, issue_rate_cents=5, accept_rate_cents=4,
+                                           active_from=dt.date(2024, 1, 1))
+
+
+@driver(Action.MANAGE_PARTNERS)
+def _manage_partners(cell):
+    from retain.loyalty.models import Partner, Settlement, Transfer
+    from retain.loyalty.services import partners as loyalty_partners
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    n = next(_serial)
+    codes = {entry: f"{entry}{n}" for entry in ("service", "page", "api")}
+    movement, closing = _partner_at(dealer, f"m{n}"), _partner_at(dealer, f"c{n}")
+    member = make_customer(dealer=dealer, name=f"伙伴会员{n}")
+    loyalty_partners.partner_issue(actor=None, partner_id=closing.pk, customer_id=member.pk, points=10,
+                                   reference="old", now=dt.datetime(2025, 3, 10, 2, tzinfo=dt.UTC))
+    fields = {"name": "伙伴", "kind": "insurer", "issue_rate_cents": 2, "accept_rate_cents": 3}
+
+    def done(entry):
+        if entry == "movement":
+            return Transfer.objects.filter(kind="partner", source=f"partner:{movement.pk}:issue:r{n}").exists()
+        if entry == "close":
+            return Settlement.objects.filter(partner=closing).exists()
+        return Partner.objects.filter(code=codes[entry], programme__dealer=dealer).exists()
+
+    return _dealer_entries(done, {
+        "service": lambda: loyalty_partners.create_partner(actor=actor, dealer_id=dealer.pk, code=codes["service"],
+                                                           active_from=dt.date(2025, 1, 1), **fields),
+        "page": lambda: client.post("/loyalty/partners/", {"dealer": dealer.pk, "code": codes["page"],
+                                                           "active_from": "2025-01-01", **fields}),
+        "api": lambda: _key_post(client, "/api/v1/loyalty/partners", {"dealer_id": dealer.pk, "code": codes["api"],
+                                                                      "active_from": "2025-01-01", **fields}),
+        "movement": lambda: _key_post(client, f"/api/v1/loyalty/partners/{movement.pk}/issue",
+                                      {"customer_id": member.pk, "points": 10, "reference": f"r{n}"}),
+        "close": lambda: client.post(f"/loyalty/partners/{closing.pk}/close/", {"month": "2025-03"}),
+    })
+
+
+@driver(Action.VIEW_LIABILITY)
+def _view_liability(cell):
+    from retain.loyalty import liability
+    from retain.loyalty.services import points as loyalty_points
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    n = next(_serial)
+    loyalty_points.earn(actor=None, customer_id=make_customer(dealer=dealer, name=f"负债会员{n}").pk, points=10,
+                        pending=False)
+    partner = _partner_at(dealer, f"v{n}")
+
+    def read(call, included):
+        try:
+            return "Y" if included(call()) else "N"
+        except Http404:
+            return "N"
+        except PermissionDenied:
+            return "403"
+
+    def listed(response):
+        if response.status_code in (403, 404, 422):
+            return {"403": "403"}.get(str(response.status_code), "N")
+        return "Y" if response.status_code == 200 else f"HTTP {response.status_code}"
+
+    api = client.get(f"/api/v1/loyalty/liability?dealer={dealer.pk}")
+    return {
+        "service": read(lambda: liability.for_actor(actor, dealer_id=dealer.pk),
+                        lambda found: any(row["dealer_id"] == dealer.pk for row in found["rows"])),
+        "api": listed(api) if api.status_code != 200 else (
+            "Y" if any(row["dealer_id"] == dealer.pk for row in api.json()["rows"]) else "N"),
+        "page": listed(client.get(f"/loyalty/liability/?dealer={dealer.pk}")),
+        "partner page": listed(client.get(f"/loyalty/partners/{partner.pk}/")),
+        "api settlements": listed(client.get(f"/api/v1/loyalty/partners/{partner.pk}/settlements")),
+    }
 
 
 def test_matrix_size():
@@ -1370,8 +1448,8 @@ def test_matrix_size():
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
     54, view 43, decide 43); lost owners 108; approving compensation 54; the points ledger 216 (view, earn, redeem and adjust
     54 each); the rewards catalogue 36; referrals and clubs 144 (view and record referrals 54 each,
-    manage clubs 36)."""
-    assert len(list(_cells())) == 2523
+    manage clubs 36); partners and the liability 72 (manage_partners and view_liability, 36 each)."""
+    assert len(list(_cells())) == 2595
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

@@ -27,6 +27,7 @@ from .clubs import add_referrals_and_clubs
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
 from .models import DemoBuild
+from .partners import add_partners
 from .points import add_points
 from .rewards import add_rewards
 from .surveys import add_surveys, catalogue
@@ -106,6 +107,9 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
         counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
         counts["loyalty.Referral"], counts["loyalty.ClubMembership"] = clubs["referrals"], clubs["members"]
+        coalition = add_partners(today, seed)
+        counts["loyalty.Transfer"] += coalition["issues"] + coalition["accepts"] + coalition["expired_lots"]
+        counts["loyalty.Settlement"] = coalition["settlements"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
@@ -162,6 +166,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['loyalty.goodwill']:,} goodwill credits from cases)",
         f"  {counts['loyalty.Reward']:,} rewards in the dealers' catalogues, {counts['loyalty.Voucher']:,} vouchers "
         "ordered (handed over, open, cancelled, expired)",
+        f"  {counts.get('loyalty.Settlement', 0):,} closed partner settlements (two coalition partners per dealer)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

@@ -69,6 +69,20 @@ POSTGRES_UNDO = [
 ]
 TABLES = ("loyalty_transfer", "loyalty_lotuse", "loyalty_lot", "loyalty_account")
 
+# A partner's closed month (migration 0004) is never changed or removed either.
+SETTLEMENT_SQLITE = {
+    "loyalty_settlement_no_update":
+        f"CREATE TRIGGER IF NOT EXISTS loyalty_settlement_no_update BEFORE UPDATE ON loyalty_settlement "
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+    "loyalty_settlement_no_delete":
+        f"CREATE TRIGGER IF NOT EXISTS loyalty_settlement_no_delete BEFORE DELETE ON loyalty_settlement "
+        f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+}
+SETTLEMENT_POSTGRES = [
+    """CREATE TRIGGER loyalty_settlement_append_only BEFORE UPDATE OR DELETE ON loyalty_settlement
+       FOR EACH ROW EXECUTE FUNCTION loyalty_append_only()""",
+]
+
 
 def install(connection) -> None:
     if connection.vendor != "sqlite" or not set(TABLES) <= set(connection.introspection.table_names()):
@@ -76,6 +90,9 @@ def install(connection) -> None:
     with connection.cursor() as cursor:
         for sql in SQLITE_TRIGGERS.values():
             cursor.execute(sql)
+        if "loyalty_settlement" in connection.introspection.table_names():
+            for sql in SETTLEMENT_SQLITE.values():
+                cursor.execute(sql)
 
 
 def on_post_migrate(sender, using="default", **kwargs):
@@ -99,4 +116,21 @@ def backwards(apps, schema_editor):
             schema_editor.execute(sql)
     elif schema_editor.connection.vendor == "sqlite":
         for name in SQLITE_TRIGGERS:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def settlements_forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in SETTLEMENT_POSTGRES:
+            schema_editor.execute(sql)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in SETTLEMENT_SQLITE.values():
+            schema_editor.execute(sql)
+
+
+def settlements_backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS loyalty_settlement_append_only ON loyalty_settlement")
+    elif schema_editor.connection.vendor == "sqlite":
+        for name in SETTLEMENT_SQLITE:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")

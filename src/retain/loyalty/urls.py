@@ -1,10 +1,11 @@
 """The loyalty pages' addresses: the rewards catalogue and the service desk, referrals and
-influence centres, owners' clubs (the member card's sections are registered with the customer
-card; the ledger itself is reached through the services and the API)."""
+influence centres, owners' clubs, coalition partners and their settlements, the points liability
+(the member card's sections are registered with the customer card; the ledger itself is reached
+through the services and the API)."""
 
 from django.urls import path
 
-from .views import clubs, desk, rewards
+from .views import clubs, desk, partners, rewards
 
 app_name = "loyalty"
 
@@ -36,4 +37,9 @@ urlpatterns = [
     path("clubs/<int:club_id>/events/", clubs.club_event, name="club_event"),
     path("clubs/<int:club_id>/events/<int:event_id>/attend/<int:customer_id>/", clubs.club_attend,
          name="club_attend"),
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/<int:partner_id>/", partners.partner_page, name="partner"),
+    path("partners/<int:partner_id>/movement/", partners.partner_movement, name="partner_movement"),
+    path("partners/<int:partner_id>/close/", partners.close_month, name="partner_close"),
+    path("liability/", partners.liability_page, name="liability"),
 ]

@@ -156,6 +156,12 @@ class AuditCode(models.TextChoices):
     CLUB_JOIN = "club.join", _("Members joined an owners' club")
     CLUB_LEAVE = "club.leave", _("Member left an owners' club")
     CLUB_EVENT = "club.event", _("Owners' club event created")
+    PARTNER_CREATE = "partner.create", _("Coalition partner added")
+    PARTNER_ISSUE = "partner.issue", _("Points issued by a partner")
+    PARTNER_ACCEPT = "partner.accept", _("Points spent at a partner")
+    PARTNER_SETTLE = "partner.settle", _("Partner month settled")
+    PARTNER_SETTLEMENT_EXPORT = "partner_settlement.export", _("Partner settlements exported")
+    LIABILITY_EXPORT = "liability.export", _("Points liability exported")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -119,6 +119,8 @@ class Action(models.TextChoices):
     VIEW_REFERRALS = "view_referrals", _("see referrals and influence centres")  # card section, list, API
     RECORD_REFERRALS = "record_referrals", _("record referrals")  # give a code, link a referred customer
     MANAGE_CLUBS = "manage_clubs", _("manage owners' clubs")  # clubs, members, club events, attendance
+    MANAGE_PARTNERS = "manage_partners", _("manage coalition partners and their settlements")  # a dealer action
+    VIEW_LIABILITY = "view_liability", _("see the points liability and breakage")  # a dealer report
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -244,6 +246,13 @@ _TABLE = {
     Action.VIEW_REFERRALS:  (O,  D,  D,  D,  D,  D,  D,  R,  G),
     Action.RECORD_REFERRALS:(O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.MANAGE_CLUBS:    (N,  D,  D,  N,  D,  D,  D,  R,  G),
+    # Loyalty (partners, liability): coalition partners are agreements with money attached, so
+    # adding one, recording its movements by hand and closing its months are the dealer's
+    # managers' (the partner's own till records through the API as the partner's agent, checked
+    # by the service). The liability and settlements are money owed: the dealer's managers and
+    # those above the dealer read them; the desks and marketing do not.
+    Action.MANAGE_PARTNERS: (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    Action.VIEW_LIABILITY:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

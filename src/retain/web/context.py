@@ -96,6 +96,9 @@ NAV = (
     NavEntry(MARKETING, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
     NavEntry(SALES, _("Influence centres"), "loyalty:influence", Action.VIEW_REFERRALS),
     NavEntry(MARKETING, _("Owners' clubs"), "loyalty:clubs", Action.MANAGE_CLUBS),
+    # Loyalty (partners, liability): the coalition partners' settlements and the points owed.
+    NavEntry(ADMIN, _("Coalition partners"), "loyalty:partners", Action.VIEW_LIABILITY),
+    NavEntry(ADMIN, _("Points liability"), "loyalty:liability", Action.VIEW_LIABILITY),
 )
 
 

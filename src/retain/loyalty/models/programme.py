@@ -30,6 +30,10 @@ class Programme(models.Model):
         _("most goodwill points for one case"), default=2_000, validators=bounds.count(0, 10_000_000))
     goodwill_month_cap = models.PositiveIntegerField(
         _("most goodwill points for one member in a month"), default=5_000, validators=bounds.count(0, 10_000_000))
+    #: What the programme counts a point as worth, for the liability report (cents per point).
+    point_value_cents = models.PositiveIntegerField(
+        _("value of a point (cents)"), default=1, validators=bounds.count(0, 10_000),
+        help_text=_("What an outstanding point is worth on the liability report."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

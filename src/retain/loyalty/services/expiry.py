@@ -22,8 +22,9 @@ from .ledger import ledger_write
 
 
 @ledger_write
-def expire_member(*, actor, customer_id, day: dt.date) -> dict:
-    """Expire one member's lots that ended before ``day``; one audit row if any expired."""
+def expire_member(*, actor, customer_id, day: dt.date, now: dt.datetime | None = None) -> dict:
+    """Expire one member's lots that ended before ``day``; one audit row if any expired.
+    (``now``: the time the expiry is dated, for a history written after the fact, as the demo's.)"""
     found = member(actor, customer_id, "adjust_points")
     account = found.accounts[AccountKind.MEMBER]
     lots = list(Lot.objects.select_for_update().filter(account=account, remaining__gt=0, expires_on__lt=day)
@@ -33,7 +34,7 @@ def expire_member(*, actor, customer_id, day: dt.date) -> dict:
     for lot in lots:
         transfer = ledger.post(programme=found.programme, kind=TransferKind.EXPIRE, debit=account, credit=expiry,
                                amount=lot.remaining, actor=actor, origin="job", source=f"lot:{lot.pk}",
-                               memo=f"{lot.expires_on}")
+                               memo=f"{lot.expires_on}", now=now)
         ledger.take_from_lots(account, transfer, lot.remaining, first=[lot])
         made.append((lot.pk, transfer.pk, lot.remaining))
     if made:
