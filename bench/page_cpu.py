@@ -22,12 +22,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from load_pages import ROLES, deep_cursor, probes, url_for  # noqa: E402  (sets Django up)
-
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from load_pages import ROLES, deep_cursor, probes, url_for  # noqa: E402  (sets Django up)
 from retain.org.models import Staff  # noqa: E402
 
 PAGES = ("card", "today", "home")
