@@ -10,6 +10,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from retain.channels import suppression
         from retain.customers import cards, moves
+        from retain.org.policy import Action
         from retain.surveys import hooks
 
         from . import jobs, recovery  # noqa: F401 (register the periodic jobs)
@@ -24,7 +25,7 @@ class CasesConfig(AppConfig):
         hooks.register(open_for_answer)
         # blacklist: the channels' suppression hook, the customer card's line
         suppression.register(blacklisted)
-        cards.register(card_section)
+        cards.register(card_section, asks=(Action.PROPOSE_BLACKLIST,))
         # lost owners: the customer card's section
         cards.register(lost_card_section)
         # cases, blacklist entries and lost owners follow a merged or reassigned customer

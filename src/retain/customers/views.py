@@ -260,8 +260,9 @@ def customer_card(request, customer_id):
     # every other part is one query, so the card's cost does not grow with the customer's rows.
     prefetch_related_objects([customer], "vehicles", "tags")
     # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
+    # The sections' own questions (cards.asked) are asked in the same query.
     may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY,
-                    merged_too=(Action.HISTORY,))
+                    *cards.asked(), merged_too=(Action.HISTORY,))
     can_see_history = may[Action.HISTORY]
     transactions = customer.transactions.select_related("vehicle")
     totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
