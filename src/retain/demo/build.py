@@ -166,7 +166,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"{counts['loyalty.goodwill']:,} goodwill credits from cases)",
         f"  {counts['loyalty.Reward']:,} rewards in the dealers' catalogues, {counts['loyalty.Voucher']:,} vouchers "
         "ordered (handed over, open, cancelled, expired)",
-        f"  {counts.get('loyalty.Settlement', 0):,} closed partner settlements (two coalition partners per dealer)",
+        f"  {counts.get('loyalty.Settlement', 0):,} closed partner settlements (two coalition partners at each of the first ten dealers)",
         f"  {summary['scored']:,} customers scored (RFM, {summary['visits_model']} + Gamma-Gamma CLV, pyramid) "
         f"as of {summary['today']}",
         "",

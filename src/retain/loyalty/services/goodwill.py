@@ -45,9 +45,12 @@ def room(programme: Programme, customer_id: int, case_id: int, now: dt.datetime 
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
     zone = ledger.local_zone(programme)
     since, until = (dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in (month_start, next_month))
+    # Both sums start from the member's own accounts (their credit index): a case's goodwill is
+    # credited to the case's customer, and a prefix match on ``source`` over the whole ledger would
+    # read every transfer (a second or more a credit on a ledger of millions).
     member_goodwill = Transfer.objects.filter(programme=programme, credit__customer_id=customer_id)
     left_in_case = programme.goodwill_case_cap - _credited(
-        Transfer.objects.filter(programme=programme, source__startswith=f"case:{int(case_id)}:"))
+        member_goodwill.filter(source__startswith=f"case:{int(case_id)}:"))
     left_in_month = programme.goodwill_month_cap - _credited(member_goodwill.filter(created_at__gte=since, created_at__lt=until))
     return max(0, min(left_in_case, left_in_month))
 
