@@ -192,6 +192,9 @@ def _register_routers():
     from retain.loyalty.api.members import router as loyalty_members
 
     api.add_router("/", loyalty_members)
+    from retain.loyalty.api.rules import router as loyalty_rules
+
+    api.add_router("/", loyalty_rules)
 
 
 _register_routers()

@@ -142,6 +142,7 @@ class AuditCode(models.TextChoices):
     POINTS_REVERSE = "points.reverse", _("Points transfer reversed")
     POINTS_EXPIRE = "points.expire", _("Points expired")
     POINTS_KEYS_PRUNE = "points_keys.prune", _("Old idempotency keys removed")
+    POINTS_RULES_SET = "points_rules.set", _("Points rules and tiers changed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -114,6 +114,7 @@ class Action(models.TextChoices):
     EARN_POINTS = "earn_points", _("credit points earned")  # at the desk, for a customer in sight
     REDEEM_POINTS = "redeem_points", _("redeem points")  # spend, reserve, post or release a reservation
     ADJUST_POINTS = "adjust_points", _("adjust, move and reverse points")  # with a reason; managers
+    SET_POINTS_RULES = "set_points_rules", _("set the points programme's rules and tiers")  # a dealer action
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -229,6 +230,9 @@ _TABLE = {
     Action.EARN_POINTS:     (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.REDEEM_POINTS:   (O,  D,  D,  D,  D,  N,  D,  N,  N),
     Action.ADJUST_POINTS:   (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    # The programme's earning rules, tiers and exclusions are a dealer's settings: its managers'
+    # and the marketing desk's (which runs the member programme), the region's and group's for theirs.
+    Action.SET_POINTS_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

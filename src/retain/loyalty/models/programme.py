@@ -30,6 +30,15 @@ class Programme(models.Model):
         _("most goodwill points for one case"), default=2_000, validators=bounds.count(0, 10_000_000))
     goodwill_month_cap = models.PositiveIntegerField(
         _("most goodwill points for one member in a month"), default=5_000, validators=bounds.count(0, 10_000_000))
+    # Earning exclusions (``services.rules``; the rules themselves are ``EarningRule`` rows): customers
+    # of these kinds, classifications or tags never earn (a company's fleet cars earn under its
+    # fleet contract, not as a member; staff are tagged so).
+    excluded_customer_kinds = models.JSONField(_("customer kinds that never earn"), default=list, blank=True)
+    excluded_classifications = models.JSONField(_("classifications that never earn"), default=list, blank=True)
+    excluded_tags = models.JSONField(_("tags whose customers never earn"), default=list, blank=True)
+    # Tiers: lowered only at the membership anniversary, this many days after it.
+    downgrade_grace_days = models.PositiveSmallIntegerField(
+        _("grace days after the anniversary before a tier is lowered"), default=30, validators=bounds.count(0, 365))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
