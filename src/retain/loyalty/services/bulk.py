@@ -155,6 +155,7 @@ def _moment(value: dt.datetime):
     return utc if connection.vendor == "postgresql" else utc.replace(tzinfo=None).isoformat(" ")
 
 
+@ledger.ledger_write  # retried whole if the database refuses it for a lock (a deadlock, SQLite's busy timeout)
 def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.date, as_of: dt.date,
                            kinds: list[str] | None = None, refresh_tiers: bool = True) -> dict:
     """Earn points under the programme's rules for the dealer's transactions dated
