@@ -91,7 +91,10 @@ def _members():
 def _run(found, event: str, day: dt.date, source) -> int:
     done = 0
     for customer_id, key in found:
-        if award(actor=None, customer_id=customer_id, event=event, source=source(customer_id, key), day=day):
+        named = source(customer_id, key)
+        if Transfer.objects.filter(kind=TransferKind.EARN, source=named).exists():
+            continue  # earned on an earlier run
+        if award(actor=None, customer_id=customer_id, event=event, source=named, day=day):
             done += 1
     return done
 
