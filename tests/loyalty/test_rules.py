@@ -196,3 +196,52 @@ def test_the_api_reads_and_changes_the_rules(org, programme, client):
     refused = client.put(f"/api/v1/loyalty/programmes/{org.d1.pk}/rules", {"tiers": TIERS[:2]},
                          content_type="application/json")
     assert refused.status_code == 422 and "tiers" in str(refused.json()["detail"])
+
+
+def _page_data(client, dealer, **overrides):
+    """The rules page's form as shown, with ``overrides``."""
+    from retain.loyalty.forms import RulesForm
+
+    shown = client.get(f"/loyalty/rules/?dealer={dealer.code}")
+    assert shown.status_code == 200
+    form = shown.context["form"]
+    data = {"dealer": dealer.code}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if value is None or value is False:
+            continue
+        data[name] = value if not isinstance(value, list) else value
+    data.update(overrides)
+    assert isinstance(form, RulesForm)
+    return data
+
+
+def test_the_page_shows_and_saves_the_rules(org, programme, client):
+    client.force_login(org.staff["dealer_gm"])
+    data = _page_data(client, org.d1, **{"rules.birthday.points": 500, "tiers.3.name": "钻石卡",
+                                         "tiers.3.threshold": 50_000, "tiers.3.multiplier_percent": 250})
+    answer = client.post("/loyalty/rules/", data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    read = rules.read(ledger.programme_for(org.d1.pk))
+    assert next(r for r in read["rules"] if r["trigger"] == "birthday")["points"] == 500
+    assert [t["name"] for t in read["tiers"]] == ["普卡", "银卡", "金卡", "钻石卡"]
+    service = next(r for r in read["rules"] if r["trigger"] == "service")
+    assert (service["min_amount_cents"], service["day_cap"], service["year_cap"]) == (5_000, 1_000, 1_500)
+
+
+@pytest.mark.parametrize("field, value", [("rules.service.day_cap", "0"), ("tiers.1.threshold", "0"),
+                                          ("rules.service.points_per_100_yuan", "abc"), ("downgrade_grace_days", "-1")])
+def test_the_page_refuses_bad_input_on_the_field(org, programme, client, field, value):
+    client.force_login(org.staff["dealer_gm"])
+    before = rules.read(programme)
+    answer = client.post("/loyalty/rules/", _page_data(client, org.d1, **{field: value}))
+    assert answer.status_code == 422
+    assert answer.context["form"].errors.get(field), answer.context["form"].errors
+    assert rules.read(ledger.programme_for(org.d1.pk)) == before
+
+
+def test_a_consultant_reads_the_rules_but_may_not_change_them(org, programme, client):
+    client.force_login(org.staff["consultant"])
+    shown = client.get("/loyalty/rules/")
+    assert shown.status_code == 200 and "金卡" in shown.content.decode()
+    assert client.post("/loyalty/rules/", {"dealer": org.d1.code}).status_code == 403

@@ -87,6 +87,8 @@ NAV = (
     NavEntry(SERVICE, _("Survey results"), "surveys:results", Action.VIEW_RESULTS),
     # Cases (lost owners): whoever works with customers sees the lost owners in their scope.
     NavEntry(CUSTOMERS, _("Lost owners"), "cases:lost_list", Action.VIEW_LOST_OWNERS),
+    # Loyalty: the programme's earning rules and tiers, set by the dealer's managers and marketing.
+    NavEntry(ADMIN, _("Points rules and tiers"), "loyalty:rules", Action.SET_POINTS_RULES),
 )
 
 
