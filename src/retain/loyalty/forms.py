@@ -34,12 +34,13 @@ class RulesForm(forms.Form):
             self.fields[f"{key}.active"] = forms.BooleanField(label=_("active"), required=False)
             if trigger in PURCHASES:
                 self.fields[f"{key}.points_per_100_yuan"] = forms.IntegerField(
-                    label=_("points per 100 yuan"), min_value=0, max_value=MAX_RATE)
+                    label=_("points per 100 yuan"), min_value=0, max_value=MAX_RATE, required=False)
                 self.fields[f"{key}.min_amount"] = forms.DecimalField(
-                    label=_("smallest amount (yuan)"), min_value=0, max_value=99_999_999, decimal_places=2)
+                    label=_("smallest amount (yuan)"), min_value=0, max_value=99_999_999, decimal_places=2,
+                    required=False)
             else:
                 self.fields[f"{key}.points"] = forms.IntegerField(label=_("points"), min_value=0,
-                                                                  max_value=MAX_EVENT_POINTS)
+                                                                  max_value=MAX_EVENT_POINTS, required=False)
             for cap, label in (("day_cap", _("most a day")), ("year_cap", _("most a year"))):
                 self.fields[f"{key}.{cap}"] = forms.IntegerField(label=label, min_value=1, max_value=MAX_CAP,
                                                                  required=False)
@@ -87,10 +88,10 @@ class RulesForm(forms.Form):
             rule = {"active": data[f"{key}.active"], "day_cap": data[f"{key}.day_cap"],
                     "year_cap": data[f"{key}.year_cap"]}
             if trigger in PURCHASES:
-                rule.update(points_per_100_yuan=data[f"{key}.points_per_100_yuan"],
-                            min_amount_cents=int(round(data[f"{key}.min_amount"] * 100)))
+                rule.update(points_per_100_yuan=data[f"{key}.points_per_100_yuan"] or 0,
+                            min_amount_cents=int(round((data[f"{key}.min_amount"] or 0) * 100)))
             else:
-                rule["points"] = data[f"{key}.points"]
+                rule["points"] = data[f"{key}.points"] or 0
             rules[trigger] = rule
         tiers = []
         for rank in range(self.tier_count + 1):
