@@ -123,3 +123,24 @@ def test_the_daily_scans_award_birthdays_profiles_and_referrals_once(org, progra
     assert Transfer.objects.get(source=f"referral:{prospect.pk}").credit.customer_id == referrer.pk
     assert not Transfer.objects.filter(credit__customer=not_member).exists()
     assert Customer.objects.count() == 4
+
+
+def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme, client,
+                                                                django_assert_max_num_queries):
+    from retain.customers.models import Customer as Member
+    from retain.loyalty.cards import points_section
+
+    one = make_customer(dealer=org.d1, name="甲", owner=org.staff["consultant"])
+    _earn(one, 6_500, dt.date.today())
+    for n in range(10):
+        points.redeem(actor=None, customer_id=one.pk, points=10)
+    reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
+    with django_assert_max_num_queries(6):  # accounts, transfers, membership, tiers, qualifying (+ the zone)
+        section = points_section(reader, member)
+    assert (section.context["tier"].name, section.context["qualifying"], section.context["to_next"]) == (
+        "银卡", 6_500, 20_000 - 6_500)
+    assert section.context["progress"] == (6_500 - 5_000) * 100 // (20_000 - 5_000)
+    client.force_login(reader)
+    card = client.get(f"/customers/{one.pk}/").content.decode()
+    points_html = card[card.index('id="points"'):]
+    assert "银卡" in points_html and "13500" in points_html and "<progress" in points_html

@@ -21,8 +21,9 @@ def qualifying_points(customer_id: int, now: dt.datetime | None = None, programm
         if account is None:
             return 0
         programme = account.programme
-    day = ledger.local_day(programme, now or timezone.now())
-    found = list(tiers.qualifying_subquery(programme, day, customer=customer_id))
+    zone = ledger.local_zone(programme)
+    day = (now or timezone.now()).astimezone(zone).date()
+    found = list(tiers.qualifying_subquery(programme, day, customer=customer_id, zone=zone))
     return (found[0]["total"] if found else 0) or 0
 
 

@@ -25,16 +25,16 @@ from ..models import AccountKind, Membership, Programme, Tier, TierChange, Trans
 from . import ledger
 
 
-def window(programme: Programme, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def window(programme: Programme, day: dt.date, zone=None) -> tuple[dt.datetime, dt.datetime]:
     """The qualifying window's bounds: the local midnight 364 days before ``day``, the one after it."""
-    zone = ledger.local_zone(programme)
+    zone = zone or ledger.local_zone(programme)
     until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
     return until - dt.timedelta(days=365), until
 
 
-def qualifying_subquery(programme: Programme, day: dt.date, customer=None):
+def qualifying_subquery(programme: Programme, day: dt.date, customer=None, zone=None):
     """The qualifying points of the member ``OuterRef('customer')`` (or ``customer``) on ``day``."""
-    since, until = window(programme, day)
+    since, until = window(programme, day, zone)
     undone = Exists(Transfer.objects.filter(settles=OuterRef("pk"), kind=TransferKind.VOID_EARN)) | Exists(
         Transfer.objects.filter(reverses=OuterRef("pk")))
     earned = Transfer.objects.filter(
