@@ -206,7 +206,7 @@ def _page_data(client, dealer, **overrides):
     assert shown.status_code == 200
     form = shown.context["form"]
     data = {"dealer": dealer.code}
-    for name, field in form.fields.items():
+    for name, _field in form.fields.items():
         value = form.initial.get(name)
         if value is None or value is False:
             continue

@@ -132,7 +132,7 @@ def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme,
 
     one = make_customer(dealer=org.d1, name="甲", owner=org.staff["consultant"])
     _earn(one, 6_500, dt.date.today())
-    for n in range(10):
+    for _n in range(10):
         points.redeem(actor=None, customer_id=one.pk, points=10)
     reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
     with django_assert_max_num_queries(6):  # accounts, transfers, membership, tiers, qualifying (+ the zone)

@@ -25,6 +25,7 @@ from .care import add_care
 from .cases import add_cases
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
+from .loyalty_events import add_events
 from .models import DemoBuild
 from .points import add_points
 from .surveys import add_surveys, catalogue
@@ -97,9 +98,11 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         reset_sequences_of(list(data.tables))
         notify_open()  # the managers' notices of the escalations still standing
         points = add_points(today)
+        points["events"] = sum(add_events(today).values())
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
-        counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
+        counts["loyalty.Transfer"], counts["loyalty.goodwill"] = (points["transfers"] + points["goodwill"]
+                                                                  + points["events"]), points["goodwill"]
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts=counts)
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,

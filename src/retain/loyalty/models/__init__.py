@@ -4,5 +4,5 @@ from .account import MEMBER_KINDS, SYSTEM_KINDS, Account, AccountKind  # noqa: F
 from .idempotency import IdempotencyKey  # noqa: F401
 from .lot import Lot, LotUse  # noqa: F401
 from .programme import MAX_POINTS, Programme  # noqa: F401
-from .transfer import AppendOnlyQuerySet, Origin, Transfer, TransferKind  # noqa: F401
 from .rules import EVENTS, PURCHASES, EarningRule, EventKind, Membership, Tier, TierChange  # noqa: F401
+from .transfer import AppendOnlyQuerySet, Origin, Transfer, TransferKind  # noqa: F401

@@ -131,7 +131,8 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
         "FROM before GROUP BY customer_id, trigger, " + year_of.format(d="day") + "), "
         "d1 AS (SELECT raw.*, COALESCE(b.total, 0) AS before_day, SUM(raw) OVER (PARTITION BY raw.customer_id, "
         "raw.kind, raw.date ORDER BY raw.id ROWS UNBOUNDED PRECEDING) AS run_day FROM raw "
-        "LEFT JOIN before b ON b.customer_id = raw.customer_id AND b.trigger = raw.kind AND b.day = raw.date), "
+        "LEFT JOIN before b ON b.customer_id = raw.customer_id AND b.trigger = raw.kind AND b.day = raw.date "
+        "WHERE raw.day_cap IS NOT NULL OR raw.year_cap IS NOT NULL), "
         f"d2 AS (SELECT d1.*, CASE WHEN day_cap IS NULL THEN raw ELSE {least}(day_cap, before_day + run_day) "
         f"- {least}(day_cap, before_day + run_day - raw) END AS day_amount, {year_of.format(d='d1.date')} AS yr FROM d1), "
         "y1 AS (SELECT d2.*, COALESCE(y.total, 0) AS before_year, SUM(day_amount) OVER (PARTITION BY d2.customer_id, "
@@ -139,7 +140,10 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
         "LEFT JOIN byyear y ON y.customer_id = d2.customer_id AND y.trigger = d2.kind AND y.yr = d2.yr), "
         f"y2 AS (SELECT y1.*, CASE WHEN year_cap IS NULL THEN day_amount ELSE {least}(year_cap, before_year + run_year) "
         f"- {least}(year_cap, before_year + run_year - day_amount) END AS amount FROM y1) "
-        f"SELECT id, customer_id, date, kind, {least}(amount, %(max)s) AS amount FROM y2 WHERE amount >= 1", params)
+        f"SELECT id, customer_id, date, kind, {least}(amount, %(max)s) AS amount FROM y2 WHERE amount >= 1 "
+        # the records of rules without caps need no window sums
+        f"UNION ALL SELECT id, customer_id, date, kind, {least}(raw, %(max)s) FROM raw "
+        "WHERE raw.day_cap IS NULL AND raw.year_cap IS NULL AND raw >= 1", params)
     return _rows(cursor)
 
 
@@ -151,7 +155,7 @@ def _rows(cursor) -> int:
 def _moment(value: dt.datetime):
     """A bound for a raw comparison with a stored time: aware on PostgreSQL, naive UTC text's
     equal on SQLite (which stores UTC without an offset)."""
-    utc = value.astimezone(dt.timezone.utc)
+    utc = value.astimezone(dt.UTC)
     return utc if connection.vendor == "postgresql" else utc.replace(tzinfo=None).isoformat(" ")
 
 
@@ -249,7 +253,8 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
             cursor.execute("UPDATE loyalty_account SET balance = balance - %(total)s WHERE id = %(issuance)s",
                            {**params, "total": total})
         # 6. the members' tiers: qualifying points recounted, upgrades at once
-        upgraded = tiers.refresh(programme, as_of, f"SELECT customer_id FROM {BATCH}")["upgraded"] \
+        # (as of the run's last day: a run over past months upgrades as of their end)
+        upgraded = tiers.refresh(programme, min(end, as_of), f"SELECT customer_id FROM {BATCH}")["upgraded"] \
             if refresh_tiers else 0
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")

@@ -115,16 +115,20 @@ def surveys(day: dt.date) -> int:
                 lambda _customer, response: f"survey:{response}")
 
 
-def profiles(day: dt.date) -> int:
+def complete_profiles():
+    """Members with a complete profile not yet awarded for it, by id (a queryset of ids)."""
     from django.db.models import Value
     from django.db.models.functions import Concat
 
-    found = (Customer.objects.filter(status="active", gender__in=["F", "M"], birthday__isnull=False)
-             .exclude(city="").exclude(address="").filter(_members())
-             .annotate(key=Concat(Value("profile:"), "pk"))
-             .exclude(Exists(Transfer.objects.filter(kind=TransferKind.EARN, source=OuterRef("key"))))
-             .order_by("pk"))
-    return _run(found.values_list("pk", "pk"), EventKind.PROFILE_COMPLETED, day,
+    return (Customer.objects.filter(status="active", gender__in=["F", "M"], birthday__isnull=False)
+            .exclude(city="").exclude(address="").filter(_members())
+            .annotate(key=Concat(Value("profile:"), "pk"))
+            .exclude(Exists(Transfer.objects.filter(kind=TransferKind.EARN, source=OuterRef("key"))))
+            .order_by("pk").values_list("pk", flat=True))
+
+
+def profiles(day: dt.date) -> int:
+    return _run(((pk, pk) for pk in complete_profiles()), EventKind.PROFILE_COMPLETED, day,
                 lambda customer, _key: f"profile:{customer}")
 
 

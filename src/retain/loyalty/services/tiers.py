@@ -17,11 +17,11 @@ Both are idempotent: run twice, the second finds nothing to change."""
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Exists, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import AccountKind, Membership, Programme, Tier, TierChange, Transfer, TransferKind
+from ..models import AccountKind, Membership, Programme, Tier, Transfer, TransferKind
 from . import ledger
 
 
@@ -49,33 +49,40 @@ def _target():
                     .order_by("-threshold").values("pk")[:1], output_field=IntegerField())
 
 
-def _threshold(of: str):
-    return Coalesce(Subquery(Tier.objects.filter(pk=OuterRef(of)).values("threshold")[:1]), Value(-1))
+#: The tier a membership's counted points reach, that tier's threshold, and the current tier's.
+TARGET = ("(SELECT t.id FROM loyalty_tier t WHERE t.programme_id = m.programme_id "
+          "AND t.threshold <= m.qualifying_points ORDER BY t.threshold DESC LIMIT 1)")
+REACHED = ("(SELECT t.threshold FROM loyalty_tier t WHERE t.programme_id = m.programme_id "
+           "AND t.threshold <= m.qualifying_points ORDER BY t.threshold DESC LIMIT 1)")
+CURRENT = "COALESCE((SELECT t.threshold FROM loyalty_tier t WHERE t.id = m.tier_id), -1)"
 
 
-def _change(programme, members, day, reason: str) -> int:
-    """Move ``members`` (annotated ``target``) to their target tier, a ``TierChange`` each."""
-    rows = list(members.values_list("pk", "tier_id", "target", "qualifying_points"))
-    if not rows:
-        return 0
-    now = timezone.now()
-    TierChange.objects.bulk_create([TierChange(membership_id=pk, from_tier_id=tier, to_tier_id=target, day=day,
-                                               qualifying_points=points, reason=reason, created_at=now)
-                                    for pk, tier, target, points in rows], batch_size=2_000)
-    for start in range(0, len(rows), 2_000):
-        Membership.objects.filter(pk__in=[row[0] for row in rows[start:start + 2_000]]).update(
-            tier=_target(), tier_since=day)
-    return len(rows)
+def _change(programme, customers, day, reason: str) -> int:
+    """Move the members (``customers``, see ``_among``) whose counted points reach a higher tier
+    (``upgrade``) or only a lower one (``downgrade``) to it: a ``TierChange`` each, then the
+    memberships, two statements."""
+    among, ids = _among(customers, "m")
+    moved = f"{REACHED} IS NOT NULL AND {REACHED} {'>' if reason == 'upgrade' else '<'} {CURRENT}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO loyalty_tierchange (membership_id, from_tier_id, to_tier_id, day, qualifying_points, reason, "
+            f"created_at) SELECT m.id, m.tier_id, {TARGET}, %s, m.qualifying_points, %s, %s FROM loyalty_membership m "
+            f"WHERE m.programme_id = %s{among} AND {moved}", [day, reason, timezone.now(), programme.pk, *ids])
+        changed = cursor.rowcount
+        if changed:
+            cursor.execute(f"UPDATE loyalty_membership AS m SET tier_id = {TARGET}, tier_since = %s "
+                           f"WHERE m.programme_id = %s{among} AND {moved}", [day, programme.pk, *ids])
+    return changed
 
 
-def _among(customers) -> tuple[str, list]:
-    """SQL restricting ``a.customer_id`` to ``customers``: None (all), a list of ids, or raw SQL."""
+def _among(customers, alias: str = "a") -> tuple[str, list]:
+    """SQL restricting ``<alias>.customer_id`` to ``customers``: None (all), ids, or raw SQL."""
     if customers is None:
         return "", []
     if isinstance(customers, str):
-        return f" AND a.customer_id IN ({customers})", []
+        return f" AND {alias}.customer_id IN ({customers})", []
     ids = [int(c) for c in customers]
-    return (f" AND a.customer_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else (" AND 1 = 0", [])
+    return (f" AND {alias}.customer_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else (" AND 1 = 0", [])
 
 
 def ensure_members(programme: Programme, day: dt.date, customers=None) -> int:
@@ -117,9 +124,7 @@ def refresh(programme: Programme, day: dt.date, customers=None) -> dict:
     subquery of them; all the programme's members if None)."""
     made = ensure_members(programme, day, customers)
     count(programme, day, customers)
-    up = _members(programme, customers).annotate(target=_target(), current=_threshold("tier_id")).annotate(
-        reached=_threshold("target")).filter(target__isnull=False, reached__gt=F("current"))
-    return {"members": made, "upgraded": _change(programme, up, day, "upgrade")}
+    return {"members": made, "upgraded": _change(programme, customers, day, "upgrade")}
 
 
 def lower_at_anniversary(programme: Programme, day: dt.date) -> dict:
@@ -135,11 +140,12 @@ def lower_at_anniversary(programme: Programme, day: dt.date) -> dict:
     ids = list(due.values_list("customer_id", flat=True))
     if not ids:
         return {"counted": 0, "lowered": 0}
-    count(programme, day, ids)
-    down = Membership.objects.filter(programme=programme, customer_id__in=ids).annotate(
-        target=_target(), current=_threshold("tier_id")).annotate(reached=_threshold("target")).filter(
-        target__isnull=False, reached__lt=F("current"))
-    return {"counted": len(ids), "lowered": _change(programme, down, day, "downgrade")}
+    lowered = 0
+    for start in range(0, len(ids), 2_000):
+        chunk = ids[start:start + 2_000]
+        count(programme, day, chunk)
+        lowered += _change(programme, chunk, day, "downgrade")
+    return {"counted": len(ids), "lowered": lowered}
 
 
 def _leap(year: int) -> bool:
