@@ -113,6 +113,8 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["programme", "customer"], name="loyalty_one_membership")]
+        # the daily downgrade finds the members whose anniversary it is by the days they joined
+        indexes = [models.Index(fields=["programme", "joined_on"], name="loyalty_membership_anniversary")]
 
 
 class TierChange(models.Model):

@@ -130,13 +130,18 @@ def refresh(programme: Programme, day: dt.date, customers=None) -> dict:
 def lower_at_anniversary(programme: Programme, day: dt.date) -> dict:
     """Recount and lower the members whose anniversary's grace ends on ``day`` (idempotent)."""
     anniversary = day - dt.timedelta(days=programme.downgrade_grace_days)
-    dates = [(anniversary.month, anniversary.day)]
-    if anniversary.month == 2 and anniversary.day == 28 and not _leap(anniversary.year):
-        dates.append((2, 29))  # a 29 February member's anniversary is the 28th in other years
-    due = Membership.objects.none()
-    for month, day_of in dates:
-        due = due | Membership.objects.filter(programme=programme, joined_on__month=month, joined_on__day=day_of,
-                                              joined_on__lte=anniversary - dt.timedelta(days=365))
+    # the days members joined whose anniversary this is (a year or more before), as a list the
+    # index on (programme, joined_on) finds: 29 February joiners' anniversary is the 28th in
+    # other years
+    joined = []
+    for year in range(1900, anniversary.year):
+        if (anniversary.month, anniversary.day) == (2, 28) and _leap(year) and not _leap(anniversary.year):
+            joined.append(dt.date(year, 2, 29))
+        try:
+            joined.append(anniversary.replace(year=year))
+        except ValueError:  # 29 February of a year without one
+            continue
+    due = Membership.objects.filter(programme=programme, joined_on__in=joined)
     ids = list(due.values_list("customer_id", flat=True))
     if not ids:
         return {"counted": 0, "lowered": 0}
