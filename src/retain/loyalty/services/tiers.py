@@ -37,8 +37,10 @@ def qualifying_subquery(programme: Programme, day: dt.date, customer=None, zone=
     since, until = window(programme, day, zone)
     undone = Exists(Transfer.objects.filter(settles=OuterRef("pk"), kind=TransferKind.VOID_EARN)) | Exists(
         Transfer.objects.filter(reverses=OuterRef("pk")))
+    # (the account's kind named, so the member's accounts are found by the account index's
+    # (programme, kind, customer), not by scanning the programme's accounts for each member)
     earned = Transfer.objects.filter(
-        kind=TransferKind.EARN, credit__programme=programme,
+        kind=TransferKind.EARN, credit__programme=programme, credit__kind__in=[AccountKind.MEMBER, AccountKind.PENDING],
         credit__customer=customer if customer is not None else OuterRef("customer"),
         created_at__gte=since, created_at__lt=until).exclude(undone)
     return earned.values("credit__customer").annotate(total=Sum("amount")).values("total")
