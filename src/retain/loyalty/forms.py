@@ -88,8 +88,8 @@ class RulesForm(forms.Form):
             rule = {"active": data[f"{key}.active"], "day_cap": data[f"{key}.day_cap"],
                     "year_cap": data[f"{key}.year_cap"]}
             if trigger in PURCHASES:
-                rule.update(points_per_100_yuan=data[f"{key}.points_per_100_yuan"] or 0,
-                            min_amount_cents=int(round((data[f"{key}.min_amount"] or 0) * 100)))
+                rule = {**rule, "points_per_100_yuan": data[f"{key}.points_per_100_yuan"] or 0,
+                        "min_amount_cents": int(round((data[f"{key}.min_amount"] or 0) * 100))}
             else:
                 rule["points"] = data[f"{key}.points"] or 0
             rules[trigger] = rule
