@@ -204,6 +204,9 @@ def _register_routers():
     from retain.loyalty.api.partners import router as loyalty_partners
 
     api.add_router("/", loyalty_partners)
+    from retain.loyalty.api.rules import router as loyalty_rules
+
+    api.add_router("/", loyalty_rules)
 
 
 _register_routers()

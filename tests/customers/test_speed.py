@@ -207,11 +207,13 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
 #: blacklist line (the customer's open entry with whether the reader may see it, +1) and the
 #: lost-owner records through their door (+1), the header's count of the reader's unread
 #: notices (+1, every page), and the points section (the member's accounts, their latest
-#: transfers: +2); then the sections' permission questions (surveys' invite, the blacklist's
-#: propose) were asked in the card's own query (-1 for a dealer's staff); then the referrals
-#: section (the member's referral code and whom they brought, two queries: +2; the points of those
-#: referrals a third when there are some). Raise it only with a reason; a per-row query breaks
-#: the test above first.
+#: transfers: +2; a member's card reads 4 more: the membership, the tiers, the qualifying points and
+#: the dealer's time zone, counted in tests/loyalty/test_tiers.py; the customers here hold no
+#: points); then the sections' permission questions (surveys' invite, the blacklist's propose)
+#: were asked in the card's own query (-1 for a dealer's staff); then the referrals section (the
+#: member's referral code and whom they brought, two queries: +2; the points of those referrals a
+#: third when there are some). Raise it only with a reason; a per-row query breaks the test above
+#: first.
 CARD_QUERIES = 27
 
 

@@ -25,11 +25,14 @@ def desk_client(client, desk):
 
 def test_member_balances(desk_client, desk, customer):
     assert desk_client.get(f"{BASE}/{customer.pk}").json() == {
-        "customer_id": customer.pk, "balance": 0, "pending": 0, "reserved": 0, "tier": None, "qualifying_points": 0}
+        "customer_id": customer.pk, "balance": 0, "pending": 0, "reserved": 0, "tier": None, "qualifying_points": 0,
+        "tier_since": None, "member_since": None, "next_tier": None, "points_to_next_tier": None}
     points.earn(actor=desk, customer_id=customer.pk, points=1000, pending=False)
     points.earn(actor=desk, customer_id=customer.pk, points=70)
     answer = desk_client.get(f"{BASE}/{customer.pk}").json()
     assert (answer["balance"], answer["pending"], answer["qualifying_points"]) == (1000, 70, 1070)
+    # the default tiers: 普卡 from the first earning, 银卡 at 5,000 qualifying points
+    assert (answer["tier"], answer["next_tier"], answer["points_to_next_tier"]) == ("普卡", "银卡", 5000 - 1070)
 
 
 def test_earn_and_redeem_through_the_api(desk_client, customer):

@@ -35,9 +35,10 @@ def test_bulk_earning_matches_the_rules_and_runs_once(org, records):
     one, two, far = records
     done = bulk.earn_from_transactions(actor=None, dealer_id=org.d1.pk, start=dt.date(2025, 7, 1), end=AS_OF,
                                        kinds=["service", "parts", "insurance"], as_of=AS_OF)
-    assert done == {"transfers": 3, "spendable": 2, "pending": 1, "points": 1234 + 50 + 3000}  # 99 cents: no point
+    # the default rules: a point per yuan of service and parts, per ten yuan of insurance; 99 cents: no point
+    assert done == {"transfers": 3, "spendable": 2, "pending": 1, "points": 1234 + 50 + 300, "upgraded": 0}
     assert balances.of(one.pk)["balance"] == 1234 and balances.of(one.pk)["pending"] == 50
-    assert balances.of(two.pk)["balance"] == 3000 and balances.of(far.pk)["balance"] == 0
+    assert balances.of(two.pk)["balance"] == 300 and balances.of(far.pk)["balance"] == 0
     lot = Lot.objects.get(account__customer=one)
     assert (lot.earned_on, lot.expires_on) == (dt.date(2026, 1, 31), dt.date(2028, 1, 31))
     waiting = Transfer.objects.get(credit__customer=one, credit__kind="pending")

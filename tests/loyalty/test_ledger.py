@@ -19,7 +19,9 @@ from tests.conftest import make_customer
 
 
 def _balance(customer):
-    return balances.of(customer.pk)
+    """The ledger's figures and the tier (the member's tier details are tested in test_tiers)."""
+    held = balances.of(customer.pk)
+    return {key: held[key] for key in ("balance", "pending", "reserved", "tier", "qualifying_points")}
 
 
 def test_earn_pending_then_activate(desk, customer):
@@ -33,7 +35,7 @@ def test_earn_pending_then_activate(desk, customer):
     done = pending.activate_due(actor=None, day=earned.available_on)
     assert done == {"transfers": 1, "points": 500}
     assert pending.activate_due(actor=None, day=earned.available_on) == {"transfers": 0, "points": 0}
-    assert _balance(customer) == {"balance": 500, "pending": 0, "reserved": 0, "tier": None, "qualifying_points": 500}
+    assert _balance(customer) == {"balance": 500, "pending": 0, "reserved": 0, "tier": "普卡", "qualifying_points": 500}
     with pytest.raises(ValidationError):
         pending.void(actor=desk, transfer_id=earned.pk, reason="退货")
 
@@ -71,7 +73,7 @@ def test_each_action_writes_one_audit_row(desk, manager, customer):
 def test_reservation_posted_or_released_once(desk, customer):
     points.earn(actor=desk, customer_id=customer.pk, points=200, pending=False)
     held = reservations.reserve(actor=desk, customer_id=customer.pk, points=150)
-    assert _balance(customer) == {"balance": 50, "pending": 0, "reserved": 150, "tier": None,
+    assert _balance(customer) == {"balance": 50, "pending": 0, "reserved": 150, "tier": "普卡",
                                   "qualifying_points": 200}
     with pytest.raises(InsufficientPoints):  # reserved points are not spendable
         points.redeem(actor=desk, customer_id=customer.pk, points=100)
@@ -127,7 +129,7 @@ def test_reversals(desk, manager, customer):
         reverse(actor=manager, transfer_id=waiting.pk, reason="x")
     pending.activate(actor=desk, transfer_id=waiting.pk)
     reverse(actor=manager, transfer_id=waiting.pk, reason="退货")
-    assert _balance(customer) == {"balance": 0, "pending": 0, "reserved": 0, "tier": None, "qualifying_points": 0}
+    assert _balance(customer) == {"balance": 0, "pending": 0, "reserved": 0, "tier": "普卡", "qualifying_points": 0}
 
 
 def test_a_source_earns_once(desk, customer):

@@ -1278,6 +1278,24 @@ def _manage_rewards(cell):
                                                                                points=111)),
         "page edit": lambda: _http(client.post(f"/loyalty/rewards/{existing[1].pk}/",
                                                {**form, "name": "原有1", "points": "222"})),
+@driver(Action.SET_POINTS_RULES)
+def _set_points_rules(cell):
+    from retain.loyalty.forms import RulesForm
+    from retain.loyalty.models import EarningRule
+    from retain.loyalty.services import rules as loyalty_rules
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    current = loyalty_rules.read_for(dealer.pk)
+    form = {key: value for key, value in RulesForm.initial_from(current).items()
+            if value is not None and value is not False}
+    figures = {"service": 111, "page": 222, "api": 333}
+    calls = {
+        "service": lambda: _service(lambda: loyalty_rules.set_rules(actor=actor, dealer_id=dealer.pk, rules={
+            "birthday": {"points": figures["service"]}})),
+        "page": lambda: _http(client.post("/loyalty/rules/", {**form, "dealer": dealer.code,
+                                                              "rules.birthday.points": figures["page"]})),
+        "api": lambda: _http(_json(client, "put", f"/api/v1/loyalty/programmes/{dealer.pk}/rules",
+                                   {"rules": {"birthday": {"points": figures["api"]}}})),
     }
     outcomes = {}
     for entry, call in calls.items():
@@ -1442,14 +1460,20 @@ def _view_liability(cell):
     }
 
 
+        done = EarningRule.objects.filter(programme__dealer=dealer, trigger="birthday", points=figures[entry]).exists()
+        outcomes[entry] = "Y" if done else ("N" if outcome in ("Y", "N", "404") else outcome)
+    return outcomes
+
+
 def test_matrix_size():
     """The number of cells (the closing notes report it): 792 after issue 7; channels, imports and
     care added 180, 90 and 241; surveys 324 (definitions 72, invitations 90, answers' reviews 54,
     results 108); cases 198 (view, work and assign 54 each, settings 36); the blacklist 140 (propose
     54, view 43, decide 43); lost owners 108; approving compensation 54; the points ledger 216 (view, earn, redeem and adjust
     54 each); the rewards catalogue 36; referrals and clubs 144 (view and record referrals 54 each,
-    manage clubs 36); partners and the liability 72 (manage_partners and view_liability, 36 each)."""
-    assert len(list(_cells())) == 2595
+    manage clubs 36); partners and the liability 72 (manage_partners and view_liability, 36 each); the
+    points rules 36."""
+    assert len(list(_cells())) == 2631
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

@@ -26,6 +26,7 @@ from .cases import add_cases
 from .clubs import add_referrals_and_clubs
 from .escalations import add_escalations, notify_open
 from .generate import SCALES, Scale, generate
+from .loyalty_events import add_events
 from .models import DemoBuild
 from .partners import add_partners
 from .points import add_points
@@ -100,11 +101,13 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         reset_sequences_of(list(data.tables))
         notify_open()  # the managers' notices of the escalations still standing
         points = add_points(today)
+        points["events"] = sum(add_events(today).values())
         rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
         clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
         counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
                   for label in data.tables}
-        counts["loyalty.Transfer"], counts["loyalty.goodwill"] = points["transfers"] + points["goodwill"], points["goodwill"]
+        counts["loyalty.Transfer"], counts["loyalty.goodwill"] = (points["transfers"] + points["goodwill"]
+                                                                  + points["events"]), points["goodwill"]
         counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
         counts["loyalty.Referral"], counts["loyalty.ClubMembership"] = clubs["referrals"], clubs["members"]
         coalition = add_partners(today, seed)

@@ -1,16 +1,19 @@
 """The customer card's "Points" section (registered with ``customers.cards`` in
 ``LoyaltyConfig.ready``): the member's spendable, pending and reserved points and their latest
-movements, a goodwill credit linked to the case it came from, and their open vouchers (a third
-query, only when points are reserved). Two queries (the member's accounts,
-their latest transfers), none for a role that sees no points; reading opens no account (a GET
-writes nothing)."""
+movements, a goodwill credit linked to the case it came from, their open vouchers, and their
+tier: the tier, its benefits, the qualifying points (counted live) and the progress to the next
+tier. Five queries (the member's accounts, their latest transfers, the membership with its tier,
+the programme's tiers, the qualifying points) and a sixth for the open vouchers when points are
+reserved, none for a role that sees no points; reading opens no account and makes no membership
+(a GET writes nothing)."""
 
 from django.db.models import Q
 
 from retain.customers.cards import CardSection
 from retain.org.policy import Action, allowed
 
-from .models import MEMBER_KINDS, Account, AccountKind, Transfer, TransferKind, Voucher, VoucherStatus
+from . import balances
+from .models import MEMBER_KINDS, Account, AccountKind, Membership, Tier, Transfer, TransferKind, Voucher, VoucherStatus
 
 SHOWN = 8
 
@@ -26,7 +29,8 @@ def points_section(actor, customer) -> CardSection | None:
     # The card's customer is in the reader's sight; points are seen in the same scope as the customer.
     if not allowed(actor, Action.VIEW_POINTS):
         return None
-    accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)}
+    accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)
+                .select_related("programme")}
     if not accounts:
         return None
     ids = [a.pk for a in accounts.values()]
@@ -42,10 +46,29 @@ def points_section(actor, customer) -> CardSection | None:
         accounts[AccountKind.HOLD].balance else []  # no reserved points, no open voucher: no query
     return CardSection("loyalty/_card.html", {
         "vouchers": vouchers,
+        **_standing(customer, next(iter(accounts.values())).programme),
         "balance": spendable.balance if spendable else 0,
         "pending": getattr(accounts.get(AccountKind.PENDING), "balance", 0),
         "reserved": getattr(accounts.get(AccountKind.HOLD), "balance", 0),
         "rows": rows})
+
+
+def _standing(customer, programme) -> dict:
+    """The member's tier and the progress to the next (percent of the way from this tier's
+    threshold to the next one's)."""
+    membership = Membership.objects.filter(customer=customer, programme=programme).first()
+    if membership is None:
+        return {"tier": None}
+    ladder = list(Tier.objects.filter(programme=programme).order_by("threshold"))
+    tier = next((t for t in ladder if t.pk == membership.tier_id), None)
+    qualifying = balances.qualifying_points(customer.pk, programme=programme)
+    above = next((t for t in ladder if tier is None or t.threshold > tier.threshold), None)
+    progress = None
+    if above is not None:
+        low = tier.threshold if tier else 0
+        progress = max(0, min(100, (qualifying - low) * 100 // max(1, above.threshold - low)))
+    return {"tier": tier, "membership": membership, "qualifying": qualifying, "next_tier": above,
+            "to_next": max(0, above.threshold - qualifying) if above else None, "progress": progress}
 
 
 def referrals_section(actor, customer) -> CardSection | None:

@@ -36,3 +36,49 @@ def prune_keys(day: dt.date) -> str:
 def release_stale(day: dt.date) -> str:
     done = rewards.release_stale(day=day)
     return f"{day}: {done['vouchers']} vouchers expired, {done['points']} points released"
+
+
+#: The earning job's window: the transactions of the last days not yet earned (a record entered
+#: late, or a day the worker missed, is earned on a later run; each once, by its ``source``).
+EARN_WINDOW_DAYS = 30
+
+
+@periodic("loyalty.earn", at="01:00",
+          description=_("Earn points for the transactions of the last 30 days not yet earned, under the rules"))
+def earn(day: dt.date) -> str:
+    """Each dealer's transactions dated in the 30 days up to ``day`` (the day before's run left
+    the later ones), set-based; members reaching a higher tier are upgraded at once."""
+    from retain.org.models import Dealer
+
+    from .services import bulk
+
+    total = {"transfers": 0, "points": 0, "upgraded": 0}
+    for dealer_id in Dealer.objects.order_by("pk").values_list("pk", flat=True):
+        done = bulk.earn_from_transactions(actor=None, dealer_id=dealer_id, as_of=day,
+                                           start=day - dt.timedelta(days=EARN_WINDOW_DAYS - 1), end=day)
+        for key in total:
+            total[key] += done[key]
+    return f"{day}: {total['transfers']} records earned {total['points']} points, {total['upgraded']} upgrades"
+
+
+@periodic("loyalty.events", at="01:30",
+          description=_("Points for birthdays, completed surveys and profiles, and delivered referrals"))
+def events_(day: dt.date) -> str:
+    from .services import events
+
+    done = events.award_due(day)
+    return (f"{day}: {done['birthday']} birthdays, {done['survey']} surveys, {done['profile']} profiles, "
+            f"{done['referral']} referrals")
+
+
+@periodic("loyalty.tiers", at="02:00",
+          description=_("Lower the tiers of members whose anniversary's grace period ends today"))
+def tiers_(day: dt.date) -> str:
+    from .models import Programme
+    from .services import tiers
+
+    lowered = counted = 0
+    for programme in Programme.objects.select_related("dealer").order_by("pk"):
+        done = tiers.lower_at_anniversary(programme, day)
+        lowered, counted = lowered + done["lowered"], counted + done["counted"]
+    return f"{day}: {counted} anniversaries counted, {lowered} members lowered"

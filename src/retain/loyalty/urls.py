@@ -1,11 +1,11 @@
 """The loyalty pages' addresses: the rewards catalogue and the service desk, referrals and
 influence centres, owners' clubs, coalition partners and their settlements, the points liability
-(the member card's sections are registered with the customer card; the ledger itself is reached
-through the services and the API)."""
+the programme's earning rules and tiers (the member card's sections are registered with the
+customer card; the ledger itself is reached through the services and the API)."""
 
 from django.urls import path
 
-from .views import clubs, desk, partners, rewards
+from .views import clubs, desk, partners, rewards, rules
 
 app_name = "loyalty"
 
@@ -42,4 +42,5 @@ urlpatterns = [
     path("partners/<int:partner_id>/movement/", partners.partner_movement, name="partner_movement"),
     path("partners/<int:partner_id>/close/", partners.close_month, name="partner_close"),
     path("liability/", partners.liability_page, name="liability"),
+    path("rules/", rules.programme_rules, name="rules"),
 ]

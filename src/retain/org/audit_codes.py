@@ -162,6 +162,7 @@ class AuditCode(models.TextChoices):
     PARTNER_SETTLE = "partner.settle", _("Partner month settled")
     PARTNER_SETTLEMENT_EXPORT = "partner_settlement.export", _("Partner settlements exported")
     LIABILITY_EXPORT = "liability.export", _("Points liability exported")
+    POINTS_RULES_SET = "points_rules.set", _("Points rules and tiers changed")
     # analytics and demo
     SCORES_COMPUTE = "scores.compute", _("Customer scores computed")
     DEMO_BUILD = "demo.build", _("Demo built")

@@ -121,6 +121,7 @@ class Action(models.TextChoices):
     MANAGE_CLUBS = "manage_clubs", _("manage owners' clubs")  # clubs, members, club events, attendance
     MANAGE_PARTNERS = "manage_partners", _("manage coalition partners and their settlements")  # a dealer action
     VIEW_LIABILITY = "view_liability", _("see the points liability and breakage")  # a dealer report
+    SET_POINTS_RULES = "set_points_rules", _("set the points programme's rules and tiers")  # a dealer action
 
 
 N, O, D, R, G = Scope.NONE, Scope.OWN, Scope.DEALER, Scope.REGION, Scope.GROUP  # noqa: E741 (the table's letters)
@@ -253,6 +254,9 @@ _TABLE = {
     # those above the dealer read them; the desks and marketing do not.
     Action.MANAGE_PARTNERS: (N,  D,  D,  N,  D,  N,  D,  N,  N),
     Action.VIEW_LIABILITY:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
+    # The programme's earning rules, tiers and exclusions are a dealer's settings: its managers'
+    # and the marketing desk's (which runs the member programme), the region's and group's for theirs.
+    Action.SET_POINTS_RULES:(N,  D,  D,  N,  D,  D,  D,  R,  G),
 }  # fmt: skip
 
 if set(_TABLE) != set(Action) or any(len(row) != len(ROLES) for row in _TABLE.values()):

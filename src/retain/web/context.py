@@ -99,6 +99,8 @@ NAV = (
     # Loyalty (partners, liability): the coalition partners' settlements and the points owed.
     NavEntry(ADMIN, _("Coalition partners"), "loyalty:partners", Action.VIEW_LIABILITY),
     NavEntry(ADMIN, _("Points liability"), "loyalty:liability", Action.VIEW_LIABILITY),
+    # Loyalty: the programme's earning rules and tiers, set by the dealer's managers and marketing.
+    NavEntry(ADMIN, _("Points rules and tiers"), "loyalty:rules", Action.SET_POINTS_RULES),
 )
 
 

@@ -49,7 +49,12 @@ class MemberOut(Schema):
     pending: int
     reserved: int
     tier: str | None
-    qualifying_points: int
+    qualifying_points: int = Field(description="Points earned from purchases and events in the last 12 months "
+                                   "(what the tier rests on; not the spendable balance).")
+    tier_since: dt.date | None
+    member_since: dt.date | None = Field(description="The membership anniversary: a tier is lowered only after it.")
+    next_tier: str | None
+    points_to_next_tier: int | None
 
 
 class EntryOut(Schema):

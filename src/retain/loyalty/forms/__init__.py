@@ -5,3 +5,4 @@
 from .clubs import ClubForm, EventForm, JoinForm, MembersForm, PeriodForm, ReferralForm, ThankForm  # noqa: F401
 from .partners import CloseForm, LiabilityForm, MovementForm, PartnerForm  # noqa: F401
 from .rewards import CancelForm, CodeForm, EarnForm, FindForm, OrderForm, RewardForm  # noqa: F401
+from .rules import RulesForm  # noqa: F401

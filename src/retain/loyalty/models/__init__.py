@@ -8,4 +8,5 @@ from .partner import Partner, PartnerKind, Settlement  # noqa: F401
 from .programme import MAX_POINTS, Programme  # noqa: F401
 from .referral import CODE_ALPHABET, Referral, ReferralCode  # noqa: F401
 from .reward import LimitPeriod, Reward, RewardKind, Voucher, VoucherStatus  # noqa: F401
+from .rules import EVENTS, PURCHASES, EarningRule, EventKind, Membership, Tier, TierChange  # noqa: F401
 from .transfer import AppendOnlyQuerySet, Origin, Transfer, TransferKind  # noqa: F401

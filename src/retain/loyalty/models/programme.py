@@ -34,6 +34,15 @@ class Programme(models.Model):
     point_value_cents = models.PositiveIntegerField(
         _("value of a point (cents)"), default=1, validators=bounds.count(0, 10_000),
         help_text=_("What an outstanding point is worth on the liability report."))
+    # Earning exclusions (``services.rules``; the rules themselves are ``EarningRule`` rows): customers
+    # of these kinds, classifications or tags never earn (a company's fleet cars earn under its
+    # fleet contract, not as a member; staff are tagged so).
+    excluded_customer_kinds = models.JSONField(_("customer kinds that never earn"), default=list, blank=True)
+    excluded_classifications = models.JSONField(_("classifications that never earn"), default=list, blank=True)
+    excluded_tags = models.JSONField(_("tags whose customers never earn"), default=list, blank=True)
+    # Tiers: lowered only at the membership anniversary, this many days after it.
+    downgrade_grace_days = models.PositiveSmallIntegerField(
+        _("grace days after the anniversary before a tier is lowered"), default=30, validators=bounds.count(0, 365))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -93,6 +93,9 @@ class Transfer(AppendOnly):
     settles = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="settlements",
                                 verbose_name=_("settles"), db_index=False)
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    #: What an earn was earned for under the programme's rules (a purchase kind or an event kind):
+    #: what the rules' caps per day and year count. Empty for other transfers.
+    trigger = models.CharField(_("earned for"), max_length=30, blank=True, default="")
 
     class Meta:
         verbose_name = _("points transfer")

@@ -18,10 +18,17 @@ The same guarantees as one earn at a time, in one transaction:
   record's day, expiring ``expiry_months`` after its month;
 - one audit row for the run (``points.earn_bulk``), with its counts.
 
-Points: ``amount_cents // cents_per_point`` (one point per yuan by default) for each transaction
-of the given kinds; amounts under one point earn nothing. Earning rules as data (per kind, tier
-multipliers, caps, exclusions) come with the programme's next part and will pass their own rate
-here."""
+Points follow the programme's rules (``EarningRule``, ``services.rules``), in SQL:
+``amount_cents * points_per_100_yuan * multiplier_percent / 1,000,000`` rounded down (the member's
+tier multiplier when the run starts), for a transaction of a kind with an active rule, from the
+rule's smallest amount up, of a customer not excluded (merged records, the programme's excluded
+customer kinds, classifications and tags); then the rule's caps per member: per local day (the
+record's date) and per calendar year, counting what the member already earned under the rule
+(``Transfer.trigger``) and the run's own earlier records (window sums, by date then id):
+``min(cap, before + running) - min(cap, before + running - points)``. A record capped to nothing
+earns no transfer (a later run finds it capped again). After the run the members' qualifying
+points are recounted and those who reach a higher tier are upgraded at once (``tiers.refresh``,
+set-based)."""
 
 import datetime as dt
 
@@ -31,7 +38,7 @@ from django.utils import timezone
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 
-from ..models import AccountKind
+from ..models import AccountKind, EarningRule
 from . import ledger
 
 
@@ -61,50 +68,160 @@ def _sql(vendor: str, zone_offset_hours: int) -> dict:
     }
 
 
-def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.date, kinds: list[str],
-                           as_of: dt.date, cents_per_point: int = 100) -> dict:
-    """Earn points for the dealer's transactions dated ``start``..``end`` of ``kinds``; returns
-    the counts. Idempotent per transaction."""
+BATCH = "loyalty_earn_batch"
+
+
+def _cap_sql(vendor: str) -> dict:
+    least = "LEAST" if vendor == "postgresql" else "MIN"
+    year = "EXTRACT(YEAR FROM {d})::int" if vendor == "postgresql" else "CAST(strftime('%%Y', {d}) AS INTEGER)"
+    return {"least": least, "year": year}
+
+
+def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps: bool) -> int:
+    """The run's records and their points, rules, multiplier, exclusions and caps applied, into a
+    temporary table ``loyalty_earn_batch (id, customer_id, date, kind, amount)``."""
+    cap = _cap_sql(vendor)
+    least = cap["least"]
+    chosen = ", ".join(f"%(kind{n})s" for n in range(len(kinds))) or "NULL"
+    params.update({f"kind{n}": kind for n, kind in enumerate(kinds)})
+
+    def listed(name: str, values: list) -> str:
+        params.update({f"{name}{n}": v for n, v in enumerate(values)})
+        return ", ".join(f"%({name}{n})s" for n in range(len(values)))
+
+    excluded = ""
+    if programme.excluded_customer_kinds:
+        excluded += f" AND c.kind NOT IN ({listed('xkind', programme.excluded_customer_kinds)})"
+    if programme.excluded_classifications:
+        excluded += f" AND c.classification NOT IN ({listed('xclass', programme.excluded_classifications)})"
+    if programme.excluded_tags:
+        excluded += (" AND NOT EXISTS (SELECT 1 FROM customers_customer_tags ct JOIN customers_tag g "
+                     f"ON g.id = ct.tag_id WHERE ct.customer_id = c.id AND g.name IN ({listed('xtag', programme.excluded_tags)}))")
+    raw = (
+        "SELECT t.id, t.customer_id, t.date, t.kind, r.day_cap, r.year_cap, "
+        "t.amount_cents * r.points_per_100_yuan * COALESCE(ti.multiplier_percent, 100) / 1000000 AS raw "
+        "FROM customers_transaction t "
+        "JOIN loyalty_earningrule r ON r.programme_id = %(programme)s AND r.trigger = t.kind AND r.active "
+        "AND r.points_per_100_yuan > 0 "
+        "JOIN customers_customer c ON c.id = t.customer_id "
+        "LEFT JOIN loyalty_membership m ON m.programme_id = %(programme)s AND m.customer_id = t.customer_id "
+        "LEFT JOIN loyalty_tier ti ON ti.id = m.tier_id "
+        f"WHERE t.dealer_id = %(dealer)s AND t.date BETWEEN %(start)s AND %(end)s AND t.kind IN ({chosen}) "
+        f"AND t.amount_cents >= r.min_amount_cents AND c.status = 'active'{excluded} "
+        "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer e WHERE e.kind = 'earn' AND e.source <> '' "
+        "AND e.source = 'txn:' || t.id)")
+    cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")
+    if not caps:
+        cursor.execute(f"CREATE TEMPORARY TABLE {BATCH} AS SELECT id, customer_id, date, kind, "
+                       f"{least}(raw, %(max)s) AS amount FROM ({raw}) x WHERE raw >= 1", params)
+        return _rows(cursor)
+    year_of = cap["year"]
+    # what each member already earned under the rule, per local day and per year of the run's dates
+    earned_day = (
+        f"(SELECT a.customer_id, e.trigger, {params['sql_day']} AS day, SUM(e.amount) AS total "
+        "FROM loyalty_transfer e JOIN loyalty_account a ON a.id = e.credit_id "
+        f"WHERE e.programme_id = %(programme)s AND e.kind = 'earn' AND e.trigger IN ({chosen}) "
+        "AND e.created_at >= %(year_start)s AND e.created_at < %(year_end)s "
+        f"GROUP BY a.customer_id, e.trigger, {params['sql_day']})")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {BATCH} AS "
+        f"WITH raw AS ({raw}), "
+        f"before AS {earned_day}, "
+        f"byyear AS (SELECT customer_id, trigger, {year_of.format(d='day')} AS yr, SUM(total) AS total "
+        "FROM before GROUP BY customer_id, trigger, " + year_of.format(d="day") + "), "
+        "d1 AS (SELECT raw.*, COALESCE(b.total, 0) AS before_day, SUM(raw) OVER (PARTITION BY raw.customer_id, "
+        "raw.kind, raw.date ORDER BY raw.id ROWS UNBOUNDED PRECEDING) AS run_day FROM raw "
+        "LEFT JOIN before b ON b.customer_id = raw.customer_id AND b.trigger = raw.kind AND b.day = raw.date "
+        "WHERE raw.day_cap IS NOT NULL OR raw.year_cap IS NOT NULL), "
+        f"d2 AS (SELECT d1.*, CASE WHEN day_cap IS NULL THEN raw ELSE {least}(day_cap, before_day + run_day) "
+        f"- {least}(day_cap, before_day + run_day - raw) END AS day_amount, {year_of.format(d='d1.date')} AS yr FROM d1), "
+        "y1 AS (SELECT d2.*, COALESCE(y.total, 0) AS before_year, SUM(day_amount) OVER (PARTITION BY d2.customer_id, "
+        "d2.kind, d2.yr ORDER BY d2.date, d2.id ROWS UNBOUNDED PRECEDING) AS run_year FROM d2 "
+        "LEFT JOIN byyear y ON y.customer_id = d2.customer_id AND y.trigger = d2.kind AND y.yr = d2.yr), "
+        f"y2 AS (SELECT y1.*, CASE WHEN year_cap IS NULL THEN day_amount ELSE {least}(year_cap, before_year + run_year) "
+        f"- {least}(year_cap, before_year + run_year - day_amount) END AS amount FROM y1) "
+        f"SELECT id, customer_id, date, kind, {least}(amount, %(max)s) AS amount FROM y2 WHERE amount >= 1 "
+        # the records of rules without caps need no window sums
+        f"UNION ALL SELECT id, customer_id, date, kind, {least}(raw, %(max)s) FROM raw "
+        "WHERE raw.day_cap IS NULL AND raw.year_cap IS NULL AND raw >= 1", params)
+    return _rows(cursor)
+
+
+def _rows(cursor) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {BATCH}")
+    return cursor.fetchone()[0]
+
+
+def _moment(value: dt.datetime):
+    """A bound for a raw comparison with a stored time: aware on PostgreSQL, naive UTC text's
+    equal on SQLite (which stores UTC without an offset)."""
+    utc = value.astimezone(dt.UTC)
+    return utc if connection.vendor == "postgresql" else utc.replace(tzinfo=None).isoformat(" ")
+
+
+@ledger.ledger_write  # retried whole if the database refuses it for a lock (a deadlock, SQLite's busy timeout)
+def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.date, as_of: dt.date,
+                           kinds: list[str] | None = None, refresh_tiers: bool = True) -> dict:
+    """Earn points under the programme's rules for the dealer's transactions dated
+    ``start``..``end`` (of ``kinds`` only, if given); returns the counts. Idempotent per
+    transaction."""
+    from . import tiers  # noqa: PLC0415 (tiers imports ledger too)
+
     with transaction.atomic():
         programme = ledger.programme_for(dealer_id)
         issuance = ledger.system_account(programme, AccountKind.ISSUANCE)
         zone = ledger.local_zone(programme)
         offset = int(dt.datetime.combine(as_of, dt.time(12), zone).utcoffset().total_seconds() // 3600)
-        sql = _sql(connection.vendor, offset)
+        vendor = connection.vendor
+        sql = _sql(vendor, offset)
+        rules = {r.trigger: r for r in EarningRule.objects.filter(programme=programme, active=True,
+                                                                   points_per_100_yuan__gt=0)}
+        kinds = [k for k in (kinds if kinds is not None else list(rules)) if k in rules]
+        caps = any(rules[k].day_cap or rules[k].year_cap for k in kinds)
         params = {
             "programme": programme.pk, "dealer": dealer_id, "start": start, "end": end,
-            "cpp": cents_per_point, "max": programme.max_points_per_transfer, "issuance": issuance.pk,
+            "max": programme.max_points_per_transfer, "issuance": issuance.pk,
             "actor": getattr(actor, "pk", None), "now": timezone.now(), "zone": str(zone),
             "pending_days": programme.pending_days, "expiry_months": programme.expiry_months,
             "cutoff": as_of - dt.timedelta(days=programme.pending_days),
+            "year_start": _moment(dt.datetime.combine(dt.date(start.year, 1, 1), dt.time(), zone)),
+            "year_end": _moment(dt.datetime.combine(dt.date(end.year + 1, 1, 1), dt.time(), zone)),
+            "sql_day": sql["earned_on"].replace("tr.created_at", "e.created_at"),
         }
-        chosen = ", ".join(f"%(kind{n})s" for n in range(len(kinds))) or "NULL"
-        params.update({f"kind{n}": kind for n, kind in enumerate(kinds)})
-        where = (f"WHERE t.dealer_id = %(dealer)s AND t.date BETWEEN %(start)s AND %(end)s AND t.kind IN ({chosen}) "
-                 f"AND t.amount_cents / %(cpp)s BETWEEN 1 AND %(max)s")
-        kinds3 = "(SELECT %(m)s AS kind UNION ALL SELECT %(p)s UNION ALL SELECT %(h)s) k"
         own = ("loyalty_account a ON a.programme_id = %(programme)s AND a.customer_id = t.customer_id "
                "AND a.kind = CASE WHEN t.date > %(cutoff)s THEN %(p)s ELSE %(m)s END")
+        kinds3 = "(SELECT %(m)s AS kind UNION ALL SELECT %(p)s UNION ALL SELECT %(h)s) k"
         params.update({"m": AccountKind.MEMBER, "p": AccountKind.PENDING, "h": AccountKind.HOLD})
         with connection.cursor() as cursor:
-            # 1. the members' accounts, made where missing
+            # 1. the run's records and their points, under the rules
+            batched = _batch(cursor, vendor, params, kinds, programme, caps) if kinds else 0
+            if not batched:
+                cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")
+                done = {"transfers": 0, "spendable": 0, "pending": 0, "points": 0}
+                audit.record(actor=actor, action=AuditCode.POINTS_EARN_BULK, object_type="programme",
+                             object_id=programme.pk, dealer_id=dealer_id, after={
+                                 **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of})
+                return {**done, "upgraded": 0}
+            if vendor == "postgresql":
+                cursor.execute(f"ANALYZE {BATCH}")
+            # 2. the members' accounts, made where missing
             cursor.execute(
                 "INSERT INTO loyalty_account (programme_id, kind, customer_id, key, balance, created_at) "
                 f"SELECT %(programme)s, k.kind, c.customer_id, '', 0, %(now)s "
-                f"FROM (SELECT DISTINCT t.customer_id FROM customers_transaction t {where}) c CROSS JOIN {kinds3} "
+                f"FROM (SELECT DISTINCT customer_id FROM {BATCH}) c CROSS JOIN {kinds3} "
                 "WHERE NOT EXISTS (SELECT 1 FROM loyalty_account o WHERE o.programme_id = %(programme)s "
                 "AND o.customer_id = c.customer_id AND o.kind = k.kind) ON CONFLICT DO NOTHING", params)
-            if connection.vendor == "postgresql" and cursor.rowcount > 10_000:
+            if vendor == "postgresql" and cursor.rowcount > 10_000:
                 cursor.execute("ANALYZE loyalty_account")  # so the planner joins the new accounts by hash
             insert = (
                 "INSERT INTO loyalty_transfer (programme_id, kind, debit_id, credit_id, amount, memo, actor_id, origin, "
-                "created_at, available_on, reverses_id, settles_id, source) "
-                f"SELECT %(programme)s, 'earn', %(issuance)s, a.id, t.amount_cents / %(cpp)s, '', %(actor)s, 'job', "
-                f"{sql['noon']}, CASE WHEN t.date > %(cutoff)s THEN {sql['plus_days']} END, NULL, NULL, {sql['txn']} "
-                f"FROM customers_transaction t JOIN {own} {where} ON CONFLICT DO NOTHING")
+                "created_at, available_on, reverses_id, settles_id, source, trigger) "
+                f"SELECT %(programme)s, 'earn', %(issuance)s, a.id, t.amount, '', %(actor)s, 'job', "
+                f"{sql['noon']}, CASE WHEN t.date > %(cutoff)s THEN {sql['plus_days']} END, NULL, NULL, {sql['txn']}, "
+                f"t.kind FROM {BATCH} t JOIN {own} ON CONFLICT DO NOTHING")
             lot = ("INSERT INTO loyalty_lot (account_id, transfer_id, amount, remaining, earned_on, expires_on) "
                    f"SELECT tr.credit_id, tr.id, tr.amount, tr.amount, {sql['earned_on']}, {sql['expires_on']} ")
-            if connection.vendor == "postgresql":
+            if vendor == "postgresql":
                 # 3-5 in one statement: the new transfers (pending or spendable by the record's day),
                 # a lot for each spendable one, the members' balances moved by their sums; the rows
                 # are produced once and handed on, not read back from the table.
@@ -135,9 +252,14 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 assert count == earned, (count, earned)
             cursor.execute("UPDATE loyalty_account SET balance = balance - %(total)s WHERE id = %(issuance)s",
                            {**params, "total": total})
+        # 6. the members' tiers: qualifying points recounted, upgrades at once
+        # (as of the run's last day: a run over past months upgrades as of their end)
+        upgraded = tiers.refresh(programme, min(end, as_of), f"SELECT customer_id FROM {BATCH}")["upgraded"] \
+            if refresh_tiers else 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")
         done = {"transfers": earned, "spendable": lots, "pending": earned - lots, "points": int(total)}
         audit.record(actor=actor, action=AuditCode.POINTS_EARN_BULK, object_type="programme",
                      object_id=programme.pk, dealer_id=dealer_id, after={
-                         **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of,
-                         "cents_per_point": cents_per_point})
-        return done
+                         **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of, "upgraded": upgraded})
+        return {**done, "upgraded": upgraded}

@@ -86,6 +86,9 @@ def programme_for(dealer_id: int, *, create: bool = True) -> Programme | None:
         with transaction.atomic():
             found = Programme.objects.create(dealer_id=dealer_id, name=_("Points programme"))
             Account.objects.bulk_create([Account(programme=found, kind=kind) for kind in SYSTEM_KINDS])
+            from .rules import seed  # noqa: PLC0415 (rules imports this module)
+
+            seed(found)  # the default earning rules, tiers and exclusions
     except IntegrityError:  # made meanwhile by another request
         pass
     return Programme.objects.select_related("dealer").get(dealer_id=dealer_id)
@@ -151,7 +154,7 @@ def check_points(value, programme: Programme | None = None, field: str = "points
 
 def post(*, programme: Programme, kind: str, debit: Account, credit: Account, amount: int, actor=None,
          origin: str = "system", memo: str = "", source: str = "", reverses=None, settles=None,
-         available_on=None, now=None) -> Transfer:
+         available_on=None, now=None, trigger: str = "") -> Transfer:
     """Write one transfer and move the two cached balances. A member account is debited only
     within its balance (the caller holds its lock), else ``InsufficientPoints``."""
     if debit.kind not in SYSTEM_KINDS and debit.balance < amount:
@@ -159,7 +162,8 @@ def post(*, programme: Programme, kind: str, debit: Account, credit: Account, am
     transfer = Transfer.objects.create(
         programme=programme, kind=kind, debit=debit, credit=credit, amount=amount, memo=memo,
         actor=actor if getattr(actor, "pk", None) else None, origin=origin, created_at=now or timezone.now(),
-        reverses=reverses, settles=settles, source=source, available_on=available_on)
+        reverses=reverses, settles=settles, source=source, available_on=available_on,
+        trigger=trigger)
     faults.checkpoint("transfer_written")
     for account, change in sorted(((debit, -amount), (credit, amount)), key=lambda pair: pair[0].pk):
         Account.objects.filter(pk=account.pk).update(balance=F("balance") + change)

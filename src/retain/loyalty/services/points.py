@@ -16,7 +16,7 @@ from retain.org.policy import Action
 
 from .. import faults
 from ..models import Account, AccountKind, Transfer, TransferKind
-from . import ledger
+from . import ledger, tiers
 from .common import member, once, text
 from .ledger import InsufficientPoints, ledger_write
 
@@ -33,7 +33,7 @@ def _audit(actor, code, found, transfer: Transfer, **extra) -> None:
 @ledger_write
 def earn(*, actor, customer_id, points, memo: str = "", source: str = "", pending: bool | None = None,
          kind: str = TransferKind.EARN, origin: str = "system", idempotency_key: str | None = None,
-         now: dt.datetime | None = None) -> Transfer:
+         now: dt.datetime | None = None, trigger: str = "") -> Transfer:
     """Credit earned points: into the member's pending account until the programme's returns
     window has passed (``pending``, the default when the programme has one), or spendable at once
     (a lot that expires ``expiry_months`` after this month). ``source`` names the record earned
@@ -59,11 +59,13 @@ def earn(*, actor, customer_id, points, memo: str = "", source: str = "", pendin
         transfer = ledger.post(
             programme=programme, kind=kind, debit=ledger.system_account(programme, EARN_SOURCES[kind]),
             credit=credit, amount=points, actor=actor, origin=origin, memo=memo, source=source, now=now,
-            available_on=today + dt.timedelta(days=programme.pending_days) if wait else None)
+            trigger=trigger, available_on=today + dt.timedelta(days=programme.pending_days) if wait else None)
         if not wait:
             ledger.add_lot(credit, transfer, points, earned_on=today, expiry=ledger.expires_on(programme, today))
         _audit(actor, AuditCode.POINTS_EARN, found, transfer, pending=wait, source=source,
                available_on=transfer.available_on)
+        if kind == TransferKind.EARN:  # earned points qualify: a higher tier at once
+            tiers.refresh(programme, today, [found.customer.pk])
         return transfer
 
     return once(actor, idempotency_key, "earn", {"customer": found.customer.pk, "points": points, "memo": memo,

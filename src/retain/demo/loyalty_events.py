@@ -1,0 +1,27 @@
+"""The demo's event points (``loyalty.services.events``): the daily scans run for the last
+fortnight before the build day (birthdays, completed surveys, delivered referrals), and a
+completed profile for some members, each through ``events.award`` as the worker would: under the
+rules' points, caps and the member's tier multiplier, once per source. One award is a few
+queries, so the demo keeps them to a sample (a few hundred for the small demo)."""
+
+import datetime as dt
+
+from retain.loyalty.models import EventKind
+from retain.loyalty.services import events
+
+DAYS = 14
+PROFILES = 200
+
+
+def add_events(today: dt.date) -> dict:
+    done = {"birthday": 0, "survey": 0, "referral": 0, "profile": 0}
+    for back in range(DAYS, -1, -1):
+        day = today - dt.timedelta(days=back)
+        done["birthday"] += events.birthdays(day)
+        done["survey"] += events.surveys(day)
+        done["referral"] += events.referrals(day)
+    for customer_id in events.complete_profiles()[:PROFILES]:
+        if events.award(actor=None, customer_id=customer_id, event=EventKind.PROFILE_COMPLETED,
+                        source=f"profile:{customer_id}", day=today):
+            done["profile"] += 1
+    return done

@@ -1,0 +1,159 @@
+"""Members' tiers, set-based (one statement per step for a whole programme, or the members a run
+earned for; no Python loop per member except the rows of the members whose tier changes).
+
+Qualifying points are the points EARNED (``TransferKind.EARN``: purchases and events, pending or
+spendable; not goodwill, adjustments or transfers) credited in the 12 months up to the end of a
+day (the dealer's local day; 365 days), less those voided or reversed. They are counted into
+``Membership.qualifying_points`` and never touch the redeemable balance.
+
+- ``refresh``: makes the memberships missing (a member is whoever holds a points account;
+  ``joined_on`` is their first purchase at the dealer, or the day), counts their qualifying points
+  and upgrades at once every member whose points reach a higher tier (a ``TierChange`` each).
+- ``lower_at_anniversary``: the daily job's downgrade. A member is lowered only on the day that is
+  ``downgrade_grace_days`` after a membership anniversary (a year or more after joining), to the
+  tier their qualifying points of that day reach; never on any other day.
+Both are idempotent: run twice, the second finds nothing to change."""
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..models import AccountKind, Membership, Programme, Tier, Transfer, TransferKind
+from . import ledger
+
+
+def window(programme: Programme, day: dt.date, zone=None) -> tuple[dt.datetime, dt.datetime]:
+    """The qualifying window's bounds: the local midnight 364 days before ``day``, the one after it."""
+    zone = zone or ledger.local_zone(programme)
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    return until - dt.timedelta(days=365), until
+
+
+def qualifying_subquery(programme: Programme, day: dt.date, customer=None, zone=None):
+    """The qualifying points of the member ``OuterRef('customer')`` (or ``customer``) on ``day``."""
+    since, until = window(programme, day, zone)
+    undone = Exists(Transfer.objects.filter(settles=OuterRef("pk"), kind=TransferKind.VOID_EARN)) | Exists(
+        Transfer.objects.filter(reverses=OuterRef("pk")))
+    # (the account's kind named, so the member's accounts are found by the account index's
+    # (programme, kind, customer), not by scanning the programme's accounts for each member)
+    earned = Transfer.objects.filter(
+        kind=TransferKind.EARN, credit__programme=programme, credit__kind__in=[AccountKind.MEMBER, AccountKind.PENDING],
+        credit__customer=customer if customer is not None else OuterRef("customer"),
+        created_at__gte=since, created_at__lt=until).exclude(undone)
+    return earned.values("credit__customer").annotate(total=Sum("amount")).values("total")
+
+
+def _target():
+    return Subquery(Tier.objects.filter(programme=OuterRef("programme"), threshold__lte=OuterRef("qualifying_points"))
+                    .order_by("-threshold").values("pk")[:1], output_field=IntegerField())
+
+
+#: The tier a membership's counted points reach, that tier's threshold, and the current tier's.
+TARGET = ("(SELECT t.id FROM loyalty_tier t WHERE t.programme_id = m.programme_id "
+          "AND t.threshold <= m.qualifying_points ORDER BY t.threshold DESC LIMIT 1)")
+REACHED = ("(SELECT t.threshold FROM loyalty_tier t WHERE t.programme_id = m.programme_id "
+           "AND t.threshold <= m.qualifying_points ORDER BY t.threshold DESC LIMIT 1)")
+CURRENT = "COALESCE((SELECT t.threshold FROM loyalty_tier t WHERE t.id = m.tier_id), -1)"
+
+
+def _change(programme, customers, day, reason: str) -> int:
+    """Move the members (``customers``, see ``_among``) whose counted points reach a higher tier
+    (``upgrade``) or only a lower one (``downgrade``) to it: a ``TierChange`` each, then the
+    memberships, two statements."""
+    among, ids = _among(customers, "m")
+    moved = f"{REACHED} IS NOT NULL AND {REACHED} {'>' if reason == 'upgrade' else '<'} {CURRENT}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO loyalty_tierchange (membership_id, from_tier_id, to_tier_id, day, qualifying_points, reason, "
+            f"created_at) SELECT m.id, m.tier_id, {TARGET}, %s, m.qualifying_points, %s, %s FROM loyalty_membership m "
+            f"WHERE m.programme_id = %s{among} AND {moved}", [day, reason, timezone.now(), programme.pk, *ids])
+        changed = cursor.rowcount
+        if changed:
+            cursor.execute(f"UPDATE loyalty_membership AS m SET tier_id = {TARGET}, tier_since = %s "
+                           f"WHERE m.programme_id = %s{among} AND {moved}", [day, programme.pk, *ids])
+    return changed
+
+
+def _among(customers, alias: str = "a") -> tuple[str, list]:
+    """SQL restricting ``<alias>.customer_id`` to ``customers``: None (all), ids, or raw SQL."""
+    if customers is None:
+        return "", []
+    if isinstance(customers, str):
+        return f" AND {alias}.customer_id IN ({customers})", []
+    ids = [int(c) for c in customers]
+    return (f" AND {alias}.customer_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else (" AND 1 = 0", [])
+
+
+def ensure_members(programme: Programme, day: dt.date, customers=None) -> int:
+    """Memberships for the programme's account holders that have none, in one statement: the
+    lowest tier (0 points), joined on their first purchase at the dealer (or ``day``)."""
+    base = Tier.objects.filter(programme=programme, threshold=0).values_list("pk", flat=True).first()
+    among, ids = _among(customers)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO loyalty_membership (programme_id, customer_id, tier_id, tier_since, joined_on, "
+            "qualifying_points, counted_on) "
+            "SELECT %s, a.customer_id, %s, %s, COALESCE((SELECT MIN(t.date) FROM customers_transaction t "
+            "WHERE t.customer_id = a.customer_id AND t.dealer_id = %s AND t.date <= %s), %s), 0, %s "
+            "FROM loyalty_account a WHERE a.programme_id = %s AND a.kind = %s" + among +
+            " AND NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.programme_id = a.programme_id "
+            "AND m.customer_id = a.customer_id) ON CONFLICT DO NOTHING",
+            [programme.pk, base, day, programme.dealer_id, day, day, day, programme.pk, AccountKind.MEMBER.value, *ids])
+        return cursor.rowcount
+
+
+def _members(programme, customers):
+    members = Membership.objects.filter(programme=programme)
+    if customers is None:
+        return members
+    if isinstance(customers, str):
+        from django.db.models.expressions import RawSQL
+
+        return members.filter(customer_id__in=RawSQL(customers, []))
+    return members.filter(customer_id__in=list(customers))
+
+
+def count(programme: Programme, day: dt.date, customers=None) -> None:
+    _members(programme, customers).update(qualifying_points=Coalesce(Subquery(qualifying_subquery(programme, day)), Value(0)),
+                   counted_on=day)
+
+
+def refresh(programme: Programme, day: dt.date, customers=None) -> dict:
+    """Memberships made, qualifying points counted, upgrades at once (for ``customers``: ids or a
+    subquery of them; all the programme's members if None)."""
+    made = ensure_members(programme, day, customers)
+    count(programme, day, customers)
+    return {"members": made, "upgraded": _change(programme, customers, day, "upgrade")}
+
+
+def lower_at_anniversary(programme: Programme, day: dt.date) -> dict:
+    """Recount and lower the members whose anniversary's grace ends on ``day`` (idempotent)."""
+    anniversary = day - dt.timedelta(days=programme.downgrade_grace_days)
+    # the days members joined whose anniversary this is (a year or more before), as a list the
+    # index on (programme, joined_on) finds: 29 February joiners' anniversary is the 28th in
+    # other years
+    joined = []
+    for year in range(1900, anniversary.year):
+        if (anniversary.month, anniversary.day) == (2, 28) and _leap(year) and not _leap(anniversary.year):
+            joined.append(dt.date(year, 2, 29))
+        try:
+            joined.append(anniversary.replace(year=year))
+        except ValueError:  # 29 February of a year without one
+            continue
+    due = Membership.objects.filter(programme=programme, joined_on__in=joined)
+    ids = list(due.values_list("customer_id", flat=True))
+    if not ids:
+        return {"counted": 0, "lowered": 0}
+    lowered = 0
+    for start in range(0, len(ids), 2_000):
+        chunk = ids[start:start + 2_000]
+        count(programme, day, chunk)
+        lowered += _change(programme, chunk, day, "downgrade")
+    return {"counted": len(ids), "lowered": lowered}
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,0 +1,146 @@
+"""Tiers and event points: an upgrade at once, a downgrade only on the day the anniversary's grace
+period ends (and once), qualifying points kept apart from the balance (goodwill, adjustments and
+redemptions do not move them); events earn once per source under their rule's caps and the
+tier multiplier; the daily scans (birthdays, surveys, profiles, referrals)."""
+
+import datetime as dt
+
+import pytest
+
+from retain.customers.models import Customer, Transaction
+from retain.jobs.registry import job
+from retain.loyalty import balances
+from retain.loyalty.models import Membership, TierChange, Transfer
+from retain.loyalty.services import bulk, events, ledger, points, rules, tiers
+from retain.sales.models import Prospect
+from tests.conftest import make_customer
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def programme(org):
+    found = ledger.programme_for(org.d1.pk)  # the defaults: 普卡 0, 银卡 5,000 (120 %), 金卡 20,000 (150 %)
+    return found
+
+
+def _earn(customer, amount, day):
+    return points.earn(actor=None, customer_id=customer.pk, points=amount, pending=False,
+                       now=dt.datetime.combine(day, dt.time(4), UTC))
+
+
+def test_upgrade_at_once_and_qualifying_apart_from_the_balance(org, programme):
+    one = make_customer(dealer=org.d1, name="甲")
+    _earn(one, 4_000, dt.date(2026, 1, 10))
+    assert balances.of(one.pk)["tier"] == "普卡"
+    points.adjust(actor=org.staff["service_manager"], customer_id=one.pk, points=3_000, reason="补录")
+    points.redeem(actor=None, customer_id=one.pk, points=2_000)
+    held = balances.of(one.pk)
+    assert (held["tier"], held["qualifying_points"], held["balance"]) == ("普卡", 4_000, 5_000)  # adjust: no
+    _earn(one, 1_000, dt.date(2026, 1, 11))
+    membership = Membership.objects.get(customer=one)
+    assert (membership.tier.name, membership.tier_since, membership.qualifying_points) == (
+        "银卡", dt.date(2026, 1, 11), 5_000)
+    assert list(TierChange.objects.values_list("from_tier__name", "to_tier__name", "reason")) == [
+        ("普卡", "银卡", "upgrade")]
+
+
+def test_downgrade_only_when_the_anniversarys_grace_ends_and_once(org, programme):
+    one = make_customer(dealer=org.d1, name="甲")
+    Transaction.objects.create(customer=one, dealer=org.d1, kind="vehicle_sale", date=dt.date(2025, 3, 1),
+                               amount_cents=25_000_000, reference="")  # 250,000 yuan: 25,000 points
+    bulk.earn_from_transactions(actor=None, dealer_id=org.d1.pk, start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 31),
+                                as_of=dt.date(2025, 3, 31))
+    membership = Membership.objects.get(customer=one)
+    assert (membership.tier.name, membership.joined_on) == ("金卡", dt.date(2025, 3, 1))
+    # the anniversary is 1 March 2026; 30 days' grace: lowered on 31 March 2026, not before nor after
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 3, 30), dt.date(2026, 4, 1)):
+        assert tiers.lower_at_anniversary(programme, day)["lowered"] == 0, day
+        assert Membership.objects.get(customer=one).tier.name == "金卡"
+    run = job("loyalty.tiers").run
+    assert "1 members lowered" in run(dt.date(2026, 3, 31))
+    assert "0 members lowered" in run(dt.date(2026, 3, 31))  # idempotent
+    membership.refresh_from_db()
+    assert (membership.tier.name, membership.tier_since, membership.qualifying_points) == (
+        "普卡", dt.date(2026, 3, 31), 0)
+    assert list(TierChange.objects.order_by("id").values_list("to_tier__name", "reason")) == [
+        ("金卡", "upgrade"), ("普卡", "downgrade")]
+
+
+def test_a_member_who_still_qualifies_keeps_the_tier_at_the_anniversary(org, programme):
+    one = make_customer(dealer=org.d1, name="甲")
+    Transaction.objects.create(customer=one, dealer=org.d1, kind="service", date=dt.date(2025, 3, 1),
+                               amount_cents=600_000, reference="")  # 6,000 points: 银卡
+    bulk.earn_from_transactions(actor=None, dealer_id=org.d1.pk, start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 31),
+                                as_of=dt.date(2025, 3, 31))
+    _earn(one, 5_500, dt.date(2026, 2, 1))
+    assert tiers.lower_at_anniversary(programme, dt.date(2026, 3, 31))["lowered"] == 0
+    assert Membership.objects.get(customer=one).tier.name == "银卡"
+
+
+def test_events_once_per_source_with_caps_and_multiplier(org, programme):
+    one = make_customer(dealer=org.d1, name="甲")
+    day = dt.date(2026, 6, 1)
+    first = events.award(actor=None, customer_id=one.pk, event="birthday", source=f"birthday:{one.pk}:2026", day=day)
+    again = events.award(actor=None, customer_id=one.pk, event="birthday", source=f"birthday:{one.pk}:2026", day=day)
+    assert first.pk == again.pk and first.amount == 200 and first.trigger == "birthday"
+    # surveys: 100 each, at most 300 a year
+    given = [events.award(actor=None, customer_id=one.pk, event="survey_completed", source=f"survey:{n}", day=day)
+             for n in range(4)]
+    assert [g.amount if g else None for g in given] == [100, 100, 100, None]
+    # a gold member earns 150 %: a referral's 2,000 is 3,000
+    _earn(one, 20_000, day)
+    assert balances.of(one.pk)["tier"] == "金卡"
+    referral = events.award(actor=None, customer_id=one.pk, event="referral_delivered", source="referral:1", day=day)
+    assert referral.amount == 3_000
+    # excluded customers earn nothing from events either
+    fleet = make_customer(dealer=org.d1, name="车队", kind="company")
+    assert events.award(actor=None, customer_id=fleet.pk, event="birthday", source="birthday:x", day=day) is None
+    # an inactive rule gives nothing
+    rules.set_rules(actor=org.staff["dealer_gm"], dealer_id=org.d1.pk, rules={"profile_completed": {"active": False}})
+    assert events.award(actor=None, customer_id=one.pk, event="profile_completed", source="profile:x", day=day) is None
+    with pytest.raises(ValueError):
+        events.award(actor=None, customer_id=one.pk, event="moon_landing", source="m", day=day)
+
+
+def test_the_daily_scans_award_birthdays_profiles_and_referrals_once(org, programme):
+    day = dt.date(2026, 6, 1)
+    born = make_customer(dealer=org.d1, name="寿星", birthday=dt.date(1990, 6, 1), gender="F", city="上海",
+                         address="浦东新区世纪大道1号")
+    not_member = make_customer(dealer=org.d1, name="路人", birthday=dt.date(1990, 6, 1))
+    _earn(born, 10, dt.date(2026, 5, 1))  # a member: has an account
+    referrer = make_customer(dealer=org.d1, name="老车主")
+    _earn(referrer, 10, dt.date(2026, 5, 1))
+    bought = make_customer(dealer=org.d1, name="新车主", referred_by=referrer)
+    prospect = Prospect.objects.create(customer=bought, dealer=org.d1, grade="O", status="won", source="vip",
+                                       model_of_interest="A6L", first_contact=day, last_contact=day,
+                                       next_follow_up=day, delivered_on=day)
+    run = job("loyalty.events").run
+    assert "1 birthdays, 0 surveys, 1 profiles, 1 referrals" in run(day)
+    assert "0 birthdays, 0 surveys, 0 profiles, 0 referrals" in run(day)
+    assert Transfer.objects.get(source=f"birthday:{born.pk}:2026").amount == 200
+    assert Transfer.objects.get(source=f"profile:{born.pk}").amount == 300
+    assert Transfer.objects.get(source=f"referral:{prospect.pk}").credit.customer_id == referrer.pk
+    assert not Transfer.objects.filter(credit__customer=not_member).exists()
+    assert Customer.objects.count() == 4
+
+
+def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme, client,
+                                                                django_assert_max_num_queries):
+    from retain.customers.models import Customer as Member
+    from retain.loyalty.cards import points_section
+
+    one = make_customer(dealer=org.d1, name="甲", owner=org.staff["consultant"])
+    _earn(one, 6_500, dt.date.today())
+    for _n in range(10):
+        points.redeem(actor=None, customer_id=one.pk, points=10)
+    reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
+    with django_assert_max_num_queries(6):  # accounts, transfers, membership, tiers, qualifying (+ the zone)
+        section = points_section(reader, member)
+    assert (section.context["tier"].name, section.context["qualifying"], section.context["to_next"]) == (
+        "银卡", 6_500, 20_000 - 6_500)
+    assert section.context["progress"] == (6_500 - 5_000) * 100 // (20_000 - 5_000)
+    client.force_login(reader)
+    card = client.get(f"/customers/{one.pk}/").content.decode()
+    points_html = card[card.index('id="points"'):]
+    assert "银卡" in points_html and "13500" in points_html and "<progress" in points_html
