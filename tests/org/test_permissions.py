@@ -1278,24 +1278,6 @@ def _manage_rewards(cell):
                                                                                points=111)),
         "page edit": lambda: _http(client.post(f"/loyalty/rewards/{existing[1].pk}/",
                                                {**form, "name": "原有1", "points": "222"})),
-@driver(Action.SET_POINTS_RULES)
-def _set_points_rules(cell):
-    from retain.loyalty.forms import RulesForm
-    from retain.loyalty.models import EarningRule
-    from retain.loyalty.services import rules as loyalty_rules
-
-    dealer, actor, client = _dealer(cell), cell.actor, cell.client
-    current = loyalty_rules.read_for(dealer.pk)
-    form = {key: value for key, value in RulesForm.initial_from(current).items()
-            if value is not None and value is not False}
-    figures = {"service": 111, "page": 222, "api": 333}
-    calls = {
-        "service": lambda: _service(lambda: loyalty_rules.set_rules(actor=actor, dealer_id=dealer.pk, rules={
-            "birthday": {"points": figures["service"]}})),
-        "page": lambda: _http(client.post("/loyalty/rules/", {**form, "dealer": dealer.code,
-                                                              "rules.birthday.points": figures["page"]})),
-        "api": lambda: _http(_json(client, "put", f"/api/v1/loyalty/programmes/{dealer.pk}/rules",
-                                   {"rules": {"birthday": {"points": figures["api"]}}})),
     }
     outcomes = {}
     for entry, call in calls.items():
@@ -1460,6 +1442,28 @@ def _view_liability(cell):
     }
 
 
+@driver(Action.SET_POINTS_RULES)
+def _set_points_rules(cell):
+    from retain.loyalty.forms import RulesForm
+    from retain.loyalty.models import EarningRule
+    from retain.loyalty.services import rules as loyalty_rules
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    current = loyalty_rules.read_for(dealer.pk)
+    form = {key: value for key, value in RulesForm.initial_from(current).items()
+            if value is not None and value is not False}
+    figures = {"service": 111, "page": 222, "api": 333}
+    calls = {
+        "service": lambda: _service(lambda: loyalty_rules.set_rules(actor=actor, dealer_id=dealer.pk, rules={
+            "birthday": {"points": figures["service"]}})),
+        "page": lambda: _http(client.post("/loyalty/rules/", {**form, "dealer": dealer.code,
+                                                              "rules.birthday.points": figures["page"]})),
+        "api": lambda: _http(_json(client, "put", f"/api/v1/loyalty/programmes/{dealer.pk}/rules",
+                                   {"rules": {"birthday": {"points": figures["api"]}}})),
+    }
+    outcomes = {}
+    for entry, call in calls.items():
+        outcome = call()
         done = EarningRule.objects.filter(programme__dealer=dealer, trigger="birthday", points=figures[entry]).exists()
         outcomes[entry] = "Y" if done else ("N" if outcome in ("Y", "N", "404") else outcome)
     return outcomes
