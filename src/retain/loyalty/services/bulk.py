@@ -69,6 +69,8 @@ def _sql(vendor: str, zone_offset_hours: int) -> dict:
 
 
 BATCH = "loyalty_earn_batch"
+#: Temporary tables of a run with caps: its records, and what their members earned before.
+RAW, BEFORE, BYYEAR = "loyalty_earn_raw", "loyalty_earn_before", "loyalty_earn_byyear"
 
 
 def _cap_sql(vendor: str) -> dict:
@@ -108,7 +110,7 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
         "LEFT JOIN loyalty_tier ti ON ti.id = m.tier_id "
         f"WHERE t.dealer_id = %(dealer)s AND t.date BETWEEN %(start)s AND %(end)s AND t.kind IN ({chosen}) "
         f"AND t.amount_cents >= r.min_amount_cents AND c.status = 'active'{excluded} "
-        "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer e WHERE e.kind = 'earn' AND e.source <> '' "
+        "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer e WHERE e.kind = 'earn' AND NOT (e.source = '') "
         "AND e.source = 'txn:' || t.id)")
     cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")
     if not caps:
@@ -118,17 +120,25 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
     year_of = cap["year"]
     # what each member already earned under the rule, per local day and per year of the run's dates
     earned_day = (
-        f"(SELECT a.customer_id, e.trigger, {params['sql_day']} AS day, SUM(e.amount) AS total "
+        f"SELECT a.customer_id, e.trigger, {params['sql_day']} AS day, SUM(e.amount) AS total "
         "FROM loyalty_transfer e JOIN loyalty_account a ON a.id = e.credit_id "
         f"WHERE e.programme_id = %(programme)s AND e.kind = 'earn' AND e.trigger IN ({chosen}) "
         "AND e.created_at >= %(year_start)s AND e.created_at < %(year_end)s "
-        f"GROUP BY a.customer_id, e.trigger, {params['sql_day']})")
+        f"GROUP BY a.customer_id, e.trigger, {params['sql_day']}")
+    # The run's records and what the members earned before, each into a temporary table (the
+    # earlier earnings indexed by member, rule and day) before the window sums join them: as
+    # common table expressions SQLite re-ran the earlier earnings' grouping for every record.
+    for name, select in ((RAW, raw), (BEFORE, earned_day)):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+    cursor.execute(f"CREATE INDEX {BEFORE}_key ON {BEFORE} (customer_id, trigger, day)", params)
+    cursor.execute(f"DROP TABLE IF EXISTS {BYYEAR}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {BYYEAR} AS SELECT customer_id, trigger, {year_of.format(d='day')} AS yr, "
+                   f"SUM(total) AS total FROM {BEFORE} GROUP BY customer_id, trigger, {year_of.format(d='day')}", params)
+    cursor.execute(f"CREATE INDEX {BYYEAR}_key ON {BYYEAR} (customer_id, trigger, yr)", params)
     cursor.execute(
         f"CREATE TEMPORARY TABLE {BATCH} AS "
-        f"WITH raw AS ({raw}), "
-        f"before AS {earned_day}, "
-        f"byyear AS (SELECT customer_id, trigger, {year_of.format(d='day')} AS yr, SUM(total) AS total "
-        "FROM before GROUP BY customer_id, trigger, " + year_of.format(d="day") + "), "
+        f"WITH raw AS (SELECT * FROM {RAW}), before AS (SELECT * FROM {BEFORE}), byyear AS (SELECT * FROM {BYYEAR}), "
         "d1 AS (SELECT raw.*, COALESCE(b.total, 0) AS before_day, SUM(raw) OVER (PARTITION BY raw.customer_id, "
         "raw.kind, raw.date ORDER BY raw.id ROWS UNBOUNDED PRECEDING) AS run_day FROM raw "
         "LEFT JOIN before b ON b.customer_id = raw.customer_id AND b.trigger = raw.kind AND b.day = raw.date "
