@@ -136,3 +136,29 @@ def test_club_api_writes(org, marketing, client):
     assert Club.objects.get(pk=club_id).memberships.get().left_on == timezone.localdate()
     client.force_login(org.staff["consultant"])
     assert post("/api/v1/loyalty/clubs", {"dealer_id": org.d1.pk, "name": "顾问会"}, "c3").status_code == 403
+
+
+def test_attending_a_club_event_earns_the_rule_points_once_by_the_daily_scan(org, marketing, club):
+    """The ``club_event_attended`` rule (100 points by default) for each member who came, once per
+    invitation, by the ``loyalty.events`` job of the day; a showroom event's attendance earns none."""
+    from retain.jobs.registry import job
+    from retain.loyalty.models import Transfer
+    from retain.sales.services import planning as sales_events
+
+    came, stayed_away = make_customer(dealer=org.d1, name="车主甲"), make_customer(dealer=org.d1, name="车主乙")
+    clubs.add_members(actor=marketing, club_id=club.pk, customer_ids=[came.pk, stayed_away.pk])
+    day = timezone.localdate()
+    event = clubs.create_club_event(actor=marketing, club_id=club.pk, name="自驾游", starts_on=day, ends_on=day)["event"]
+    clubs.record_attendance(actor=marketing, club_id=club.pk, event_id=event.pk, customer_id=came.pk)
+    showroom = sales_events.create_event(actor=marketing, dealer_id=org.d1.pk, name="新车发布", starts_on=day,
+                                         ends_on=day)
+    sales_events.invite(actor=marketing, event_id=showroom.pk, customer_ids=[stayed_away.pk])
+    sales_events.register_attendance(actor=marketing, event_id=showroom.pk, customer_id=stayed_away.pk,
+                                       attended_on=day)
+    run = job("loyalty.events").run
+    assert "1 club events attended" in run(day)
+    assert "0 club events attended" in run(day)
+    invitation = Invitation.objects.get(event=event, customer=came)
+    earned = Transfer.objects.get(source=f"club:{invitation.pk}")
+    assert (earned.credit.customer_id, earned.amount, earned.trigger) == (came.pk, 100, "club_event_attended")
+    assert not Transfer.objects.filter(credit__customer=stayed_away).exists()

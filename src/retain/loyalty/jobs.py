@@ -62,13 +62,13 @@ def earn(day: dt.date) -> str:
 
 
 @periodic("loyalty.events", at="01:30",
-          description=_("Points for birthdays, completed surveys and profiles, and delivered referrals"))
+          description=_("Points for birthdays, completed surveys and profiles, delivered referrals and club events attended"))
 def events_(day: dt.date) -> str:
     from .services import events
 
     done = events.award_due(day)
     return (f"{day}: {done['birthday']} birthdays, {done['survey']} surveys, {done['profile']} profiles, "
-            f"{done['referral']} referrals")
+            f"{done['referral']} referrals, {done['club']} club events attended")
 
 
 @periodic("loyalty.tiers", at="02:00",

@@ -12,9 +12,13 @@ The daily scans (``loyalty.events`` job) award, for the day they are told:
 - ``profile_completed``: members whose profile is complete (gender, birthday, city and address
   given: what the care calendar and the courtesy car need), once ever (``profile:<customer>``);
 - ``referral_delivered``: sales prospects delivered on that day whose customer was referred by
-  another customer: the REFERRER earns, once per prospect (``referral:<prospect>``).
+  another customer: the REFERRER earns, once per prospect (``referral:<prospect>``);
+- ``club_event_attended``: members who came to an owners' club's event on that day (the sales
+  invitation's attendance, recorded through sales' service), once per invitation
+  (``club:<invitation>``).
 
-``club_event_attended`` is a rule only here; the owners' clubs award it."""
+A lookup by ``source`` also says ``source <> ''`` (``exclude(source="")``): SQLite uses the
+partial unique index on (kind, source) only when the query names its condition."""
 
 import datetime as dt
 
@@ -22,10 +26,10 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from retain.customers.models import Customer
-from retain.sales.models import Prospect, ProspectStatus
+from retain.sales.models import Invitation, Prospect, ProspectStatus
 from retain.surveys.models import Response
 
-from ..models import Account, AccountKind, EarningRule, EventKind, Membership, Transfer, TransferKind
+from ..models import Account, AccountKind, ClubEvent, EarningRule, EventKind, Membership, Transfer, TransferKind
 from . import ledger, points, tiers
 from .ledger import ledger_write
 
@@ -70,7 +74,7 @@ def award(*, actor, customer_id, event: str, source: str, day: dt.date) -> Trans
     once per ``source``: a second call answers the first transfer. None when the rules give
     nothing (no active rule, excluded, capped)."""
     EventKind(event)  # ValueError for an unknown event
-    earlier = Transfer.objects.filter(kind=TransferKind.EARN, source=source).first()
+    earlier = Transfer.objects.filter(kind=TransferKind.EARN, source=source).exclude(source="").first()
     if earlier is not None:
         return earlier
     customer = Customer.objects.get(pk=int(customer_id))
@@ -92,7 +96,7 @@ def _run(found, event: str, day: dt.date, source) -> int:
     done = 0
     for customer_id, key in found:
         named = source(customer_id, key)
-        if Transfer.objects.filter(kind=TransferKind.EARN, source=named).exists():
+        if Transfer.objects.filter(kind=TransferKind.EARN, source=named).exclude(source="").exists():
             continue  # earned on an earlier run
         if award(actor=None, customer_id=customer_id, event=event, source=named, day=day):
             done += 1
@@ -139,6 +143,12 @@ def referrals(day: dt.date) -> int:
                 lambda _referrer, prospect: f"referral:{prospect}")
 
 
+def clubs(day: dt.date) -> int:
+    found = Invitation.objects.filter(attended_on=day, event__in=ClubEvent.objects.values("event")).order_by("pk")
+    return _run(found.values_list("customer_id", "pk"), EventKind.CLUB_EVENT_ATTENDED, day,
+                lambda _customer, invitation: f"club:{invitation}")
+
+
 def award_due(day: dt.date) -> dict:
     return {"birthday": birthdays(day), "survey": surveys(day), "profile": profiles(day),
-            "referral": referrals(day), "at": timezone.now().isoformat()}
+            "referral": referrals(day), "club": clubs(day), "at": timezone.now().isoformat()}
