@@ -126,8 +126,12 @@ def member_accounts(programme: Programme, customer_id: int, *, lock: bool = True
 # -- posting ------------------------------------------------------------------------------------
 
 def local_zone(programme: Programme) -> ZoneInfo:
-    """The dealer's time zone (the channels' setting, Asia/Shanghai by default)."""
-    return ZoneInfo(channel_settings_for(programme.dealer_id).time_zone)
+    """The dealer's time zone (the channels' setting, Asia/Shanghai by default), read once per
+    programme object (a write asks it several times)."""
+    zone = getattr(programme, "_local_zone", None)
+    if zone is None:
+        zone = programme._local_zone = ZoneInfo(channel_settings_for(programme.dealer_id).time_zone)
+    return zone
 
 
 def local_day(programme: Programme, moment: dt.datetime) -> dt.date:
