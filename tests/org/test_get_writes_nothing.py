@@ -165,7 +165,7 @@ def test_no_get_writes_anything(org, client, role):
               "transfer_id": _pending_points(records.customer),
               **dict(zip(("reward_id", "code"), _voucher(records.customer))),
               "club_id": _club(org, records.customer),
-              "partner_id": _partner(records.customer), "month": "2025-03",
+              "partner_id": _partner(records.customer), "month": "2025-03", "dealer_id": records.customer.dealer_id,
               **_survey_records(records.customer)}
     queries = _queries(records, org)
     client.force_login(org.staff[role])
