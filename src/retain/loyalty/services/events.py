@@ -93,12 +93,14 @@ def _members():
 
 
 def _run(found, event: str, day: dt.date, source) -> int:
+    """Award each found (customer, key) not yet earned; the ones earned on an earlier run are
+    told apart by one query for all of them, not one per record."""
+    named = [(customer_id, source(customer_id, key)) for customer_id, key in found]
+    earned = set(Transfer.objects.filter(kind=TransferKind.EARN, source__in=[name for _c, name in named])
+                 .exclude(source="").values_list("source", flat=True)) if named else set()
     done = 0
-    for customer_id, key in found:
-        named = source(customer_id, key)
-        if Transfer.objects.filter(kind=TransferKind.EARN, source=named).exclude(source="").exists():
-            continue  # earned on an earlier run
-        if award(actor=None, customer_id=customer_id, event=event, source=named, day=day):
+    for customer_id, name in named:
+        if name not in earned and award(actor=None, customer_id=customer_id, event=event, source=name, day=day):
             done += 1
     return done
 
