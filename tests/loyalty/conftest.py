@@ -34,3 +34,16 @@ def manager(org):
 @pytest.fixture
 def customer(org):
     return make_customer(dealer=org.d1, owner=org.staff["consultant"], name="李四")
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    """A multi-worker server on the test database (``server.serving``), for the modules that ask."""
+    from django.db import connection
+
+    from .server import serving
+
+    with django_db_blocker.unblock():
+        db = dict(connection.settings_dict)
+    with serving(db) as port:
+        yield port

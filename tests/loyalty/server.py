@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,3 +83,19 @@ def request(port: int, method: str, path: str, body=None, *, token: str, key: st
         return answer.status, json.loads(raw) if raw else None
     finally:
         connection.close()
+
+
+def together(count: int, call) -> list:
+    """``call(i)`` from ``count`` threads released at once; their results in order."""
+    barrier, results = threading.Barrier(count), [None] * count
+
+    def run(i):
+        barrier.wait()
+        results[i] = call(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -11,7 +11,6 @@ On PostgreSQL the member's accounts are row-locked for the transaction; on SQLit
 transaction takes the write lock at its start (``BEGIN IMMEDIATE``) and waits (busy timeout,
 then the service's retry) rather than failing: no request may answer 5xx."""
 
-import threading
 import time
 import uuid
 from collections import Counter
@@ -25,33 +24,11 @@ from retain.loyalty.services import points
 from retain.org import services as org_services
 from tests.conftest import make_customer
 
-from .server import request, serving
+from .server import request, together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        db = dict(connection.settings_dict)
-    with serving(db) as port:
-        yield port
-
-
-def _together(count: int, call) -> list:
-    """``call(i)`` from ``count`` threads released at once; their results in order."""
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def run(i):
-        barrier.wait()
-        results[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_fifty_simultaneous_redemptions_never_overspend(server, org):
@@ -63,7 +40,7 @@ def test_fifty_simultaneous_redemptions_never_overspend(server, org):
         customer = make_customer(dealer=org.d1, name=f"会员{round_}")
         points.earn(actor=desk, customer_id=customer.pk, points=1000, pending=False)
         path = f"/api/v1/loyalty/members/{customer.pk}/redeem"
-        answers = _together(50, lambda i, path=path, round_=round_: request(
+        answers = together(50, lambda i, path=path, round_=round_: request(
             server, "POST", path, {"points": 100}, token=token, key=f"{round_}-{i}"))
         statuses = Counter(status for status, _body in answers)
         assert statuses == {201: 10, 409: 40}, (round_, statuses, [b for s, b in answers if s not in (201, 409)][:3])
@@ -85,7 +62,7 @@ def test_one_key_twenty_times_at_once_writes_once(server, org):
     customer = make_customer(dealer=org.d1, name="同键会员")
     points.earn(actor=desk, customer_id=customer.pk, points=1000, pending=False)
     path, key = f"/api/v1/loyalty/members/{customer.pk}/redeem", str(uuid.uuid4())
-    answers = _together(20, lambda i: request(server, "POST", path, {"points": 100, "memo": "洗车"}, token=token,
+    answers = together(20, lambda i: request(server, "POST", path, {"points": 100, "memo": "洗车"}, token=token,
                                               key=key))
     assert {status for status, _body in answers} == {201}
     assert all(body == answers[0][1] for _status, body in answers)

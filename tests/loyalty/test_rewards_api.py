@@ -5,7 +5,6 @@ typo), and, on a real multi-worker server with a connection per request, stock n
 and a voucher used once under concurrency."""
 
 import itertools
-import threading
 import time
 from collections import Counter
 
@@ -18,7 +17,7 @@ from retain.loyalty.services import codes, points, rewards
 from retain.org import services as org_services
 from tests.conftest import make_customer
 
-from .server import request, serving
+from .server import request, together
 
 MEMBERS = "/api/v1/loyalty/members"
 _keys = itertools.count(1)
@@ -140,27 +139,6 @@ def test_the_openapi_document_declares_the_refusals(desk_client):
 
 # --- under concurrency, on a real server --------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        db = dict(connection.settings_dict)
-    with serving(db) as port:
-        yield port
-
-
-def _together(count: int, call) -> list:
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def run(i):
-        barrier.wait()
-        results[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,7 +152,7 @@ def test_stock_never_below_zero_and_a_voucher_used_once_under_concurrency(server
         members = [make_customer(dealer=org.d1, name=f"会员{round_}-{i}") for i in range(20)]
         for customer in members:
             points.earn(actor=None, customer_id=customer.pk, points=100, pending=False)
-        answers = _together(20, lambda i, members=members, reward=reward, round_=round_: request(
+        answers = together(20, lambda i, members=members, reward=reward, round_=round_: request(
             server, "POST", f"{MEMBERS}/{members[i].pk}/redeem", {"points": 100, "reward_id": reward.pk},
             token=token, key=f"order-{round_}-{i}"))
         statuses = Counter(status for status, _body in answers)
@@ -185,7 +163,7 @@ def test_stock_never_below_zero_and_a_voucher_used_once_under_concurrency(server
         orders.update(statuses)
         # two (here eight) desks scan the same code at once: one hands it over
         code = next(body["voucher"]["code"] for status, body in answers if status == 201)
-        scans = _together(8, lambda i, code=code, round_=round_: request(
+        scans = together(8, lambda i, code=code, round_=round_: request(
             server, "POST", f"/api/v1/loyalty/vouchers/{code}/use", {}, token=token, key=f"use-{round_}-{i}"))
         statuses = Counter(status for status, _body in scans)
         assert statuses == {200: 1, 409: 7}, (round_, statuses)
