@@ -2,6 +2,7 @@
 is acceptable (their refusals are put beside the fields)."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from retain.bounds import MAX_ID, form_limits
@@ -44,7 +45,7 @@ class JoinForm(forms.Form):
 
 class ClubForm(forms.Form):
     dealer = forms.IntegerField(label=_("Dealer"), min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Name"), **form_limits(Club, "name"))
+    name = forms.CharField(label=capfirst(Club._meta.get_field("name").verbose_name), **form_limits(Club, "name"))
     vehicle_model = forms.CharField(label=_("Vehicle model"), required=False, **form_limits(Club, "vehicle_model"),
                                     help_text=_("Empty: a club of all the dealer's owners."))
 
@@ -63,7 +64,8 @@ class MembersForm(forms.Form):
 
 
 class EventForm(forms.Form):
-    name = forms.CharField(label=_("Name"), **form_limits(PromotionEvent, "name"))
+    name = forms.CharField(label=capfirst(PromotionEvent._meta.get_field("name").verbose_name),
+                           **form_limits(PromotionEvent, "name"))
     starts_on = forms.DateField(label=_("Starts on"), widget=_DATE, **form_limits(PromotionEvent, "starts_on"))
     ends_on = forms.DateField(label=_("Ends on"), widget=_DATE, **form_limits(PromotionEvent, "ends_on"))
     description = forms.CharField(label=_("Description"), required=False, max_length=10_000,
