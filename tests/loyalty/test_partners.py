@@ -215,7 +215,7 @@ def test_movements_outside_the_active_dates_and_unknown_records(org, manager, cu
 
 @pytest.mark.parametrize("values, field", [
     ({"code": "Bad Code"}, "code"), ({"code": ""}, "code"), ({"name": ""}, "name"), ({"name": "x" * 101}, "name"),
-    ({"kind": "bank"}, "kind"), ({"issue_rate_cents": -1}, "issue_rate_cents"),
+    ({"kind": "bank"}, "kind"), ({"issue_rate_cents": -1}, "issue_rate_cents"), ({"name": "a\x00"}, "name"),
     ({"accept_rate_cents": 10_001}, "accept_rate_cents"), ({"active_from": dt.date(1800, 1, 1)}, "active_from"),
     ({"active_until": dt.date(2025, 1, 1)}, "__all__"), ({"code": "wash"}, "code"),
 ])

@@ -12,12 +12,15 @@ def _rate(value):
 
 def export_settlements(actor, partner, rows, *, file_format: str = "csv"):
     columns = [Column("month", _("Month")), Column("issued", _("Points issued by the partner")),
-               Column("accepted", _("Points accepted at the partner")), Column("movements", _("Movements")),
+               Column("issued_reversed", _("Issued points reversed")),
+               Column("accepted", _("Points accepted at the partner")),
+               Column("accepted_reversed", _("Accepted points reversed")), Column("movements", _("Movements")),
                Column("due_from", _("Due from the partner (yuan)")), Column("due_to", _("Due to the partner (yuan)")),
                Column("net", _("Net (yuan, positive: the partner pays)")),
                Column("ledger", _("Ledger: accepted minus issued")), Column("balanced", _("Balances to the ledger")),
                Column("closed", _("Closed"))]
-    lines = [[f"{r['month']:%Y-%m}", r["issued_points"], r["accepted_points"], r["transfers"],
+    lines = [[f"{r['month']:%Y-%m}", r["issued_points"], r["issued_reversed_points"], r["accepted_points"],
+              r["accepted_reversed_points"], r["transfers"],
               r["due_from_partner_cents"] / 100, r["due_to_partner_cents"] / 100, r["net_cents"] / 100,
               r["ledger_net_points"], _("yes") if r["balanced"] else _("no"),
               f"{r['settlement'].closed_at:%Y-%m-%d}" if r["settlement"] else ""] for r in rows]

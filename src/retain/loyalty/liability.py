@@ -9,8 +9,10 @@ For each month in the period and each dealer (its programme, its local months):
   pair of account kinds, and the month-ends are the running total of those monthly sums (a loop
   over months, never over transfers);
 - **issued**: points given to members by the programme, goodwill, adjustments and partners, less
-  what went back the same way (a void, a reversal, a negative adjustment);
-- **redeemed**: points spent on rewards or at a partner, less reversed redemptions;
+  what went back the same way (a void, a reversal, a negative adjustment, a partner's issue
+  reversed);
+- **redeemed**: points spent on rewards or at a partner, less reversed redemptions and reversed
+  acceptances at a partner;
 - **expired** (breakage): points that reached their end unspent;
 - **breakage rate** and **redemption rate**: expired / issued and redeemed / issued over the
   trailing 12 months ending with the month (None when nothing was issued).
@@ -26,7 +28,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from . import months
-from .models import AccountKind, Programme, Transfer
+from .models import AccountKind, Programme, Transfer, TransferKind
 from .services.ledger import local_zone
 
 HELD = (AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD)
@@ -39,26 +41,34 @@ def _key(value, zone) -> dt.date:
     return value.astimezone(zone).date().replace(day=1) if isinstance(value, dt.datetime) else value.replace(day=1)
 
 
-def monthly_flows(programme: Programme, before: dt.datetime) -> dict[dt.date, dict[tuple[str, str], int]]:
-    """Points moved in each local month before ``before``, by (debit kind, credit kind): one query."""
+def monthly_flows(programme: Programme, before: dt.datetime) -> dict[dt.date, dict[tuple[str, str, bool], int]]:
+    """Points moved in each local month before ``before``, by (debit kind, credit kind, whether a
+    reversal): one query. (A reversal between a member and a partner undoes an issue or an
+    acceptance: the same pair of accounts as an acceptance or an issue, told apart by its kind.)"""
     zone = local_zone(programme)
     rows = (Transfer.objects.filter(programme_id=programme.pk, created_at__lt=before)
             .annotate(m=TruncMonth("created_at", tzinfo=zone))
-            .values_list("m", "debit__kind", "credit__kind").annotate(n=Sum("amount")).order_by())
+            .values_list("m", "debit__kind", "credit__kind", "kind").annotate(n=Sum("amount")).order_by())
     flows: dict = defaultdict(lambda: defaultdict(int))
-    for month, debit, credit, amount in rows:
-        flows[_key(month, zone)][(debit, credit)] += amount
+    for month, debit, credit, kind, amount in rows:
+        flows[_key(month, zone)][(debit, credit, kind == TransferKind.REVERSE)] += amount
     return flows
 
 
-def _month(flows: dict[tuple[str, str], int]) -> dict:
+def _month(flows: dict[tuple[str, str, bool], int]) -> dict:
     change = dict.fromkeys(HELD, 0)
     issued = redeemed = expired = 0
-    for (debit, credit), amount in flows.items():
+    for (debit, credit, reversal), amount in flows.items():
         if credit in change:
             change[credit] += amount
         if debit in change:
             change[debit] -= amount
+        if reversal and AccountKind.PARTNER in (debit, credit):  # a partner's issue or acceptance undone
+            if credit == AccountKind.PARTNER:
+                issued -= amount
+            else:
+                redeemed -= amount
+            continue
         if debit in GIVERS and credit in (AccountKind.MEMBER, AccountKind.PENDING):
             issued += amount
         elif debit in (AccountKind.MEMBER, AccountKind.PENDING) and credit in GIVERS and credit != AccountKind.PARTNER:

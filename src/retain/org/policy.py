@@ -120,6 +120,7 @@ class Action(models.TextChoices):
     RECORD_REFERRALS = "record_referrals", _("record referrals")  # give a code, link a referred customer
     MANAGE_CLUBS = "manage_clubs", _("manage owners' clubs")  # clubs, members, club events, attendance
     MANAGE_PARTNERS = "manage_partners", _("manage coalition partners and their settlements")  # a dealer action
+    REVERSE_PARTNER_MOVEMENTS = "reverse_partner_movements", _("reverse coalition partners' movements")  # a dealer action
     VIEW_LIABILITY = "view_liability", _("see the points liability and breakage")  # a dealer report
     SET_POINTS_RULES = "set_points_rules", _("set the points programme's rules and tiers")  # a dealer action
 
@@ -251,8 +252,12 @@ _TABLE = {
     # adding one, recording its movements by hand and closing its months are the dealer's
     # managers' (the partner's own till records through the API as the partner's agent, checked
     # by the service). The liability and settlements are money owed: the dealer's managers and
-    # those above the dealer read them; the desks and marketing do not.
+    # those above the dealer read them; the desks and marketing do not. Reversing a partner's
+    # movement takes points from a member (or gives them back) and changes what the partner is
+    # owed, so it is the dealer's managers' as adjusting points is; never the partner's own agent,
+    # whatever its role (the service refuses it: a till does not undo what it recorded).
     Action.MANAGE_PARTNERS: (N,  D,  D,  N,  D,  N,  D,  N,  N),
+    Action.REVERSE_PARTNER_MOVEMENTS: (N, D, D, N, D, N, D, N, N),
     Action.VIEW_LIABILITY:  (N,  D,  D,  N,  D,  N,  D,  R,  G),
     # The programme's earning rules, tiers and exclusions are a dealer's settings: its managers'
     # and the marketing desk's (which runs the member programme), the region's and group's for theirs.

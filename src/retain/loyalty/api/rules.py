@@ -3,18 +3,19 @@
 - ``GET /api/v1/loyalty/programmes/{dealer_id}/rules``: whoever sees the dealer's points
   (``view_points``) reads them;
 - ``PUT /api/v1/loyalty/programmes/{dealer_id}/rules``: ``set_points_rules``; the fields sent
-  change (``rules`` by trigger and field, ``tiers`` as the whole list lowest first), the rest
-  stay; 422 naming each bad field (``rules.service.day_cap``, ``tiers.1.threshold``), nothing
-  changed."""
+  change (``rules`` by trigger and field, ``tiers`` as the whole list lowest first, the point
+  value and the goodwill caps), the rest stay; 422 naming each bad field
+  (``rules.service.day_cap``, ``tiers.1.threshold``), nothing changed."""
 
 from typing import Annotated
 
 from ninja import Router, Schema
 from pydantic import Field, Strict
 
-from retain.bounds import Input
+from retain.bounds import Input, api_type
 from retain.org.policy import Action, dealer_in_scope
 
+from ..models import Programme
 from ..services import rules as rules_service
 
 router = Router(tags=["loyalty"])
@@ -45,6 +46,9 @@ class RulesOut(Schema):
     dealer_id: int
     rules: list[RuleOut]
     tiers: list[TierOut]
+    point_value_cents: int = Field(description="What a point is worth on the liability report (cents).")
+    goodwill_case_cap: int = Field(description="The most goodwill points for one complaint case.")
+    goodwill_month_cap: int = Field(description="The most goodwill points for one member in a local month.")
     excluded_customer_kinds: list[str]
     excluded_classifications: list[str]
     excluded_tags: list[str]
@@ -61,6 +65,9 @@ Names = Annotated[list[Annotated[str, Strict(), Field(max_length=40)]], Field(ma
 class RulesIn(Input):
     rules: Annotated[dict[Annotated[str, Field(max_length=30)], dict], Field(max_length=20)] | None = None
     tiers: Annotated[list[dict], Field(max_length=10)] | None = None
+    point_value_cents: api_type(Programme, "point_value_cents") | None = None
+    goodwill_case_cap: api_type(Programme, "goodwill_case_cap") | None = None
+    goodwill_month_cap: api_type(Programme, "goodwill_month_cap") | None = None
     excluded_customer_kinds: Names | None = None
     excluded_classifications: Names | None = None
     excluded_tags: Names | None = None

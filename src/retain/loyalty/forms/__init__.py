@@ -3,6 +3,6 @@
 (``partners``). They parse and bound what was typed; the services decide."""
 
 from .clubs import ClubForm, EventForm, JoinForm, MembersForm, PeriodForm, ReferralForm, ThankForm  # noqa: F401
-from .partners import CloseForm, LiabilityForm, MovementForm, PartnerForm  # noqa: F401
+from .partners import CloseForm, LiabilityForm, MovementForm, PartnerEditForm, PartnerForm, ReverseForm  # noqa: F401
 from .rewards import CancelForm, CodeForm, EarnForm, FindForm, OrderForm, RewardForm  # noqa: F401
 from .rules import RulesForm  # noqa: F401

@@ -1,7 +1,7 @@
 """The programme rules page's form: one row of fields per trigger (``rules.<trigger>.<field>``,
 the names the service's refusals use) and per tier (``tiers.<rank>.<field>``, plus one empty row
-to add a tier), and the exclusions. ``changes()`` turns the cleaned data into ``set_rules``'s
-arguments (amounts typed in yuan become cents)."""
+to add a tier), the exclusions, and the programme's point value and goodwill caps. ``changes()``
+turns the cleaned data into ``set_rules``'s arguments (amounts typed in yuan become cents)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +10,24 @@ from retain.customers.models import Classification, CustomerKind
 
 from ..models import EVENTS, PURCHASES
 from ..models.rules import MAX_CAP, MAX_EVENT_POINTS, MAX_MULTIPLIER, MAX_RATE, TRIGGERS
+from ..services.rules import VALUE_FIELDS
 
 LABELS = dict(TRIGGERS)
 
 
 class RulesForm(forms.Form):
+    # the programme's value and goodwill settings (``VALUE_FIELDS``: the service's names and bounds)
+    point_value_cents = forms.IntegerField(
+        label=_("Value of a point (cents)"), min_value=VALUE_FIELDS["point_value_cents"][0],
+        max_value=VALUE_FIELDS["point_value_cents"][1],
+        help_text=_("What an outstanding point is worth on the liability report."))
+    goodwill_case_cap = forms.IntegerField(
+        label=_("Most goodwill points for one case"), min_value=VALUE_FIELDS["goodwill_case_cap"][0],
+        max_value=VALUE_FIELDS["goodwill_case_cap"][1])
+    goodwill_month_cap = forms.IntegerField(
+        label=_("Most goodwill points for one member in a month"), min_value=VALUE_FIELDS["goodwill_month_cap"][0],
+        max_value=VALUE_FIELDS["goodwill_month_cap"][1],
+        help_text=_("Goodwill from complaint cases, counted over the member's cases in the dealer's month."))
     excluded_customer_kinds = forms.MultipleChoiceField(label=_("Customer kinds that never earn"), required=False,
                                                         choices=CustomerKind.choices,
                                                         widget=forms.CheckboxSelectMultiple)
@@ -70,6 +83,7 @@ class RulesForm(forms.Form):
                             f"{key}.day_cap": rule["day_cap"], f"{key}.year_cap": rule["year_cap"]})
         for tier in read["tiers"]:
             initial.update({f"tiers.{tier['rank']}.{name}": value for name, value in tier.items() if name != "rank"})
+        initial.update({name: read[name] for name in VALUE_FIELDS})
         return initial
 
     def rows(self):
@@ -104,6 +118,6 @@ class RulesForm(forms.Form):
                           "free_washes_per_year": data.get(f"{key}.free_washes_per_year") or 0,
                           "benefits": data.get(f"{key}.benefits") or ""})
         tags = [tag.strip() for tag in (data.get("excluded_tags") or "").replace("，", ",").split(",") if tag.strip()]
-        return {"rules": rules, "tiers": tiers, "excluded_customer_kinds": list(data["excluded_customer_kinds"]),
+        return {**{name: data[name] for name in VALUE_FIELDS}, "rules": rules, "tiers": tiers, "excluded_customer_kinds": list(data["excluded_customer_kinds"]),
                 "excluded_classifications": list(data["excluded_classifications"]), "excluded_tags": tags,
                 "downgrade_grace_days": data["downgrade_grace_days"]}

@@ -5,8 +5,8 @@ them as payment (and is paid by us for each), at rates agreed per partner.
 Each partner has one system account of the programme (``AccountKind.PARTNER``, ``key`` = the
 partner's code): an issue is a transfer partner -> member, an acceptance member -> partner. A
 month's ``Settlement`` is the closed record of what the partner issued and accepted in that month
-(the dealer's local month) and the money due each way; it is immutable, and a month is closed
-once (unique)."""
+(the dealer's local month), what was reversed in it and the money due each way; it is immutable,
+and a month is closed once (unique)."""
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -75,6 +75,10 @@ class Settlement(AppendOnly):
     month = models.DateField(_("month"), help_text=_("The first day of the dealer's local month."))
     issued_points = models.BigIntegerField(_("points issued by the partner"))
     accepted_points = models.BigIntegerField(_("points accepted at the partner"))
+    # Reversals made in the month (of movements of this month or an earlier one): the money is due
+    # on the points issued and accepted less these. Months closed before reversals existed hold 0.
+    issued_reversed_points = models.BigIntegerField(_("issued points reversed"), default=0)
+    accepted_reversed_points = models.BigIntegerField(_("accepted points reversed"), default=0)
     issue_rate_cents = models.PositiveIntegerField(_("cents per point issued"))
     accept_rate_cents = models.PositiveIntegerField(_("cents per point accepted"))
     due_from_partner_cents = models.BigIntegerField(_("due from the partner (cents)"))
@@ -92,4 +96,6 @@ class Settlement(AppendOnly):
             models.UniqueConstraint(fields=["partner", "month"], name="loyalty_settlement_once_per_month"),
             models.CheckConstraint(condition=Q(issued_points__gte=0) & Q(accepted_points__gte=0),
                                    name="loyalty_settlement_points_not_negative"),
+            models.CheckConstraint(condition=Q(issued_reversed_points__gte=0) & Q(accepted_reversed_points__gte=0),
+                                   name="loyalty_settlement_reversed_not_negative"),
         ]

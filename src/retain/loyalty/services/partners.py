@@ -1,29 +1,38 @@
-"""Coalition partners: adding one (with its points account), the partner's movements on the
-ledger, and the monthly settlement.
+"""Coalition partners: adding and changing one (with its points account), the partner's movements
+on the ledger, and the monthly settlement.
 
+- ``create_partner``, ``update_partner``: its name, kind, rates, active dates and API caller (an
+  active staff member of its dealer); its code is its account's key, so it changes only while
+  the partner has no movement;
 - ``partner_issue``: the partner credits one of our members (partner account -> member), a lot
   that expires as any earning does; ``reference`` (the partner's receipt) is unique per partner,
   so a retry earns once (the same reference with another member or amount is refused);
 - ``partner_accept``: a member spends points at the partner (member -> partner account), taken
   from the lots that expire first, never below zero: the member's accounts are locked as for a
   redemption (a row lock on PostgreSQL, the write lock on SQLite);
-- ``settlement``: a month's points issued and accepted, the money due each way at the agreed
-  rates and the net, checked against the ledger (the partner account's transfers in the month);
-- ``close_month``: records the settlement of a month that has ended, once (unique)."""
+- ``settlement``: a month's points issued and accepted and those reversed in it
+  (``services.partner_reversal``), the money due each way on the net at the agreed rates, checked
+  against the ledger (the partner account's transfers in the month);
+- ``close_month``: records the settlement of a month that has ended, once (unique).
+
+A movement, a reversal, a change of the partner and a month's close are serialised on the
+partner's row (``hold``): a movement never lands on an account whose code just changed, nor in a
+month closed while it was being written."""
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain.bounds import MAX_ID, no_nul
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
-from retain.org.models import Dealer
+from retain.org.models import Dealer, Staff
 from retain.org.policy import Action, dealer_in_scope
 
 from .. import faults, months
@@ -38,6 +47,29 @@ MAX_REFERENCE = 60
 
 # -- partners --------------------------------------------------------------------------------------
 
+def _agent(dealer_id: int, agent_id) -> int | None:
+    """The partner's API caller: an active staff member of the partner's dealer, or none."""
+    if agent_id is None or agent_id == "":
+        return None
+    if isinstance(agent_id, bool) or not isinstance(agent_id, (int, str)) or not str(agent_id).isdigit() or not (
+            0 < int(agent_id) <= MAX_ID) or not Staff.objects.filter(pk=int(agent_id), dealer_id=dealer_id,
+                                                                      is_active=True).exists():
+        raise ValidationError({"agent_id": _("Choose an active member of the dealer's staff.")})
+    return int(agent_id)
+
+
+def _clean(partner: Partner, exclude: list[str]) -> None:
+    """The model's checks, and no NUL in its text (which the model's own validators let through
+    and PostgreSQL cannot store)."""
+    for name in ("name", "code"):
+        if isinstance(getattr(partner, name), str):
+            try:
+                no_nul(getattr(partner, name))
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from None
+    partner.full_clean(exclude=exclude)
+
+
 def create_partner(*, actor, dealer_id, name, kind, code, issue_rate_cents, accept_rate_cents,
                    active_from: dt.date, active_until: dt.date | None = None, agent_id=None) -> Partner:
     """Add a partner to the dealer's programme, with its points account (key = its code)."""
@@ -48,10 +80,10 @@ def create_partner(*, actor, dealer_id, name, kind, code, issue_rate_cents, acce
         programme = ledger.programme_for(dealer_id)
         partner = Partner(programme=programme, name=name.strip() if isinstance(name, str) else name, kind=kind,
                           code=code, issue_rate_cents=issue_rate_cents, accept_rate_cents=accept_rate_cents,
-                          active_from=active_from, active_until=active_until, agent_id=agent_id)
+                          active_from=active_from, active_until=active_until, agent_id=_agent(dealer_id, agent_id))
         if kind not in PartnerKind.values:
             raise ValidationError({"kind": _("Choose one of the values offered.")})
-        partner.full_clean(exclude=["programme"])
+        _clean(partner, ["programme"])
         if Partner.objects.filter(programme=programme, code=code).exists():
             raise ValidationError({"code": _("Another partner of this programme has this code.")})
         partner.save()
@@ -59,8 +91,65 @@ def create_partner(*, actor, dealer_id, name, kind, code, issue_rate_cents, acce
         audit.record(actor=actor, action=AuditCode.PARTNER_CREATE, obj=partner, dealer_id=dealer_id, after={
             "name": partner.name, "kind": partner.kind, "code": partner.code,
             "issue_rate_cents": partner.issue_rate_cents, "accept_rate_cents": partner.accept_rate_cents,
-            "active_from": partner.active_from, "active_until": partner.active_until})
+            "active_from": partner.active_from, "active_until": partner.active_until, "agent_id": partner.agent_id})
         return partner
+
+
+#: What ``update_partner`` changes (``code`` only while the partner has no movement).
+UPDATABLE = ("name", "kind", "code", "issue_rate_cents", "accept_rate_cents", "active_from", "active_until",
+             "agent_id")
+
+
+def used(partner: Partner) -> bool:
+    """Whether the partner's code is in use: its account has a transfer, or a month is closed."""
+    account = account_of(partner, create=False).pk
+    return Transfer.objects.filter(Q(debit_id=account) | Q(credit_id=account)).exists() or \
+        Settlement.objects.filter(partner=partner).exists()
+
+
+def update_partner(*, actor, partner_id, **changes) -> Partner:
+    """Change the fields given (``UPDATABLE``), checked as at creation; the code only while
+    ``used`` is false (the old account, empty, stays; the new code gets its own). New rates
+    apply to the months not yet closed. One audit row with the fields that changed, before and
+    after; none when nothing changed."""
+    errors = {name: _("This field cannot be set here.") for name in sorted(set(changes) - set(UPDATABLE))}
+    if errors:
+        raise ValidationError(errors)
+    found = access_partner(actor, partner_id, Action.MANAGE_PARTNERS) if actor is not None else \
+        Partner.objects.get(pk=partner_id)
+    try:
+        with transaction.atomic():
+            # FOR UPDATE: waits for the partner's movements in flight (``hold``) and keeps new ones out
+            partner = Partner.objects.select_for_update().select_related("programme", "programme__dealer").get(
+                pk=found.pk)
+            before = {name: getattr(partner, name) for name in UPDATABLE}
+            if "agent_id" in changes:
+                changes["agent_id"] = _agent(partner.programme.dealer_id, changes["agent_id"])
+            if isinstance(changes.get("name"), str):
+                changes["name"] = changes["name"].strip()
+            if "kind" in changes and changes["kind"] not in PartnerKind.values:
+                raise ValidationError({"kind": _("Choose one of the values offered.")})
+            for name, value in changes.items():
+                setattr(partner, name, value)
+            _clean(partner, ["programme", "agent"])
+            after = {name: getattr(partner, name) for name in UPDATABLE}
+            changed = [name for name in UPDATABLE if before[name] != after[name]]
+            if "code" in changed:
+                if used(Partner(pk=partner.pk, programme=partner.programme, code=before["code"])):
+                    raise ValidationError({"code": _("The partner has movements: its code no longer changes.")})
+                if Partner.objects.filter(programme=partner.programme, code=partner.code).exclude(pk=partner.pk).exists():
+                    raise ValidationError({"code": _("Another partner of this programme has this code.")})
+            if not changed:
+                return partner
+            partner.save(update_fields=changed)
+            if "code" in changed:
+                ledger.system_account(partner.programme, AccountKind.PARTNER, partner.code)
+            audit.record(actor=actor, action=AuditCode.PARTNER_UPDATE, obj=partner,
+                         dealer_id=partner.programme.dealer_id, before={name: before[name] for name in changed},
+                         after={name: after[name] for name in changed})
+            return partner
+    except IntegrityError:  # the code taken meanwhile by another partner
+        raise ValidationError({"code": _("Another partner of this programme has this code.")}) from None
 
 
 def account_of(partner: Partner, *, create: bool = True):
@@ -75,6 +164,30 @@ def account_of(partner: Partner, *, create: bool = True):
 
 # -- movements ------------------------------------------------------------------------------------
 
+def hold(partner_id) -> None:
+    """Hold the partner's row until the transaction ends, shared with its other movements, against
+    a change of the partner or the close of a month (both lock it FOR UPDATE, so they wait for the
+    movements in flight, and the movements after them read what they wrote). PostgreSQL: FOR KEY
+    SHARE; SQLite's one write lock (``BEGIN IMMEDIATE``) already serialises them. A malformed id
+    holds nothing (the door then answers 404)."""
+    try:
+        pk = int(partner_id)
+    except (TypeError, ValueError, OverflowError):
+        return
+    if connection.vendor == "postgresql" and 0 < pk <= MAX_ID:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM loyalty_partner WHERE id = %s FOR KEY SHARE", [pk])
+
+
+def open_month(partner: Partner, now: dt.datetime) -> None:
+    """Refuse a movement or a reversal dated in a month already closed: a closed settlement never
+    changes (only a movement given an earlier ``now`` can reach one; the hold keeps the present
+    month from closing under a movement)."""
+    month = months.first_of(ledger.local_day(partner.programme, now))
+    if Settlement.objects.filter(partner=partner, month=month).exists():
+        raise ValidationError({"month": _("The partner's month %(month)s is closed: nothing more is recorded in it.")
+                               % {"month": f"{month:%Y-%m}"}})
+
 def _reference(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError({"reference": _("Give the partner's reference (its receipt number).")})
@@ -85,6 +198,7 @@ def _reference(value) -> str:
 
 
 def _movement(actor, partner_id, customer_id, points, reference, memo, now):
+    hold(partner_id)  # before reading the partner: the movement is written under what is read here
     partner = partner_for_movement(actor, partner_id)
     found = member(None, customer_id, Action.MANAGE_PARTNERS)
     if found.programme.pk != partner.programme_id:
@@ -95,6 +209,7 @@ def _movement(actor, partner_id, customer_id, points, reference, memo, now):
     now = now or timezone.now()
     if not partner.active_on(ledger.local_day(programme, now)):
         raise ValidationError({"partner_id": _("This partner is not active on this day.")})
+    open_month(partner, now)
     return partner, found, programme, points, reference, memo, now
 
 
@@ -175,36 +290,55 @@ def _money(partner_or_settlement, issued: int, accepted: int) -> dict:
     return {"due_from_partner_cents": due_from, "due_to_partner_cents": due_to, "net_cents": due_from - due_to}
 
 
+def _sums(account: int) -> dict:
+    """The partner account's figures in one pass over its transfers: issued and accepted (the
+    partner's movements), the reversals of each (an issue reversed credits the account back, an
+    acceptance reversed debits it), the movements counted, and every transfer's credits and debits
+    (the ledger's side of the check)."""
+    partner, reverse = TransferKind.PARTNER, TransferKind.REVERSE
+    return {"issued": Sum("amount", filter=Q(kind=partner, debit_id=account)),
+            "accepted": Sum("amount", filter=Q(kind=partner, credit_id=account)),
+            "issued_reversed": Sum("amount", filter=Q(kind=reverse, credit_id=account)),
+            "accepted_reversed": Sum("amount", filter=Q(kind=reverse, debit_id=account)),
+            "transfers": Count("id", filter=Q(kind__in=[partner, reverse])),
+            "credits": Sum("amount", filter=Q(credit_id=account)), "debits": Sum("amount", filter=Q(debit_id=account))}
+
+
+def _figures(partner: Partner, sums: dict, settled: Settlement | None) -> dict:
+    """A month's report from its sums: the points each way and reversed, the money on the net (a
+    closed month: at its rates), and ``balanced``: the ledger's net equals accepted minus issued,
+    both net of reversals, and a closed month's figures are still the ledger's."""
+    points = {name: sums.get(name) or 0 for name in ("issued", "accepted", "issued_reversed", "accepted_reversed")}
+    net_issued = points["issued"] - points["issued_reversed"]
+    net_accepted = points["accepted"] - points["accepted_reversed"]
+    ledger_net = (sums.get("credits") or 0) - (sums.get("debits") or 0)
+    balanced = ledger_net == net_accepted - net_issued and (settled is None or (
+        settled.issued_points, settled.accepted_points, settled.issued_reversed_points,
+        settled.accepted_reversed_points) == tuple(points.values()))
+    return {"issued_points": points["issued"], "accepted_points": points["accepted"],
+            "issued_reversed_points": points["issued_reversed"], "accepted_reversed_points": points["accepted_reversed"],
+            "net_issued_points": net_issued, "net_accepted_points": net_accepted,
+            "transfers": sums.get("transfers") or 0, **_money(settled or partner, net_issued, net_accepted),
+            "ledger_net_points": ledger_net, "balanced": balanced, "settlement": settled}
+
+
 def settlement(partner: Partner, month) -> dict:
-    """One month of the partner (its dealer's local month): points issued and accepted, the money
-    due each way at the agreed rates (a closed month: the rates it was closed with), and the check
-    against the ledger: the partner account's transfers in the month, summed apart (credits minus
-    debits, every kind), must equal accepted minus issued (``balanced``)."""
+    """One month of the partner (its dealer's local month): points issued and accepted, those
+    reversed in the month (whenever the movement was), the money due each way on the net at the
+    agreed rates (a closed month: the rates it was closed with), and the check against the ledger:
+    the partner account's transfers in the month, summed apart (credits minus debits, every kind),
+    must equal accepted minus issued, net of reversals (``balanced``). One query for the sums."""
     month = months.parse(month)
     zone = ledger.local_zone(partner.programme)
     start, end = months.bounds(zone, month)
     account = account_of(partner, create=False).pk
-    in_month = Transfer.objects.filter(created_at__gte=start, created_at__lt=end)
-    figures = in_month.filter(kind=TransferKind.PARTNER).filter(Q(debit_id=account) | Q(credit_id=account)).aggregate(
-        issued=Sum("amount", filter=Q(debit_id=account)), accepted=Sum("amount", filter=Q(credit_id=account)),
-        transfers=Count("id"))
-    issued, accepted = figures["issued"] or 0, figures["accepted"] or 0
-    credits = in_month.filter(credit_id=account).aggregate(n=Sum("amount"))["n"] or 0
-    debits = in_month.filter(debit_id=account).aggregate(n=Sum("amount"))["n"] or 0
+    sums = Transfer.objects.filter(Q(debit_id=account) | Q(credit_id=account), created_at__gte=start,
+                                   created_at__lt=end).aggregate(**_sums(account))
     closed = Settlement.objects.filter(partner=partner, month=month).select_related("closed_by").first()
-    report = {
-        "partner_id": partner.pk, "month": month, "start": start, "end": end,
-        "issued_points": issued, "accepted_points": accepted, "transfers": figures["transfers"],
-        "issue_rate_cents": closed.issue_rate_cents if closed else partner.issue_rate_cents,
-        "accept_rate_cents": closed.accept_rate_cents if closed else partner.accept_rate_cents,
-        **_money(closed or partner, issued, accepted),
-        "ledger_net_points": credits - debits,
-        "balanced": credits - debits == accepted - issued,
-        "settlement": closed,
-    }
-    if closed is not None:  # the closed figures must still be the ledger's
-        report["balanced"] = report["balanced"] and (closed.issued_points, closed.accepted_points) == (issued, accepted)
-    return report
+    return {"partner_id": partner.pk, "month": month, "start": start, "end": end,
+            "issue_rate_cents": closed.issue_rate_cents if closed else partner.issue_rate_cents,
+            "accept_rate_cents": closed.accept_rate_cents if closed else partner.accept_rate_cents,
+            **_figures(partner, sums, closed)}
 
 
 def history(partner: Partner, *, through: dt.date | None = None) -> list[dict]:
@@ -215,27 +349,13 @@ def history(partner: Partner, *, through: dt.date | None = None) -> list[dict]:
     through = months.first_of(through or timezone.now().astimezone(zone).date())
     account = account_of(partner, create=False).pk
     rows = (Transfer.objects.filter(Q(debit_id=account) | Q(credit_id=account)).annotate(
-        m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(
-        issued=Sum("amount", filter=Q(debit_id=account, kind=TransferKind.PARTNER)),
-        accepted=Sum("amount", filter=Q(credit_id=account, kind=TransferKind.PARTNER)),
-        credits=Sum("amount", filter=Q(credit_id=account)), debits=Sum("amount", filter=Q(debit_id=account)),
-        transfers=Count("id", filter=Q(kind=TransferKind.PARTNER))))
+        m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(**_sums(account)))
     by_month = {_month_key(row["m"], zone): row for row in rows}
     first = min([months.first_of(partner.active_from), *by_month]) if by_month else months.first_of(partner.active_from)
     closed = {s.month: s for s in Settlement.objects.filter(partner=partner).select_related("closed_by")}
-    out = []
-    for month in reversed(months.span(first, through)) if first <= through else []:
-        row = by_month.get(month, {})
-        issued, accepted = row.get("issued") or 0, row.get("accepted") or 0
-        ledger_net = (row.get("credits") or 0) - (row.get("debits") or 0)
-        settled = closed.get(month)
-        out.append({"month": month, "issued_points": issued, "accepted_points": accepted,
-                    "transfers": row.get("transfers") or 0,
-                    **_money(settled or partner, issued, accepted), "ledger_net_points": ledger_net,
-                    "balanced": ledger_net == accepted - issued and (
-                        settled is None or (settled.issued_points, settled.accepted_points) == (issued, accepted)),
-                    "settlement": settled, "closable": settled is None and months.next_month(month) <= through})
-    return out
+    return [{"month": month, **_figures(partner, by_month.get(month, {}), closed.get(month)),
+             "closable": closed.get(month) is None and months.next_month(month) <= through}
+            for month in (reversed(months.span(first, through)) if first <= through else [])]
 
 
 def _month_key(value, zone) -> dt.date:
@@ -254,7 +374,9 @@ def close_month(*, actor, partner_id, month, now: dt.datetime | None = None) -> 
         raise ValidationError({"month": _("Only a month that has ended can be closed.")})
     try:
         with transaction.atomic():
-            Partner.objects.select_for_update().filter(pk=partner.pk).first()  # one close at a time
+            # one close at a time, after the movements in flight (``hold``), at the rates as they are now
+            partner = Partner.objects.select_for_update().select_related("programme", "programme__dealer").get(
+                pk=partner.pk)
             if Settlement.objects.filter(partner=partner, month=month).exists():
                 raise ValidationError({"month": _("This month is already closed.")})
             report = settlement(partner, month)
@@ -262,18 +384,22 @@ def close_month(*, actor, partner_id, month, now: dt.datetime | None = None) -> 
                 raise ValidationError({"month": _("The month does not balance to the ledger; it cannot be closed.")})
             made = Settlement.objects.create(
                 partner=partner, month=month, issued_points=report["issued_points"],
-                accepted_points=report["accepted_points"], issue_rate_cents=partner.issue_rate_cents,
-                accept_rate_cents=partner.accept_rate_cents, transfers=report["transfers"],
-                **_money(partner, report["issued_points"], report["accepted_points"]),
+                accepted_points=report["accepted_points"], issued_reversed_points=report["issued_reversed_points"],
+                accepted_reversed_points=report["accepted_reversed_points"],
+                issue_rate_cents=partner.issue_rate_cents, accept_rate_cents=partner.accept_rate_cents,
+                transfers=report["transfers"],
+                **_money(partner, report["net_issued_points"], report["net_accepted_points"]),
                 closed_by=actor if getattr(actor, "pk", None) else None, closed_at=now)
             audit.record(actor=actor, action=AuditCode.PARTNER_SETTLE, obj=partner,
                          dealer_id=partner.programme.dealer_id, after={
                              "settlement_id": made.pk, "month": month, "issued_points": made.issued_points,
-                             "accepted_points": made.accepted_points, "net_cents": made.net_cents})
+                             "accepted_points": made.accepted_points,
+                             "issued_reversed_points": made.issued_reversed_points,
+                             "accepted_reversed_points": made.accepted_reversed_points, "net_cents": made.net_cents})
             return made
     except IntegrityError:  # closed meanwhile by another request
         raise ValidationError({"month": _("This month is already closed.")}) from None
 
 
-__all__ = ["close_month", "create_partner", "history", "partner_accept", "partner_issue",
-           "settlement"]
+__all__ = ["close_month", "create_partner", "history", "hold", "open_month", "partner_accept", "partner_issue",
+           "settlement", "update_partner", "used"]

@@ -11,7 +11,8 @@ What may be reversed, and how the points move back:
 - an adjustment either way, a transfer between members: the other way round.
 
 Movements that settle or expire (activation, voids, reservations, expiry, reversals) are not
-reversed: they have their own counter-action, or a manager adjusts."""
+reversed: they have their own counter-action, or a manager adjusts. A coalition partner's movement
+is reversed by ``partner_reversal`` (its own permission, and the partner's settlement counts it)."""
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -48,6 +49,9 @@ def reverse(*, actor, transfer_id, reason: str, origin: str = "system", idempote
     reason = text(reason, "reason", required=True)
 
     def run() -> Transfer:
+        if original.kind == TransferKind.PARTNER:
+            raise ValidationError({"transfer_id": _("A partner's movement is reversed from the partner's "
+                                                    "movements.")})
         if original.kind not in REVERSIBLE:
             raise ValidationError({"transfer_id": _("This movement is not reversed: use its own counter-action "
                                                     "or an adjustment.")})

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
+from retain.bounds import limits
 from retain.customers.models import Classification, CustomerKind
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
@@ -56,6 +57,12 @@ TIER_FIELDS = ("name", "threshold", "multiplier_percent", "priority_booking", "c
                "free_washes_per_year", "benefits")
 PROGRAMME_FIELDS = ("excluded_customer_kinds", "excluded_classifications", "excluded_tags", "downgrade_grace_days")
 MAX_TIERS, MAX_TAGS = 10, 20
+#: The programme's value and goodwill settings, with their bounds (the model fields'): what a point
+#: is worth on the liability report (cents), and the caps of goodwill points from complaint cases,
+#: per case and per member in a local month (``services.goodwill``).
+VALUE_FIELDS = {name: limits(Programme._meta.get_field(name))
+                for name in ("point_value_cents", "goodwill_case_cap", "goodwill_month_cap")}
+PROGRAMME_FIELDS += tuple(VALUE_FIELDS)
 
 
 def seed(programme: Programme) -> None:
@@ -104,7 +111,8 @@ def read_for(dealer_id: int) -> dict:
                                        "points": 0, "day_cap": None, "year_cap": None} for t in (*PURCHASES, *EVENTS)],
             "tiers": [{"rank": rank, "priority_booking": False, "courtesy_car": False, "free_washes_per_year": 0,
                        "benefits": "", "multiplier_percent": 100, **tier} for rank, tier in enumerate(DEFAULT_TIERS)],
-            **DEFAULT_EXCLUSIONS, "downgrade_grace_days": Programme._meta.get_field("downgrade_grace_days").default}
+            **DEFAULT_EXCLUSIONS, "downgrade_grace_days": Programme._meta.get_field("downgrade_grace_days").default,
+            **{name: Programme._meta.get_field(name).default for name in VALUE_FIELDS}}
 
 
 def _whole(value, low, high, *, none_ok=False) -> bool:
@@ -193,6 +201,19 @@ def _check_list(value, allowed, field, errors):
         errors[field] = _("Each tag has 1 to %(n)d characters.") % {"n": 40}
 
 
+def _check_values(programme: Programme, changes: dict, errors: dict) -> None:
+    """``VALUE_FIELDS`` within their bounds, and a case's goodwill cap no larger than a month's
+    (a member's month cap counts every case: a case could never be given more)."""
+    for name, (low, high) in VALUE_FIELDS.items():
+        if name in changes and not _whole(changes[name], low, high):
+            errors[name] = _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+    if not {"goodwill_case_cap", "goodwill_month_cap"} & set(errors) and {"goodwill_case_cap",
+                                                                            "goodwill_month_cap"} & set(changes):
+        case = changes.get("goodwill_case_cap", programme.goodwill_case_cap)
+        if case > changes.get("goodwill_month_cap", programme.goodwill_month_cap):
+            errors["goodwill_case_cap"] = _("A case's cap cannot exceed the cap for a member in a month.")
+
+
 @transaction.atomic
 def set_rules(*, actor, dealer_id, rules: dict | None = None, tiers: list | None = None, **programme_changes) -> dict:
     """Change a dealer's earning rules (those given, by trigger; the fields given), tiers (the
@@ -215,6 +236,7 @@ def set_rules(*, actor, dealer_id, rules: dict | None = None, tiers: list | None
     if "downgrade_grace_days" in programme_changes and not _whole(programme_changes["downgrade_grace_days"], 0, 365):
         errors["downgrade_grace_days"] = _("Enter a whole number from %(low)d to %(high)d.") % {"low": 0, "high": 365}
     programme = ledger.programme_for(dealer_id)
+    _check_values(programme, programme_changes, errors)
     if checked_tiers is not None and not errors:
         going = Tier.objects.filter(programme=programme, rank__gte=len(checked_tiers))
         held = set(going.filter(Exists(Membership.objects.filter(tier=OuterRef("pk"))) | Exists(

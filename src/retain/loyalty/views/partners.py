@@ -1,25 +1,33 @@
 """The loyalty pages for partners and the liability (thin: the door, a form, a service or a read).
 
 - ``/loyalty/partners/``: the partners in sight (``view_liability``); a manager adds one;
-- ``/loyalty/partners/<id>/``: its months (issued, accepted, money each way, net, balanced to the
-  ledger, closed or not), a chart beside the table; a manager records a movement or closes a month;
+- ``/loyalty/partners/<id>/``: its months (issued, accepted, reversed, money each way, net,
+  balanced to the ledger, closed or not), a chart beside the table, and its movements newest
+  first (25 a page); a manager records a movement, reverses one (with a reason and a tick to
+  confirm) or closes a month;
+- ``/loyalty/partners/<id>/edit/``: a manager changes the partner (its API caller among the
+  dealer's staff; its code only while it has no movement);
 - ``/loyalty/liability/``: month-ends per dealer, charts with their tables; both export."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from retain.org.policy import Action, allowed, require
+from retain.customers.access import visible_customers
+from retain.org.policy import Action, allowed, dealers_in_scope, require
 from retain.web import charts
+from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, error_dict, post_and_redirect
 
 from .. import liability
 from ..export import export_liability, export_settlements
-from ..forms import CloseForm, LiabilityForm, MovementForm, PartnerForm
+from ..forms import CloseForm, LiabilityForm, MovementForm, PartnerEditForm, PartnerForm, ReverseForm
 from ..partners_access import access_partner, partners_in_scope
+from ..services import partner_reversal
 from ..services import partners as services
 
 
@@ -45,16 +53,46 @@ def partner_list(request):
                   status=422 if form is not None and form.errors else 200)
 
 
-def _partner_context(request, partner, *, movement=None):
+def _in_scope(actor, action: str, partner) -> bool:
+    return dealers_in_scope(actor, action).filter(pk=partner.programme.dealer_id).exists()
+
+
+def _movements(request, partner, *, reversing=None) -> dict:
+    """A page of the partner's movements (``?after=`` / ``?before=``), each with the member's name
+    where the reader sees the customer (else the number), its reversal, and, for who may reverse
+    it, the form (``reversing``: the transfer id and the bound form that was refused)."""
+    page = keyset_page(partner_reversal.movements(partner), after=request.GET.get("after"),
+                       before=request.GET.get("before"), ordering=["-id"])
+    done = partner_reversal.reversals(page.items)
+    members = {t.pk: (t.credit if partner_reversal.direction(t) == partner_reversal.ISSUE else t.debit).customer
+               for t in page.items}
+    seen = set(visible_customers(request.user).filter(pk__in=[c.pk for c in members.values()])
+               .values_list("pk", flat=True))
+    may_reverse = (_in_scope(request.user, Action.REVERSE_PARTNER_MOVEMENTS, partner)
+                   and partner.agent_id != request.user.pk)
+    rows = [{"transfer": t, "direction": partner_reversal.direction(t), "reference": partner_reversal.reference(t),
+             "member": members[t.pk], "seen": members[t.pk].pk in seen, "reversal": done.get(t.pk),
+             "form": reversing[1] if reversing and reversing[0] == t.pk else (
+                 ReverseForm(auto_id=f"reverse-{t.pk}-%s") if may_reverse else None)}
+            for t in page.items]
+    # a refusal of a movement not on this page is shown above the list
+    elsewhere = [] if not reversing or reversing[0] in members else [
+        message for errors in reversing[1].errors.values() for message in errors]
+    return {"movements": rows, "movements_page": page, "may_reverse": may_reverse, "reverse_errors": elsewhere}
+
+
+def _partner_context(request, partner, *, movement=None, reversing=None):
     history = services.history(partner)
     oldest_first = list(reversed(history))
     chart = charts.grouped_bars("chart-partner", _("Points by month"), [f"{r['month']:%Y-%m}" for r in oldest_first], {
         _("Issued by the partner"): [r["issued_points"] for r in oldest_first],
-        _("Accepted at the partner"): [r["accepted_points"] for r in oldest_first]})
-    can_manage = allowed(request.user, Action.MANAGE_PARTNERS)
+        _("Accepted at the partner"): [r["accepted_points"] for r in oldest_first],
+        _("Reversed"): [r["issued_reversed_points"] + r["accepted_reversed_points"] for r in oldest_first]})
+    can_manage = _in_scope(request.user, Action.MANAGE_PARTNERS, partner)
     return {"partner": partner, "history": history, "chart": chart, "can_manage": can_manage,
             "movement": movement or (MovementForm() if can_manage else None),
-            "balance": services.account_of(partner, create=False).balance}
+            "balance": services.account_of(partner, create=False).balance,
+            **_movements(request, partner, reversing=reversing)}
 
 
 @login_required
@@ -82,6 +120,41 @@ def partner_movement(request, partner_id: int):
             messages.success(request, _("Movement recorded."))
             return redirect("loyalty:partner", partner_id=partner.pk)
     return render(request, "loyalty/partner.html", _partner_context(request, partner, movement=form), status=422)
+
+
+@login_required
+def partner_edit(request, partner_id: int):
+    partner = access_partner(request.user, partner_id, Action.MANAGE_PARTNERS)
+    form = PartnerEditForm(request.POST or None, instance=partner, used=services.used(partner))
+    if request.method == "POST":
+        done = post_and_redirect(request, form, lambda _data: services.update_partner(
+            actor=request.user, partner_id=partner.pk, **form.changes()), success=_("Partner saved."),
+            to="loyalty:partner", partner_id=partner.pk)
+        if done:
+            return done
+    return render(request, "loyalty/partner_form.html", {"form": form, "partner": partner},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def partner_reverse(request, partner_id: int, transfer_id: int):
+    """Reverse one of the partner's movements (``reverse_partner_movement``); a refusal shows the
+    page again with the error on that movement's form."""
+    partner = access_partner(request.user, partner_id, Action.REVERSE_PARTNER_MOVEMENTS)
+    form = ReverseForm(request.POST, auto_id=f"reverse-{transfer_id}-%s")
+    if form.is_valid():
+        try:
+            partner_reversal.reverse_partner_movement(actor=request.user, partner_id=partner.pk,
+                                                      transfer_id=transfer_id, reason=form.cleaned_data["reason"],
+                                                      origin="page")
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Movement reversed."))
+            return redirect(f"{reverse('loyalty:partner', args=[partner.pk])}#movements")
+    return render(request, "loyalty/partner.html",
+                  _partner_context(request, partner, reversing=(transfer_id, form)), status=422)
 
 
 @login_required
