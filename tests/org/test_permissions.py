@@ -514,10 +514,11 @@ def _send_messages(cell):
 
 
 def _dealer_entries(done, entries):
-    """Like ``_dealer_action`` for actions without an API: each entry's outcome."""
+    """Like ``_dealer_action`` for actions without an API: each entry's outcome (an entry named
+    ``service`` or ``service ...`` calls a service, the others answer over HTTP)."""
     outcomes = {}
     for entry, call in entries.items():
-        outcome = _service(call) if entry == "service" else _http(call())
+        outcome = _service(call) if entry.split()[0] == "service" else _http(call())
         outcomes[entry] = "Y" if done(entry) else ("N" if outcome in ("Y", "N", "404") else outcome)
     return outcomes
 
@@ -1381,6 +1382,8 @@ def _manage_partners(cell):
     n = next(_serial)
     codes = {entry: f"{entry}{n}" for entry in ("service", "page", "api")}
     movement, closing = _partner_at(dealer, f"m{n}"), _partner_at(dealer, f"c{n}")
+    edited = {entry: _partner_at(dealer, f"e{entry.split()[0]}{n}") for entry in ("service edit", "page edit",
+                                                                                    "api edit")}
     member = make_customer(dealer=dealer, name=f"伙伴会员{n}")
     loyalty_partners.partner_issue(actor=None, partner_id=closing.pk, customer_id=member.pk, points=10,
                                    reference="old", now=dt.datetime(2025, 3, 10, 2, tzinfo=dt.UTC))
@@ -1391,7 +1394,13 @@ def _manage_partners(cell):
             return Transfer.objects.filter(kind="partner", source=f"partner:{movement.pk}:issue:r{n}").exists()
         if entry == "close":
             return Settlement.objects.filter(partner=closing).exists()
+        if entry in edited:
+            return Partner.objects.get(pk=edited[entry].pk).issue_rate_cents == 2
         return Partner.objects.filter(code=codes[entry], programme__dealer=dealer).exists()
+
+    def edit_form(partner):
+        return {"name": partner.name, "kind": "insurer", "code": partner.code, "issue_rate_cents": "2",
+                "accept_rate_cents": "3", "active_from": "2024-01-01", "active_until": "", "agent_id": ""}
 
     return _dealer_entries(done, {
         "service": lambda: loyalty_partners.create_partner(actor=actor, dealer_id=dealer.pk, code=codes["service"],
@@ -1403,6 +1412,37 @@ def _manage_partners(cell):
         "movement": lambda: _key_post(client, f"/api/v1/loyalty/partners/{movement.pk}/issue",
                                       {"customer_id": member.pk, "points": 10, "reference": f"r{n}"}),
         "close": lambda: client.post(f"/loyalty/partners/{closing.pk}/close/", {"month": "2025-03"}),
+        # changing a partner (its settings page, the API's PATCH)
+        "service edit": lambda: loyalty_partners.update_partner(actor=actor, partner_id=edited["service edit"].pk,
+                                                                issue_rate_cents=2),
+        "page edit": lambda: client.post(f"/loyalty/partners/{edited['page edit'].pk}/edit/",
+                                         edit_form(edited["page edit"])),
+        "api edit": lambda: _json(client, "patch", f"/api/v1/loyalty/partners/{edited['api edit'].pk}",
+                                  {"issue_rate_cents": 2}),
+    })
+
+
+@driver(Action.REVERSE_PARTNER_MOVEMENTS)
+def _reverse_partner_movements(cell):
+    """A partner's issue reversed (service, page, API), each its own movement."""
+    from retain.loyalty.models import Transfer
+    from retain.loyalty.services import partners as loyalty_partners
+    from retain.loyalty.services.partner_reversal import reverse_partner_movement
+
+    dealer, actor, client = _dealer(cell), cell.actor, cell.client
+    n = next(_serial)
+    partner = _partner_at(dealer, f"r{n}")
+    member = make_customer(dealer=dealer, name=f"冲正会员{n}")
+    issued = {entry: loyalty_partners.partner_issue(actor=None, partner_id=partner.pk, customer_id=member.pk,
+                                                    points=10, reference=f"{entry}{n}")
+              for entry in ("service", "page", "api")}
+    return _dealer_entries(lambda entry: Transfer.objects.filter(reverses=issued[entry]).exists(), {
+        "service": lambda: reverse_partner_movement(actor=actor, partner_id=partner.pk,
+                                                    transfer_id=issued["service"].pk, reason="更正"),
+        "page": lambda: client.post(f"/loyalty/partners/{partner.pk}/movements/{issued['page'].pk}/reverse/",
+                                    {"reason": "更正", "confirm": "on"}),
+        "api": lambda: _key_post(client, f"/api/v1/loyalty/partners/{partner.pk}/movements/{issued['api'].pk}/reverse",
+                                 {"reason": "更正"}),
     })
 
 
@@ -1476,8 +1516,8 @@ def test_matrix_size():
     54, view 43, decide 43); lost owners 108; approving compensation 54; the points ledger 216 (view, earn, redeem and adjust
     54 each); the rewards catalogue 36; referrals and clubs 144 (view and record referrals 54 each,
     manage clubs 36); partners and the liability 72 (manage_partners and view_liability, 36 each); the
-    points rules 36."""
-    assert len(list(_cells())) == 2631
+    points rules 36; reversing partners' movements 36."""
+    assert len(list(_cells())) == 2667
 
 
 @pytest.mark.parametrize("role, action, position, expected", list(_cells()))

@@ -12,6 +12,10 @@ from .. import months
 from ..models import MAX_POINTS, Partner
 from ..services.partners import MAX_REFERENCE
 
+#: A date field's input: ISO, whatever the language (an ``<input type="date">`` ignores any other
+#: value, and zh-hans would write 2025/01/01).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 def _agent_field():
     return forms.TypedChoiceField(
@@ -30,8 +34,7 @@ class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "kind", "code", "issue_rate_cents", "accept_rate_cents", "active_from", "active_until"]
-        widgets = {"active_from": forms.DateInput(attrs={"type": "date"}),
-                   "active_until": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"active_from": DATE, "active_until": DATE}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,8 +56,7 @@ class PartnerEditForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "kind", "code", "issue_rate_cents", "accept_rate_cents", "active_from", "active_until"]
-        widgets = {"active_from": forms.DateInput(attrs={"type": "date"}),
-                   "active_until": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"active_from": DATE, "active_until": DATE}
 
     def __init__(self, *args, used: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -75,8 +75,8 @@ def _movements(request, partner, *, reversing=None) -> dict:
              "form": reversing[1] if reversing and reversing[0] == t.pk else (
                  ReverseForm(auto_id=f"reverse-{t.pk}-%s") if may_reverse else None)}
             for t in page.items]
-    # a refusal of a movement not on this page is shown above the list
-    elsewhere = [] if not reversing or reversing[0] in members else [
+    # a refusal of a movement not on this page, or reversed meanwhile (no form), is shown above the list
+    elsewhere = [] if not reversing or (reversing[0] in members and reversing[0] not in done) else [
         message for errors in reversing[1].errors.values() for message in errors]
     return {"movements": rows, "movements_page": page, "may_reverse": may_reverse, "reverse_errors": elsewhere}
 
