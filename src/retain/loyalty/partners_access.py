@@ -3,7 +3,9 @@ dealers for the action it is 404 (nothing revealed), the action not allowed anyw
 
 Recording a partner's movements is open to the dealer's managers (``manage_partners``) and to the
 partner's own agent (the API caller acting for the partner, ``Partner.agent``), whatever the
-agent's role: the agent records that partner's movements and nothing else."""
+agent's role: the agent records that partner's movements and nothing else. Reversing one is the
+dealer's managers' (``reverse_partner_movements``) and never the agent's, whatever its role
+(``services.partner_reversal``)."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
