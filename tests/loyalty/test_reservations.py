@@ -9,14 +9,13 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections, transaction
-from django.db.migrations.loader import MigrationLoader
+from django.db import connection, connections
 
 from retain.jobs.registry import job
 from retain.loyalty import balances, faults, verify
 from retain.loyalty.models import Lot, Programme, Transfer, TransferKind, Voucher
 from retain.loyalty.services import points, reservations, rewards
-from retain.loyalty.services.common import Conflict, member
+from retain.loyalty.services.common import Conflict
 from retain.org.models import AuditEvent
 from tests.conftest import make_customer
 
@@ -162,38 +161,6 @@ def test_the_job_leaves_the_others(org, desk):
     assert "1 reservations timed out, 100 points" in run(dt.date(2026, 3, 19))
     assert "1 vouchers expired, 400 points released; 0 reservations" in run(dt.date(2026, 5, 10))
     assert balances.of(customer.pk)["reserved"] == 0 and balances.of(customer.pk)["balance"] == 5000 - 200
-
-
-@pytest.mark.django_db(transaction=True)  # the migration lifts and restores a trigger: outside a test's transaction
-def test_a_reservation_made_before_the_deadlines_gets_the_default_one(org, desk):
-    """A reservation stored without a deadline (as every API reservation was before migration
-    0008; here written by ``hold`` alone) is given one by the migration: 72 hours after it was made.
-    The voucher's reservation and a settled one are left as they are."""
-    customer = _member(org)
-    with transaction.atomic():
-        found = member(desk, customer.pk, "redeem_points")
-        legacy = reservations.hold(desk, found, 100, now=MADE)
-        settled = reservations.hold(desk, found, 50, now=MADE)
-        reservations.settle(desk, found, settled, post=False)
-    reward = rewards.create_reward(actor=None, dealer_id=org.d1.pk, name="车模", kind="gift", points=30)
-    voucher = rewards.order(actor=desk, customer_id=customer.pk, reward_id=reward.pk, now=MADE)
-    _run_the_migration()
-    assert Transfer.objects.get(pk=legacy.pk).held_until == DEADLINE
-    assert Transfer.objects.get(pk=settled.pk).held_until is None
-    assert Transfer.objects.get(pk=voucher.reservation_id).held_until is None
-    with pytest.raises(Exception, match="append-only"):  # the ledger is append-only again
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE loyalty_transfer SET memo = 'x' WHERE id = %s", [legacy.pk])
-    assert reservations.time_out_due(day=dt.date(2026, 3, 14)) == {"reservations": 1, "points": 100}
-
-
-def _run_the_migration():
-    from importlib import import_module
-
-    migration = import_module("retain.loyalty.migrations.0008_reservation_timeout")
-    apps = MigrationLoader(connection).project_state(("loyalty", "0008_reservation_timeout")).apps
-    with connection.schema_editor() as editor:
-        migration.open_reservations_get_a_deadline(apps, editor)
 
 
 def _side_by_side(work, count=2):

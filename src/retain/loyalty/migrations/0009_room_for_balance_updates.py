@@ -19,6 +19,6 @@ def _fill(percent_of):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("loyalty", "0007_merge_rules")]
+    dependencies = [("loyalty", "0008_reservation_timeout")]
 
     operations = [migrations.RunPython(_fill(lambda percent: percent), _fill(lambda percent: 100))]
