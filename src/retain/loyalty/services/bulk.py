@@ -120,12 +120,13 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
                        f"{least}(raw, %(max)s) AS amount FROM ({raw}) x WHERE raw >= 1", params)
         return _rows(cursor)
     year_of = cap["year"]
-    # what each member already earned under the rule, per local day and per year of the run's dates
+    # what the run's members already earned under the rule, per local day and per year of the run's dates
     earned_day = (
         f"SELECT a.customer_id, e.trigger, {params['sql_day']} AS day, SUM(e.amount) AS total "
         "FROM loyalty_transfer e JOIN loyalty_account a ON a.id = e.credit_id "
         f"WHERE e.programme_id = %(programme)s AND e.kind = 'earn' AND e.trigger IN ({chosen}) "
         "AND e.created_at >= %(year_start)s AND e.created_at < %(year_end)s "
+        f"AND a.customer_id IN (SELECT customer_id FROM {RAW}) "
         f"GROUP BY a.customer_id, e.trigger, {params['sql_day']}")
     # The run's records and what the members earned before, each into a temporary table (the
     # earlier earnings indexed by member, rule and day) before the window sums join them: as
@@ -133,6 +134,12 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
     for name, select in ((RAW, raw), (BEFORE, earned_day)):
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+        if name == RAW:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RAW})")
+            if not cursor.fetchone()[0]:
+                return 0  # nothing new (a run again): no earlier earnings to read
+            if vendor == "postgresql":
+                cursor.execute(f"ANALYZE {RAW}")
     cursor.execute(f"CREATE INDEX {BEFORE}_key ON {BEFORE} (customer_id, trigger, day)", params)
     cursor.execute(f"DROP TABLE IF EXISTS {BYYEAR}")
     cursor.execute(f"CREATE TEMPORARY TABLE {BYYEAR} AS SELECT customer_id, trigger, {year_of.format(d='day')} AS yr, "
