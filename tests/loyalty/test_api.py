@@ -108,7 +108,9 @@ def test_reservation_and_reverse_through_the_api(client, org, desk, customer):
     assert posted.status_code == 201 and posted.json()["member"]["reserved"] == 0
     twice = _post(client, f"/api/v1/loyalty/reservations/{held.json()['transfer']['id']}/release",
                   {"reason": "取消"}, "p2")
-    assert twice.status_code == 422 and twice.json()["detail"][0]["loc"] == ["body", "transfer_id"]
+    assert twice.status_code == 409 and twice.json()["detail"][0]["loc"] == ["body", "transfer_id"]
+    assert twice.json()["detail"][0]["type"] == "reservation_settled"
+    assert "service_advisor" in twice.json()["detail"][0]["msg"]  # redeemed when and by whom
     client.force_login(org.staff["service_manager"])
     back = _post(client, f"/api/v1/loyalty/transfers/{posted.json()['transfer']['id']}/reverse",
                  {"reason": "兑错"}, "rv")

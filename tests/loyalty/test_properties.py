@@ -3,7 +3,8 @@ of earning (pending or at once), activation, voids, redemption, reservations pos
 adjustments, transfers between members, reversals, expiry and the passing of time, on three
 members. After every step the database's invariants hold (``verify.run``) and every member's
 spendable, pending and reserved points equal those of a model kept here independently (its own
-first-in-first-out lots and its own expiry arithmetic).
+first-in-first-out lots and its own expiry arithmetic), and the tiers' set-based recount of the
+qualifying points equals the card's count per member.
 
 Examples are drawn the same way on every run (the suite's profile is derandomized); a failure
 prints the steps, and ``@reproduce_failure`` / ``--hypothesis-seed`` replay it."""
@@ -20,8 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from retain.loyalty import balances, verify
-from retain.loyalty.models import Transfer
-from retain.loyalty.services import expiry, pending, points, reservations
+from retain.loyalty.models import Membership, Transfer
+from retain.loyalty.services import expiry, ledger, pending, points, reservations, tiers
 from retain.loyalty.services.ledger import InsufficientPoints
 from retain.loyalty.services.reverse import reverse
 from tests.conftest import make_customer
@@ -222,6 +223,16 @@ class LedgerMachine(RuleBasedStateMachine):
             reserved = sum(part for taken in model.holds.values() for _e, part in taken)
             assert (held["balance"], held["pending"], held["reserved"]) == (
                 model.balance, sum(amount for _d, amount, _e in model.pending.values()), reserved)
+
+    @invariant()
+    def qualifying_points_counted_alike(self):
+        """The tiers' set-based recount (one statement for all members) and the card's count per
+        member (an ORM subquery) agree, whatever was voided, reversed or left pending."""
+        programme = ledger.programme_for(self.customers[0].dealer_id)
+        tiers.count(programme, self.today)
+        counted = dict(Membership.objects.filter(programme=programme).values_list("customer_id", "qualifying_points"))
+        for customer in self.customers:
+            assert counted.get(customer.pk, 0) == balances.qualifying_points(customer.pk, self.now, programme)
 
 
 def test_random_sequences_keep_every_invariant(org):

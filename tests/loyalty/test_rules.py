@@ -151,6 +151,12 @@ BAD = [
     ({"excluded_customer_kinds": ["alien"]}, "excluded_customer_kinds"),
     ({"excluded_tags": ["x\x00"]}, "excluded_tags"),
     ({"downgrade_grace_days": 400}, "downgrade_grace_days"),
+    ({"reservation_hours": 0}, "reservation_hours"),
+    ({"reservation_hours": 2161}, "reservation_hours"),
+    ({"reservation_hours": -72}, "reservation_hours"),
+    ({"reservation_hours": "72"}, "reservation_hours"),
+    ({"reservation_hours": True}, "reservation_hours"),
+    ({"reservation_hours": 1.5}, "reservation_hours"),
     ({"pending_days": 3}, "pending_days"),
 ]
 
@@ -183,11 +189,12 @@ def test_the_api_reads_and_changes_the_rules(org, programme, client):
     service = next(r for r in read["rules"] if r["trigger"] == "service")
     assert (service["points_per_100_yuan"], service["day_cap"], service["year_cap"]) == (100, 1_000, 1_500)
     answer = client.put(f"/api/v1/loyalty/programmes/{org.d1.pk}/rules",
-                        {"rules": {"birthday": {"points": 888}}, "downgrade_grace_days": 15},
+                        {"rules": {"birthday": {"points": 888}}, "downgrade_grace_days": 15, "reservation_hours": 2160},
                         content_type="application/json")
     assert answer.status_code == 200, answer.content
     assert next(r for r in answer.json()["rules"] if r["trigger"] == "birthday")["points"] == 888
-    assert answer.json()["downgrade_grace_days"] == 15
+    assert (answer.json()["downgrade_grace_days"], answer.json()["reservation_hours"]) == (15, 2160)
+    assert ledger.programme_for(org.d1.pk).reservation_hours == 2160
     assert AuditEvent.objects.filter(action="points_rules.set").count() == 2  # the fixture's and this one
     # a member holding the top tier keeps it from being removed
     one = make_customer(dealer=org.d1, name="甲")
@@ -218,11 +225,15 @@ def _page_data(client, dealer, **overrides):
 
 def test_the_page_shows_and_saves_the_rules(org, programme, client):
     client.force_login(org.staff["dealer_gm"])
+    shown = client.get(f"/loyalty/rules/?dealer={org.d1.code}").content.decode()
+    assert 'name="reservation_hours"' in shown and 'value="72"' in shown[shown.index('id="reservations"'):]
     data = _page_data(client, org.d1, **{"rules.birthday.points": 500, "tiers.3.name": "钻石卡",
-                                         "tiers.3.threshold": 50_000, "tiers.3.multiplier_percent": 250})
+                                         "tiers.3.threshold": 50_000, "tiers.3.multiplier_percent": 250,
+                                         "reservation_hours": 1})
     answer = client.post("/loyalty/rules/", data)
     assert answer.status_code == 302, answer.content.decode()[:2000]
     read = rules.read(ledger.programme_for(org.d1.pk))
+    assert read["reservation_hours"] == 1
     assert next(r for r in read["rules"] if r["trigger"] == "birthday")["points"] == 500
     assert [t["name"] for t in read["tiers"]] == ["普卡", "银卡", "金卡", "钻石卡"]
     service = next(r for r in read["rules"] if r["trigger"] == "service")
@@ -230,7 +241,9 @@ def test_the_page_shows_and_saves_the_rules(org, programme, client):
 
 
 @pytest.mark.parametrize("field, value", [("rules.service.day_cap", "0"), ("tiers.1.threshold", "0"),
-                                          ("rules.service.points_per_100_yuan", "abc"), ("downgrade_grace_days", "-1")])
+                                          ("rules.service.points_per_100_yuan", "abc"), ("downgrade_grace_days", "-1"),
+                                          ("reservation_hours", "0"), ("reservation_hours", "2161"),
+                                          ("reservation_hours", ""), ("reservation_hours", "3.5")])
 def test_the_page_refuses_bad_input_on_the_field(org, programme, client, field, value):
     client.force_login(org.staff["dealer_gm"])
     before = rules.read(programme)
@@ -245,3 +258,13 @@ def test_a_consultant_reads_the_rules_but_may_not_change_them(org, programme, cl
     shown = client.get("/loyalty/rules/")
     assert shown.status_code == 200 and "金卡" in shown.content.decode()
     assert client.post("/loyalty/rules/", {"dealer": org.d1.code}).status_code == 403
+
+
+def test_a_dealer_without_a_programme_reads_the_defaults_and_nothing_is_made(org, client):
+    from retain.loyalty.models import Programme
+
+    client.force_login(org.staff["dealer_gm"])
+    read = client.get(f"/api/v1/loyalty/programmes/{org.d1.pk}/rules").json()
+    assert (read["downgrade_grace_days"], read["reservation_hours"]) == (30, 72)
+    assert [t["name"] for t in read["tiers"]] == ["普卡", "银卡", "金卡"]
+    assert not Programme.objects.exists()

@@ -76,6 +76,9 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
     chosen = [a for a, pick in zip(members, rng.random(len(members)) < SHARE_ORDERING) if pick]
     if not chosen:
         return
+    # the hold accounts are made on a member's first order (bulk earning makes none)
+    Account.objects.bulk_create([Account(programme=programme, kind=AccountKind.HOLD, customer_id=a.customer_id)
+                                 for a in chosen], ignore_conflicts=True)
     holds = {a.customer_id: a for a in Account.objects.filter(
         programme=programme, kind=AccountKind.HOLD, customer_id__in=[a.customer_id for a in chosen])}
     lots = defaultdict(list)

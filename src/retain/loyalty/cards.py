@@ -3,11 +3,12 @@
 movements, a goodwill credit linked to the case it came from, their open vouchers, and their
 tier: the tier, its benefits, the qualifying points (counted live) and the progress to the next
 tier. Five queries (the member's accounts, their latest transfers, the membership with its tier,
-the programme's tiers, the qualifying points) and a sixth for the open vouchers when points are
-reserved, none for a role that sees no points; reading opens no account and makes no membership
-(a GET writes nothing)."""
+the programme's tiers, the qualifying points), a sixth for the open vouchers when points are
+reserved, and a seventh for the open reservations made without a voucher (with when each times
+out) only when the vouchers do not account for all the points reserved; none for a role that sees
+no points. Reading opens no account and makes no membership (a GET writes nothing)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from retain.customers.cards import CardSection
 from retain.org.policy import Action, allowed
@@ -41,11 +42,18 @@ def points_section(actor, customer) -> CardSection | None:
         change = (transfer.amount if spendable and transfer.credit_id == spendable.pk else 0) - \
                  (transfer.amount if spendable and transfer.debit_id == spendable.pk else 0)
         rows.append({"transfer": transfer, "change": change, "case_id": _case_of(transfer)})
-    vouchers = list(Voucher.objects.filter(customer=customer, status=VoucherStatus.OPEN).select_related("reward")
-                    .order_by("expires_on", "id")[:SHOWN]) if accounts.get(AccountKind.HOLD) and \
-        accounts[AccountKind.HOLD].balance else []  # no reserved points, no open voucher: no query
+    hold, vouchers, held = accounts.get(AccountKind.HOLD), [], []
+    if hold and hold.balance:  # nothing reserved, nothing open: no query
+        vouchers = list(Voucher.objects.filter(customer=customer, status=VoucherStatus.OPEN).select_related("reward")
+                        .order_by("expires_on", "id")[:SHOWN])
+        # the reserved balance is the sum of the open reservations (``verify``): if these vouchers
+        # hold all of it, there is no reservation without a voucher to look for
+        if len(vouchers) == SHOWN or sum(v.points for v in vouchers) < hold.balance:
+            held = list(Transfer.objects.filter(credit=hold, kind=TransferKind.RESERVE, held_until__isnull=False)
+                        .filter(~Exists(Transfer.objects.filter(settles=OuterRef("pk"))))
+                        .order_by("held_until", "id")[:SHOWN])
     return CardSection("loyalty/_card.html", {
-        "vouchers": vouchers,
+        "vouchers": vouchers, "reservations": held,
         **_standing(customer, next(iter(accounts.values())).programme),
         "balance": spendable.balance if spendable else 0,
         "pending": getattr(accounts.get(AccountKind.PENDING), "balance", 0),

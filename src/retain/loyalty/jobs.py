@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from retain.jobs.registry import periodic
 
-from .services import expiry, keys, pending, rewards
+from .services import expiry, keys, pending, reservations, rewards
 
 
 @periodic("loyalty.expire", at="00:05",
@@ -32,10 +32,15 @@ def prune_keys(day: dt.date) -> str:
 
 
 @periodic("loyalty.release_stale", at="00:35",
-          description=_("Expire vouchers past their last day: their points come back, the reward back in stock"))
+          description=_("Expire vouchers past their last day (their points come back, the reward back in stock) "
+                        "and void reservations past their deadline (their points come back)"))
 def release_stale(day: dt.date) -> str:
+    """Vouchers whose last day is before ``day``, and reservations made without a voucher whose
+    deadline came before ``day`` began (the dealer's local midnight)."""
     done = rewards.release_stale(day=day)
-    return f"{day}: {done['vouchers']} vouchers expired, {done['points']} points released"
+    held = reservations.time_out_due(day=day)
+    return (f"{day}: {done['vouchers']} vouchers expired, {done['points']} points released; "
+            f"{held['reservations']} reservations timed out, {held['points']} points released")
 
 
 #: The earning job's window: the transactions of the last days not yet earned (a record entered

@@ -137,6 +137,7 @@ class AuditCode(models.TextChoices):
     POINTS_RESERVE = "points.reserve", _("Points reserved")
     POINTS_POST = "points.post", _("Reserved points redeemed")
     POINTS_RELEASE = "points.release", _("Reserved points released")
+    POINTS_TIME_OUT = "points.time_out", _("Reservation timed out: points released")
     POINTS_ADJUST = "points.adjust", _("Points adjusted")
     POINTS_TRANSFER = "points.transfer", _("Points transferred to another member")
     POINTS_REVERSE = "points.reverse", _("Points transfer reversed")

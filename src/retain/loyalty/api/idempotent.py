@@ -33,7 +33,8 @@ def _key_refusal(error: ValidationError) -> JsonResponse:
 
 #: Refusals answered with their own ``type`` (409 for a state of things, 422 for a typo in a code).
 TYPED = {"out_of_stock": 409, "limit_reached": 409, "voucher_used": 409, "voucher_closed": 409,
-         "already_reversed": 409, "bad_check_character": 422}
+         "reservation_settled": 409, "reservation_timed_out": 409, "already_reversed": 409,
+         "bad_check_character": 422}
 
 
 def answer_for(error: ValidationError) -> tuple[int, dict]:

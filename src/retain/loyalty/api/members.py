@@ -10,7 +10,9 @@ caller's sight is 404, whatever the operation.
   positive or negative), ``POST .../reservations {"points", "reward_id"?, "memo"?}``,
   ``POST .../transfer {"to_customer_id", "points", "reason"}``: 201 with the transfer and the
   member's balances after it;
-- ``POST /api/v1/loyalty/reservations/{id}/post``, ``POST .../release {"reason"}``,
+- ``POST /api/v1/loyalty/reservations/{id}/post``, ``POST .../release {"reason"}`` (409
+  ``reservation_settled`` if it was posted or released before, ``reservation_timed_out`` if it
+  timed out: posting it after its ``held_until``, or anything once the job voided it),
   ``POST /api/v1/loyalty/pending/{id}/activate``, ``POST .../void {"reason"}``,
   ``POST /api/v1/loyalty/transfers/{id}/reverse {"reason"}``.
 """
@@ -70,6 +72,9 @@ class EntryOut(Schema):
     at: dt.datetime
     by: str | None
     available_on: dt.date | None
+    held_until: dt.datetime | None = Field(description="A reservation made without a voucher: when it times out "
+                                           "(not redeemable from then; the daily job loyalty.release_stale "
+                                           "then releases it). None for other movements.")
     reverses_id: int | None
     settles_id: int | None
 
@@ -246,7 +251,9 @@ def transfer(request, customer_id: int, payload: TransferIn, idempotency_key: Ke
 
 @router.post("/loyalty/members/{int:customer_id}/reservations", response=WRITE)
 def reserve(request, customer_id: int, payload: RedeemIn, idempotency_key: Key = None):
-    """Reserve points for a reward ordered (no longer spendable); post or release it later."""
+    """Reserve points for a reward ordered (no longer spendable); post or release it later. It is
+    held until ``transfer.held_until`` (the programme's ``reservation_hours`` from now): not posted
+    after it, and released by the daily job ``loyalty.release_stale``."""
     return _member_write(request, customer_id, payload, reservations.reserve)
 
 
@@ -257,14 +264,16 @@ def _settled(made: Transfer) -> dict:
 
 @router.post("/loyalty/reservations/{int:transfer_id}/post", response=WRITE)
 def post_reservation(request, transfer_id: int, payload: EmptyIn, idempotency_key: Key = None):
-    """The reward was handed over: the reserved points are redeemed (once)."""
+    """The reward was handed over: the reserved points are redeemed (once; 409 ``reservation_settled``,
+    or ``reservation_timed_out`` from its ``held_until`` on)."""
     return respond(request, payload.dict(), lambda: _settled(reservations.post(
         actor=request.user, transfer_id=transfer_id, origin="api")))
 
 
 @router.post("/loyalty/reservations/{int:transfer_id}/release", response=WRITE)
 def release_reservation(request, transfer_id: int, payload: ReasonIn, idempotency_key: Key = None):
-    """The order was cancelled: the reserved points return to the member (once)."""
+    """The order was cancelled: the reserved points return to the member (once; 409
+    ``reservation_settled``, or ``reservation_timed_out`` once the job released it)."""
     body = payload.dict()
     return respond(request, body, lambda: _settled(reservations.release(
         actor=request.user, transfer_id=transfer_id, origin="api", **body)))

@@ -1,4 +1,4 @@
-"""A programme's earning rules, tiers and exclusions (``services.rules``):
+"""A programme's earning rules, tiers, exclusions and time limits (``services.rules``):
 
 - ``GET /api/v1/loyalty/programmes/{dealer_id}/rules``: whoever sees the dealer's points
   (``view_points``) reads them;
@@ -15,7 +15,7 @@ from pydantic import Field, Strict
 from retain.bounds import Input, api_type
 from retain.org.policy import Action, dealer_in_scope
 
-from ..models import Programme
+from ..models import MAX_RESERVATION_HOURS, Programme
 from ..services import rules as rules_service
 
 router = Router(tags=["loyalty"])
@@ -53,6 +53,8 @@ class RulesOut(Schema):
     excluded_classifications: list[str]
     excluded_tags: list[str]
     downgrade_grace_days: int
+    reservation_hours: int = Field(description="How long a reservation made without a voucher is held before it "
+                                   "times out (hours).")
 
 
 class ErrorOut(Schema):
@@ -72,6 +74,7 @@ class RulesIn(Input):
     excluded_classifications: Names | None = None
     excluded_tags: Names | None = None
     downgrade_grace_days: Annotated[int, Strict(), Field(ge=0, le=365)] | None = None
+    reservation_hours: Annotated[int, Strict(), Field(ge=1, le=MAX_RESERVATION_HOURS)] | None = None
 
 
 @router.get("/loyalty/programmes/{int:dealer_id}/rules", response=RulesOut)

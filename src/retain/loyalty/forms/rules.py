@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from retain.customers.models import Classification, CustomerKind
 
-from ..models import EVENTS, PURCHASES
+from ..models import EVENTS, MAX_RESERVATION_HOURS, PURCHASES
 from ..models.rules import MAX_CAP, MAX_EVENT_POINTS, MAX_MULTIPLIER, MAX_RATE, TRIGGERS
 from ..services.rules import VALUE_FIELDS
 
@@ -38,6 +38,11 @@ class RulesForm(forms.Form):
                                     max_length=500)
     downgrade_grace_days = forms.IntegerField(label=_("Grace days after the anniversary before a tier is lowered"),
                                               min_value=0, max_value=365)
+    reservation_hours = forms.IntegerField(label=_("Hours a reservation is held"), min_value=1,
+                                           max_value=MAX_RESERVATION_HOURS,
+                                           help_text=_("A reservation made without a voucher that is neither "
+                                                       "redeemed nor released within this many hours times out: "
+                                                       "its points go back to the member."))
 
     def __init__(self, *args, tier_count: int = 3, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +79,7 @@ class RulesForm(forms.Form):
     @staticmethod
     def initial_from(read: dict) -> dict:
         initial = {name: read[name] for name in ("excluded_customer_kinds", "excluded_classifications",
-                                                 "downgrade_grace_days")}
+                                                 "downgrade_grace_days", "reservation_hours")}
         initial["excluded_tags"] = ", ".join(read["excluded_tags"])
         for rule in read["rules"]:
             key = f"rules.{rule['trigger']}"
@@ -118,6 +123,7 @@ class RulesForm(forms.Form):
                           "free_washes_per_year": data.get(f"{key}.free_washes_per_year") or 0,
                           "benefits": data.get(f"{key}.benefits") or ""})
         tags = [tag.strip() for tag in (data.get("excluded_tags") or "").replace("，", ",").split(",") if tag.strip()]
-        return {**{name: data[name] for name in VALUE_FIELDS}, "rules": rules, "tiers": tiers, "excluded_customer_kinds": list(data["excluded_customer_kinds"]),
+        return {**{name: data[name] for name in VALUE_FIELDS}, "rules": rules, "tiers": tiers,
+                "excluded_customer_kinds": list(data["excluded_customer_kinds"]),
                 "excluded_classifications": list(data["excluded_classifications"]), "excluded_tags": tags,
-                "downgrade_grace_days": data["downgrade_grace_days"]}
+                "downgrade_grace_days": data["downgrade_grace_days"], "reservation_hours": data["reservation_hours"]}

@@ -12,6 +12,9 @@ from retain.org.models import Dealer
 #: keeps every sum of a year's transfers far inside a signed 64-bit column.
 MAX_POINTS = 10_000_000_000
 
+#: The longest a reservation made without a voucher may be held: 90 days, in hours.
+MAX_RESERVATION_HOURS = 2160
+
 
 class Programme(models.Model):
     dealer = models.OneToOneField(Dealer, models.PROTECT, related_name="loyalty_programme", verbose_name=_("dealer"))
@@ -34,6 +37,13 @@ class Programme(models.Model):
     point_value_cents = models.PositiveIntegerField(
         _("value of a point (cents)"), default=1, validators=bounds.count(0, 10_000),
         help_text=_("What an outstanding point is worth on the liability report."))
+    # A reservation made without a voucher (the API's) is held this long; past it, it can no longer
+    # be redeemed and the daily job ``loyalty.release_stale`` gives its points back. A voucher's
+    # reservation follows the voucher's own last day instead.
+    reservation_hours = models.PositiveSmallIntegerField(
+        _("hours a reservation is held"), default=72, validators=bounds.count(1, MAX_RESERVATION_HOURS),
+        help_text=_("A reservation made without a voucher that is neither redeemed nor released within this "
+                    "many hours times out: its points go back to the member."))
     # Earning exclusions (``services.rules``; the rules themselves are ``EarningRule`` rows): customers
     # of these kinds, classifications or tags never earn (a company's fleet cars earn under its
     # fleet contract, not as a member; staff are tagged so).

@@ -88,6 +88,9 @@ class Transfer(AppendOnly):
     created_at = models.DateTimeField(_("at"))
     #: A pending earn: the local day its points may become spendable.
     available_on = models.DateField(_("spendable from"), null=True, blank=True, validators=bounds.dates())
+    #: A reservation made without a voucher: when it times out (the programme's ``reservation_hours``
+    #: after it was made, fixed then). A voucher's reservation has none: it follows its voucher.
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
     reverses = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="reversals",
                                  verbose_name=_("reverses"), db_index=False)
     settles = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="settlements",
@@ -104,6 +107,8 @@ class Transfer(AppendOnly):
             models.Index(fields=["debit", "-id"], name="loyalty_transfer_debit"),
             models.Index(fields=["credit", "-id"], name="loyalty_transfer_credit"),
             models.Index(fields=["available_on"], condition=Q(available_on__isnull=False), name="loyalty_transfer_due"),
+            models.Index(fields=["programme", "held_until"], condition=Q(held_until__isnull=False),
+                         name="loyalty_transfer_hold_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="loyalty_transfer_amount_positive"),

@@ -1,6 +1,7 @@
 """What every points service does first: find the member through the door (or, for the system,
 directly), their programme, and their accounts locked for the transaction; and the optional
-idempotency key a service may be given (the worker's earning, a page's form)."""
+idempotency key a service may be given (the worker's earning, a page's form); the refusal for a
+state of things (``Conflict``)."""
 
 from dataclasses import dataclass
 
@@ -36,6 +37,14 @@ def member(actor, customer_id, action: str, *, lock: bool = True) -> Member:
             raise Http404(_("No such customer."))
     programme = ledger.programme_for(customer.dealer_id)
     return Member(customer, programme, ledger.member_accounts(programme, customer.pk, lock=lock))
+
+
+class Conflict(ValidationError):
+    """A refusal for the state of things, not the input (the API's 409 with ``code`` as its type)."""
+
+    def __init__(self, field: str, code: str, message: str):
+        self.field, self.kind = field, code
+        super().__init__({field: [ValidationError(message, code=code)]})
 
 
 def text(value, field: str, *, required: bool = False) -> str:

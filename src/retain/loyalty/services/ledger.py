@@ -158,7 +158,7 @@ def check_points(value, programme: Programme | None = None, field: str = "points
 
 def post(*, programme: Programme, kind: str, debit: Account, credit: Account, amount: int, actor=None,
          origin: str = "system", memo: str = "", source: str = "", reverses=None, settles=None,
-         available_on=None, now=None, trigger: str = "") -> Transfer:
+         available_on=None, held_until=None, now=None, trigger: str = "") -> Transfer:
     """Write one transfer and move the two cached balances. A member account is debited only
     within its balance (the caller holds its lock), else ``InsufficientPoints``."""
     if debit.kind not in SYSTEM_KINDS and debit.balance < amount:
@@ -166,7 +166,7 @@ def post(*, programme: Programme, kind: str, debit: Account, credit: Account, am
     transfer = Transfer.objects.create(
         programme=programme, kind=kind, debit=debit, credit=credit, amount=amount, memo=memo,
         actor=actor if getattr(actor, "pk", None) else None, origin=origin, created_at=now or timezone.now(),
-        reverses=reverses, settles=settles, source=source, available_on=available_on,
+        reverses=reverses, settles=settles, source=source, available_on=available_on, held_until=held_until,
         trigger=trigger)
     faults.checkpoint("transfer_written")
     for account, change in sorted(((debit, -amount), (credit, amount)), key=lambda pair: pair[0].pk):

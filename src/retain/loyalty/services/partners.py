@@ -137,7 +137,8 @@ def update_partner(*, actor, partner_id, **changes) -> Partner:
             if "code" in changed:
                 if used(Partner(pk=partner.pk, programme=partner.programme, code=before["code"])):
                     raise ValidationError({"code": _("The partner has movements: its code no longer changes.")})
-                if Partner.objects.filter(programme=partner.programme, code=partner.code).exclude(pk=partner.pk).exists():
+                taken = Partner.objects.filter(programme=partner.programme, code=partner.code).exclude(pk=partner.pk)
+                if taken.exists():
                     raise ValidationError({"code": _("Another partner of this programme has this code.")})
             if not changed:
                 return partner
@@ -316,7 +317,8 @@ def _figures(partner: Partner, sums: dict, settled: Settlement | None) -> dict:
         settled.issued_points, settled.accepted_points, settled.issued_reversed_points,
         settled.accepted_reversed_points) == tuple(points.values()))
     return {"issued_points": points["issued"], "accepted_points": points["accepted"],
-            "issued_reversed_points": points["issued_reversed"], "accepted_reversed_points": points["accepted_reversed"],
+            "issued_reversed_points": points["issued_reversed"],
+            "accepted_reversed_points": points["accepted_reversed"],
             "net_issued_points": net_issued, "net_accepted_points": net_accepted,
             "transfers": sums.get("transfers") or 0, **_money(settled or partner, net_issued, net_accepted),
             "ledger_net_points": ledger_net, "balanced": balanced, "settlement": settled}

@@ -35,19 +35,11 @@ from .. import faults
 from ..access import access_member
 from ..models import LimitPeriod, Reward, Transfer, Voucher, VoucherStatus
 from . import codes, ledger, reservations
-from .common import member, once, text
+from .common import Conflict, member, once, text
 from .ledger import ledger_write
 
 #: The refusals the API answers 409 with their code as the error's ``type`` (besides ``insufficient_points``).
 CONFLICTS = ("out_of_stock", "limit_reached", "voucher_used", "voucher_closed")
-
-
-class Conflict(ValidationError):
-    """A refusal for the state of things, not the input (the API's 409 with ``code`` as its type)."""
-
-    def __init__(self, field: str, code: str, message: str):
-        self.field, self.kind = field, code
-        super().__init__({field: [ValidationError(message, code=code)]})
 
 
 # -- the catalogue -------------------------------------------------------------------------------

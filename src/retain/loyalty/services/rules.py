@@ -26,7 +26,7 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, dealer_in_scope
 
-from ..models import EVENTS, PURCHASES, EarningRule, Membership, Programme, Tier, TierChange
+from ..models import EVENTS, MAX_RESERVATION_HOURS, PURCHASES, EarningRule, Membership, Programme, Tier, TierChange
 from ..models.rules import MAX_CAP, MAX_EVENT_POINTS, MAX_MULTIPLIER, MAX_RATE
 from . import ledger
 
@@ -55,7 +55,8 @@ DEFAULT_EXCLUSIONS = {"excluded_customer_kinds": [CustomerKind.COMPANY.value], "
 RULE_FIELDS = ("active", "points_per_100_yuan", "min_amount_cents", "points", "day_cap", "year_cap")
 TIER_FIELDS = ("name", "threshold", "multiplier_percent", "priority_booking", "courtesy_car",
                "free_washes_per_year", "benefits")
-PROGRAMME_FIELDS = ("excluded_customer_kinds", "excluded_classifications", "excluded_tags", "downgrade_grace_days")
+PROGRAMME_FIELDS = ("excluded_customer_kinds", "excluded_classifications", "excluded_tags", "downgrade_grace_days",
+                    "reservation_hours")
 MAX_TIERS, MAX_TAGS = 10, 20
 #: The programme's value and goodwill settings, with their bounds (the model fields'): what a point
 #: is worth on the liability report (cents), and the caps of goodwill points from complaint cases,
@@ -111,8 +112,8 @@ def read_for(dealer_id: int) -> dict:
                                        "points": 0, "day_cap": None, "year_cap": None} for t in (*PURCHASES, *EVENTS)],
             "tiers": [{"rank": rank, "priority_booking": False, "courtesy_car": False, "free_washes_per_year": 0,
                        "benefits": "", "multiplier_percent": 100, **tier} for rank, tier in enumerate(DEFAULT_TIERS)],
-            **DEFAULT_EXCLUSIONS, "downgrade_grace_days": Programme._meta.get_field("downgrade_grace_days").default,
-            **{name: Programme._meta.get_field(name).default for name in VALUE_FIELDS}}
+            **DEFAULT_EXCLUSIONS, **{name: Programme._meta.get_field(name).default
+                                     for name in ("downgrade_grace_days", "reservation_hours", *VALUE_FIELDS)}}
 
 
 def _whole(value, low, high, *, none_ok=False) -> bool:
@@ -233,8 +234,9 @@ def set_rules(*, actor, dealer_id, rules: dict | None = None, tiers: list | None
                     "excluded_classifications", errors)
     if "excluded_tags" in programme_changes:
         _check_list(programme_changes["excluded_tags"], None, "excluded_tags", errors)
-    if "downgrade_grace_days" in programme_changes and not _whole(programme_changes["downgrade_grace_days"], 0, 365):
-        errors["downgrade_grace_days"] = _("Enter a whole number from %(low)d to %(high)d.") % {"low": 0, "high": 365}
+    for name, low, high in (("downgrade_grace_days", 0, 365), ("reservation_hours", 1, MAX_RESERVATION_HOURS)):
+        if name in programme_changes and not _whole(programme_changes[name], low, high):
+            errors[name] = _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
     programme = ledger.programme_for(dealer_id)
     _check_values(programme, programme_changes, errors)
     if checked_tiers is not None and not errors:

@@ -17,8 +17,7 @@ Both are idempotent: run twice, the second finds nothing to change."""
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from ..models import AccountKind, Membership, Programme, Tier, Transfer, TransferKind
@@ -44,11 +43,6 @@ def qualifying_subquery(programme: Programme, day: dt.date, customer=None, zone=
         credit__customer=customer if customer is not None else OuterRef("customer"),
         created_at__gte=since, created_at__lt=until).exclude(undone)
     return earned.values("credit__customer").annotate(total=Sum("amount")).values("total")
-
-
-def _target():
-    return Subquery(Tier.objects.filter(programme=OuterRef("programme"), threshold__lte=OuterRef("qualifying_points"))
-                    .order_by("-threshold").values("pk")[:1], output_field=IntegerField())
 
 
 #: The tier a membership's counted points reach, that tier's threshold, and the current tier's.
@@ -89,36 +83,49 @@ def _among(customers, alias: str = "a") -> tuple[str, list]:
 
 def ensure_members(programme: Programme, day: dt.date, customers=None) -> int:
     """Memberships for the programme's account holders that have none, in one statement: the
-    lowest tier (0 points), joined on their first purchase at the dealer (or ``day``)."""
+    lowest tier (0 points), joined on their first purchase at the dealer (or ``day``). The first
+    purchases are grouped once for the members wanted, not looked up per member."""
     base = Tier.objects.filter(programme=programme, threshold=0).values_list("pk", flat=True).first()
     among, ids = _among(customers)
+    first_among, first_ids = _among(customers, "t")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO loyalty_membership (programme_id, customer_id, tier_id, tier_since, joined_on, "
             "qualifying_points, counted_on) "
-            "SELECT %s, a.customer_id, %s, %s, COALESCE((SELECT MIN(t.date) FROM customers_transaction t "
-            "WHERE t.customer_id = a.customer_id AND t.dealer_id = %s AND t.date <= %s), %s), 0, %s "
-            "FROM loyalty_account a WHERE a.programme_id = %s AND a.kind = %s" + among +
+            "SELECT %s, a.customer_id, %s, %s, COALESCE(f.first_day, %s), 0, %s FROM loyalty_account a "
+            "LEFT JOIN (SELECT t.customer_id, MIN(t.date) AS first_day FROM customers_transaction t "
+            f"WHERE t.dealer_id = %s AND t.date <= %s{first_among} GROUP BY t.customer_id) f "
+            "ON f.customer_id = a.customer_id "
+            "WHERE a.programme_id = %s AND a.kind = %s" + among +
             " AND NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.programme_id = a.programme_id "
             "AND m.customer_id = a.customer_id) ON CONFLICT DO NOTHING",
-            [programme.pk, base, day, programme.dealer_id, day, day, day, programme.pk, AccountKind.MEMBER.value, *ids])
+            [programme.pk, base, day, day, day, programme.dealer_id, day, *first_ids, programme.pk,
+             AccountKind.MEMBER.value, *ids])
         return cursor.rowcount
 
 
-def _members(programme, customers):
-    members = Membership.objects.filter(programme=programme)
-    if customers is None:
-        return members
-    if isinstance(customers, str):
-        from django.db.models.expressions import RawSQL
-
-        return members.filter(customer_id__in=RawSQL(customers, []))
-    return members.filter(customer_id__in=list(customers))
-
-
 def count(programme: Programme, day: dt.date, customers=None) -> None:
-    _members(programme, customers).update(qualifying_points=Coalesce(Subquery(qualifying_subquery(programme, day)), Value(0)),
-                   counted_on=day)
+    """Recount the members' (``customers``, see ``_among``) qualifying points on ``day`` in one
+    statement: the window's earnings summed per member once, then joined to the memberships (a
+    sum per member as a subquery read the ledger member by member: 15 s for 150,000 members).
+    ``qualifying_subquery`` counts the same for one member (the card); the tests hold them equal."""
+    since, until = window(programme, day)
+    among, ids = _among(customers, "m")
+    earned_among, earned_ids = _among(customers, "a")
+    moment = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE loyalty_membership AS m SET qualifying_points = COALESCE(q.total, 0), counted_on = %s "
+            "FROM loyalty_membership AS mm LEFT JOIN (SELECT a.customer_id, SUM(e.amount) AS total "
+            "FROM loyalty_transfer e JOIN loyalty_account a ON a.id = e.credit_id "
+            f"WHERE a.programme_id = %s AND a.kind IN (%s, %s){earned_among} AND e.kind = %s "
+            "AND e.created_at >= %s AND e.created_at < %s "
+            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer v WHERE v.settles_id = e.id AND v.kind = %s) "
+            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer r WHERE r.reverses_id = e.id) "
+            "GROUP BY a.customer_id) q ON q.customer_id = mm.customer_id "
+            f"WHERE m.id = mm.id AND m.programme_id = %s{among}",
+            [day, programme.pk, AccountKind.MEMBER.value, AccountKind.PENDING.value, *earned_ids,
+             TransferKind.EARN.value, moment(since), moment(until), TransferKind.VOID_EARN.value, programme.pk, *ids])
 
 
 def refresh(programme: Programme, day: dt.date, customers=None) -> dict:

@@ -50,7 +50,7 @@ def influence(request, export: str | None = None):
         require(request.user, Action.EXPORT)
         columns = [Column("rank", _("Rank")), Column("customer", _("Car owner")), Column("referred", _("Referred")),
                    Column("won", _("Took delivery")), Column("conversion", _("Conversion")),
-                   Column("low", _("95% interval from")), Column("high", _("95% interval to")),
+                   Column("low", _("Lower bound (95%)")), Column("high", _("Upper bound (95%)")),
                    Column("points", _("Points earned"))]
         lines = ([r["rank"], r["customer"].name, r["referred"], r["won"], round(r["conversion"], 4),
                   round(r["low"], 4), round(r["high"], 4), r["points"]] for r in rows)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0007_merge_rules'),
+        ('loyalty', '0009_room_for_balance_updates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
