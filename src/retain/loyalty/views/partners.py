@@ -62,7 +62,7 @@ def _movements(request, partner, *, reversing=None) -> dict:
     where the reader sees the customer (else the number), its reversal, and, for who may reverse
     it, the form (``reversing``: the transfer id and the bound form that was refused)."""
     page = keyset_page(partner_reversal.movements(partner), after=request.GET.get("after"),
-                       before=request.GET.get("before"), ordering=["-id"])
+                       before=request.GET.get("before"), ordering=["-id"], count=False)
     done = partner_reversal.reversals(page.items)
     members = {t.pk: (t.credit if partner_reversal.direction(t) == partner_reversal.ISSUE else t.debit).customer
                for t in page.items}
