@@ -18,6 +18,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxLengthValidator,
@@ -109,6 +110,18 @@ def max_length(field) -> int:
     if field.max_length:
         lengths.append(field.max_length)
     return min(lengths) if lengths else MAX_TEXT
+
+
+class DateInput(forms.DateInput):
+    """A date picker (``<input type="date">``) whose value is always written ISO (2025-01-01):
+    the browser reads no other form and drops the value, and Django's localised input format
+    writes 2025/01/01 in zh-hans, so an edit form showed its dates empty and a required date
+    could not be saved again."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def form_limits(model, name: str) -> dict:

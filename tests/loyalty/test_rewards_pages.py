@@ -2,6 +2,7 @@
 test client (real database): lookups by full mobile (in sight only) and by code, ordering,
 handing over once, cancelling, points for a receipt once; and the card's open vouchers."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -146,3 +147,15 @@ def test_the_card_shows_open_vouchers_in_one_more_query(desk_client, org, setup,
     assert f"/loyalty/vouchers/{voucher.code}/" in page.content.decode()
     assert len(after) - len(before) <= 1, [q["sql"] for q in after][-5:]
     assert re.search(r"open-vouchers", page.content.decode())
+
+
+def test_a_saved_date_comes_back_into_the_edit_form_in_either_language(client, org):
+    """An ``<input type="date">`` reads only ISO dates; zh-hans once wrote 2026/05/01 there, so
+    the edit form showed the reward's dates empty and saving it again lost them."""
+    reward = rewards.create_reward(actor=None, dealer_id=org.d1.pk, name="车模", points=10,
+                                   valid_from=dt.date(2026, 5, 1), valid_until=dt.date(2026, 6, 30))
+    client.force_login(org.staff["marketing"])
+    for language in ("zh-hans", "en"):
+        page = client.get(f"/loyalty/rewards/{reward.pk}/", headers={"accept-language": language}).content.decode()
+        assert re.search(r'type="date" name="valid_from" value="2026-05-01"', page), language
+        assert re.search(r'type="date" name="valid_until" value="2026-06-30"', page), language

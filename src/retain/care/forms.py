@@ -5,14 +5,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import form_limits
+from retain.bounds import DateInput, form_limits
 from retain.customers.forms import staff_choices
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
 from .models import Assignee, CareRule, CareSettings, Channel, Outcome, Task, TaskKind, VipFile, VipSource
 from .worklist import DUE_FILTERS
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 class OutcomeForm(forms.Form):

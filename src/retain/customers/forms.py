@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import MAX_YUAN, form_limits
+from retain.bounds import MAX_YUAN, DateInput, form_limits
 from retain.org.models import DepartmentKind, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
@@ -32,7 +32,7 @@ from .models import (
 )
 from .recheck import DEFAULT_MONTHS, MAX_MONTHS, NOTE_LENGTH
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 def staff_choices(dealers, *, active_only: bool = True, pk: int | None = None):

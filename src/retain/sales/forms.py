@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import MAX_YUAN, form_limits
+from retain.bounds import MAX_YUAN, DateInput, form_limits
 from retain.customers.models import Source, Transaction, Vehicle
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of
 
@@ -26,7 +26,7 @@ from .models import (
 )
 from .periods import check_period, month_start
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 _SOURCES = [(s.value, s.label) for s in (Source(v) for v in PROSPECT_SOURCES)]
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import form_limits
+from retain.bounds import DateInput, form_limits
 
 from .definitions import (
     MAX_CHOICE_TEXT,
@@ -202,12 +202,12 @@ class ResultsFilterForm(forms.Form):
         self.fields["dealer"].choices = [("", _("All dealers in view"))] + dealers
         self.fields["served_by"].choices = [("", _("Everyone"))] + staff
         self.fields["from"] = forms.DateField(label=_("From"), required=False,
-                                              widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DateInput())
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=DateInput())
         self.order_fields(["kind", "dealer", "from", "to", "served_by"])
 
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 # --- invite: invitations, a dealer's survey settings and sampling rules ---------------------------
 

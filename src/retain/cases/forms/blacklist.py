@@ -4,11 +4,11 @@ what is acceptable (its refusals are shown beside the fields)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import form_limits
+from retain.bounds import DateInput, form_limits
 
 from ..models.blacklist import MAX_NOTE, BlacklistEntry, Reason
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 #: The list's states: what a reader looks for.
 STATES = {

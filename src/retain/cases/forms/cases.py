@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import MAX_YUAN, form_limits
+from retain.bounds import MAX_YUAN, DateInput, form_limits
 from retain.org.policy import Action, Scope, dealers_in_scope, scope_of, staff_with
 
 from ..models import (
@@ -69,7 +69,7 @@ class StepForm(forms.Form):
     customer_confirmed = forms.NullBooleanField(label=_("Confirmed with the customer (Check)"), required=False)
     internally_confirmed = forms.NullBooleanField(label=_("Confirmed internally (Check)"), required=False)
     plan_due_on = forms.DateField(label=_("Plan due on (Action)"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}), **form_limits(CaseStep, "plan_due_on"))
+                                  widget=DateInput(), **form_limits(CaseStep, "plan_due_on"))
     satisfied = forms.NullBooleanField(label=_("Customer satisfied (Satisfy)"), required=False)
 
     def __init__(self, *args, case, **kwargs):
@@ -167,9 +167,9 @@ class DecisionForm(forms.Form):
 class AnalysisForm(forms.Form):
     """The analysis's period (default: the last twelve months) and a dealer within the scope."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput(),
                             **form_limits(CaseStep, "plan_due_on"))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput(),
                           **form_limits(CaseStep, "plan_due_on"))
     dealer = forms.TypedChoiceField(label=_("Dealer"), required=False, coerce=int, empty_value=None)
 

@@ -7,12 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import form_limits
+from retain.bounds import DateInput, form_limits
 
 from ..models.lost import LostOwner, LostReason, LostStatus, WinBackStep, WinBackStepKind
 from ..services.lost import months_before
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 _NOTES = forms.Textarea(attrs={"rows": 2})
 
 

@@ -5,13 +5,13 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from retain.bounds import MAX_ID, form_limits
+from retain.bounds import MAX_ID, DateInput, form_limits
 from retain.sales.models import PromotionEvent
 
 from ..models import Club
 from ..services.referrals import MAX_CODE_INPUT
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 class ReferralForm(forms.Form):

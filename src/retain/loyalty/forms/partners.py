@@ -5,16 +5,13 @@ month, and the liability report's filters."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import DateInput
 from retain.customers.forms import staff_choices
 from retain.org.policy import Action, dealers_in_scope
 
 from .. import months
 from ..models import MAX_POINTS, Partner
 from ..services.partners import MAX_REFERENCE
-
-#: A date field's input: ISO, whatever the language (an ``<input type="date">`` ignores any other
-#: value, and zh-hans would write 2025/01/01).
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _agent_field():
@@ -34,7 +31,7 @@ class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "kind", "code", "issue_rate_cents", "accept_rate_cents", "active_from", "active_until"]
-        widgets = {"active_from": DATE, "active_until": DATE}
+        widgets = {"active_from": DateInput(), "active_until": DateInput()}
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +53,7 @@ class PartnerEditForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "kind", "code", "issue_rate_cents", "accept_rate_cents", "active_from", "active_until"]
-        widgets = {"active_from": DATE, "active_until": DATE}
+        widgets = {"active_from": DateInput(), "active_until": DateInput()}
 
     def __init__(self, *args, used: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,8 @@ bound what was typed; the services decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from retain.bounds import DateInput
+
 from ..models import Reward
 
 RECEIPT_LENGTH = 40
@@ -15,8 +17,8 @@ class RewardForm(forms.ModelForm):
         model = Reward
         fields = ["name", "description", "kind", "points", "stock", "member_limit", "limit_period", "valid_days",
                   "active", "valid_from", "valid_until"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}),
-                   "valid_until": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"valid_from": DateInput(),
+                   "valid_until": DateInput(),
                    "description": forms.Textarea(attrs={"rows": 3})}
 
 
