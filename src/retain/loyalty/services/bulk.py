@@ -231,7 +231,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 # DEFERRABLE INITIALLY DEFERRED; set back below)
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # 2. the members' accounts, made where missing: the spendable account for every
-            # member (it makes them a member: ``tiers.ensure_members``), the pending one for those
+            # member (it makes them a member: ``tiers.join``), the pending one for those
             # with a record inside the returns window; the hold account waits for a first order
             # (``ledger.member_accounts`` makes it)
             cursor.execute(

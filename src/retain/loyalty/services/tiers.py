@@ -7,8 +7,9 @@ day (the dealer's local day; 365 days), less those voided or reversed. They are 
 ``Membership.qualifying_points`` and never touch the redeemable balance.
 
 - ``refresh``: makes the memberships missing (a member is whoever holds a points account;
-  ``joined_on`` is their first purchase at the dealer, or the day), counts their qualifying points
-  and upgrades at once every member whose points reach a higher tier (a ``TierChange`` each).
+  ``joined_on`` is their first purchase at the dealer, or the day) at the tier their qualifying
+  points reach, recounts the others' and upgrades at once every member whose points reach a
+  higher tier (a ``TierChange`` each).
 - ``lower_at_anniversary``: the daily job's downgrade. A member is lowered only on the day that is
   ``downgrade_grace_days`` after a membership anniversary (a year or more after joining), to the
   tier their qualifying points of that day reach; never on any other day.
@@ -53,11 +54,11 @@ REACHED = ("(SELECT t.threshold FROM loyalty_tier t WHERE t.programme_id = m.pro
 CURRENT = "COALESCE((SELECT t.threshold FROM loyalty_tier t WHERE t.id = m.tier_id), -1)"
 
 
-def _change(programme, customers, day, reason: str) -> int:
-    """Move the members (``customers``, see ``_among``) whose counted points reach a higher tier
-    (``upgrade``) or only a lower one (``downgrade``) to it: a ``TierChange`` each, then the
-    memberships, two statements."""
-    among, ids = _among(customers, "m")
+def _change(programme, customers, day, reason: str, *, up_to: int | None = None) -> int:
+    """Move the members (``customers``, see ``_among``; memberships up to the id ``up_to`` only,
+    if given) whose counted points reach a higher tier (``upgrade``) or only a lower one
+    (``downgrade``) to it: a ``TierChange`` each, then the memberships, two statements."""
+    among, ids = _among(customers, "m", up_to)
     moved = f"{REACHED} IS NOT NULL AND {REACHED} {'>' if reason == 'upgrade' else '<'} {CURRENT}"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,69 +72,101 @@ def _change(programme, customers, day, reason: str) -> int:
     return changed
 
 
-def _among(customers, alias: str = "a") -> tuple[str, list]:
-    """SQL restricting ``<alias>.customer_id`` to ``customers``: None (all), ids, or raw SQL."""
+def _among(customers, alias: str = "a", up_to: int | None = None) -> tuple[str, list]:
+    """SQL restricting ``<alias>.customer_id`` to ``customers``: None (all), ids, or raw SQL;
+    and the membership ``<alias>.id`` to ``up_to`` at most, if given."""
+    bound, params = (f" AND {alias}.id <= %s", [up_to]) if up_to is not None else ("", [])
     if customers is None:
-        return "", []
+        return bound, params
     if isinstance(customers, str):
-        return f" AND {alias}.customer_id IN ({customers})", []
+        return f" AND {alias}.customer_id IN ({customers}){bound}", params
     ids = [int(c) for c in customers]
-    return (f" AND {alias}.customer_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else (" AND 1 = 0", [])
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {alias}.customer_id IN ({', '.join(['%s'] * len(ids))}){bound}", ids + params
 
 
-def ensure_members(programme: Programme, day: dt.date, customers=None) -> int:
-    """Memberships for the programme's account holders that have none, in one statement: the
-    lowest tier (0 points), joined on their first purchase at the dealer (or ``day``). The first
-    purchases are grouped once for the members wanted, not looked up per member."""
+def _earned(programme: Programme, day: dt.date, customers) -> tuple[str, list]:
+    """SQL of the members' (``customers``) qualifying points on ``day``, ``(customer_id, total)``:
+    the window's earnings summed per member in one pass (the planner reads the ledger by the
+    members' accounts for a few, by a scan for many), where a sum per member as a subquery read
+    it member by member (15 s for 150,000). ``qualifying_subquery`` counts the same for one
+    member (the card); the property test holds them equal."""
+    since, until = window(programme, day)
+    among, ids = _among(customers)
+    moment = connection.ops.adapt_datetimefield_value
+    return ("SELECT a.customer_id, SUM(e.amount) AS total FROM loyalty_transfer e "
+            "JOIN loyalty_account a ON a.id = e.credit_id "
+            f"WHERE a.programme_id = %s AND a.kind IN (%s, %s){among} AND e.kind = %s "
+            "AND e.created_at >= %s AND e.created_at < %s "
+            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer v WHERE v.settles_id = e.id AND v.kind = %s) "
+            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer r WHERE r.reverses_id = e.id) GROUP BY a.customer_id",
+            [programme.pk, AccountKind.MEMBER.value, AccountKind.PENDING.value, *ids, TransferKind.EARN.value,
+             moment(since), moment(until), TransferKind.VOID_EARN.value])
+
+
+def join(programme: Programme, day: dt.date, customers=None) -> tuple[int, int, int]:
+    """Memberships for the programme's account holders that have none, each written once and
+    complete: joined on their first purchase at the dealer (or ``day``), their qualifying points
+    counted, at the tier those reach, and an upgrade row from the lowest tier for those above it
+    (as if made at the lowest and upgraded at once). Inserting at the lowest and then updating
+    made PostgreSQL check each new row's foreign keys again at every update (150,000 members:
+    seconds). Returns how many were made, how many of them above the lowest tier, and the highest
+    membership id before them."""
     base = Tier.objects.filter(programme=programme, threshold=0).values_list("pk", flat=True).first()
     among, ids = _among(customers)
     first_among, first_ids = _among(customers, "t")
+    earned, earned_ids = _earned(programme, day, customers)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_membership")
+        before = cursor.fetchone()[0]
         cursor.execute(
             "INSERT INTO loyalty_membership (programme_id, customer_id, tier_id, tier_since, joined_on, "
             "qualifying_points, counted_on) "
-            "SELECT %s, a.customer_id, %s, %s, COALESCE(f.first_day, %s), 0, %s FROM loyalty_account a "
+            "SELECT %s, a.customer_id, (SELECT t.id FROM loyalty_tier t WHERE t.programme_id = %s "
+            "AND t.threshold <= COALESCE(q.total, 0) ORDER BY t.threshold DESC LIMIT 1), %s, "
+            "COALESCE(f.first_day, %s), COALESCE(q.total, 0), %s FROM loyalty_account a "
             "LEFT JOIN (SELECT t.customer_id, MIN(t.date) AS first_day FROM customers_transaction t "
             f"WHERE t.dealer_id = %s AND t.date <= %s{first_among} GROUP BY t.customer_id) f "
-            "ON f.customer_id = a.customer_id "
+            f"ON f.customer_id = a.customer_id LEFT JOIN ({earned}) q ON q.customer_id = a.customer_id "
             "WHERE a.programme_id = %s AND a.kind = %s" + among +
             " AND NOT EXISTS (SELECT 1 FROM loyalty_membership m WHERE m.programme_id = a.programme_id "
             "AND m.customer_id = a.customer_id) ON CONFLICT DO NOTHING",
-            [programme.pk, base, day, day, day, programme.dealer_id, day, *first_ids, programme.pk,
-             AccountKind.MEMBER.value, *ids])
-        return cursor.rowcount
+            [programme.pk, programme.pk, day, day, day, programme.dealer_id, day, *first_ids, *earned_ids,
+             programme.pk, AccountKind.MEMBER.value, *ids])
+        made, upgraded = cursor.rowcount, 0
+        if made:
+            cursor.execute(
+                "INSERT INTO loyalty_tierchange (membership_id, from_tier_id, to_tier_id, day, qualifying_points, "
+                "reason, created_at) SELECT m.id, %s, m.tier_id, %s, m.qualifying_points, 'upgrade', %s "
+                "FROM loyalty_membership m WHERE m.programme_id = %s AND m.id > %s AND m.tier_id IS NOT NULL "
+                "AND (%s IS NULL OR m.tier_id <> %s) "
+                "AND NOT EXISTS (SELECT 1 FROM loyalty_tierchange c WHERE c.membership_id = m.id)",
+                [base, day, timezone.now(), programme.pk, before, base, base])
+            upgraded = cursor.rowcount
+    return made, upgraded, before
 
 
-def count(programme: Programme, day: dt.date, customers=None) -> None:
-    """Recount the members' (``customers``, see ``_among``) qualifying points on ``day`` in one
-    statement: the window's earnings summed per member once, then joined to the memberships (a
-    sum per member as a subquery read the ledger member by member: 15 s for 150,000 members).
-    ``qualifying_subquery`` counts the same for one member (the card); the tests hold them equal."""
-    since, until = window(programme, day)
-    among, ids = _among(customers, "m")
-    earned_among, earned_ids = _among(customers, "a")
-    moment = connection.ops.adapt_datetimefield_value
+def count(programme: Programme, day: dt.date, customers=None, *, up_to: int | None = None) -> None:
+    """Recount the members' (``customers``; memberships up to the id ``up_to`` only, if given)
+    qualifying points on ``day``, in one statement."""
+    among, ids = _among(customers, "m", up_to)
+    earned, earned_ids = _earned(programme, day, customers)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE loyalty_membership AS m SET qualifying_points = COALESCE(q.total, 0), counted_on = %s "
-            "FROM loyalty_membership AS mm LEFT JOIN (SELECT a.customer_id, SUM(e.amount) AS total "
-            "FROM loyalty_transfer e JOIN loyalty_account a ON a.id = e.credit_id "
-            f"WHERE a.programme_id = %s AND a.kind IN (%s, %s){earned_among} AND e.kind = %s "
-            "AND e.created_at >= %s AND e.created_at < %s "
-            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer v WHERE v.settles_id = e.id AND v.kind = %s) "
-            "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer r WHERE r.reverses_id = e.id) "
-            "GROUP BY a.customer_id) q ON q.customer_id = mm.customer_id "
+            f"FROM loyalty_membership AS mm LEFT JOIN ({earned}) q ON q.customer_id = mm.customer_id "
             f"WHERE m.id = mm.id AND m.programme_id = %s{among}",
-            [day, programme.pk, AccountKind.MEMBER.value, AccountKind.PENDING.value, *earned_ids,
-             TransferKind.EARN.value, moment(since), moment(until), TransferKind.VOID_EARN.value, programme.pk, *ids])
+            [day, *earned_ids, programme.pk, *ids])
 
 
 def refresh(programme: Programme, day: dt.date, customers=None) -> dict:
-    """Memberships made, qualifying points counted, upgrades at once (for ``customers``: ids or a
-    subquery of them; all the programme's members if None)."""
-    made = ensure_members(programme, day, customers)
-    count(programme, day, customers)
-    return {"members": made, "upgraded": _change(programme, customers, day, "upgrade")}
+    """Memberships made (complete: ``join``), the others' qualifying points recounted and their
+    upgrades at once (for ``customers``: ids or a subquery of them; all the programme's members
+    if None). The members just made count as upgraded when above the lowest tier."""
+    made, upgraded, before = join(programme, day, customers)
+    count(programme, day, customers, up_to=before)
+    return {"members": made, "upgraded": upgraded + _change(programme, customers, day, "upgrade", up_to=before)}
 
 
 def lower_at_anniversary(programme: Programme, day: dt.date) -> dict:
