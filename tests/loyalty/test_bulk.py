@@ -81,3 +81,37 @@ def test_verify_names_the_first_violation(org, records, damage, mend, named, cap
     assert exited.value.code == 1 and "VIOLATION" in capsys.readouterr().out
     with connection.cursor() as cursor:  # mend it, for the fixture's own check after the test
         cursor.execute(mend)
+
+
+@pytest.mark.django_db(transaction=True)  # the shares run on connections of their own: nothing uncommitted
+def test_earning_in_shares_side_by_side_gives_what_one_run_gives(org):
+    """Two dealers with the same members and records (the default rules, the parts rule's yearly
+    cap reached by some, tiers reached by some): one earns in two shares side by side (PostgreSQL;
+    one run on SQLite), the other in one run; every member ends the same, the ledger verifies,
+    and a second call adds nothing."""
+    import random
+
+    rng = random.Random(7)
+    members = {org.d1.pk: [], org.d2.pk: []}
+    for n in range(40):
+        kinds = [(rng.choice(["service", "parts", "insurance", "vehicle_sale"]), dt.date(2026, rng.randint(1, 6),
+                  rng.randint(1, 28)), rng.randint(1, 9_000_000)) for _ in range(rng.randint(1, 12))]
+        for dealer in (org.d1, org.d2):
+            customer = make_customer(dealer=dealer, name=f"会员{n}")
+            members[dealer.pk].append(customer)
+            for kind, day, cents in kinds:
+                Transaction.objects.create(customer=customer, dealer=dealer, kind=kind, date=day, amount_cents=cents,
+                                           reference="")
+    window = {"start": dt.date(2026, 1, 1), "end": AS_OF, "as_of": AS_OF}
+    shared = bulk.earn_in_shares(actor=None, dealer_id=org.d1.pk, **window)
+    single = bulk.earn_from_transactions(actor=None, dealer_id=org.d2.pk, **window)
+    assert shared == single and single["transfers"] > 150 and single["upgraded"] > 0
+    for ours, theirs in zip(members[org.d1.pk], members[org.d2.pk]):
+        held, expected = balances.of(ours.pk), balances.of(theirs.pk)
+        for key in ("balance", "pending", "tier", "qualifying_points"):
+            assert held[key] == expected[key], (key, ours.name)
+    parts = AuditEvent.objects.filter(action="points.earn_bulk", dealer_id=org.d1.pk).order_by("pk")
+    assert sorted(row.after.get("share", "-") for row in parts) == (
+        ["1/2", "2/2"] if connection.vendor == "postgresql" else ["-"])
+    assert verify.run().ok
+    assert bulk.earn_in_shares(actor=None, dealer_id=org.d1.pk, **window)["transfers"] == 0

@@ -52,15 +52,16 @@ EARN_WINDOW_DAYS = 30
           description=_("Earn points for the transactions of the last 30 days not yet earned, under the rules"))
 def earn(day: dt.date) -> str:
     """Each dealer's transactions dated in the 30 days up to ``day`` (the day before's run left
-    the later ones), set-based; members reaching a higher tier are upgraded at once."""
+    the later ones), set-based, its members in shares side by side (``bulk.earn_in_shares``);
+    members reaching a higher tier are upgraded at once."""
     from retain.org.models import Dealer
 
     from .services import bulk
 
     total = {"transfers": 0, "points": 0, "upgraded": 0}
     for dealer_id in Dealer.objects.order_by("pk").values_list("pk", flat=True):
-        done = bulk.earn_from_transactions(actor=None, dealer_id=dealer_id, as_of=day,
-                                           start=day - dt.timedelta(days=EARN_WINDOW_DAYS - 1), end=day)
+        done = bulk.earn_in_shares(actor=None, dealer_id=dealer_id, as_of=day,
+                                   start=day - dt.timedelta(days=EARN_WINDOW_DAYS - 1), end=day)
         for key in total:
             total[key] += done[key]
     return f"{day}: {total['transfers']} records earned {total['points']} points, {total['upgraded']} upgrades"

@@ -16,7 +16,7 @@ The same guarantees as one earn at a time, in one transaction:
 - a record whose returns window has not passed on ``as_of`` earns pending points (spendable from
   its day + ``pending_days``); an older one earns spendable points at once, in a lot dated by the
   record's day, expiring ``expiry_months`` after its month;
-- one audit row for the run (``points.earn_bulk``), with its counts.
+- one audit row for the run (``points.earn_bulk``), with its counts (one per share: ``earn_in_shares``).
 
 Points follow the programme's rules (``EarningRule``, ``services.rules``), in SQL:
 ``amount_cents * points_per_100_yuan * multiplier_percent / 1,000,000`` rounded down (the member's
@@ -31,8 +31,9 @@ points are recounted and those who reach a higher tier are upgraded at once (``t
 set-based)."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from retain.org import audit
@@ -101,6 +102,9 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
     if programme.excluded_tags:
         excluded += (" AND NOT EXISTS (SELECT 1 FROM customers_customer_tags ct JOIN customers_tag g "
                      f"ON g.id = ct.tag_id WHERE ct.customer_id = c.id AND g.name IN ({listed('xtag', programme.excluded_tags)}))")
+    # a member's share by a hash of their id (ids made in turn for two dealers would all fall in
+    # one share by their remainder); shares run on PostgreSQL only
+    share = " AND (hashint8(t.customer_id) & 2147483647) %% %(shares)s = %(share)s" if params.get("shares") else ""
     raw = (
         "SELECT t.id, t.customer_id, t.date, t.kind, r.day_cap, r.year_cap, "
         "t.amount_cents * r.points_per_100_yuan * COALESCE(ti.multiplier_percent, 100) / 1000000 AS raw "
@@ -110,7 +114,7 @@ def _batch(cursor, vendor: str, params: dict, kinds: list[str], programme, caps:
         "JOIN customers_customer c ON c.id = t.customer_id "
         "LEFT JOIN loyalty_membership m ON m.programme_id = %(programme)s AND m.customer_id = t.customer_id "
         "LEFT JOIN loyalty_tier ti ON ti.id = m.tier_id "
-        f"WHERE t.dealer_id = %(dealer)s AND t.date BETWEEN %(start)s AND %(end)s AND t.kind IN ({chosen}) "
+        f"WHERE t.dealer_id = %(dealer)s AND t.date BETWEEN %(start)s AND %(end)s AND t.kind IN ({chosen}){share} "
         f"AND t.amount_cents >= r.min_amount_cents AND c.status = 'active'{excluded} "
         "AND NOT EXISTS (SELECT 1 FROM loyalty_transfer e WHERE e.kind = 'earn' AND NOT (e.source = '') "
         "AND e.source = 'txn:' || t.id)")
@@ -180,9 +184,11 @@ def _moment(value: dt.datetime):
 
 @ledger.ledger_write  # retried whole if the database refuses it for a lock (a deadlock, SQLite's busy timeout)
 def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.date, as_of: dt.date,
-                           kinds: list[str] | None = None, refresh_tiers: bool = True) -> dict:
+                           kinds: list[str] | None = None, refresh_tiers: bool = True,
+                           share: tuple[int, int] | None = None) -> dict:
     """Earn points under the programme's rules for the dealer's transactions dated
-    ``start``..``end`` (of ``kinds`` only, if given); returns the counts. Idempotent per
+    ``start``..``end`` (of ``kinds`` only, if given; of the members whose id is ``share[0]``
+    modulo ``share[1]`` only, if given: ``earn_in_shares``); returns the counts. Idempotent per
     transaction."""
     from . import tiers  # noqa: PLC0415 (tiers imports ledger too)
 
@@ -206,7 +212,9 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
             "year_start": _moment(dt.datetime.combine(dt.date(start.year, 1, 1), dt.time(), zone)),
             "year_end": _moment(dt.datetime.combine(dt.date(end.year + 1, 1, 1), dt.time(), zone)),
             "sql_day": sql["earned_on"].replace("tr.created_at", "e.created_at"),
+            "share": share[0] if share else None, "shares": share[1] if share else None,
         }
+        shared = {"share": f"{share[0] + 1}/{share[1]}"} if share else {}
         own = ("loyalty_account a ON a.programme_id = %(programme)s AND a.customer_id = t.customer_id "
                "AND a.kind = CASE WHEN t.date > %(cutoff)s THEN %(p)s ELSE %(m)s END")
         params.update({"m": AccountKind.MEMBER, "p": AccountKind.PENDING})
@@ -218,7 +226,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 done = {"transfers": 0, "spendable": 0, "pending": 0, "points": 0}
                 audit.record(actor=actor, action=AuditCode.POINTS_EARN_BULK, object_type="programme",
                              object_id=programme.pk, dealer_id=dealer_id, after={
-                                 **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of})
+                                 **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of, **shared})
                 return {**done, "upgraded": 0}
             cursor.execute(f"DROP TABLE IF EXISTS {MEMBERS}")
             cursor.execute(f"CREATE TEMPORARY TABLE {MEMBERS} (customer_id bigint PRIMARY KEY)")
@@ -241,7 +249,9 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 f"SELECT DISTINCT customer_id, %(p)s FROM {BATCH} WHERE date > %(cutoff)s) k "
                 "WHERE NOT EXISTS (SELECT 1 FROM loyalty_account o WHERE o.programme_id = %(programme)s "
                 "AND o.customer_id = k.customer_id AND o.kind = k.kind) ON CONFLICT DO NOTHING", params)
-            if vendor == "postgresql" and cursor.rowcount > 10_000:
+            # (the shared tables are not analysed by a share: ANALYZE holds a lock to the commit
+            # that a second ANALYZE waits for, which would run the shares one after the other)
+            if vendor == "postgresql" and cursor.rowcount > 10_000 and not share:
                 cursor.execute("ANALYZE loyalty_account")  # so the planner joins the new accounts by hash
             insert = (
                 "INSERT INTO loyalty_transfer (programme_id, kind, debit_id, credit_id, amount, memo, actor_id, origin, "
@@ -263,7 +273,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                     "SELECT (SELECT COUNT(*) FROM tr), (SELECT COALESCE(SUM(amount), 0) FROM tr), "
                     "(SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM moved)", params)
                 earned, total, lots, _moved = cursor.fetchone()
-                if earned > 10_000:  # the recount below plans with the new rows counted, not as if few
+                if earned > 10_000 and not share:  # the recount below plans with the new rows counted
                     cursor.execute("ANALYZE loyalty_transfer")
             else:
                 cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_transfer")
@@ -282,8 +292,6 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(tr.amount), 0) {batch}", params)
                 count, total = cursor.fetchone()
                 assert count == earned, (count, earned)
-            cursor.execute("UPDATE loyalty_account SET balance = balance - %(total)s WHERE id = %(issuance)s",
-                           {**params, "total": total})
             if vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         # 6. the members' tiers: qualifying points recounted, upgrades at once
@@ -293,8 +301,43 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BATCH}")
             cursor.execute(f"DROP TABLE IF EXISTS {MEMBERS}")
+            # the issuance account last: the one row every run writes, held from here to the commit
+            # (shares side by side wait for each other only here)
+            cursor.execute("UPDATE loyalty_account SET balance = balance - %(total)s WHERE id = %(issuance)s",
+                           {**params, "total": total})
         done = {"transfers": earned, "spendable": lots, "pending": earned - lots, "points": int(total)}
         audit.record(actor=actor, action=AuditCode.POINTS_EARN_BULK, object_type="programme",
                      object_id=programme.pk, dealer_id=dealer_id, after={
-                         **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of, "upgraded": upgraded})
+                         **done, "start": start, "end": end, "kinds": kinds, "as_of": as_of, "upgraded": upgraded,
+                         **shared})
         return {**done, "upgraded": upgraded}
+
+
+#: Shares a large run is split into (``earn_in_shares``): the cores of a small database server.
+SHARES = 2
+
+
+def earn_in_shares(*, actor, dealer_id: int, start: dt.date, end: dt.date, as_of: dt.date,
+                   kinds: list[str] | None = None, shares: int = SHARES) -> dict:
+    """``earn_from_transactions`` split by member into ``shares`` runs side by side, each on its
+    own connection and in its own transaction, so that PostgreSQL uses as many cores (one run is
+    one backend, one core: a year of 1.5 million records is mostly its per-row work, the
+    transfers' indexes and foreign-key checks). Each share is as idempotent as the whole: a share
+    that failed leaves the others' points in place and a second call earns what is missing, once.
+    On SQLite (one writer) or inside a transaction (a connection of another thread would not see
+    its rows), one run. Returns the summed counts."""
+    one = {"actor": actor, "dealer_id": dealer_id, "start": start, "end": end, "as_of": as_of, "kinds": kinds}
+    if shares < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return earn_from_transactions(**one)
+    programme = ledger.programme_for(dealer_id)  # made once, here, not by two shares at once
+    ledger.system_account(programme, AccountKind.ISSUANCE)
+
+    def run(share: int) -> dict:
+        try:
+            return earn_from_transactions(**one, share=(share, shares))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=shares) as pool:
+        done = list(pool.map(run, range(shares)))
+    return {key: sum(part[key] for part in done) for key in done[0]}
