@@ -1,8 +1,11 @@
 """``get_FOO_display`` (``retain.web.displays``) answers what Django's own does, for every field
 with choices of every model, each value and one that is not a choice, in both languages."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.apps import apps
+from django.db import models
 from django.db.models import Model
 from django.utils import translation
 
@@ -39,3 +42,17 @@ def test_a_label_follows_the_active_language():
     with translation.override("en"):
         english = customer.get_classification_display()
     assert chinese != english and english == str(Classification.OWN_SOLD.label)
+
+
+
+def test_new_choices_are_seen_and_callable_choices_are_read_each_time():
+    field = models.CharField(max_length=5, choices=[("a", "first")])
+    field.set_attributes_from_name("grade")
+    row = SimpleNamespace(grade="a")
+    assert displays.display(row, field) == "first"
+    field.choices = [("a", "second")]
+    assert displays.display(row, field) == "second"
+    answers = iter(["third", "fourth"])
+    field = models.CharField(max_length=5, choices=lambda: [("a", next(answers))])
+    field.set_attributes_from_name("grade")
+    assert (displays.display(row, field), displays.display(row, field)) == ("third", "fourth")

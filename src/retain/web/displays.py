@@ -8,8 +8,9 @@ card showed some 50 such values and a consultant's today page some 75 (a tenth o
 :func:`install` (called from ``WebConfig.ready``, after every model is loaded) points each model's
 ``get_FOO_display`` that Django made at :func:`display`, which answers exactly as Django does (the
 label of the value in the active language, else the value itself) from a dict whose labels stay
-lazy. Nothing is kept between calls, so choices given as a callable and a change of language are
-seen as before. A ``get_FOO_display`` a model defines itself is left alone.
+lazy, so it holds no language and serves every request. It is kept per field for as long as the
+field holds the same list of choices; choices given as a callable are read on every call, as
+Django does. A ``get_FOO_display`` a model defines itself is left alone.
 """
 
 from functools import partialmethod
@@ -19,12 +20,24 @@ from django.db.models import Model
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 
+_kept: dict = {}  # field -> (its choices, {value: lazy label})
+
+
+def _labels(field) -> dict:
+    choices = field.choices
+    kept = _kept.get(field)
+    if kept is not None and kept[0] is choices:
+        return kept[1]
+    labels = {make_hashable(choice): label for choice, label in field.flatchoices}
+    if isinstance(choices, (list, tuple)):  # not a callable's answer, which may change
+        _kept[field] = (choices, labels)
+    return labels
+
 
 def display(instance: Model, field) -> str:
     """The label of ``instance``'s value of ``field``, as ``Model._get_FIELD_display`` gives it."""
     value = getattr(instance, field.attname)
-    labels = {make_hashable(choice): label for choice, label in field.flatchoices}
-    return force_str(labels.get(make_hashable(value), value), strings_only=True)
+    return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 def install() -> int:
