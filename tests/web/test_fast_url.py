@@ -71,6 +71,17 @@ def test_a_script_prefix_is_part_of_the_path():
     assert fast_reverse("customers:card", [5]) == "/customers/5/"
 
 
+def test_a_template_reads_the_prefix_of_its_own_render():
+    """The tag looks the script prefix up once per template render, never from an earlier one."""
+    template = engines["django"].from_string("{% for pk in pks %}{% url 'customers:card' pk %} {% endfor %}")
+    try:
+        set_script_prefix("/retain/")
+        assert template.render({"pks": [5, 6]}) == "/retain/customers/5/ /retain/customers/6/ "
+    finally:
+        set_script_prefix("/")
+    assert template.render({"pks": [5, 6]}) == "/customers/5/ /customers/6/ "
+
+
 def test_templates_use_it_without_loading_it():
     template = engines["django"].from_string("{% url 'customers:card' pk %}|{% url 'customers:card' pk as u %}{{ u }}"
                                              "|{% url 'no-such-page' as missing %}[{{ missing }}]")
