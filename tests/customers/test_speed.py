@@ -212,9 +212,37 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
 #: points); then the sections' permission questions (surveys' invite, the blacklist's propose)
 #: were asked in the card's own query (-1 for a dealer's staff); then the referrals section (the
 #: member's referral code and whom they brought, two queries: +2; the points of those referrals a
-#: third when there are some). Raise it only with a reason; a per-row query breaks the test above
-#: first.
-CARD_QUERIES = 27
+#: third when there are some): 27. Then the card asked every section's tables in one statement
+#: whether they hold a row of the customer (``customers.cards.holds``, +1), and a section whose
+#: tables hold none reads nothing (the customers here have no messages, prospects, tasks, cases,
+#: points or referrals: -13): 15. A section with rows still reads them with its own queries, as
+#: its app's tests show. Raise it only with a reason; a per-row query breaks the test above first.
+CARD_QUERIES = 15
+
+
+def test_sections_read_only_the_tables_that_hold_rows_of_the_customer(org, client):
+    """One statement asks the sections' tables whether they hold the customer's rows; a section
+    with none reads nothing, and one with rows reads and shows them."""
+    from retain.customers import cards
+    from retain.sales.models import Prospect
+
+    consultant = org.staff["consultant"]
+    customer = services.create_customer(actor=consultant, name="空", mobile="13600000003")
+    client.force_login(consultant)
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    assert sum("EXISTS (SELECT 1 FROM" in sql for sql in queries) == 1
+    read = ("sales_prospect", "sales_contact", "care_task", "care_vipfile", "cases_case", "cases_lostowner",
+            "loyalty_account", "loyalty_referral", "channels_message", "surveys_invitation", "insights_customerscore")
+    assert not [sql for sql in queries if any(f'FROM "{table}"' in sql for table in read) and "EXISTS" not in sql]
+    assert "Not a prospect." in html
+    assert cards.holds(Customer.objects.get(pk=customer.pk), Prospect)  # not asked: read as ever
+    sales_services.open_prospect(actor=consultant, customer_id=customer.pk, grade="H", model_of_interest="帕萨特",
+                                 source="walk_in")
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    assert "帕萨特" in html and any(sql.startswith('SELECT "sales_prospect"') for sql in queries)
+    looked = Customer.objects.get(pk=customer.pk)
+    cards.sections(consultant, looked)
+    assert cards.holds(looked, Prospect) and not cards.holds(looked, Transaction)
 
 
 def _offers(html, staff) -> bool:

@@ -7,7 +7,7 @@ door); it shows the run's date, so a stale number says so.
 from django.utils.translation import get_language
 
 from retain.analytics import rfm
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 
 from .models import CustomerScore
 
@@ -20,6 +20,8 @@ def _label(labels: dict, key: str) -> str:
 
 
 def scores_section(actor, customer) -> CardSection | None:
+    if not holds(customer, CustomerScore):
+        return None
     score = (CustomerScore.objects.filter(customer=customer).select_related("run")
              .order_by("-as_of", "-run_id").first())
     if score is None:
