@@ -191,10 +191,25 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
     _grow(org, big, 12)
     client.force_login(org.staff[username])
     _, few = _sql(client, f"/customers/{small.pk}/")
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_max_num_queries(len(few) + 1):  # + the count and total past the 20 transactions shown
         client.get(f"/customers/{big.pk}/")
     with django_assert_max_num_queries(CARD_QUERIES):
         client.get(f"/customers/{big.pk}/")
+
+
+@pytest.mark.parametrize("rows", [3, views.TRANSACTIONS_SHOWN - 1, views.TRANSACTIONS_SHOWN, 25])
+def test_the_cards_count_and_total_are_of_every_transaction(org, client, rows):
+    """Added up from the rows shown when they are all of them, counted by the database past a page."""
+    customer = make_customer(dealer=org.d1, owner=org.staff["consultant"])
+    for i in range(rows):
+        Transaction.objects.create(customer=customer, dealer=org.d1, kind="service", date=dt.date(2025, 1, 1 + i),
+                                   amount_cents=1000 + i)
+    client.force_login(org.staff["consultant"])
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    total = sum(1000 + i for i in range(rows))
+    assert f"{rows} transactions · total ¥{total / 100:,.2f}" in html
+    assert html.count("<td>Service / repair order</td>") == min(rows, views.TRANSACTIONS_SHOWN)
+    assert any("SUM(" in sql or "TOTAL(" in sql for sql in queries) == (rows >= views.TRANSACTIONS_SHOWN)
 
 
 #: The card's whole budget: the user (the session is read through the cache), the door, the
