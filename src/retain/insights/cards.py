@@ -22,8 +22,7 @@ def _label(labels: dict, key: str) -> str:
 def scores_section(actor, customer) -> CardSection | None:
     if not holds(customer, CustomerScore):
         return None
-    score = (CustomerScore.objects.filter(customer=customer).select_related("run")
-             .order_by("-as_of", "-run_id").first())
+    score = CustomerScore.objects.filter(customer=customer).order_by("-as_of", "-run_id").first()
     if score is None:
         return None
     return CardSection("insights/_card_scores.html", {

@@ -20,7 +20,7 @@ def invitations_section(actor, customer) -> CardSection | None:
     invitations = []
     if holds(customer, Invitation):
         invitations = list(visible_invitations(actor).filter(customer=customer)
-                           .select_related("survey", "staff").order_by("-created_at", "-id")[:SHOWN])
+                           .select_related("survey").order_by("-created_at", "-id")[:SHOWN])
     may_invite = (customer.status == Status.ACTIVE and allowed(actor, Action.INVITE)
                   and permitted(actor, customer, Action.INVITE)[Action.INVITE])
     if not (invitations or may_invite):
