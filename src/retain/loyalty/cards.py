@@ -15,6 +15,7 @@ from retain.org.policy import Action, allowed
 
 from . import balances
 from .models import MEMBER_KINDS, Account, AccountKind, Membership, Tier, Transfer, TransferKind, Voucher, VoucherStatus
+from .services import ledger
 
 SHOWN = 8
 
@@ -31,7 +32,7 @@ def points_section(actor, customer) -> CardSection | None:
     if not allowed(actor, Action.VIEW_POINTS) or not holds(customer, Account):
         return None
     accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)
-                .select_related("programme")}
+                .select_related("programme", *(f"programme__{path}" for path in ledger.ZONE_WITH))}
     if not accounts:
         return None
     ids = [a.pk for a in accounts.values()]
