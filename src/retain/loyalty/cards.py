@@ -31,8 +31,11 @@ def points_section(actor, customer) -> CardSection | None:
     # The card's customer is in the reader's sight; points are seen in the same scope as the customer.
     if not allowed(actor, Action.VIEW_POINTS) or not holds(customer, Account):
         return None
+    # Only what is used: each account's kind and balance, and the programme's time zone (for the
+    # qualifying window). The programme and the dealer's settings have JSON and encrypted columns,
+    # which were decoded once for each of the member's three accounts.
     accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)
-                .select_related("programme", *(f"programme__{path}" for path in ledger.ZONE_WITH))}
+                .select_related(f"programme__{ledger.ZONE_WITH}").only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}")}
     if not accounts:
         return None
     ids = [a.pk for a in accounts.values()]

@@ -138,8 +138,9 @@ def local_zone(programme: Programme) -> ZoneInfo:
     return zone
 
 
-#: What ``select_related`` reads with a programme for ``local_zone`` to need no query of its own.
-ZONE_WITH = ("dealer__channel_settings",)
+#: What a programme is read with (``select_related``) for ``local_zone`` to need no query of its
+#: own, and the one column of it that is used (for ``only``).
+ZONE_WITH, ZONE_COLUMN = "dealer__channel_settings", "dealer__channel_settings__time_zone"
 
 
 def local_day(programme: Programme, moment: dt.datetime) -> dt.date:
