@@ -3,6 +3,8 @@
 import pytest
 from django.template import engines
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse, set_script_prefix
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 from retain.web.templatetags.fast_url import FastURLNode, fast_reverse
 
@@ -87,3 +89,13 @@ def test_templates_use_it_without_loading_it():
                                              "|{% url 'no-such-page' as missing %}[{{ missing }}]")
     assert any(isinstance(node, FastURLNode) for node in template.template.nodelist)
     assert template.render({"pk": 42}) == "/customers/42/|/customers/42/|[]"
+
+
+@pytest.mark.parametrize("code", ["V-123", "it's", "a&b<c>"])
+def test_a_link_is_escaped_as_djangos_tag_escapes_it(code):
+    """A path is marked safe only where escaping would not change it; else the tag escapes it."""
+    template = engines["django"].from_string("{% url 'loyalty:voucher' code %}|{% url 'customers:card' 7 %}")
+    expected = f"{conditional_escape(reverse('loyalty:voucher', args=[code]))}|/customers/7/"
+    assert template.render({"code": code}) == expected
+    assert isinstance(fast_reverse("customers:card", [7]), SafeString)
+    assert isinstance(fast_reverse("loyalty:voucher", [code]), SafeString) == (code == "V-123")
