@@ -261,17 +261,19 @@ TAGGED = (Customer.tags.through, "customer")
 @login_required
 def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
-    customer = access_customer(request.user, customer_id, include_merged=True)
+    # What the reader may do with the record, and the sections' own questions (cards.asked), are
+    # asked with the record. The timeline is the customer's slice of the audit log: only for
+    # those the policy lets read it.
+    asking = (Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY, *cards.asked())
+    customer = access_customer(request.user, customer_id, include_merged=True, asking=asking,
+                               merged_too=(Action.HISTORY,))
+    may = permitted(request.user, customer, *asking, merged_too=(Action.HISTORY,))
     # One statement: which of the sections' tables, and the tags, hold rows of this customer.
     cards.look(customer, TAGGED)
     tagged = cards.holds(customer, *TAGGED)
     # Vehicles and tags are read once and shared by the profile, the forms and the timeline;
     # every other part is one query, so the card's cost does not grow with the customer's rows.
     prefetch_related_objects([customer], "vehicles", *(["tags"] if tagged else []))
-    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
-    # The sections' own questions (cards.asked) are asked in the same query.
-    may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY,
-                    *cards.asked(), merged_too=(Action.HISTORY,))
     can_see_history = may[Action.HISTORY]
     transactions = list(customer.transactions.select_related("vehicle")[:TRANSACTIONS_SHOWN])
     context = {
