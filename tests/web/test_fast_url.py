@@ -99,3 +99,17 @@ def test_a_link_is_escaped_as_djangos_tag_escapes_it(code):
     assert template.render({"code": code}) == expected
     assert isinstance(fast_reverse("customers:card", [7]), SafeString)
     assert isinstance(fast_reverse("loyalty:voucher", [code]), SafeString) == (code == "V-123")
+
+
+def test_a_string_literal_in_a_template_takes_the_cached_path(monkeypatch):
+    """A template's literal is a SafeString; the card's form names are such literals."""
+    from retain.web.templatetags import fast_url
+
+    template = engines["django"].from_string("{% url 'customers:card_form' pk 'tags' %}")
+    assert template.render({"pk": 12}) == reverse("customers:card_form", args=[12, "tags"])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("reversed by Django on every call")
+
+    monkeypatch.setattr(fast_url, "reverse", refuse)
+    assert template.render({"pk": 13}) == "/customers/13/forms/tags/"

@@ -81,7 +81,8 @@ def _reverse(where: tuple, view_name: str, args: list) -> str:
     prefix, urlconf, current_app = where
     if not args:
         return _fixed(prefix, urlconf, view_name, current_app)
-    if all((type(arg) is int and arg >= 0) or (type(arg) is str and len(arg) <= 40) for arg in args):
+    # (a template's string literal is a SafeString: a str for this purpose)
+    if all((type(arg) is int and arg >= 0) or (isinstance(arg, str) and len(arg) <= 40) for arg in args):
         shape = tuple(None if type(arg) is int else arg for arg in args)
         found = _parts(prefix, urlconf, view_name, shape, current_app)
         if found is not None:
