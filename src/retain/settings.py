@@ -239,6 +239,8 @@ TEMPLATES = [
             ],
             # ``{% url %}`` from a cached path template, in every template (see the module).
             "builtins": ["retain.web.templatetags.fast_url"],
+            # ``{% load i18n %}`` is Django's library with each literal's translation kept per language.
+            "libraries": {"i18n": "retain.web.templatetags.kept_i18n"},
         },
     }
 ]

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from retain.customers.models import Customer, Transaction, Vehicle
+from retain.customers.views import TRANSACTIONS_SHOWN
 from retain.org.models import AuditEvent
 from retain.sales import services
 from retain.sales.models import Contact, Invitation, Prospect, ShowroomVisit
@@ -285,7 +286,11 @@ def test_card_total_survives_amounts_stored_before_the_bounds(org, client):
         Transaction.objects.create(customer=c, dealer=org.d1, kind="other", date=dt.date(2025, 1, 1),
                                    amount_cents=BIG - 10, reference=reference)
     client.force_login(org.staff["consultant"])
-    assert client.get(f"/customers/{c.pk}/").status_code == 200
+    assert client.get(f"/customers/{c.pk}/").status_code == 200  # two rows: added up from those shown
+    for i in range(TRANSACTIONS_SHOWN):
+        Transaction.objects.create(customer=c, dealer=org.d1, kind="other", date=dt.date(2025, 1, 2),
+                                   amount_cents=BIG - 10, reference=f"c{i}")
+    assert client.get(f"/customers/{c.pk}/").status_code == 200  # more than a page: summed by the database
 
 
 def test_service_refuses_nul_as_imports_would_send_it(org):

@@ -6,14 +6,16 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from retain.care import services, worklist
 from retain.care.models import CareRule, Outcome, Task, TaskKind, TaskStatus, VipFile
 from retain.customers import services as customer_services
-from retain.customers.models import Consent
+from retain.customers.models import Consent, Vehicle
 from retain.org.models import AuditEvent
 from retain.sales.services import daily_report
 from tests.conftest import make_customer
@@ -356,3 +358,27 @@ def test_the_today_page_lists_twenty_care_tasks_and_counts_them_all(org, client)
     page = client.get("/sales/today/").content.decode()
     section = page[page.index('id="care-tasks"'):]
     assert section.count('class="task"') == 20 and '<span class="badge">25</span>' in section
+
+
+def test_the_start_pages_read_the_task_rows_shown_in_their_queries(org, client, django_assert_max_num_queries):
+    """The rows read only the columns they show (``worklist.ROW_COLUMNS``): each one's task, reason,
+    customer and vehicle are on the page, and more rows cost no more queries."""
+    consultant, today = org.staff["consultant"], timezone.localdate()
+    client.force_login(consultant)
+
+    def add(i):
+        customer = make_customer(dealer=org.d1, owner=consultant, name=f"行{i:02d}", classification="own_sold")
+        vehicle = Vehicle.objects.create(customer=customer, vin=f"LSVAA4182E{i:07d}", plate=f"沪A{i:05d}",
+                                         make="大众", model="途观L")
+        task_for(customer, consultant, kind=TaskKind.SERVICE_DUE, due_on=today - dt.timedelta(days=1 + i),
+                 vehicle=vehicle, reason="km", channel="visit")
+
+    add(0)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get("/sales/today/").content.decode()
+    section = page[page.index('id="care-tasks"'):]
+    assert all(text in section for text in ("行00", "沪A00000", "by mileage", "Visit"))
+    for i in range(1, 8):
+        add(i)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/sales/today/").content.decode().count('class="task"') == 8

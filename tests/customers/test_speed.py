@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -191,10 +192,25 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
     _grow(org, big, 12)
     client.force_login(org.staff[username])
     _, few = _sql(client, f"/customers/{small.pk}/")
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_max_num_queries(len(few) + 1):  # + the count and total past the 20 transactions shown
         client.get(f"/customers/{big.pk}/")
     with django_assert_max_num_queries(CARD_QUERIES):
         client.get(f"/customers/{big.pk}/")
+
+
+@pytest.mark.parametrize("rows", [3, views.TRANSACTIONS_SHOWN - 1, views.TRANSACTIONS_SHOWN, 25])
+def test_the_cards_count_and_total_are_of_every_transaction(org, client, rows):
+    """Added up from the rows shown when they are all of them, counted by the database past a page."""
+    customer = make_customer(dealer=org.d1, owner=org.staff["consultant"])
+    for i in range(rows):
+        Transaction.objects.create(customer=customer, dealer=org.d1, kind="service", date=dt.date(2025, 1, 1 + i),
+                                   amount_cents=1000 + i)
+    client.force_login(org.staff["consultant"])
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    total = sum(1000 + i for i in range(rows))
+    assert f"{rows} transactions · total ¥{total / 100:,.2f}" in html
+    assert html.count("<td>Service / repair order</td>") == min(rows, views.TRANSACTIONS_SHOWN)
+    assert any("SUM(" in sql or "TOTAL(" in sql for sql in queries) == (rows >= views.TRANSACTIONS_SHOWN)
 
 
 #: The card's whole budget: the user (the session is read through the cache), the door, the
@@ -212,9 +228,39 @@ def test_card_queries_do_not_grow_with_vehicles_transactions_and_history(org, cl
 #: points); then the sections' permission questions (surveys' invite, the blacklist's propose)
 #: were asked in the card's own query (-1 for a dealer's staff); then the referrals section (the
 #: member's referral code and whom they brought, two queries: +2; the points of those referrals a
-#: third when there are some). Raise it only with a reason; a per-row query breaks the test above
-#: first.
-CARD_QUERIES = 27
+#: third when there are some): 27. Then the card asked every section's tables in one statement
+#: whether they hold a row of the customer (``customers.cards.holds``, +1), and a section whose
+#: tables hold none reads nothing (the customers here have no messages, prospects, tasks, cases,
+#: points or referrals: -13): 15. A section with rows still reads them with its own queries, as
+#: its app's tests show. Then the door answered what the reader may do with the record in the
+#: query that reads it (-1): 14. Raise it only with a reason; a per-row query breaks the test
+#: above first.
+CARD_QUERIES = 14
+
+
+def test_sections_read_only_the_tables_that_hold_rows_of_the_customer(org, client):
+    """One statement asks the sections' tables whether they hold the customer's rows; a section
+    with none reads nothing, and one with rows reads and shows them."""
+    from retain.customers import cards
+    from retain.sales.models import Prospect
+
+    consultant = org.staff["consultant"]
+    customer = services.create_customer(actor=consultant, name="空", mobile="13600000003")
+    client.force_login(consultant)
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    assert sum("EXISTS (SELECT 1 FROM" in sql for sql in queries) == 1
+    read = ("sales_prospect", "sales_contact", "care_task", "care_vipfile", "cases_case", "cases_lostowner",
+            "loyalty_account", "loyalty_referral", "channels_message", "surveys_invitation", "insights_customerscore")
+    assert not [sql for sql in queries if any(f'FROM "{table}"' in sql for table in read) and "EXISTS" not in sql]
+    assert "Not a prospect." in html
+    assert cards.holds(Customer.objects.get(pk=customer.pk), Prospect)  # not asked: read as ever
+    sales_services.open_prospect(actor=consultant, customer_id=customer.pk, grade="H", model_of_interest="帕萨特",
+                                 source="walk_in")
+    html, queries = _sql(client, f"/customers/{customer.pk}/")
+    assert "帕萨特" in html and any(sql.startswith('SELECT "sales_prospect"') for sql in queries)
+    looked = Customer.objects.get(pk=customer.pk)
+    cards.sections(consultant, looked)
+    assert cards.holds(looked, Prospect) and not cards.holds(looked, Transaction)
 
 
 def _offers(html, staff) -> bool:
@@ -308,3 +354,30 @@ def test_today_and_home_queries_do_not_grow_with_the_follow_ups(org, client, use
         assert response.status_code == 200
         with django_assert_max_num_queries(TODAY_QUERIES):
             client.get(url, follow=True)
+
+
+@pytest.mark.parametrize("username", ["consultant", "colleague", "dealer_gm", "region_manager", "group_admin",
+                                      "service_advisor"])
+def test_the_door_answers_the_asked_actions_as_permitted_does(org, username, django_assert_num_queries):
+    """``access_customer(..., asking=...)`` reads the answers with the record; they are the ones
+    ``permitted`` asks the database, for an active record and a merged one (history only)."""
+    from retain.customers.access import access_customer, permitted
+    from retain.org.policy import Action
+
+    consultant, actor = org.staff["consultant"], org.staff[username]
+    mine = make_customer(dealer=org.d1, owner=consultant, name="甲")
+    merged = make_customer(dealer=org.d1, owner=consultant, name="乙")
+    services.merge_customers(actor=org.staff["dealer_gm"], survivor_id=mine.pk, duplicate_id=merged.pk, note="同一人")
+    asking = (Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY, Action.INVITE, Action.PROPOSE_BLACKLIST)
+    answers = {}
+    for customer_id in (mine.pk, merged.pk):
+        try:
+            fetched = access_customer(actor, customer_id, include_merged=True, asking=asking, merged_too=(Action.HISTORY,))
+        except Http404:
+            continue  # out of sight: nothing to answer
+        with django_assert_num_queries(0):
+            answers[customer_id] = permitted(actor, fetched, *asking, merged_too=(Action.HISTORY,))
+        asked_apart = permitted(actor, Customer.objects.get(pk=customer_id), *asking, merged_too=(Action.HISTORY,))
+        assert answers[customer_id] == asked_apart, (username, customer_id)
+    if username == "consultant":  # their own record: editable while active, not once merged away
+        assert answers[mine.pk][Action.EDIT] and not answers[merged.pk][Action.EDIT]

@@ -135,7 +135,7 @@ def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme,
     for _n in range(10):
         points.redeem(actor=None, customer_id=one.pk, points=10)
     reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
-    with django_assert_max_num_queries(6):  # accounts, transfers, membership, tiers, qualifying (+ the zone)
+    with django_assert_max_num_queries(5):  # accounts (with the dealer's zone), transfers, membership, tiers, qualifying
         section = points_section(reader, member)
     assert (section.context["tier"].name, section.context["qualifying"], section.context["to_next"]) == (
         "银卡", 6_500, 20_000 - 6_500)
@@ -144,3 +144,26 @@ def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme,
     card = client.get(f"/customers/{one.pk}/").content.decode()
     points_html = card[card.index('id="points"'):]
     assert "银卡" in points_html and "13500" in points_html and "<progress" in points_html
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin"])
+def test_the_card_reads_the_dealers_zone_with_the_accounts(org, programme, zone, django_assert_num_queries):
+    """The points section reads the programme with its dealer's channel settings, so the zone its
+    qualifying window is cut in costs no query of its own: the dealer's zone, or the default."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from retain.channels.models import ChannelSettings
+    from retain.loyalty.models import Account
+
+    if zone:
+        ChannelSettings.objects.create(dealer=org.d1, time_zone=zone)
+    one = make_customer(dealer=org.d1, name="甲", owner=org.staff["consultant"])
+    _earn(one, 100, dt.date.today())
+    account = Account.objects.select_related(f"programme__{ledger.ZONE_WITH}").get(customer=one, kind="member")
+    with django_assert_num_queries(0):
+        assert ledger.local_zone(account.programme) == ZoneInfo(zone or settings.TIME_ZONE)
+    plain = Account.objects.select_related("programme").get(customer=one, kind="member")
+    with django_assert_num_queries(1):  # read on its own otherwise
+        assert ledger.local_zone(plain.programme) == ZoneInfo(zone or settings.TIME_ZONE)

@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from retain.customers.models import Classification
@@ -154,6 +156,25 @@ def test_api_walks_a_prospect_through_grade_and_contact(org, customer, client, t
     listing = client.get("/api/v1/prospects").json()
     assert listing["count"] == 1 and listing["items"][0]["id"] == body["id"]
     assert client.get("/api/v1/today").json()["due"] == []
+
+
+def test_api_today_reads_every_shown_column_in_its_queries(org, client, today, django_assert_max_num_queries):
+    """The day's lists read only the columns they show (``services.WORK_COLUMNS``): the API's rows
+    are whole, and none reads a left-out column row by row (more rows, no more queries)."""
+    consultant = org.staff["consultant"]
+    client.force_login(consultant)
+    for i in range(3):
+        _open(org, make_customer(dealer=org.d1, owner=consultant, name=f"今日{i}"), first_contact=today - 9 * DAY)
+    with CaptureQueriesContext(connection) as few:
+        body = client.get("/api/v1/today").json()
+    row = body["overdue"][0]
+    assert (row["customer"], row["owner"], row["dealer"], row["grade"], row["status"], row["source"]) == (
+        "今日0", "consultant", "D1", "H", "open", "walk_in")
+    assert row["overdue"] and row["model_of_interest"] == "途观L" and row["first_contact"] == (today - 9 * DAY).isoformat()
+    for i in range(3, 9):
+        _open(org, make_customer(dealer=org.d1, owner=consultant, name=f"今日{i}"), first_contact=today - 9 * DAY)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/today").json()["overdue"]) == 9
 
 
 @pytest.mark.parametrize("payload, field", [

@@ -3,6 +3,8 @@
 import pytest
 from django.template import engines
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse, set_script_prefix
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 from retain.web.templatetags.fast_url import FastURLNode, fast_reverse
 
@@ -71,8 +73,43 @@ def test_a_script_prefix_is_part_of_the_path():
     assert fast_reverse("customers:card", [5]) == "/customers/5/"
 
 
+def test_a_template_reads_the_prefix_of_its_own_render():
+    """The tag looks the script prefix up once per template render, never from an earlier one."""
+    template = engines["django"].from_string("{% for pk in pks %}{% url 'customers:card' pk %} {% endfor %}")
+    try:
+        set_script_prefix("/retain/")
+        assert template.render({"pks": [5, 6]}) == "/retain/customers/5/ /retain/customers/6/ "
+    finally:
+        set_script_prefix("/")
+    assert template.render({"pks": [5, 6]}) == "/customers/5/ /customers/6/ "
+
+
 def test_templates_use_it_without_loading_it():
     template = engines["django"].from_string("{% url 'customers:card' pk %}|{% url 'customers:card' pk as u %}{{ u }}"
                                              "|{% url 'no-such-page' as missing %}[{{ missing }}]")
     assert any(isinstance(node, FastURLNode) for node in template.template.nodelist)
     assert template.render({"pk": 42}) == "/customers/42/|/customers/42/|[]"
+
+
+@pytest.mark.parametrize("code", ["V-123", "it's", "a&b<c>"])
+def test_a_link_is_escaped_as_djangos_tag_escapes_it(code):
+    """A path is marked safe only where escaping would not change it; else the tag escapes it."""
+    template = engines["django"].from_string("{% url 'loyalty:voucher' code %}|{% url 'customers:card' 7 %}")
+    expected = f"{conditional_escape(reverse('loyalty:voucher', args=[code]))}|/customers/7/"
+    assert template.render({"code": code}) == expected
+    assert isinstance(fast_reverse("customers:card", [7]), SafeString)
+    assert isinstance(fast_reverse("loyalty:voucher", [code]), SafeString) == (code == "V-123")
+
+
+def test_a_string_literal_in_a_template_takes_the_cached_path(monkeypatch):
+    """A template's literal is a SafeString; the card's form names are such literals."""
+    from retain.web.templatetags import fast_url
+
+    template = engines["django"].from_string("{% url 'customers:card_form' pk 'tags' %}")
+    assert template.render({"pk": 12}) == reverse("customers:card_form", args=[12, "tags"])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("reversed by Django on every call")
+
+    monkeypatch.setattr(fast_url, "reverse", refuse)
+    assert template.render({"pk": 13}) == "/customers/13/forms/tags/"

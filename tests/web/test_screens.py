@@ -18,7 +18,7 @@ from retain.sales.services import daily_report
 from retain.web import charts
 from retain.web.context import menu_for
 from retain.web.finders import PATH as PLOTLY_PATH
-from retain.web.templatetags.retain import day, money, phone, tel
+from retain.web.templatetags.retain import DATE_FORMAT, DATETIME_FORMAT, day, moment, money, phone, tel
 from tests.conftest import make_customer
 
 TODAY = timezone.localdate
@@ -212,6 +212,28 @@ def test_filters_write_money_dates_and_numbers_one_way():
     assert money(-150) == "-¥1.50" and money(None) == "—"
     assert day(dt.date(2026, 6, 30)) == "2026-06-30"
     assert phone("+8613812341234") == "138 1234 1234" and tel("+8613812341234") == "tel:+8613812341234"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_day_and_moment_write_what_djangos_date_filter_writes(language):
+    """The two filters write their formats directly (Django's ``date`` costs 12 to 23 µs a value):
+    the same text for dates and date-times, aware (shown in the local zone) or naive, at the ends
+    of the years the project accepts and past them."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    days = [dt.date(1900, 1, 1), dt.date(2026, 6, 30), dt.date(2100, 12, 31), dt.date(999, 3, 4)]
+    naive = [dt.datetime(2026, 6, 30, 23, 59, 59), dt.datetime(1900, 1, 1, 0, 0), dt.datetime(999, 12, 31, 16, 5)]
+    aware = [dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=dt.UTC), dt.datetime(2025, 1, 1, 8, 0, tzinfo=dt.UTC)]
+    with translation.override(language), timezone.override("Asia/Shanghai"):
+        for value in days:
+            assert day(value) == date_filter(value, DATE_FORMAT), value
+        for value in naive + aware:
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            assert day(value) == date_filter(local, DATE_FORMAT), value
+            assert moment(value) == date_filter(local, DATETIME_FORMAT), value
+        assert moment(aware[0]) == "2026-07-01 07:59" and day(aware[0]) == "2026-07-01"
+        assert day(None) == moment(None) == day("") == "—"
 
 
 def test_a_delivery_is_recorded_from_the_prospect_page(named, showroom, client):

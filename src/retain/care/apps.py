@@ -14,9 +14,10 @@ class CareConfig(AppConfig):
 
         from . import jobs  # noqa: F401 (registers the periodic job)
         from .hooks import card_section, owner_contacts, today_section
+        from .models import Task, VipFile
         from .services.moves import merge_records, reassign_tasks
 
-        cards.register(card_section)
+        cards.register(card_section, reads=((Task, "customer"), (VipFile, "customer")))
         today.register(today_section)
         touches.register(owner_contacts)
         moves.register(merge=merge_records, reassign=reassign_tasks)

@@ -6,12 +6,12 @@ import datetime as dt
 
 from django.db.models import Count
 
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action, allowed
 
 from .access import vip_file_on_card, visible_tasks
 from .forms import OutcomeForm
-from .models import REACHED_OUTCOMES, Task, TaskStatus
+from .models import REACHED_OUTCOMES, Task, TaskStatus, VipFile
 from .worklist import my_day
 
 CARD_LIMIT = 10
@@ -20,12 +20,14 @@ CARD_LIMIT = 10
 def card_section(actor, customer) -> CardSection | None:
     """The customer's open care tasks and the latest done ones (one query through the door), and
     their VIP file if the actor may see it."""
-    tasks = list(visible_tasks(actor).filter(customer=customer).exclude(status=TaskStatus.CANCELLED)
-                 .select_related("owner", "done_by").order_by("-due_on", "-id")[:3 * CARD_LIMIT])
+    tasks = []
+    if holds(customer, Task):
+        tasks = list(visible_tasks(actor).filter(customer=customer).exclude(status=TaskStatus.CANCELLED)
+                     .select_related("owner", "done_by").order_by("-due_on", "-id")[:3 * CARD_LIMIT])
     open_ = sorted((t for t in tasks if t.status == TaskStatus.OPEN), key=lambda t: (t.due_on, t.pk))[:CARD_LIMIT]
     done = sorted((t for t in tasks if t.status == TaskStatus.DONE), key=lambda t: (t.done_on, t.pk),
                   reverse=True)[:CARD_LIMIT]
-    vip = vip_file_on_card(actor, customer)
+    vip = vip_file_on_card(actor, customer) if holds(customer, VipFile) else None
     if not (open_ or done or vip):
         return None
     return CardSection("care/_card_tasks.html", {"open": open_, "done": done, "vip": vip, "customer": customer,

@@ -15,6 +15,12 @@ from .models import TaskStatus
 #: ``?due=`` of the list and the API.
 DUE_FILTERS = ("today", "overdue", "open", "done", "all")
 DAY_LIMIT = 20  # per list on a start page: the rest are on the task list, a link away
+#: The columns a start page's task rows show (``care/_task_rows.html``): a task, its customer and
+#: its vehicle have some 60 columns, and turning them all into objects was most of the lists'
+#: cost; a column left out here would be read again row by row, which the today page's query
+#: budget (tests/customers/test_speed.py) catches.
+ROW_COLUMNS = ("kind", "reason", "due_on", "status", "channel", "outcome", "done_on", "owner",
+               "customer__name", "vehicle__plate", "vehicle__vin")
 
 
 def my_day(actor, day: dt.date | None = None) -> dict:
@@ -23,7 +29,7 @@ def my_day(actor, day: dt.date | None = None) -> dict:
     greetings a festival brings."""
     day = day or timezone.localdate()
     mine = (visible_tasks(actor).filter(owner=actor, status=TaskStatus.OPEN)
-            .select_related("customer", "vehicle").defer("customer__national_id"))
+            .select_related("customer", "vehicle").only(*ROW_COLUMNS))
     overdue, due = mine.filter(due_on__lt=day), mine.filter(due_on=day)
     listed = {"overdue": list(overdue.order_by("due_on", "id")[:DAY_LIMIT]),
               "due": list(due.order_by("kind", "id")[:DAY_LIMIT])}

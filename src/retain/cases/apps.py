@@ -18,15 +18,16 @@ class CasesConfig(AppConfig):
         from .cards import cases_section
         from .detractors import open_for_answer
         from .hooks import lost_card_section
+        from .models import BlacklistEntry, Case, LostOwner
         from .services import moves as case_moves
 
         # cases: the card's section; a detractor's survey answer opens a case
-        cards.register(cases_section)
+        cards.register(cases_section, reads=((Case, "customer"),))
         hooks.register(open_for_answer)
         # blacklist: the channels' suppression hook, the customer card's line
         suppression.register(blacklisted)
-        cards.register(card_section, asks=(Action.PROPOSE_BLACKLIST,))
+        cards.register(card_section, asks=(Action.PROPOSE_BLACKLIST,), reads=((BlacklistEntry, "customer"),))
         # lost owners: the customer card's section
-        cards.register(lost_card_section)
+        cards.register(lost_card_section, reads=((LostOwner, "customer"),))
         # cases, blacklist entries and lost owners follow a merged or reassigned customer
         moves.register(merge=case_moves.merge, reassign=case_moves.reassign)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from retain.channels import suppression
 from retain.customers.access import permitted
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 from retain.customers.models import Status
 from retain.org.policy import Action, Scope, scope_filter, scope_of
 
@@ -58,9 +58,11 @@ def card_section(actor, customer) -> CardSection | None:
     (anyone who sees the customer sees that and until when, as the outbox shows the suppression;
     the entry's reason and evidence only through ``view_blacklist``), a proposal awaiting a
     decision the actor may see, and the link to propose for those who may."""
-    seen = scope_filter(actor, Action.VIEW_BLACKLIST, owner="proposed_by") or Q(pk__in=[])
-    entry = (BlacklistEntry.objects.filter(customer=customer, status__in=OPEN_STATUSES)  # one at most
-             .annotate(seen=ExpressionWrapper(seen, output_field=BooleanField())).first())
+    entry = None
+    if holds(customer, BlacklistEntry):
+        seen = scope_filter(actor, Action.VIEW_BLACKLIST, owner="proposed_by") or Q(pk__in=[])
+        entry = (BlacklistEntry.objects.filter(customer=customer, status__in=OPEN_STATUSES)  # one at most
+                 .annotate(seen=ExpressionWrapper(seen, output_field=BooleanField())).first())
     in_force = entry if entry is not None and entry.in_force(timezone.localdate()) else None
     proposed = entry if entry is not None and entry.status == EntryStatus.PROPOSED and entry.seen else None
     may_propose = entry is None and _may_propose(actor, customer)

@@ -3,17 +3,19 @@ the customer card's lost-owner section (their lost records, and the way to recor
 
 from django.core.exceptions import PermissionDenied
 
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 
 from .access import visible_lost_owners
-from .models.lost import OPEN_STATUSES
+from .models.lost import OPEN_STATUSES, LostOwner
 from .services.lost import may_record
 
 
 def lost_card_section(actor, customer) -> CardSection | None:
     """The customer's lost records the actor may see (newest first), and a link to record the
     customer as lost when they may and no record is open. One query for each."""
-    records = list(visible_lost_owners(actor).filter(customer=customer).order_by("-lost_on", "-id")[:5])
+    records = []
+    if holds(customer, LostOwner):
+        records = list(visible_lost_owners(actor).filter(customer=customer).order_by("-lost_on", "-id")[:5])
     may_record = not any(r.status in OPEN_STATUSES for r in records) and _may_record(actor, customer)
     if not (records or may_record):
         return None

@@ -14,7 +14,8 @@ class ChannelsConfig(AppConfig):
 
         from . import jobs  # noqa: F401 (registers channels.deliver)
         from .cards import messages_section
+        from .models import Message
         from .services.moves import merge
 
-        cards.register(messages_section)
+        cards.register(messages_section, reads=((Message, "customer"),))
         moves.register(merge=merge)

@@ -139,6 +139,14 @@ def settings_for(dealer_id: int) -> ChannelSettings:
     return ChannelSettings.objects.filter(dealer_id=dealer_id).first() or ChannelSettings(dealer_id=dealer_id)
 
 
+def settings_of(dealer: Dealer) -> ChannelSettings:
+    """As ``settings_for``, without a query when the dealer was read with its settings
+    (``select_related("dealer__channel_settings")``: the customer card reads its points so)."""
+    if Dealer.channel_settings.related.is_cached(dealer):
+        return Dealer.channel_settings.related.get_cached_value(dealer) or ChannelSettings(dealer_id=dealer.pk)
+    return settings_for(dealer.pk)
+
+
 class Template(models.Model):
     """A dealer's text for one kind of message (``kinds.KINDS``) in one language, with named
     variables such as ``{customer_name}`` (checked against the kind's list when saved)."""

@@ -32,8 +32,12 @@ def visible_customers(actor, action: str = Action.VIEW, *, include_merged: bool 
 
 
 def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_merged: bool = False,
-                    for_update: bool = False) -> Customer:
-    """Fetch one customer for ``action`` or raise: 404 if out of sight, 403 if seen but not allowed."""
+                    for_update: bool = False, asking: tuple[str, ...] = (),
+                    merged_too: tuple[str, ...] = ()) -> Customer:
+    """Fetch one customer for ``action`` or raise: 404 if out of sight, 403 if seen but not allowed.
+
+    ``asking`` names actions to answer in the same query, for ``permitted`` (with its
+    ``merged_too``): a page that asks what it may do with the record costs no query more."""
     try:
         customer_id = int(customer_id)
     except (TypeError, ValueError):
@@ -43,14 +47,18 @@ def access_customer(actor, customer_id, action: str = Action.VIEW, *, include_me
         condition = scope_filter(actor, action)
         if condition is not None and not include_merged:
             condition &= Q(status=Status.ACTIVE)
-        visible = visible.annotate(may=ExpressionWrapper(condition or Q(pk__in=[]), output_field=BooleanField()))
+        visible = visible.annotate(may=_flag(condition))
+    asked = {f"may_{name}": _flag(condition) for name in asking
+             if (condition := _condition(actor, name, merged_too)) is not None}
     if for_update:
         visible = visible.select_for_update(of=("self",))
-    customer = visible.select_related("dealer", "owner", "service_advisor").first()
+    customer = visible.select_related("dealer", "owner", "service_advisor").annotate(**asked).first()
     if customer is None:
         raise CustomerNotFound(_("No such customer."))
     if action != Action.VIEW and not customer.may:
         raise PermissionDenied(refusal(action))
+    customer.__dict__["_permitted"] = {(actor.pk, name, name in merged_too): bool(getattr(customer, f"may_{name}", False))
+                                       for name in asking}
     return customer
 
 
@@ -59,21 +67,33 @@ def permitted(actor, customer: Customer, *actions: str, merged_too: tuple[str, .
     database in one query through the same scope filters as ``visible_customers``. Actions are
     for active records only, except those in ``merged_too`` (reading a merged record's history).
 
-    The answers are kept on the customer object for the request, so the card's sections (sales'
-    contacts, ...) ask again without another query."""
+    The answers are kept on the customer object for the request (and those the door was asked
+    with ``asking`` came with the record), so the card's sections (sales' contacts, ...) ask again
+    without another query."""
     known = customer.__dict__.setdefault("_permitted", {})
     key = {action: (actor.pk, action, action in merged_too) for action in actions}
     flags = {}
     for action in actions:
         if key[action] in known:
             continue
-        condition = scope_filter(actor, action)
+        condition = _condition(actor, action, merged_too)
         if condition is None:
             known[key[action]] = False
             continue
-        status = Q() if action in merged_too else Q(status=Status.ACTIVE)
-        flags[f"may_{action}"] = Count("pk", filter=condition & status)
+        flags[f"may_{action}"] = Count("pk", filter=condition)
     if flags:
         found = Customer.objects.filter(pk=customer.pk).aggregate(**flags)
         known.update({key[action]: bool(found[f"may_{action}"]) for action in actions if f"may_{action}" in flags})
     return {action: known[key[action]] for action in actions}
+
+
+def _condition(actor, action: str, merged_too: tuple[str, ...]) -> Q | None:
+    """The customers the actor may ``action``: active ones, or any for an action in ``merged_too``."""
+    condition = scope_filter(actor, action)
+    if condition is None or action in merged_too:
+        return condition
+    return condition & Q(status=Status.ACTIVE)
+
+
+def _flag(condition: Q | None) -> ExpressionWrapper:
+    return ExpressionWrapper(condition or Q(pk__in=[]), output_field=BooleanField())

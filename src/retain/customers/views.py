@@ -39,7 +39,7 @@ from .forms import (
     VehicleForm,
     VerifyForm,
 )
-from .models import Vehicle
+from .models import Customer, Vehicle
 from .search import filter_customers
 
 PAGE_SIZE = 25
@@ -252,31 +252,40 @@ def _timeline(customer):
     )
 
 
+#: The card's latest transactions; the count and the total are of them all.
+TRANSACTIONS_SHOWN = 20
+#: The customer's tags (the many-to-many table), asked with the sections' tables: most customers have none.
+TAGGED = (Customer.tags.through, "customer")
+
+
 @login_required
 def customer_card(request, customer_id):
     """The customer information card (客户信息卡): profile, vehicles, transactions, consent, timeline."""
-    customer = access_customer(request.user, customer_id, include_merged=True)
+    # What the reader may do with the record, and the sections' own questions (cards.asked), are
+    # asked with the record. The timeline is the customer's slice of the audit log: only for
+    # those the policy lets read it.
+    asking = (Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY, *cards.asked())
+    customer = access_customer(request.user, customer_id, include_merged=True, asking=asking,
+                               merged_too=(Action.HISTORY,))
+    may = permitted(request.user, customer, *asking, merged_too=(Action.HISTORY,))
+    # One statement: which of the sections' tables, and the tags, hold rows of this customer.
+    cards.look(customer, TAGGED)
+    tagged = cards.holds(customer, *TAGGED)
     # Vehicles and tags are read once and shared by the profile, the forms and the timeline;
     # every other part is one query, so the card's cost does not grow with the customer's rows.
-    prefetch_related_objects([customer], "vehicles", "tags")
-    # The timeline is the customer's slice of the audit log: only for those the policy lets read it.
-    # The sections' own questions (cards.asked) are asked in the same query.
-    may = permitted(request.user, customer, Action.EDIT, Action.REVEAL, Action.MERGE, Action.HISTORY,
-                    *cards.asked(), merged_too=(Action.HISTORY,))
+    prefetch_related_objects([customer], "vehicles", *(["tags"] if tagged else []))
     can_see_history = may[Action.HISTORY]
-    transactions = customer.transactions.select_related("vehicle")
-    totals = transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
+    transactions = list(customer.transactions.select_related("vehicle")[:TRANSACTIONS_SHOWN])
     context = {
         "customer": customer,
         "vehicles": customer.vehicles.all(),
-        "transactions": transactions[:20],
-        "totals": totals,
+        "transactions": transactions,
+        "totals": _totals(customer, transactions),
         "consents": services.current_consents(customer),
-        "consent_history": customer.consents.select_related("recorded_by")[:20],
         "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
         "timeline": audit_display.present(_timeline(customer)) if can_see_history else None,
         "can_see_history": can_see_history,
-        "tags": customer.tags.all(),
+        "tags": customer.tags.all() if tagged else [],
         "sections": cards.sections(request.user, customer),
         "can_edit": may[Action.EDIT],
         "can_reveal": may[Action.REVEAL],
@@ -284,6 +293,14 @@ def customer_card(request, customer_id):
         "verify_form": VerifyForm(),
     }
     return render(request, "customers/card.html", context)
+
+
+def _totals(customer, shown: list) -> dict:
+    """The count and the sum of all the customer's transactions: added up from the rows shown
+    when those are all of them (fewer than the card shows), else counted by the database."""
+    if len(shown) < TRANSACTIONS_SHOWN:
+        return {"count": len(shown), "cents": sum(t.amount_cents for t in shown)}
+    return customer.transactions.aggregate(count=Count("id"), cents=CentsSum("amount_cents"))
 
 
 # The card's small forms: name -> (title, form for the customer, where it posts, button, action).

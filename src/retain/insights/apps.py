@@ -13,8 +13,9 @@ class InsightsConfig(AppConfig):
 
         from . import jobs  # noqa: F401 (registers insights.score)
         from .cards import scores_section
+        from .models import CustomerScore
 
-        cards.register(scores_section)
+        cards.register(scores_section, reads=((CustomerScore, "customer"),))
         moves.register(merge=_merge_scores)
         alive.register(_latest_p_alive)  # the cases' worker proposes lost owners from it
 

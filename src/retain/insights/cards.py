@@ -7,7 +7,7 @@ door); it shows the run's date, so a stale number says so.
 from django.utils.translation import get_language
 
 from retain.analytics import rfm
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 
 from .models import CustomerScore
 
@@ -20,8 +20,9 @@ def _label(labels: dict, key: str) -> str:
 
 
 def scores_section(actor, customer) -> CardSection | None:
-    score = (CustomerScore.objects.filter(customer=customer).select_related("run")
-             .order_by("-as_of", "-run_id").first())
+    if not holds(customer, CustomerScore):
+        return None
+    score = CustomerScore.objects.filter(customer=customer).order_by("-as_of", "-run_id").first()
     if score is None:
         return None
     return CardSection("insights/_card_scores.html", {

@@ -10,11 +10,12 @@ no points. Reading opens no account and makes no membership (a GET writes nothin
 
 from django.db.models import Exists, OuterRef, Q
 
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action, allowed
 
 from . import balances
 from .models import MEMBER_KINDS, Account, AccountKind, Membership, Tier, Transfer, TransferKind, Voucher, VoucherStatus
+from .services import ledger
 
 SHOWN = 8
 
@@ -28,10 +29,13 @@ def _case_of(transfer: Transfer) -> int | None:
 
 def points_section(actor, customer) -> CardSection | None:
     # The card's customer is in the reader's sight; points are seen in the same scope as the customer.
-    if not allowed(actor, Action.VIEW_POINTS):
+    if not allowed(actor, Action.VIEW_POINTS) or not holds(customer, Account):
         return None
+    # Only what is used: each account's kind and balance, and the programme's time zone (for the
+    # qualifying window). The programme and the dealer's settings have JSON and encrypted columns,
+    # which were decoded once for each of the member's three accounts.
     accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)
-                .select_related("programme")}
+                .select_related(f"programme__{ledger.ZONE_WITH}").only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}")}
     if not accounts:
         return None
     ids = [a.pk for a in accounts.values()]
@@ -86,15 +90,18 @@ def referrals_section(actor, customer) -> CardSection | None:
     referrals), a third for the points when some referral has a prospect."""
     from retain.surveys.qr import svg
 
-    from .models import ReferralCode
+    from .models import Referral, ReferralCode
     from .services.referrals import referrals_of
 
     if not allowed(actor, Action.VIEW_REFERRALS):
         return None
-    code = ReferralCode.objects.filter(customer=customer).values_list("code", flat=True).first()
+    code = None
+    if holds(customer, ReferralCode):
+        code = ReferralCode.objects.filter(customer=customer).values_list("code", flat=True).first()
     return CardSection("loyalty/_referrals_card.html", {
         "customer": customer, "code": code, "qr": svg(code, scale=4) if code else "",
-        "referred_by": customer.referred_by, "rows": referrals_of(customer),
+        "referred_by": customer.referred_by,
+        "rows": referrals_of(customer) if holds(customer, Referral, "referrer") else [],
         # whoever may record referrals at all may for every customer they see on a card (the scopes
         # of view and record_referrals agree where both exist), so no query for it
         "may_record": allowed(actor, Action.RECORD_REFERRALS)})

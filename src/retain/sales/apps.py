@@ -11,8 +11,9 @@ class SalesConfig(AppConfig):
         from retain.customers import cards, moves
 
         from .cards import contacts_section, prospects_section
+        from .models import Contact, Prospect
         from .services.moves import merge_records, reassign_prospects
 
-        cards.register(prospects_section)
-        cards.register(contacts_section)
+        cards.register(prospects_section, reads=((Prospect, "customer"),))
+        cards.register(contacts_section, reads=((Contact, "customer"),))
         moves.register(merge=merge_records, reassign=reassign_prospects)

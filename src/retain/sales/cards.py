@@ -2,16 +2,18 @@
 and the contacts that are not prospect follow-ups (caring for an owner) with a form to log one."""
 
 from retain.customers.access import permitted
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action
 
 from .access import visible_prospects
-from .models import Contact, ContactPurpose
+from .models import Contact, ContactPurpose, Prospect
 
 
 def prospects_section(actor, customer) -> CardSection:
-    prospects = list(visible_prospects(actor).filter(customer=customer).select_related("owner")
-                     .order_by("-first_contact", "-id")[:10])
+    prospects = []
+    if holds(customer, Prospect):
+        prospects = list(visible_prospects(actor).filter(customer=customer).select_related("owner")
+                         .order_by("-first_contact", "-id")[:10])
     return CardSection("sales/_card_prospects.html", {"prospects": prospects})
 
 
@@ -20,6 +22,8 @@ def contacts_section(actor, customer) -> CardSection | None:
     those who may work on the customer."""
     if not permitted(actor, customer, Action.EDIT)[Action.EDIT]:  # asked once for the whole card
         return None
-    contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
-                    .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])
+    contacts = []
+    if holds(customer, Contact):
+        contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
+                        .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])
     return CardSection("sales/_card_contacts.html", {"customer": customer, "contacts": contacts})

