@@ -100,7 +100,13 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         data.tables.update(case_tables)
         reset_sequences_of(list(data.tables))
         notify_open()  # the managers' notices of the escalations still standing
-        points = add_points(today)
+        # The row that marks this database as the demo's, committed with the records: the points
+        # are earned after this commit (each dealer in its own transaction, two side by side), and
+        # a build that fails in them leaves a database the next ``retain demo`` may wipe.
+        build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
+                                         counts={})
+    points = add_points(today)
+    with transaction.atomic():
         points["events"] = sum(add_events(today).values())
         rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
         clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
@@ -113,8 +119,8 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         coalition = add_partners(today, seed)
         counts["loyalty.Transfer"] += coalition["issues"] + coalition["accepts"] + coalition["expired_lots"]
         counts["loyalty.Settlement"] = coalition["settlements"]
-        build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
-                                         counts=counts)
+        build.counts = counts
+        build.save(update_fields=["counts"])
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
                      after={"scale": build.scale, "seed": seed, "today": today.isoformat()})
     loaded = time.perf_counter()

@@ -185,11 +185,13 @@ def _moment(value: dt.datetime):
 @ledger.ledger_write  # retried whole if the database refuses it for a lock (a deadlock, SQLite's busy timeout)
 def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.date, as_of: dt.date,
                            kinds: list[str] | None = None, refresh_tiers: bool = True,
-                           share: tuple[int, int] | None = None) -> dict:
+                           share: tuple[int, int] | None = None, analyze: bool = True) -> dict:
     """Earn points under the programme's rules for the dealer's transactions dated
     ``start``..``end`` (of ``kinds`` only, if given; of the members whose id is ``share[0]``
     modulo ``share[1]`` only, if given: ``earn_in_shares``); returns the counts. Idempotent per
-    transaction."""
+    transaction. After a large insert the shared tables are analysed, unless ``analyze`` is False
+    or this is a share: ANALYZE holds a lock to the commit that another run's ANALYZE waits for,
+    which would run runs side by side (shares, the demo's dealers) one after the other."""
     from . import tiers  # noqa: PLC0415 (tiers imports ledger too)
 
     with transaction.atomic():
@@ -239,7 +241,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 # DEFERRABLE INITIALLY DEFERRED; set back below)
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # 2. the members' accounts, made where missing: the spendable account for every
-            # member (it makes them a member: ``tiers.join``), the pending one for those
+            # member (it makes them a member: ``tiers.refresh``), the pending one for those
             # with a record inside the returns window; the hold account waits for a first order
             # (``ledger.member_accounts`` makes it)
             cursor.execute(
@@ -249,9 +251,8 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                 f"SELECT DISTINCT customer_id, %(p)s FROM {BATCH} WHERE date > %(cutoff)s) k "
                 "WHERE NOT EXISTS (SELECT 1 FROM loyalty_account o WHERE o.programme_id = %(programme)s "
                 "AND o.customer_id = k.customer_id AND o.kind = k.kind) ON CONFLICT DO NOTHING", params)
-            # (the shared tables are not analysed by a share: ANALYZE holds a lock to the commit
-            # that a second ANALYZE waits for, which would run the shares one after the other)
-            if vendor == "postgresql" and cursor.rowcount > 10_000 and not share:
+            alone = analyze and not share  # (see the docstring)
+            if vendor == "postgresql" and cursor.rowcount > 10_000 and alone:
                 cursor.execute("ANALYZE loyalty_account")  # so the planner joins the new accounts by hash
             insert = (
                 "INSERT INTO loyalty_transfer (programme_id, kind, debit_id, credit_id, amount, memo, actor_id, origin, "
@@ -273,7 +274,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
                     "SELECT (SELECT COUNT(*) FROM tr), (SELECT COALESCE(SUM(amount), 0) FROM tr), "
                     "(SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM moved)", params)
                 earned, total, lots, _moved = cursor.fetchone()
-                if earned > 10_000 and not share:  # the recount below plans with the new rows counted
+                if earned > 10_000 and alone:  # the recount below plans with the new rows counted
                     cursor.execute("ANALYZE loyalty_transfer")
             else:
                 cursor.execute("SELECT COALESCE(MAX(id), 0) FROM loyalty_transfer")

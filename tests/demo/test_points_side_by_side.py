@@ -1,0 +1,42 @@
+"""The demo's points earned two dealers side by side, each in its own transaction on its own
+connection (PostgreSQL, a build outside any transaction, as ``retain demo`` runs it): every record
+the rules let earn has earned, once, and the members' tiers count what they earned.
+
+The demo tests' shared build runs inside a transaction, where the dealers are earned one after the
+other on the test's connection; this one commits, so it builds a group of its own, small."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count
+
+from retain.demo import build, points, truth
+from retain.demo.generate import Scale
+from retain.loyalty import verify
+from retain.loyalty.models import Membership, Transfer, TransferKind
+from retain.loyalty.services import tiers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="side by side on PostgreSQL only (SQLite has one writer)")
+def test_dealers_earned_side_by_side_earn_everything_once():
+    today = truth.OBSERVATION_END
+    summary = build.build_demo(Scale(regions=1, dealers=3, customers=1_500), seed=3, today=today)
+    assert not connection.in_atomic_block
+    earned = Transfer.objects.filter(kind=TransferKind.EARN, source__startswith="txn:")
+    assert summary["counts"]["loyalty.Transfer"] > earned.count() > 1_000
+    assert not earned.values("source").annotate(n=Count("id")).filter(n__gt=1).exists()
+    # one after the other, on this connection, finds nothing left to earn
+    first = dt.date(today.year - 2, today.month, 1)
+    again = [points._dealer(dealer_id, first, today) for dealer_id in range(1, 4)]
+    assert [part["transfers"] for part in again] == [0, 0, 0]
+    # each member's counted points are the card's count of the day they were counted
+    for membership in Membership.objects.select_related("programme").order_by("pk")[::7]:
+        counted = list(tiers.qualifying_subquery(membership.programme, membership.counted_on,
+                                                 customer=membership.customer_id))
+        assert membership.qualifying_points == (counted[0]["total"] if counted else 0), membership.customer_id
+    result = verify.run()
+    assert result.ok, result.violation
+    connections.close_all()
