@@ -167,3 +167,27 @@ def test_the_card_reads_the_dealers_zone_with_the_accounts(org, programme, zone,
     plain = Account.objects.select_related("programme").get(customer=one, kind="member")
     with django_assert_num_queries(1):  # read on its own otherwise
         assert ledger.local_zone(plain.programme) == ZoneInfo(zone or settings.TIME_ZONE)
+
+
+def test_many_single_earns_in_one_transaction_hold_no_more_locks_than_one(org, programme):
+    """A recount's keyed tables are made once per connection: made and dropped per earn, a
+    transaction of thousands of single earns (the events job's birthdays, the demo's) held a lock
+    on every table it had made, until PostgreSQL's lock table was full ("out of shared memory")."""
+    from django.db import connection, transaction
+
+    customers = [make_customer(dealer=org.d1, name=f"甲{n}") for n in range(12)]
+
+    def held() -> int:
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                return 0
+            cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE pid = pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        _earn(customers[0], 100, dt.date(2026, 1, 10))
+        after_one = held()
+        for customer in customers[1:]:
+            _earn(customer, 100, dt.date(2026, 1, 10))
+        assert held() <= after_one
+    assert Membership.objects.filter(customer__in=customers).count() == 12
