@@ -191,7 +191,7 @@ def earn_from_transactions(*, actor, dealer_id: int, start: dt.date, end: dt.dat
     modulo ``share[1]`` only, if given: ``earn_in_shares``); returns the counts. Idempotent per
     transaction. After a large insert the shared tables are analysed, unless ``analyze`` is False
     or this is a share: ANALYZE holds a lock to the commit that another run's ANALYZE waits for,
-    which would run runs side by side (shares, the demo's dealers) one after the other."""
+    which would make runs side by side (shares, the demo's dealers) wait for each other."""
     from . import tiers  # noqa: PLC0415 (tiers imports ledger too)
 
     with transaction.atomic():
