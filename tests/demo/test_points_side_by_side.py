@@ -16,6 +16,7 @@ from retain.demo.generate import Scale
 from retain.loyalty import verify
 from retain.loyalty.models import Membership, Transfer, TransferKind
 from retain.loyalty.services import tiers
+from retain.org.models import Dealer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +31,7 @@ def test_dealers_earned_side_by_side_earn_everything_once():
     assert not earned.values("source").annotate(n=Count("id")).filter(n__gt=1).exists()
     # one after the other, on this connection, finds nothing left to earn
     first = dt.date(today.year - 2, today.month, 1)
-    again = [points._dealer(dealer_id, first, today) for dealer_id in range(1, 4)]
+    again = [points._dealer(dealer_id, first, today) for dealer_id in Dealer.objects.order_by("pk").values_list("pk", flat=True)]
     assert [part["transfers"] for part in again] == [0, 0, 0]
     # each member's counted points are the card's count of the day they were counted
     for membership in Membership.objects.select_related("programme").order_by("pk")[::7]:

@@ -6,6 +6,7 @@ tier multiplier; the daily scans (birthdays, surveys, profiles, referrals)."""
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
 
 from retain.customers.models import Customer, Transaction
 from retain.jobs.registry import job
@@ -173,8 +174,6 @@ def test_many_single_earns_in_one_transaction_hold_no_more_locks_than_one(org, p
     """A recount's keyed tables are made once per connection: made and dropped per earn, a
     transaction of thousands of single earns (the events job's birthdays, the demo's) held a lock
     on every table it had made, until PostgreSQL's lock table was full ("out of shared memory")."""
-    from django.db import connection, transaction
-
     customers = [make_customer(dealer=org.d1, name=f"甲{n}") for n in range(12)]
 
     def held() -> int:
