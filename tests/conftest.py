@@ -28,6 +28,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 hypothesis_settings.register_profile("retain", derandomize=True, deadline=None)
 hypothesis_settings.load_profile("retain")
 
+#: Packages whose files share one fixture built once for the package (a demo): one unit of work
+#: under pytest-xdist, so that one worker builds it once.
+ONE_UNIT = ("tests/demo/small/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """The README's test command spreads the suite over every core (pytest-xdist): each file's
+    tests go to one worker, and the packages of ``ONE_UNIT`` whole, so that a fixture built for
+    a module or a package (the demos, some two minutes each) is built once, not once a worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileAndSharedPackage(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((unit for unit in ONE_UNIT if path.startswith(unit)), path)
+
+    return ByFileAndSharedPackage(config, log)
+
+
 PASSWORD = "correct-horse-42"
 _mobiles = itertools.count(13800000001)
 
@@ -42,17 +62,24 @@ DEPARTMENT_OF = {
 }
 
 
+#: Fast password hashing; tasks run inline where they are enqueued; a cache of the test's own;
+#: English messages so assertions read the source strings (the zh-hans catalogue is checked on its
+#: own in tests/web/test_i18n.py). Every test runs under them, and so is a demo built for many.
+TEST_SETTINGS = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    "LANGUAGE_CODE": "en",
+}
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Fast password hashing; tasks run inline where they are enqueued; English messages so assertions read the source strings
-    (the zh-hans catalogue is checked on its own in tests/web/test_i18n.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
     from django.core.cache import cache
 
     cache.clear()  # no figures carried from one test into the next
-    settings.LANGUAGE_CODE = "en"
     from django.utils import translation
 
     with translation.override("en"):

@@ -1,5 +1,5 @@
-"""Scoring the operational database: the warehouse summary is right, the fitted models
-recover the truths planted in the demo, and scores are stored, dated and audited."""
+"""Scoring the operational database: the warehouse summary is right, and scores are stored,
+dated and audited. (That the fits recover the demo's planted truths: tests/demo/small.)"""
 
 from datetime import date
 
@@ -7,51 +7,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retain.analytics import clv, rfm
+from retain.analytics import rfm
 from retain.cli import main
 from retain.customers.models import Transaction
-from retain.demo import build, truth
+from retain.demo import truth
 from retain.demo.generate import Scale
 from retain.insights import services
 from retain.insights.models import CustomerScore, ScoreRun
 from retain.org.models import AuditEvent
 from retain.warehouse import purchases, source
+from tests.demo.rolled_back import built_demo
 
 END = truth.OBSERVATION_END
 
 
-@pytest.fixture
-def small_demo(db):
-    build.build_demo("small", seed=1, today=END)
+@pytest.fixture(scope="module")
+def tiny_demo(django_db_setup, django_db_blocker):
+    """A tiny group built once for the module (each test in a savepoint of its transaction)."""
+    with built_demo(django_db_blocker, Scale(regions=2, dealers=3, customers=2_000), seed=4, today=END):
+        yield
 
 
-@pytest.fixture
-def tiny_demo(db):
-    build.build_demo(Scale(regions=2, dealers=3, customers=2_000), seed=4, today=END)
-
-
-def _within(estimate, se, value, k=3.0):
-    return abs(estimate - value) <= k * se
-
-
-def test_fits_recover_the_planted_bg_nbd_and_gamma_gamma(small_demo):
-    """Daily data: r, a, b are unit-free; alpha per day is 7 x alpha per week. Each estimate
-    must lie within three of its standard errors of the planted value. (The stored scores use
-    MBG/NBD, for its P(alive); the planted process is BG/NBD, fitted here from the same
-    warehouse summary.)"""
-    for segment, (classes, planted) in truth.SEGMENTS.items():
-        summary = purchases.summary(source.connect(), as_of=END, kinds=("service",), classifications=classes)
-        fit = clv.BetaGeo.fit(summary["frequency"], summary["recency"], summary["T"])
-        params, se = fit.params, fit.se
-        assert fit.converged
-        assert _within(params["r"], se["r"], planted.r), (segment, params, se)
-        assert _within(params["alpha"] / 7, se["alpha"] / 7, planted.alpha), (segment, params, se)
-        assert _within(params["a"], se["a"], planted.a), (segment, params, se)
-        assert _within(params["b"], se["b"], planted.b), (segment, params, se)
-    spend = services.score_customers(analyses=("clv",), as_of=END).run.fitted["gamma_gamma"]
-    planted = truth.SERVICE_SPEND
-    for name, value in {"p": planted.p, "q": planted.q, "v": planted.gamma}.items():
-        assert _within(spend["params"][name], spend["se"][name], value), (name, spend)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("period", ["D", "W"])
@@ -116,23 +93,6 @@ def test_bad_analyze_requests_exit_with_a_message_and_store_nothing(tiny_demo, a
 def test_unknown_analysis_is_refused(tiny_demo):
     with pytest.raises(ValueError, match="analyses must be among"):
         services.score_customers(analyses=("churn",))
-
-
-def test_reading_through_ibis_leaves_djangos_connection_as_it_was(org):
-    """Ibis shares Django's connection: it must not commit the open transaction (a customer
-    created in this test's transaction is still rolled back) nor make ``icontains`` case-sensitive."""
-    from django.db import connection, transaction
-
-    from retain.customers.models import Customer
-    from tests.conftest import make_customer
-
-    with pytest.raises(RuntimeError), transaction.atomic():
-        make_customer(dealer=org.d1, owner=None, name="Zhang WEI")
-        purchases.summary(source.connect(), as_of=END, kinds=None)
-        assert Customer.objects.filter(name__icontains="wei").exists()
-        raise RuntimeError("roll back")
-    assert not Customer.objects.filter(name="Zhang WEI").exists()
-    assert connection.in_atomic_block  # the test's own transaction is still open
 
 
 def test_the_same_expressions_run_on_duckdb_over_parquet(tiny_demo, tmp_path):
