@@ -31,6 +31,9 @@ hypothesis_settings.load_profile("retain")
 #: Packages whose files share one fixture built once for the package (a demo): one unit of work
 #: under pytest-xdist, so that one worker builds it once.
 ONE_UNIT = ("tests/demo/small/",)
+#: The longest units (minutes each: they build demos), handed out first so that the workers end
+#: together; by count of tests, xdist's own order, they came last and one worker ran them alone.
+LONGEST_FIRST = ("tests/demo/test_build.py", "tests/demo/small/", "tests/api/test_fuzz.py")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -41,9 +44,19 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class ByFileAndSharedPackage(LoadScopeScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             return next((unit for unit in ONE_UNIT if path.startswith(unit)), path)
+
+        def _assign_work_unit(self, node) -> None:
+            if not self.ordered:
+                for unit in reversed(LONGEST_FIRST):
+                    if unit in self.workqueue:
+                        self.workqueue.move_to_end(unit, last=False)
+                self.ordered = True
+            super()._assign_work_unit(node)
 
     return ByFileAndSharedPackage(config, log)
 

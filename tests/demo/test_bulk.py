@@ -64,3 +64,22 @@ def test_the_rebuilt_foreign_keys_still_refuse_orphans():
     with pytest.raises(IntegrityError, match="(?i)foreign key"), transaction.atomic():
         bulk.load(rows, into_empty=True)
     assert Customer.objects.count() == 0
+
+
+def test_update_by_pk_sets_or_adds_each_rows_value_in_chunks_and_leaves_the_others(org, monkeypatch):
+    import datetime as dt
+
+    from retain.customers.models import Transaction
+    from tests.conftest import make_customer
+
+    monkeypatch.setattr(bulk, "UPDATE_ROWS", 2)  # three statements for five rows
+    customer = make_customer(dealer=org.d1)
+    rows = [Transaction.objects.create(customer=customer, dealer=org.d1, kind="service", date=dt.date(2026, 1, 1 + i),
+                                       amount_cents=1000 * (i + 1)) for i in range(6)]
+    bulk.update_by_pk(Transaction, "amount_cents", {rows[i].pk: 7 + i for i in range(5)})
+    amounts = lambda: list(Transaction.objects.order_by("date").values_list("amount_cents", flat=True))  # noqa: E731
+    assert amounts() == [7, 8, 9, 10, 11, 6000]
+    bulk.update_by_pk(Transaction, "amount_cents", {rows[0].pk: 3, rows[5].pk: -500, rows[2].pk: 0}, add=True)
+    assert amounts() == [10, 8, 9, 10, 11, 5500]
+    bulk.update_by_pk(Transaction, "amount_cents", {})
+    assert amounts() == [10, 8, 9, 10, 11, 5500]

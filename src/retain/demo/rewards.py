@@ -15,8 +15,8 @@ from collections import defaultdict
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F
 
+from retain import bulk
 from retain.loyalty.models import (
     Account,
     AccountKind,
@@ -149,16 +149,14 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
             expires_on=lot.expires_on)
         for reserve, (account, _h, _r, _d, taken), status in zip(reserves, plans, outcomes)
         if status in (VoucherStatus.CANCELLED, VoucherStatus.EXPIRED) for lot, part in taken])
-    Lot.objects.bulk_update([lot for queue in lots.values() for lot in queue], ["remaining"], batch_size=2000)
+    bulk.update_by_pk(Lot, "remaining", {lot.pk: lot.remaining for _a, _h, _r, _d, taken in plans for lot, _p in taken})
     Voucher.objects.bulk_create(vouchers, batch_size=2000)
     # the cached balances, by the sums of the new transfers
     moved = defaultdict(int)
     for transfer in [*reserves, *settled.values()]:
         moved[transfer.debit_id] -= transfer.amount
         moved[transfer.credit_id] += transfer.amount
-    for account_id, change in moved.items():
-        if change:
-            Account.objects.filter(pk=account_id).update(balance=F("balance") + change)
+    bulk.update_by_pk(Account, "balance", {pk: change for pk, change in moved.items() if change}, add=True)
     for reward in rewards:
         if reward.stock is not None:
             left = int(rng.integers(0, 3)) if rng.random() < 0.2 else int(rng.integers(5, 40))  # a few run out
