@@ -40,7 +40,8 @@ LONGEST_FIRST = ("tests/demo/test_build.py", "tests/demo/small/", "tests/api/tes
 def pytest_xdist_make_scheduler(config, log):
     """The README's test command spreads the suite over every core (pytest-xdist): each file's
     tests go to one worker, and the packages of ``ONE_UNIT`` whole, so that a fixture built for
-    a module or a package (the demos, some two minutes each) is built once, not once a worker."""
+    a module or a package (the demos, some two minutes each) is built once, not once a worker;
+    the units of ``LONGEST_FIRST`` go out before the others."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ByFileAndSharedPackage(LoadScopeScheduling):

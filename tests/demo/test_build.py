@@ -1,4 +1,6 @@
-"""The demo as loaded into the database: its people, its logins, its integrity."""
+"""Building the demo: the same seed gives the same data, its dates end on the build day, a
+database with real staff is never wiped, and the README's first command builds and rebuilds.
+(What the built demo holds: test_loaded.py.)"""
 
 import os
 import subprocess
