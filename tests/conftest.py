@@ -31,9 +31,11 @@ hypothesis_settings.load_profile("retain")
 #: Packages whose files share one fixture built once for the package (a demo): one unit of work
 #: under pytest-xdist, so that one worker builds it once.
 ONE_UNIT = ("tests/demo/small/",)
-#: The longest units (minutes each: they build demos), handed out first so that the workers end
-#: together; by count of tests, xdist's own order, they came last and one worker ran them alone.
-LONGEST_FIRST = ("tests/demo/test_build.py", "tests/demo/small/", "tests/api/test_fuzz.py")
+#: The longest units (minutes each: demos built, or on PostgreSQL fifty clients at once), handed
+#: out first so that the workers end together; by count of tests, xdist's own order, they came
+#: last and one worker ran them alone.
+LONGEST_FIRST = ("tests/demo/test_build.py", "tests/demo/small/", "tests/api/test_fuzz.py",
+                 "tests/loyalty/test_concurrency.py", "tests/demo/test_points_side_by_side.py")
 
 
 @pytest.hookimpl(optionalhook=True)
