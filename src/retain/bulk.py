@@ -19,6 +19,7 @@ import numpy as np
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from retain.customers.fields import EncryptedTextField
 
@@ -121,7 +122,10 @@ def _insert(model, columns: dict[str, np.ndarray]) -> None:
     column_list = ", ".join(connection.ops.quote_name(fields[name].column) for name in names)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            # the rows are sent from a second thread while the next chunk is formatted here (psycopg
+            # waits for the socket without the GIL): one after the other, each waited for the other
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN",
+                                    writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                 for start in range(0, rows, CHUNK_ROWS):
                     values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names]
                     copy.write(("\n".join(map("\t".join, zip(*(_copy_text(v) for v in values)))) + "\n").encode())

@@ -20,7 +20,7 @@ SMALL_BASE = 20_000
 def add_events(today: dt.date) -> dict:
     done = {"birthday": 0, "survey": 0, "referral": 0, "profile": 0}
     days = max(1, round(DAYS * SMALL_BASE / max(1, Customer.objects.count())))
-    for back in range(min(DAYS, days), -1, -1):
+    for back in range(min(DAYS, days) - 1, -1, -1):  # the build day and the days before it
         day = today - dt.timedelta(days=back)
         done["birthday"] += events.birthdays(day)
         done["survey"] += events.surveys(day)

@@ -12,6 +12,7 @@ in ten cancelled, the rest expired; of those still valid half are handed over al
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
@@ -46,6 +47,23 @@ CATALOGUE = [
 SHARE_ORDERING = 1 / 6
 
 
+@dataclass
+class Member:
+    pk: int
+    customer_id: int
+    balance: int
+
+
+@dataclass
+class LotLeft:
+    """A lot's points left as the orders are drawn (``remaining`` goes down)."""
+    pk: int
+    account_id: int
+    remaining: int
+    earned_on: dt.date
+    expires_on: dt.date
+
+
 def _code(rng) -> str:
     body = "".join(codes.ALPHABET[i] for i in rng.integers(0, codes.BASE, codes.RANDOM_LENGTH))
     return body + codes.check_character(body)
@@ -71,21 +89,27 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
         for name, kind, points, stock, limit, period, days in CATALOGUE])
     done["rewards"] += len(rewards)
     cheapest = min(r.points for r in rewards)
-    members = list(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, balance__gte=cheapest)
-                   .order_by("pk"))
+    # (rows as tuples and the lots as small records, not model instances: the large demo's
+    # members' lots are millions)
+    members = [Member(*row) for row in Account.objects.filter(
+        programme=programme, kind=AccountKind.MEMBER, balance__gte=cheapest).order_by("pk")
+        .values_list("pk", "customer_id", "balance")]
     chosen = [a for a, pick in zip(members, rng.random(len(members)) < SHARE_ORDERING) if pick]
     if not chosen:
         return
     # the hold accounts are made on a member's first order (bulk earning makes none)
     Account.objects.bulk_create([Account(programme=programme, kind=AccountKind.HOLD, customer_id=a.customer_id)
                                  for a in chosen], ignore_conflicts=True)
-    holds = {a.customer_id: a for a in Account.objects.filter(
-        programme=programme, kind=AccountKind.HOLD, customer_id__in=[a.customer_id for a in chosen])}
+    holds = dict(Account.objects.filter(programme=programme, kind=AccountKind.HOLD,
+                                        customer_id__in=[a.customer_id for a in chosen])
+                 .values_list("customer_id", "pk"))
     lots = defaultdict(list)
-    for lot in Lot.objects.filter(account__in=chosen, remaining__gt=0).order_by("account_id", "expires_on", "id"):
-        lots[lot.account_id].append(lot)
+    for row in (Lot.objects.filter(account_id__in=[a.pk for a in chosen], remaining__gt=0)
+                .order_by("account_id", "expires_on", "id")
+                .values_list("pk", "account_id", "remaining", "earned_on", "expires_on")):
+        lots[row[1]].append(LotLeft(*row))
     redemption = ledger.system_account(programme, AccountKind.REDEMPTION)
-    plans = []  # (account, hold, reward, day, taken [(lot, part)])
+    plans = []  # (member, hold account id, reward, day, taken [(lot, part)])
     for account in chosen:
         balance, queue = account.balance, lots[account.pk]
         for index in rng.permutation(len(rewards))[:int(rng.integers(1, 4))]:
@@ -108,10 +132,10 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
             day = earliest + dt.timedelta(days=int(rng.integers(0, max(1, (today - earliest).days))))
             plans.append((account, holds[account.customer_id], reward, day, taken))
     reserves = Transfer.objects.bulk_create([
-        Transfer(programme=programme, kind=TransferKind.RESERVE, debit=account, credit=hold, amount=reward.points,
+        Transfer(programme=programme, kind=TransferKind.RESERVE, debit_id=account.pk, credit_id=hold, amount=reward.points,
                  memo=reward.name, origin="page", created_at=_moment(day, rng, zone))
         for account, hold, reward, day, _taken in plans])
-    LotUse.objects.bulk_create([LotUse(lot=lot, transfer=reserve, amount=part)
+    LotUse.objects.bulk_create([LotUse(lot_id=lot.pk, transfer=reserve, amount=part)
                                 for reserve, (_a, _h, _r, _d, taken) in zip(reserves, plans) for lot, part in taken])
     settlements, outcomes, vouchers = [], [], []
     for reserve, (account, hold, reward, day, _taken) in zip(reserves, plans):
@@ -130,12 +154,12 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
             closed = last + dt.timedelta(days=1)
         closed_at = max(_moment(closed, rng, zone), reserve.created_at + dt.timedelta(minutes=1)) if closed else None
         if status == VoucherStatus.USED:
-            settlements.append(Transfer(programme=programme, kind=TransferKind.POST_RESERVATION, debit=hold,
+            settlements.append(Transfer(programme=programme, kind=TransferKind.POST_RESERVATION, debit_id=hold,
                                         credit=redemption, amount=reward.points, memo=reward.name, origin="page",
                                         created_at=closed_at, settles=reserve))
         elif status != VoucherStatus.OPEN:
             settlements.append(Transfer(
-                programme=programme, kind=TransferKind.VOID_RESERVATION, debit=hold, credit=account,
+                programme=programme, kind=TransferKind.VOID_RESERVATION, debit_id=hold, credit_id=account.pk,
                 amount=reward.points, origin="job" if status == VoucherStatus.EXPIRED else "page",
                 memo="券已过期" if status == VoucherStatus.EXPIRED else "顾客取消", created_at=closed_at, settles=reserve))
         outcomes.append(status)
@@ -145,7 +169,7 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
     settled = {t.settles_id: t for t in Transfer.objects.bulk_create(settlements)}
     # released points come back with the expiry they had: a lot per lot the reservation took from
     Lot.objects.bulk_create([
-        Lot(account=account, transfer=settled[reserve.pk], amount=part, remaining=part, earned_on=lot.earned_on,
+        Lot(account_id=account.pk, transfer=settled[reserve.pk], amount=part, remaining=part, earned_on=lot.earned_on,
             expires_on=lot.expires_on)
         for reserve, (account, _h, _r, _d, taken), status in zip(reserves, plans, outcomes)
         if status in (VoucherStatus.CANCELLED, VoucherStatus.EXPIRED) for lot, part in taken])

@@ -82,10 +82,9 @@ def award(*, actor, customer_id, event: str, source: str, day: dt.date) -> Trans
     amount = points_for(programme, customer, event, day)
     if amount < 1:
         return None
-    made = points.earn(actor=actor, customer_id=customer.pk, points=amount, source=source, pending=False,
+    # (an earn qualifies: ``points.earn`` upgrades the member at once)
+    return points.earn(actor=actor, customer_id=customer.pk, points=amount, source=source, pending=False,
                        trigger=event, origin="job" if actor is None else "system", now=_noon(programme, day))
-    tiers.refresh(programme, day, [customer.pk])
-    return made
 
 
 def _members():

@@ -118,11 +118,14 @@ def _keyed(cursor, name: str, column: str, select: str, params: list) -> None:
     """The rows ``(customer_id, value)`` of ``select`` into the temporary table ``name``, keyed by
     member. The table is made once per connection and emptied for each use: made and dropped per
     use, a transaction of many single earns (the events job's birthdays) held locks on every table
-    it had made until its commit, beyond PostgreSQL's lock table. Emptied by TRUNCATE on
-    PostgreSQL, which gives the space back (autovacuum never visits a temporary table, and a
-    worker's connection lives for days)."""
+    it had made until its commit, beyond PostgreSQL's lock table. Emptied by DELETE, and on
+    PostgreSQL after a large fill by TRUNCATE too, which gives the space back (autovacuum never
+    visits a temporary table, and a worker's connection lives for days); TRUNCATE alone costs a
+    new file each time, most of a single earn's recount (the events job's thousands of birthdays)."""
     cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} (customer_id bigint PRIMARY KEY, {column})")
-    cursor.execute(f"TRUNCATE {name}" if connection.vendor == "postgresql" else f"DELETE FROM {name}")
+    cursor.execute(f"DELETE FROM {name}")
+    if connection.vendor == "postgresql" and cursor.rowcount > 1_000:
+        cursor.execute(f"TRUNCATE {name}")
     cursor.execute(f"INSERT INTO {name} {select}", params)
     if connection.vendor == "postgresql" and cursor.rowcount > 1_000:
         cursor.execute(f"ANALYZE {name}")
