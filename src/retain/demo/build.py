@@ -10,11 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from retain.bulk import load, reset_sequences_of
+from retain.bulk import check_deferred, foreign_keys_checked_after, load, reset_sequences_of
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import DealerGroup
@@ -105,6 +106,34 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         # a build that fails in them leaves a database the next ``retain demo`` may wipe.
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts={})
+    # The points programme's history is millions of rows written by statements over many rows
+    # (earnings) or in bulk (orders): its tables' foreign keys are checked once at the end.
+    with foreign_keys_checked_after(apps.get_app_config("loyalty").get_models()):
+        summary = _loyalty(data, resurveys, build, seed, today)
+    loaded = time.perf_counter()
+    # Score the base as of the build date (the end of its history), so the cards show value
+    # and loyalty scores of today.
+    from retain.insights.services import score_customers
+
+    scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in one
+        # Mark every freshly written page all-visible and give the planner its statistics, so the
+        # capped counts and the managers' per-dealer figures are index-only scans from the first
+        # request, not after autovacuum gets round to it (6 s at large).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    return {
+        "scale": build.scale, "seed": seed, "today": today, "counts": summary["counts"], "logins": data.logins,
+        "generate_seconds": generated - started, "load_seconds": loaded - generated,
+        "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
+        "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": summary["influence_centres"],
+    }
+
+
+def _loyalty(data, resurveys: dict, build: DemoBuild, seed: int, today: date) -> dict:
+    """The points programme's two years (earnings, goodwill, events, orders, referrals and clubs,
+    partners), then the build's counts and its audit row; the counts and what else the summary
+    tells."""
     points = add_points(today)
     with transaction.atomic():
         points["events"] = sum(add_events(today).values())
@@ -123,34 +152,16 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         build.save(update_fields=["counts"])
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
                      after={"scale": build.scale, "seed": seed, "today": today.isoformat()})
-    loaded = time.perf_counter()
-    # Score the base as of the build date (the end of its history), so the cards show value
-    # and loyalty scores of today.
-    from retain.insights.services import score_customers
-
-    scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in one
-        # Mark every freshly written page all-visible and give the planner its statistics, so the
-        # capped counts and the managers' per-dealer figures are index-only scans from the first
-        # request, not after autovacuum gets round to it (6 s at large).
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
-    return {
-        "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
-        "generate_seconds": generated - started, "load_seconds": loaded - generated,
-        "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
-        "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": clubs["planted"],
-    }
+    return {"counts": counts, "influence_centres": clubs["planted"]}
 
 
 def _check_deferred() -> None:
-    """PostgreSQL: check the deferred foreign keys of the rows written so far now. A table with
-    such checks pending cannot be altered, and the loader drops and remakes the foreign keys of
-    the tables it fills (and so alters the tables they point at)."""
+    """PostgreSQL: check the deferred foreign keys of the rows written so far now (the loader
+    drops and remakes the foreign keys of the tables it fills, and so alters the tables they
+    point at)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            check_deferred(cursor)
 
 
 def describe(summary: dict, *, elapsed: float, database: str) -> str:
