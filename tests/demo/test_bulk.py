@@ -83,3 +83,25 @@ def test_update_by_pk_sets_or_adds_each_rows_value_in_chunks_and_leaves_the_othe
     assert amounts() == [10, 8, 9, 10, 11, 5500]
     bulk.update_by_pk(Transaction, "amount_cents", {})
     assert amounts() == [10, 8, 9, 10, 11, 5500]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="drops nothing on SQLite (a foreign key check there is no trigger per row)")
+def test_foreign_keys_checked_after_a_block_come_back_as_they_were_and_refuse_an_orphan_written_in_it(org):
+    import datetime as dt
+
+    from retain.customers.models import Transaction
+    from tests.conftest import make_customer
+
+    customer = make_customer(dealer=org.d1)
+    before = _structure(["customers_transaction"])
+    with bulk.foreign_keys_checked_after([Transaction]):
+        assert not [name for name, definition in _structure(["customers_transaction"]) if "FOREIGNKEY" in definition]
+        Transaction.objects.create(customer=customer, dealer=org.d1, kind="service", date=dt.date(2026, 1, 1),
+                                   amount_cents=100)
+    assert _structure(["customers_transaction"]) == before
+    with pytest.raises(IntegrityError, match="(?i)foreign key"), transaction.atomic():
+        with bulk.foreign_keys_checked_after([Transaction]):
+            Transaction.objects.create(customer=customer, dealer_id=org.d1.pk + 999, kind="service",
+                                       date=dt.date(2026, 1, 2), amount_cents=100)  # no such dealer
+    assert _structure(["customers_transaction"]) == before
+    assert Transaction.objects.count() == 1
