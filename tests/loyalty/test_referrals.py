@@ -255,3 +255,29 @@ def test_influence_centres_period_and_dealer_checks(org, gm, client):
     bad = client.get("/api/v1/loyalty/influence-centres", {"start": "2025-05-01", "end": "2025-01-01"})
     assert bad.status_code == 422
     assert client.get("/api/v1/loyalty/influence-centres", {"start": "1800-01-01"}).status_code == 422
+
+
+def test_a_referrals_points_are_read_through_indexes_not_by_reading_the_whole_ledger(org, gm):
+    """The referrer's card reads each referral's earning by its kind and source, and the reversals
+    by the earning they reverse: by source alone (no index has it first) or joined to the reversed
+    earning's source, each statement read the whole ledger (135 ms a card at 200,000 customers)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = _plant(org, gm)
+    prospects = list(Referral.objects.filter(referrer=people["B"]).values_list("prospect_id", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        found = referrals.points_by_prospect(prospects)
+    assert sorted(found.values()) == [0, 300]  # one earning reversed, one kept
+    statements = [q["sql"] for q in captured if "loyalty_transfer" in q["sql"]]
+    assert len(statements) == 2
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_seqscan = off")  # as at scale, where reading the ledger costs most
+                cursor.execute(f"EXPLAIN {sql}")
+                assert "Seq Scan on loyalty_transfer" not in " ".join(row[0] for row in cursor.fetchall()), sql
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                details = [row[-1] for row in cursor.fetchall()]
+                assert not [d for d in details if d.startswith("SCAN") and "loyalty_transfer" in d], (sql, details)

@@ -20,7 +20,7 @@ import secrets
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from retain.org.audit_codes import AuditCode
 from retain.org.policy import Action, dealers_in_scope
 from retain.sales.models import Prospect, ProspectStatus
 
-from ..models import CODE_ALPHABET, Referral, ReferralCode, Transfer
+from ..models import CODE_ALPHABET, Referral, ReferralCode, Transfer, TransferKind
 from ..models.referral import CODE_LENGTH
 
 #: The default period of the influence-centre ranking (seed 004 looks at two years of an owner's word of mouth).
@@ -142,16 +142,21 @@ def source_of(prospect_id: int) -> str:
 
 
 def points_by_prospect(prospect_ids) -> dict[int, int]:
-    """Points each referral earned: its transfers by source, less their reversals."""
+    """Points each referral earned: its earning (one per source), less its reversals. Both found
+    by an index (the earnings by kind and source, the reversals by the earning they reverse): by
+    source alone, or joined to the reversed transfer's source, each read the whole ledger (135 ms
+    a card at 200,000 customers)."""
     sources = {source_of(pk): pk for pk in prospect_ids if pk}
     if not sources:
         return {}
-    earned = Transfer.objects.filter(source__in=sources).values_list("source").annotate(n=Sum("amount"))
-    reversed_ = (Transfer.objects.filter(reverses__source__in=sources).values_list("reverses__source")
-                 .annotate(n=Sum("amount")))
-    points = {sources[s]: n for s, n in earned}
-    for s, n in reversed_:
-        points[sources[s]] = points.get(sources[s], 0) - n
+    earned = (Transfer.objects.filter(kind=TransferKind.EARN, source__in=sources).exclude(source="")
+              .values_list("pk", "source", "amount"))
+    points, prospect_of = {}, {}
+    for pk, source, amount in earned:
+        prospect_of[pk] = sources[source]
+        points[sources[source]] = points.get(sources[source], 0) + amount
+    for reversed_id, amount in Transfer.objects.filter(reverses_id__in=prospect_of).values_list("reverses_id", "amount"):
+        points[prospect_of[reversed_id]] -= amount
     return points
 
 
