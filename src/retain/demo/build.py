@@ -106,10 +106,16 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         # a build that fails in them leaves a database the next ``retain demo`` may wipe.
         build = DemoBuild.objects.create(scale=str(scale if isinstance(scale, str) else "custom"), seed=seed,
                                          counts={})
+    counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
+              for label in data.tables}
+    # The drawn columns (10 GB at large) are let go before the points, which read what was loaded
+    # from the database, whose cache needs the memory.
+    data.tables.clear()
+    del survey_tables, case_tables, resurveys
     # The points programme's history is millions of rows written by statements over many rows
     # (earnings) or in bulk (orders): its tables' foreign keys are checked once at the end.
     with foreign_keys_checked_after(apps.get_app_config("loyalty").get_models()):
-        summary = _loyalty(data, resurveys, build, seed, today)
+        influence_centres = _loyalty(counts, build, seed, today)
     loaded = time.perf_counter()
     # Score the base as of the build date (the end of its history), so the cards show value
     # and loyalty scores of today.
@@ -123,24 +129,22 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
     return {
-        "scale": build.scale, "seed": seed, "today": today, "counts": summary["counts"], "logins": data.logins,
+        "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
         "generate_seconds": generated - started, "load_seconds": loaded - generated,
         "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
-        "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": summary["influence_centres"],
+        "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": influence_centres,
     }
 
 
-def _loyalty(data, resurveys: dict, build: DemoBuild, seed: int, today: date) -> dict:
+def _loyalty(counts: dict, build: DemoBuild, seed: int, today: date) -> int:
     """The points programme's two years (earnings, goodwill, events, orders, referrals and clubs,
-    partners), then the build's counts and its audit row; the counts and what else the summary
-    tells."""
+    partners), then the build's counts (``counts``, the loaded tables', completed here) and its
+    audit row; the influence centres planted among the referrers."""
     points = add_points(today)
     with transaction.atomic():
         points["events"] = sum(add_events(today).values())
         rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
         clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
-        counts = {label: data.count(label) + (len(resurveys[label]["id"]) if label in resurveys else 0)
-                  for label in data.tables}
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = (points["transfers"] + points["goodwill"]
                                                                   + points["events"]), points["goodwill"]
         counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
@@ -152,7 +156,7 @@ def _loyalty(data, resurveys: dict, build: DemoBuild, seed: int, today: date) ->
         build.save(update_fields=["counts"])
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
                      after={"scale": build.scale, "seed": seed, "today": today.isoformat()})
-    return {"counts": counts, "influence_centres": clubs["planted"]}
+    return clubs["planted"]
 
 
 def _check_deferred() -> None:
