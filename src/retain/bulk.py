@@ -117,20 +117,23 @@ def foreign_keys_checked_after(models):
     if connection.vendor != "postgresql":
         yield
         return
+    check_deferred()
     with connection.cursor() as cursor:
-        check_deferred(cursor)
         foreign_keys = _drop_foreign_keys(cursor, [model._meta.db_table for model in models])
     yield
+    check_deferred()
     with connection.cursor() as cursor:
-        check_deferred(cursor)
         _add_foreign_keys(cursor, foreign_keys)
 
 
-def check_deferred(cursor) -> None:
+def check_deferred() -> None:
     """PostgreSQL: check the deferred foreign keys of the rows written so far now. A table with
-    such checks pending cannot be altered (its foreign keys dropped or added)."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    such checks pending cannot be altered (its foreign keys dropped or added, as the loader does
+    for the tables it fills, and so for the tables they point at)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _drop_foreign_keys(cursor, tables: list[str]) -> list[tuple[str, str, str]]:

@@ -92,10 +92,10 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
         case_tables, resurveys = add_cases(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(12)[11]), today,
                                 survey_tables, surveys_catalogue)
         case_tables.update(add_escalations(data, case_tables["cases.Case"], today))
-        _check_deferred()  # the presets' foreign keys, so the loader may drop and remake the survey tables' own
+        check_deferred()  # the presets' foreign keys, so the loader may drop and remake the survey tables' own
         load(survey_tables, into_empty=True, reset_sequences=False)
         load(resurveys, reset_sequences=False)
-        _check_deferred()  # the re-surveys' foreign keys, so the loader may remake the cases' (to the responses)
+        check_deferred()  # the re-surveys' foreign keys, so the loader may remake the cases' (to the responses)
         load(case_tables, into_empty=True, reset_sequences=False)
         data.tables.update(survey_tables)
         data.tables.update(case_tables)
@@ -157,15 +157,6 @@ def _loyalty(counts: dict, build: DemoBuild, seed: int, today: date) -> int:
         audit.record(actor=None, action=AuditCode.DEMO_BUILD, obj=build,
                      after={"scale": build.scale, "seed": seed, "today": today.isoformat()})
     return clubs["planted"]
-
-
-def _check_deferred() -> None:
-    """PostgreSQL: check the deferred foreign keys of the rows written so far now (the loader
-    drops and remakes the foreign keys of the tables it fills, and so alters the tables they
-    point at)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            check_deferred(cursor)
 
 
 def describe(summary: dict, *, elapsed: float, database: str) -> str:

@@ -48,13 +48,6 @@ SHARE_ORDERING = 1 / 6
 
 
 @dataclass
-class Member:
-    pk: int
-    customer_id: int
-    balance: int
-
-
-@dataclass
 class LotLeft:
     """A lot's points left as the orders are drawn (``remaining`` goes down)."""
     pk: int
@@ -89,11 +82,10 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
         for name, kind, points, stock, limit, period, days in CATALOGUE])
     done["rewards"] += len(rewards)
     cheapest = min(r.points for r in rewards)
-    # (rows as tuples and the lots as small records, not model instances: the large demo's
+    # (rows as named tuples and the lots as small records, not model instances: the large demo's
     # members' lots are millions)
-    members = [Member(*row) for row in Account.objects.filter(
-        programme=programme, kind=AccountKind.MEMBER, balance__gte=cheapest).order_by("pk")
-        .values_list("pk", "customer_id", "balance")]
+    members = list(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, balance__gte=cheapest)
+                   .order_by("pk").values_list("pk", "customer_id", "balance", named=True))
     chosen = [a for a, pick in zip(members, rng.random(len(members)) < SHARE_ORDERING) if pick]
     if not chosen:
         return
