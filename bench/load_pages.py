@@ -1,7 +1,8 @@
 """Load benchmark: p50 and p95 of the daily pages under 8 concurrent users per role, over HTTP.
 
 Run against a built demo (``retain demo --scale medium|large --no-serve`` first, same
-``RETAIN_DATABASE_URL``); it starts ``retain serve --workers 4`` itself (or uses ``--url``)::
+``RETAIN_DATABASE_URL``); it starts ``retain serve --workers 4`` itself (one thread each, the
+server's default; ``--threads N`` to compare) or uses ``--url``::
 
     python bench/load_pages.py [--rounds 6] [--explain] [--readme README.md]
 
@@ -42,6 +43,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from _readme import OtherWork, write_block  # noqa: E402
+from retain.cli import THREADS  # noqa: E402
 from retain.customers.access import visible_customers  # noqa: E402
 from retain.customers.models import Customer, Vehicle  # noqa: E402
 from retain.demo.build import PASSWORD  # noqa: E402
@@ -159,8 +161,9 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    command = [str(Path(sys.executable).with_name("retain")), "serve", "--port", str(port), "--workers", str(workers)]
+def start_server(port: int, workers: int, threads: int | None) -> subprocess.Popen:
+    command = [str(Path(sys.executable).with_name("retain")), "serve", "--port", str(port), "--workers", str(workers),
+               *(["--threads", str(threads)] if threads else [])]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(120):
         try:
@@ -219,11 +222,11 @@ def loadavg() -> str:
 
 
 def table(scale: str, customers: int, results: dict, rounds: int, before: str, after: str, started: str,
-          other: str) -> str:
+          other: str, server: str) -> str:
     cores = os.cpu_count()
     lines = [
         f"#### {scale.capitalize()}: {customers:,} customers", "",
-        f"HTTP against `retain serve --workers 4` on **{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}**, "
+        f"HTTP against `{server}` on **{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}**, "
         f"demo `--scale {scale}` ({customers:,} customers); {USERS_PER_ROLE} concurrent users per role, "
         f"{rounds} rounds each ({USERS_PER_ROLE * rounds} requests per page and role); started {started} UTC on "
         f"{cores} CPU cores; load average (1/5/15 min) {before} before, {after} after (the run's own load "
@@ -265,6 +268,7 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, help="threads per server process (default: retain serve's)")
     p.add_argument("--url", help="use this running server instead of starting one")
     p.add_argument("--roles", nargs="*", default=list(ROLES))
     p.add_argument("--explain", action="store_true", help="record the query plans (PostgreSQL)")
@@ -286,7 +290,7 @@ def main(argv=None):
     if args.no_load:
         print(notes(plans))
         return 0
-    server = None if args.url else start_server(args.port, args.workers)
+    server = None if args.url else start_server(args.port, args.workers, args.threads)
     base = args.url or f"http://127.0.0.1:{args.port}"
     started, before, other, clock = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg(), OtherWork(), time.time()
     try:
@@ -297,7 +301,8 @@ def main(argv=None):
         if server:
             server.terminate()
             server.wait(timeout=30)
-    text = table(scale, customers, results, args.rounds, before, loadavg(), started, other_note) \
+    server_command = args.url or f"retain serve --workers {args.workers} --threads {args.threads or THREADS}"
+    text = table(scale, customers, results, args.rounds, before, loadavg(), started, other_note, server_command) \
         + (notes(plans) if plans else "")
     print(text)
     if args.readme:

@@ -44,10 +44,20 @@ def cmd_demo(args):
 
 def cmd_serve(args):
     _migrate()
-    _serve(args.port, host=args.host, workers=args.workers)
+    _serve(args.port, host=args.host, workers=args.workers, threads=args.threads)
 
 
-def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
+#: Threads per server process. One makes gunicorn's sync workers: a process takes a connection
+#: only when it is free, so the kernel's queue hands each request to the next free process. With
+#: threads (gunicorn's gthread worker) a busy process keeps accepting connections and queues them
+#: behind its own, while its threads take turns on one interpreter lock: under 8 concurrent users
+#: on 2 cores the card's p95 was 215 to 290 ms with 4 threads and 122 to 147 ms with 1
+#: (``bench/load_pages.py``, README "Speed at group scale"). Sync workers want a buffering proxy
+#: (nginx) in front for slow clients, as a deployment over HTTPS has anyway.
+THREADS = 1
+
+
+def _serve(port: int, host: str = "127.0.0.1", workers: int = 2, threads: int = THREADS):
     """Serve with gunicorn (production WSGI server) and whitenoise for static files."""
     from django.core.management import call_command
     from django.db import connections
@@ -61,7 +71,7 @@ def _serve(port: int, host: str = "127.0.0.1", workers: int = 2):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
 
         def load(self):
@@ -285,6 +295,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=THREADS,
+                       help="threads per worker process (default 1: gunicorn's sync workers)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the background worker and the periodic jobs' scheduler")
