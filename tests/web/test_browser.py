@@ -30,7 +30,7 @@ def test_consultant_finds_own_customer_and_cannot_open_a_colleagues(live_server,
     page.fill("input[name=username]", "consultant1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/sales/today/")  # a consultant lands on today's work
+    page.wait_for_url(f"{live_server.url}/")  # a consultant lands on today's work, served at "/"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     page.goto(f"{live_server.url}/customers/")
 
@@ -66,7 +66,7 @@ def test_pages_work_under_the_content_security_policy(live_server, page, showroo
     page.fill("input[name=username]", "consultant1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/sales/today/")  # a consultant lands on today's work
+    page.wait_for_url(f"{live_server.url}/")  # a consultant lands on today's work, served at "/"
     page.goto(f"{live_server.url}/customers/")
     page.fill("input[name=q]", "1234")
     page.locator("#results").get_by_text("王建国").click()
@@ -87,7 +87,7 @@ def test_a_folded_card_form_opens_and_records(live_server, page, showroom):
     page.fill("input[name=username]", "consultant1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/sales/today/")
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/customers/{mine.pk}/")
     assert page.locator("#vehicles input[name=vin]").count() == 0
     page.locator("#vehicles details summary").click()

@@ -68,7 +68,8 @@ def phone(browser):
 
 def test_a_consultants_pages_fit_a_phone_and_a_due_prospect_is_called_in_two_taps(live_server, phone, showroom):
     _login(phone, live_server.url, "consultant1")
-    assert phone.url == f"{live_server.url}/sales/today/"  # the consultant lands on today
+    assert phone.url == f"{live_server.url}/"  # the consultant lands on today, served at "/"
+    assert phone.locator("nav a.active").get_attribute("href") == "/sales/today/"
     assert phone.locator("header.top").bounding_box()["height"] < 80  # a compact header
     assert _width(phone) <= 390
 
@@ -92,7 +93,7 @@ def test_the_managers_start_page_draws_its_charts_and_fits_a_phone(live_server, 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _login(page, live_server.url, "sales1")
-    assert page.url == f"{live_server.url}/home/manager/"
+    assert page.url == f"{live_server.url}/"  # the manager's today, served at "/"
     page.locator("#chart-targets[data-drawn]").wait_for(timeout=30_000)
     assert page.locator("#chart-targets svg.main-svg").count() > 0  # Plotly drew it
     assert page.locator("#to-sign").get_by_text("周新志").count() == 1

@@ -99,8 +99,15 @@ def test_each_role_lands_on_its_own_work(org, client, role, home):
     staff = org.staff[role]
     response = client.post("/login/", {"username": staff.username, "password": "correct-horse-42"})
     assert response.status_code == 302 and response["Location"] == "/"
-    assert client.get("/")["Location"] == home
-    assert client.get(home).status_code == 200
+    landed, own = client.get("/"), client.get(home)
+    # the start page itself, at "/" (no second round trip), marked as that page in the menu
+    assert landed.status_code == own.status_code == 200
+    assert own.templates[0].name in [t.name for t in landed.templates]
+    def marked(response):
+        return re.findall(r'href="([^"]+)" class="active" aria-current="page"', response.content.decode())
+
+    assert marked(landed) == marked(own)
+    assert client.post("/").status_code == 405  # nothing is posted to "/"
 
 
 def test_the_managers_today_shows_what_waits_for_them(named, showroom, client):

@@ -1,10 +1,12 @@
-"""The shell's pages: ``/`` sends each role to its own work, and the start pages of the roles whose
+"""The shell's pages: ``/`` shows each role its own work, and the start pages of the roles whose
 work spans apps (a showroom's managers, after-sales, marketing, a region or group). Thin: the
 figures come from ``web.homes``."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import resolve, reverse
+from django.views.decorators.http import require_safe
 
 from retain.org.policy import Action, Scope, scope_of, start_page
 
@@ -12,9 +14,15 @@ from . import homes
 
 
 @login_required
+@require_safe
 def home(request):
-    """Send each role to its start page (after login and at ``/``)."""
-    return redirect(start_page(request.user))
+    """Each role's start page, served at ``/`` itself (where signing in lands and the header's
+    name links): a redirect cost every arrival a second round trip, a second request's work and,
+    on a busy server, a second wait in its queue. The page is the start page's own view, marked
+    as that page in the menu; its links and forms name their own addresses."""
+    match = resolve(reverse(start_page(request.user)))
+    request.resolver_match = match
+    return match.func(request, *match.args, **match.kwargs)
 
 
 def _dealer_desk(request):
