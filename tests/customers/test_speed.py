@@ -381,3 +381,21 @@ def test_the_door_answers_the_asked_actions_as_permitted_does(org, username, dja
         assert answers[customer_id] == asked_apart, (username, customer_id)
     if username == "consultant":  # their own record: editable while active, not once merged away
         assert answers[mine.pk][Action.EDIT] and not answers[merged.pk][Action.EDIT]
+
+
+def test_a_today_page_skips_the_lists_of_work_its_reader_owns_none_of(org, client):
+    """A manager who owns no prospect, task or customer: the page asks once whether they own any
+    and runs none of those lists' queries; given a follow-up of their own, it is listed."""
+    _open_prospects(org, 3)
+    manager = org.staff["sales_manager"]
+    client.force_login(manager)
+    client.get("/sales/today/")  # warm: the per-dealer figures' cache
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/sales/today/").status_code == 200
+    own_lists = [q["sql"] for q in captured.captured_queries
+                 if re.search(r'"(sales_prospect|care_task|customers_customer)"\."owner_id" = ', q["sql"])]
+    assert own_lists == []
+    mine = make_customer(dealer=org.d1, owner=manager, name="经理自己的")
+    sales_services.open_prospect(actor=manager, customer_id=mine.pk, grade="A", model_of_interest="朗逸",
+                                 source="walk_in", first_contact=timezone.localdate() - dt.timedelta(days=20))
+    assert "经理自己的" in client.get("/sales/today/").content.decode()

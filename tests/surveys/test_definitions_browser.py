@@ -31,7 +31,7 @@ def test_edit_page_at_390_px_adds_a_question(live_server, page, transactional_db
     page.fill("input[name=username]", "marketing1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/home/**")
+    page.wait_for_url(f"{live_server.url}/")  # the start page, served at "/"
     page.goto(f"{live_server.url}/surveys/")
     assert _no_horizontal_scroll(page)
     page.get_by_role("link", name="售后满意度（CSS）调查").click()

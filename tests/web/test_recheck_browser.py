@@ -29,7 +29,7 @@ def test_verifying_from_the_list_swaps_in_the_row(live_server, page, transaction
     page.fill("input[name=username]", "consultant1")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/sales/today/")
+    page.wait_for_url(f"{live_server.url}/")  # the start page, served at "/"
     page.get_by_role("link", name="基盘盘点").click()
     page.wait_for_url(f"{live_server.url}/customers/recheck/")
     assert page.locator(f"#recheck-{first.pk}").get_by_text("从未核实").count() == 1

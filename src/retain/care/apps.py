@@ -18,6 +18,6 @@ class CareConfig(AppConfig):
         from .services.moves import merge_records, reassign_tasks
 
         cards.register(card_section, reads=((Task, "customer"), (VipFile, "customer")))
-        today.register(today_section)
+        today.register(today_section, reads=((Task, "owner"),))
         touches.register(owner_contacts)
         moves.register(merge=merge_records, reassign=reassign_tasks)

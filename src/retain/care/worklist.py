@@ -7,10 +7,11 @@ import datetime as dt
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from retain.customers import today
 from retain.org.models import Staff
 
 from .access import visible_tasks
-from .models import TaskStatus
+from .models import Task, TaskStatus
 
 #: ``?due=`` of the list and the API.
 DUE_FILTERS = ("today", "overdue", "open", "done", "all")
@@ -28,6 +29,8 @@ def my_day(actor, day: dt.date | None = None) -> dict:
     ``DAY_LIMIT`` of each with their full counts, so a start page costs the same however many
     greetings a festival brings."""
     day = day or timezone.localdate()
+    if not today.holds(actor, Task):  # the page found the actor owns no task at all
+        return {"date": day, "overdue": [], "due": [], "overdue_count": 0, "due_count": 0}
     mine = (visible_tasks(actor).filter(owner=actor, status=TaskStatus.OPEN)
             .select_related("customer", "vehicle").only(*ROW_COLUMNS))
     overdue, due = mine.filter(due_on__lt=day), mine.filter(due_on=day)

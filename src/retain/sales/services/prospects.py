@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from retain.bounds import check_fields
 from retain.customers import services as customer_services
+from retain.customers import today as today_page
 from retain.customers.access import access_customer, visible_customers
-from retain.customers.models import Classification
+from retain.customers.models import Classification, Customer
 from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import Staff
@@ -224,6 +225,8 @@ def today(actor, on: dt.date | None = None, *, rows: int = TODAY_ROWS) -> dict:
     A consultant who has let 200 follow-ups slip cannot call 200 people today: the page shows the
     most urgent ones and says how many there are, so its cost does not grow with the backlog."""
     on = on or timezone.localdate()
+    if not today_page.holds(actor, Prospect):  # the page found the actor owns no prospect at all
+        return {"date": on, "overdue": [], "due": [], "overdue_count": 0, "due_count": 0}
     mine = (visible_prospects(actor).filter(owner=actor, status__in=ACTIVE_STATUSES)
             .select_related("customer", "dealer").only(*WORK_COLUMNS)
             .annotate(urgency=Case(*(When(grade=grade, then=rank) for rank, grade in enumerate(GRADE_ORDER)))))
@@ -241,6 +244,8 @@ def owners_to_care_for(actor, limit: int = 10) -> list:
     """The actor's own owners (own-sold and other-sold, active), those longest without a care
     contact (maintenance) first, never-contacted ones before all, with ``last_care`` (a date or
     None). The today page lists them with a form to log the visit or call."""
+    if not today_page.holds(actor, Customer):  # the page found the actor owns no customer at all
+        return []
     owners = (visible_customers(actor, Action.EDIT)
               .filter(owner=actor, classification__in=(Classification.OWN_SOLD, Classification.OTHER_SOLD))
               .only("pk", "name"))

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from retain.customers.access import access_customer
-from retain.customers.today import sections as today_sections
+from retain.customers import today as today_page
+from retain.customers.models import Customer
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, scope_of
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
@@ -30,14 +31,17 @@ from ..forms import (
     VisitForm,
     cents,
 )
-from ..models import ACTIVE_STATUSES, Grade, ProspectStatus
+from ..models import ACTIVE_STATUSES, Grade, Prospect, ProspectStatus
 
 
 @login_required
 def today(request):
+    # one statement first: which of the day's lists (these and the sections') hold anything the
+    # reader owns; a manager's page skips the queries of lists they have nothing in
+    today_page.look(request.user, (Prospect, "owner"), (Customer, "owner"))
     day = services.today(request.user)
     context = {**day, "visits_to_register": services.unlinked_visits(request.user),
-               "sections": today_sections(request.user, day["date"]),  # other apps' work (care tasks)
+               "sections": today_page.sections(request.user, day["date"]),  # other apps' work (care tasks)
                "team": None, "owners": services.owners_to_care_for(request.user),
                "contact_form": CustomerContactForm(auto_id=False),  # one form per owner row: no ids
                # One tap reveals the number (audit-logged, with this reason), the next one dials it.
