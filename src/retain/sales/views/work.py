@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from retain.customers.access import access_customer
 from retain.customers import today as today_page
+from retain.customers.access import access_customer
 from retain.customers.models import Customer
 from retain.org.policy import Action, Scope, allowed, dealers_in_scope, scope_of
 from retain.web.keyset import keyset_page
