@@ -378,11 +378,7 @@ def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "ow
 
     Region and group scopes become a list of dealer ids (a few dozen at most) rather than a join
     through region and group: the database can then use the index of whatever else the query
-    filters on (a mobile number, a date) instead of walking every dealer's rows. A scope that
-    holds every dealer there is (the group of a one-group installation, as most are) becomes
-    "has a dealer", which selects the same records: a list of a hundred ids in every query of a
-    group administrator's page cost its compiling, sending and planning again each time (the
-    card asks eight such filters).
+    filters on (a mobile number, a date) instead of walking every dealer's rows.
     """
     scope = scope_of(actor, action)
     if scope is Scope.OWN:
@@ -390,23 +386,16 @@ def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "ow
     if scope is Scope.DEALER and actor.dealer_id:
         return Q(**{f"{dealer}_id": actor.dealer_id})
     if scope in (Scope.REGION, Scope.GROUP) and (actor.region_id if scope is Scope.REGION else actor.group_id):
-        ids, every = _dealer_ids(actor, scope)
-        return Q(**{f"{dealer}_id__isnull": False}) if every else Q(**{f"{dealer}_id__in": ids})
+        return Q(**{f"{dealer}_id__in": _dealer_ids(actor, scope, action)})
     return None
 
 
-def _dealer_ids(actor, scope: Scope) -> tuple[list[int], bool]:
-    """A region's or group's dealer ids, and whether they are every dealer there is; read once per
-    actor object (a page asks for the filters of several actions, the card eight, and
-    ``request.user`` lives as long as the request), from every dealer's row: a few hundred at most."""
-    from .models import Dealer
-
+def _dealer_ids(actor, scope: Scope, action: str) -> list[int]:
+    """A region's or group's dealer ids, read once per actor object: a page asks for the filters
+    of several actions (the card, seven), and ``request.user`` lives as long as the request."""
     known = actor.__dict__.setdefault("_dealer_ids_by_scope", {})
     if scope not in known:
-        mine = actor.region_id if scope is Scope.REGION else actor.group_id
-        dealers = list(Dealer.objects.values_list("id", "region_id" if scope is Scope.REGION else "region__group_id"))
-        ids = [pk for pk, holder in dealers if holder == mine]
-        known[scope] = (ids, len(ids) == len(dealers))
+        known[scope] = list(dealers_in_scope(actor, action).values_list("id", flat=True))
     return known[scope]
 
 
