@@ -68,6 +68,29 @@ def test_downgrade_only_when_the_anniversarys_grace_ends_and_once(org, programme
         ("金卡", "upgrade"), ("普卡", "downgrade")]
 
 
+def test_the_live_count_is_the_windows_earnings_less_those_undone(org, programme):
+    """Planted: earnings inside and just outside the 365 local days to the day, one reversed, a
+    pending one voided and one still pending, goodwill and an adjustment; the live count (the card,
+    the API) is what the definition keeps."""
+    from retain.loyalty.services import pending, reverse
+
+    one, day = make_customer(dealer=org.d1, name="甲"), dt.date(2026, 6, 30)
+    manager = org.staff["service_manager"]
+    for amount, on in ((100, day - dt.timedelta(days=364)), (200, day - dt.timedelta(days=365)), (400, day),
+                       (800, day + dt.timedelta(days=1))):
+        _earn(one, amount, on)
+    reversed_ = _earn(one, 1_600, day - dt.timedelta(days=10))
+    reverse.reverse(actor=manager, transfer_id=reversed_.pk, reason="退货")
+    at = dt.datetime.combine(day - dt.timedelta(days=5), dt.time(4), UTC)
+    voided = points.earn(actor=None, customer_id=one.pk, points=3_200, pending=True, now=at)
+    pending.void(actor=manager, transfer_id=voided.pk, reason="退货")
+    points.earn(actor=None, customer_id=one.pk, points=6_400, pending=True, now=at)
+    points.adjust(actor=manager, customer_id=one.pk, points=12_800, reason="补录")
+    assert tiers.qualifying(programme, day, one.pk) == 100 + 400 + 6_400
+    assert tiers.qualifying(programme, day - dt.timedelta(days=1), one.pk) == 200 + 100 + 6_400
+    assert tiers.qualifying(programme, day, make_customer(dealer=org.d1, name="乙").pk) == 0
+
+
 def test_a_member_who_still_qualifies_keeps_the_tier_at_the_anniversary(org, programme):
     one = make_customer(dealer=org.d1, name="甲")
     Transaction.objects.create(customer=one, dealer=org.d1, kind="service", date=dt.date(2025, 3, 1),

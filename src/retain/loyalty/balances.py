@@ -21,10 +21,8 @@ def qualifying_points(customer_id: int, now: dt.datetime | None = None, programm
         if account is None:
             return 0
         programme = account.programme
-    zone = ledger.local_zone(programme)
-    day = (now or timezone.now()).astimezone(zone).date()
-    found = list(tiers.qualifying_subquery(programme, day, customer=customer_id, zone=zone))
-    return (found[0]["total"] if found else 0) or 0
+    day = (now or timezone.now()).astimezone(ledger.local_zone(programme)).date()
+    return tiers.qualifying(programme, day, customer_id)
 
 
 def standing(customer_id: int, now: dt.datetime | None = None) -> dict:
