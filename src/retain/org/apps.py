@@ -9,7 +9,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import append_only, signals
+        from . import append_only, lookups, signals  # noqa: F401 (lookups: registers ``__any``)
 
         post_migrate.connect(append_only.on_post_migrate, sender=self, dispatch_uid="org.append_only")
         signals.connect()

@@ -386,7 +386,7 @@ def scope_filter(actor, action: str, *, dealer: str = "dealer", owner: str = "ow
     if scope is Scope.DEALER and actor.dealer_id:
         return Q(**{f"{dealer}_id": actor.dealer_id})
     if scope in (Scope.REGION, Scope.GROUP) and (actor.region_id if scope is Scope.REGION else actor.group_id):
-        return Q(**{f"{dealer}_id__in": _dealer_ids(actor, scope, action)})
+        return Q(**{f"{dealer}__any": _dealer_ids(actor, scope, action)})  # one array parameter (org.lookups)
     return None
 
 
