@@ -52,8 +52,8 @@ def cmd_serve(args):
 #: threads (gunicorn's gthread worker) a busy process keeps accepting connections and queues them
 #: behind its own, while its threads take turns on one interpreter lock: under 8 concurrent users
 #: on 2 cores the card's p95 was 215 to 290 ms with 4 threads and 122 to 147 ms with 1
-#: (``bench/load_pages.py``, README "Pages under load at group scale"). Sync workers want a buffering proxy
-#: (nginx) in front for slow clients, as a deployment over HTTPS has anyway.
+#: (``bench/load_pages.py``, README "Pages under load at group scale"). Sync workers want a
+#: buffering proxy (nginx) in front for slow clients, as a deployment over HTTPS has anyway.
 THREADS = 1
 
 
