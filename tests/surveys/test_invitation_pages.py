@@ -59,6 +59,34 @@ def test_card_section_folds_the_form_and_lists_invitations(org, client, survey, 
     assert client.get(f"/surveys/customers/{customer.pk}/invite/form/").status_code == 403
 
 
+def test_the_cards_repair_order_buttons_come_from_its_own_rows_or_are_asked_for(org, client, survey, customer):
+    """The latest three repair orders, newest first: picked from the card's own transaction rows
+    when those are all of the customer's (no query of their own), asked for when older than the
+    rows the card shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vehicle = make_vehicle(customer)
+    today = timezone.localdate()
+    repairs = [make_transaction(customer, kind, vehicle=vehicle, date=today - dt.timedelta(days=days))
+               for kind, days in (("service", 300), ("insurance_claim", 200), ("service", 100), ("service", 50))]
+    make_transaction(customer, "parts", vehicle=vehicle, date=today - dt.timedelta(days=10))
+
+    def buttons(card):
+        return [int(pk) for pk in re.findall(r'name="transaction" value="(\d+)"', card)]
+
+    _login(client, org)
+    with CaptureQueriesContext(connection) as captured:
+        card = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert buttons(card) == [repairs[3].pk, repairs[2].pk, repairs[1].pk]
+    asked = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "customers_transaction"')]
+    assert len(asked) == 1  # the card's own rows, not the repairs again
+    for days in range(1, 21):  # twenty newer parts purchases: the repairs are beyond the rows shown
+        make_transaction(customer, "parts", vehicle=vehicle, date=today - dt.timedelta(days=days % 9))
+    card = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert buttons(card) == [repairs[3].pk, repairs[2].pk, repairs[1].pk]
+
+
 def test_invite_from_the_card_shows_the_link_once(org, client, survey, customer):
     _login(client, org)
     response = client.post(f"/surveys/customers/{customer.pk}/invite/", {"survey_id": survey.pk})

@@ -15,6 +15,10 @@ CPU to find that out; the card asks every such table in one statement whether it
 the customer (:func:`holds`), and a section skips its query where none is. The answer only ever
 skips a query (a table without the customer's rows has none the door would let through), so it
 shows nothing by itself and needs no door.
+
+Rows the card reads for itself (its latest transactions) are kept on the customer for the
+sections (``keep``/``kept``): when they are all of the customer's, a section that would ask for
+some of them (surveys' latest repair orders) picks them from those instead.
 """
 
 from collections.abc import Callable
@@ -50,6 +54,18 @@ def holds(customer, model: type, field: str = "customer") -> bool:
     """Whether ``model`` has any row whose ``field`` is this customer, as the card found before
     asking its sections; True where it was not asked (a provider called on its own reads as ever)."""
     return customer.__dict__.get("_holds", {}).get((model, field), True)
+
+
+def keep(customer, model: type, rows: list, *, complete: bool) -> None:
+    """Rows of ``model`` the card read for itself (in the model's order, newest first), for a
+    section to reuse (:func:`kept`); ``complete`` when they are all of the customer's."""
+    customer.__dict__.setdefault("_kept", {})[model] = rows if complete else None
+
+
+def kept(customer, model: type) -> list | None:
+    """All of the customer's rows of ``model`` if the card read them all, else None (a section
+    asks the database, as it does when called on its own)."""
+    return customer.__dict__.get("_kept", {}).get(model)
 
 
 def look(customer, *own: tuple[type, str]) -> None:

@@ -39,7 +39,7 @@ from .forms import (
     VehicleForm,
     VerifyForm,
 )
-from .models import Customer, Vehicle
+from .models import Customer, Transaction, Vehicle
 from .search import filter_customers
 
 PAGE_SIZE = 25
@@ -276,6 +276,7 @@ def customer_card(request, customer_id):
     prefetch_related_objects([customer], "vehicles", *(["tags"] if tagged else []))
     can_see_history = may[Action.HISTORY]
     transactions = list(customer.transactions.select_related("vehicle")[:TRANSACTIONS_SHOWN])
+    cards.keep(customer, Transaction, transactions, complete=len(transactions) < TRANSACTIONS_SHOWN)
     context = {
         "customer": customer,
         "vehicles": customer.vehicles.all(),

@@ -4,7 +4,7 @@ on which day, expired, waiting), a folded "invite to a survey" form fetched only
 and a QR code for each of the latest repair orders, for those who may invite the customer."""
 
 from retain.customers.access import permitted
-from retain.customers.cards import CardSection, holds
+from retain.customers.cards import CardSection, holds, kept
 from retain.customers.models import Status, Transaction
 from retain.org.policy import Action, allowed
 
@@ -25,7 +25,16 @@ def invitations_section(actor, customer) -> CardSection | None:
                   and permitted(actor, customer, Action.INVITE)[Action.INVITE])
     if not (invitations or may_invite):
         return None
-    repairs = (list(Transaction.objects.filter(customer=customer, kind__in=TRANSACTION_KINDS[Trigger.REPAIR])
-                    .order_by("-date", "-id")[:REPAIR_ORDERS]) if may_invite and holds(customer, Transaction) else [])
+    repairs = _latest_repairs(customer) if may_invite and holds(customer, Transaction) else []
     return CardSection("surveys/invitations/_card.html", {
         "invitations": invitations, "customer": customer, "may_invite": may_invite, "repairs": repairs})
+
+
+def _latest_repairs(customer) -> list:
+    """The customer's latest repair orders: from the card's own transaction rows when those are
+    all of them (most customers' are), else asked."""
+    kinds = TRANSACTION_KINDS[Trigger.REPAIR]
+    latest = kept(customer, Transaction)
+    if latest is not None:
+        return [t for t in latest if t.kind in kinds][:REPAIR_ORDERS]
+    return list(Transaction.objects.filter(customer=customer, kind__in=kinds).order_by("-date", "-id")[:REPAIR_ORDERS])
