@@ -159,7 +159,7 @@ def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme,
     for _n in range(10):
         points.redeem(actor=None, customer_id=one.pk, points=10)
     reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
-    with django_assert_max_num_queries(5):  # accounts (with the dealer's zone), transfers, membership, tiers, qualifying
+    with django_assert_max_num_queries(4):  # accounts (with the dealer's zone), transfers, membership with tiers, qualifying
         section = points_section(reader, member)
     assert (section.context["tier"].name, section.context["qualifying"], section.context["to_next"]) == (
         "银卡", 6_500, 20_000 - 6_500)
@@ -168,6 +168,23 @@ def test_the_card_shows_the_tier_and_the_progress_in_few_queries(org, programme,
     card = client.get(f"/customers/{one.pk}/").content.decode()
     points_html = card[card.index('id="points"'):]
     assert "银卡" in points_html and "13500" in points_html and "<progress" in points_html
+
+
+def test_the_card_shows_no_tier_to_an_account_holder_without_a_membership(org, programme,
+                                                                        django_assert_max_num_queries):
+    """The membership and the ladder are one statement: no membership, no rows, no tier, and
+    the qualifying points (shown only beside a tier) are not counted."""
+    from retain.customers.models import Customer as Member
+    from retain.loyalty.cards import points_section
+
+    one = make_customer(dealer=org.d1, name="甲", owner=org.staff["consultant"])
+    _earn(one, 6_500, dt.date.today())
+    Membership.objects.filter(customer=one).delete()
+    reader, member = org.staff["dealer_gm"], Member.objects.get(pk=one.pk)
+    with django_assert_max_num_queries(3):  # accounts, transfers, membership with tiers
+        section = points_section(reader, member)
+    assert section.context["tier"] is None and "qualifying" not in section.context
+    assert section.context["balance"] == 6_500
 
 
 @pytest.mark.parametrize("zone", [None, "Europe/Berlin"])

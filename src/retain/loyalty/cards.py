@@ -2,9 +2,9 @@
 ``LoyaltyConfig.ready``): the member's spendable, pending and reserved points and their latest
 movements, a goodwill credit linked to the case it came from, their open vouchers, and their
 tier: the tier, its benefits, the qualifying points (counted live) and the progress to the next
-tier. Five queries (the member's accounts, their latest transfers, the membership with its tier,
-the programme's tiers, the qualifying points), a sixth for the open vouchers when points are
-reserved, and a seventh for the open reservations made without a voucher (with when each times
+tier. Four queries (the member's accounts, their latest transfers, the membership with the
+programme's tiers, the qualifying points), a fifth for the open vouchers when points are
+reserved, and a sixth for the open reservations made without a voucher (with when each times
 out) only when the vouchers do not account for all the points reserved; none for a role that sees
 no points. Reading opens no account and makes no membership (a GET writes nothing)."""
 
@@ -14,7 +14,7 @@ from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action, allowed
 
 from . import balances
-from .models import MEMBER_KINDS, Account, AccountKind, Membership, Tier, Transfer, TransferKind, Voucher, VoucherStatus
+from .models import MEMBER_KINDS, Account, AccountKind, Tier, Transfer, TransferKind, Voucher, VoucherStatus
 from .services import ledger
 
 SHOWN = 8
@@ -65,21 +65,28 @@ def points_section(actor, customer) -> CardSection | None:
         "rows": rows})
 
 
+#: The programme's tiers, lowest first, each with the member's membership beside it: one
+#: statement for what were two queries (the membership, then the ladder), none when the customer
+#: is no member. (The tier and the progress are all the card shows of the membership.)
+LADDER = ("SELECT t.*, m.tier_id AS member_tier_id, m.tier_since AS member_tier_since FROM loyalty_membership m "
+          "JOIN loyalty_tier t ON t.programme_id = m.programme_id "
+          "WHERE m.customer_id = %s AND m.programme_id = %s ORDER BY t.threshold, t.id")
+
+
 def _standing(customer, programme) -> dict:
-    """The member's tier and the progress to the next (percent of the way from this tier's
-    threshold to the next one's)."""
-    membership = Membership.objects.filter(customer=customer, programme=programme).first()
-    if membership is None:
+    """The member's tier, since when, and the progress to the next (percent of the way from this
+    tier's threshold to the next one's); nothing for a customer who is no member or whose
+    programme has no tiers (the card shows the tier or nothing)."""
+    ladder = list(Tier.objects.raw(LADDER, [customer.pk, programme.pk]))
+    tier = next((t for t in ladder if t.pk == t.member_tier_id), None)
+    if tier is None:
         return {"tier": None}
-    ladder = list(Tier.objects.filter(programme=programme).order_by("threshold"))
-    tier = next((t for t in ladder if t.pk == membership.tier_id), None)
     qualifying = balances.qualifying_points(customer.pk, programme=programme)
-    above = next((t for t in ladder if tier is None or t.threshold > tier.threshold), None)
+    above = next((t for t in ladder if t.threshold > tier.threshold), None)
     progress = None
     if above is not None:
-        low = tier.threshold if tier else 0
-        progress = max(0, min(100, (qualifying - low) * 100 // max(1, above.threshold - low)))
-    return {"tier": tier, "membership": membership, "qualifying": qualifying, "next_tier": above,
+        progress = max(0, min(100, (qualifying - tier.threshold) * 100 // max(1, above.threshold - tier.threshold)))
+    return {"tier": tier, "tier_since": tier.member_tier_since, "qualifying": qualifying, "next_tier": above,
             "to_next": max(0, above.threshold - qualifying) if above else None, "progress": progress}
 
 
