@@ -24,10 +24,9 @@ from ..models import AccountKind, Membership, Programme, Tier, TransferKind
 from . import ledger
 
 
-def window(programme: Programme, day: dt.date, zone=None) -> tuple[dt.datetime, dt.datetime]:
+def window(programme: Programme, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The qualifying window's bounds: the local midnight 364 days before ``day``, the one after it."""
-    zone = zone or ledger.local_zone(programme)
-    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ledger.local_zone(programme))
     return until - dt.timedelta(days=365), until
 
 
