@@ -1,9 +1,9 @@
 """The demo's points: each dealer's programme (made with the default earning rules and tiers,
 ``loyalty.services.rules``) earns from the demo's own transactions of the last two years under
 its rules, set-based (``loyalty.services.bulk``: a few statements per dealer, once per record),
-members reaching a tier upgraded at once, the daily downgrade run for the last 30 days; then the approved goodwill compensations
-of the demo's cases are credited through the service, as approving them would have done (capped
-as the service caps them).
+members reaching a tier upgraded at once, the daily downgrade run for the last 30 days; then the
+approved goodwill compensations of the demo's cases are credited as approving them would have done
+(``demo.goodwill``: capped as the service caps them, written in bulk).
 
 The window starts on the first day of the month 24 months before the build's month, so no lot
 has reached its expiry yet (the demo's expiry and redemptions come with the programme's next
@@ -18,14 +18,13 @@ transaction); SQLite has one writer, so one at a time there.
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
-from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 
-from retain.cases.models import Compensation, CompensationKind, CompensationStatus
-from retain.cases.services.compensation import credit_goodwill
 from retain.loyalty.services import ledger, tiers
 from retain.loyalty.services.bulk import earn_from_transactions
 from retain.org.models import Dealer
+
+from . import goodwill
 
 #: Months earned together: tiers are counted (and upgrades made) at the end of each step. One
 #: step for the two years (quarterly steps made the small build minutes longer on a busy machine:
@@ -76,7 +75,7 @@ def add_points(today: dt.date) -> dict:
             done = list(pool.map(earn, dealers))
     earned = {key: sum(part[key] for part in done) for key in ("transfers", "points", "upgraded", "lowered")}
     with transaction.atomic():
-        earned["goodwill"] = _goodwill()
+        earned["goodwill"] = goodwill.credit_approved()
     return earned
 
 
@@ -97,19 +96,3 @@ def _dealer(dealer_id: int, first: dt.date, today: dt.date, *, side_by_side: boo
                 earned["lowered"] += tiers.lower_at_anniversary(programme, day)["lowered"]
                 day += dt.timedelta(days=1)
     return earned
-
-
-def _goodwill() -> int:
-    """Each approved goodwill compensation credited at the time it was approved, oldest first."""
-    credited = 0
-    approved = (Compensation.objects.filter(kind=CompensationKind.GOODWILL_POINTS, status=CompensationStatus.APPROVED,
-                                            transfer__isnull=True)
-                .select_related("case").order_by("offered_at", "pk"))
-    for compensation in approved:
-        try:
-            credit_goodwill(compensation, actor=compensation.decided_by or compensation.offered_by,
-                            now=compensation.decided_at or compensation.offered_at)
-        except ValidationError:  # beyond the caps: the service would have refused its approval
-            continue
-        credited += 1
-    return credited
