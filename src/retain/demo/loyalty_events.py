@@ -1,15 +1,15 @@
 """The demo's event points (``loyalty.services.events``): the daily scans run for the last
 fortnight before the build day (birthdays, completed surveys, delivered referrals), and a
-completed profile for some members, each through ``events.award`` as the worker would: under the
-rules' points, caps and the member's tier multiplier, once per source. One award is a few
-queries, so the demo keeps them to a sample: a few hundred for the small demo, and fewer days of
-scans for a larger base (a day's birthdays alone are a 365th of the members)."""
+completed profile for some members, as the worker awards them (``awards.award_all``): under the
+rules' points, caps and the member's tier multiplier, once per source. The demo keeps them to a
+sample: a few hundred for the small demo, and fewer days of scans for a larger base (a day's
+birthdays alone are a 365th of the members)."""
 
 import datetime as dt
 
 from retain.customers.models import Customer
 from retain.loyalty.models import EventKind
-from retain.loyalty.services import events
+from retain.loyalty.services import awards, events
 
 DAYS = 14
 PROFILES = 200
@@ -25,8 +25,6 @@ def add_events(today: dt.date) -> dict:
         done["birthday"] += events.birthdays(day)
         done["survey"] += events.surveys(day)
         done["referral"] += events.referrals(day)
-    for customer_id in events.complete_profiles()[:PROFILES]:
-        if events.award(actor=None, customer_id=customer_id, event=EventKind.PROFILE_COMPLETED,
-                        source=f"profile:{customer_id}", day=today):
-            done["profile"] += 1
+    done["profile"] = awards.award_all(event=EventKind.PROFILE_COMPLETED, day=today, found=[
+        (customer_id, f"profile:{customer_id}") for customer_id in events.complete_profiles()[:PROFILES]])
     return done

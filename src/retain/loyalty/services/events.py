@@ -3,7 +3,8 @@ rule (its fixed points, the member's tier multiplier, the caps per day and per c
 the programme's exclusions) and earns once per ``source``; a member whose qualifying points
 reach a higher tier is upgraded at once.
 
-The daily scans (``loyalty.events`` job) award, for the day they are told:
+The daily scans (``loyalty.events`` job) award, for the day they are told, all their members at
+once (``awards.award_all``: the same points as ``award`` one after the other):
 
 - ``birthday``: members (customers with a points account) born on that day (29 February on
   28 February in other years), once a year (source ``birthday:<customer>:<year>``);
@@ -30,7 +31,7 @@ from retain.sales.models import Invitation, Prospect, ProspectStatus
 from retain.surveys.models import Response
 
 from ..models import Account, AccountKind, ClubEvent, EarningRule, EventKind, Membership, Transfer, TransferKind
-from . import ledger, points, tiers
+from . import awards, ledger, points, tiers
 from .ledger import ledger_write
 
 
@@ -92,16 +93,10 @@ def _members():
 
 
 def _run(found, event: str, day: dt.date, source) -> int:
-    """Award each found (customer, key) not yet earned; the ones earned on an earlier run are
-    told apart by one query for all of them, not one per record."""
-    named = [(customer_id, source(customer_id, key)) for customer_id, key in found]
-    earned = set(Transfer.objects.filter(kind=TransferKind.EARN, source__in=[name for _c, name in named])
-                 .exclude(source="").values_list("source", flat=True)) if named else set()
-    done = 0
-    for customer_id, name in named:
-        if name not in earned and award(actor=None, customer_id=customer_id, event=event, source=name, day=day):
-            done += 1
-    return done
+    """Award each found (customer, key) not yet earned, set-based (``awards.award_all``: the
+    same points as ``award`` one after the other, in a few statements per programme)."""
+    return awards.award_all(event=event, day=day, found=[(customer_id, source(customer_id, key))
+                                                         for customer_id, key in found])
 
 
 def birthdays(day: dt.date) -> int:
