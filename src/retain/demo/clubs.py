@@ -18,6 +18,7 @@ import datetime as dt
 
 import numpy as np
 
+from retain import bulk
 from retain.customers.models import Customer
 from retain.loyalty.models import Club, ClubEvent, ClubMembership, Referral
 from retain.org.models import Dealer, Role, Staff
@@ -72,8 +73,7 @@ def add_referrals_and_clubs(rng: np.random.Generator, today: dt.date) -> dict:
         Referral.objects.bulk_create(
             [Referral(customer_id=prospects[pk][0], referrer_id=referrer, dealer=dealer, prospect_id=pk,
                       referred_on=prospects[pk][2]) for pk, referrer in pairs], batch_size=2_000)
-        Customer.objects.bulk_update([Customer(pk=prospects[pk][0], referred_by_id=referrer) for pk, referrer in pairs],
-                                     ["referred_by"], batch_size=2_000)
+        bulk.update_by_pk(Customer, "referred_by", {prospects[pk][0]: referrer for pk, referrer in pairs})
         planted[dealer.pk] = centres
         counts["referrals"] += len(pairs)
         counts.update(_club(rng, dealer, owners, today, counts))
