@@ -1,5 +1,6 @@
 """The bulk loader: chunked writes, and on PostgreSQL indexes and foreign keys rebuilt as they were."""
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -105,3 +106,27 @@ def test_foreign_keys_checked_after_a_block_come_back_as_they_were_and_refuse_an
                                        date=dt.date(2026, 1, 2), amount_cents=100)  # no such dealer
     assert _structure(["customers_transaction"]) == before
     assert Transaction.objects.count() == 1
+
+
+def test_create_writes_what_bulk_create_writes_with_ids_from_the_sequence(org):
+    """``bulk.create`` (COPY on PostgreSQL) stores each field as an INSERT would: an encrypted
+    field encrypted, text with a tab, a newline and a backslash as it was, dates, JSON; the ids
+    come from the table's sequence, so the next ordinary insert follows them."""
+    from retain.loyalty.models import Programme
+
+    def customers(mobile):
+        return [Customer(dealer=org.d1, name="周新志", mobile=mobile, national_id="110101199001011234",
+                         address="浦东新区\t世纪大道\n1号 \\ 2号", birthday=dt.date(1990, 2, 28))]
+
+    made = bulk.create(Customer, customers("+8613800000001"))
+    ordinary = Customer.objects.bulk_create(customers("+8613800000002"))
+    assert made[0].pk and ordinary[0].pk > made[0].pk and not made[0]._state.adding
+    stored, expected = (Customer.objects.filter(pk=row[0].pk).values().get() for row in (made, ordinary))
+    differ = {key for key in stored if stored[key] != expected[key]}
+    assert {"id", "mobile"} <= differ <= {"id", "mobile", "mobile_suffix", "created_at", "updated_at"}  # (the clock)
+    assert Customer.objects.get(pk=made[0].pk).national_id == "110101199001011234"
+    with connection.cursor() as cursor:  # stored encrypted, not as typed
+        cursor.execute("SELECT national_id FROM customers_customer WHERE id = %s", [made[0].pk])
+        assert "110101199001011234" not in cursor.fetchone()[0]
+    programme = bulk.create(Programme, [Programme(dealer=org.d2, name="积分", excluded_tags=["内部员工", "车队"])])[0]
+    assert Programme.objects.get(pk=programme.pk).excluded_tags == ["内部员工", "车队"]
