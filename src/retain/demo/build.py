@@ -6,6 +6,7 @@ real database and typing ``retain demo`` must not destroy it.
 """
 
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -68,6 +69,17 @@ def reset_database() -> None:
                 cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
+@contextmanager
+def _timed(phases: dict, name: str):
+    """Add the wall time of the ``with`` block to ``phases[name]`` (the build's own account of
+    where its time goes, printed with the summary)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
+
 def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None = None) -> dict:
     """Generate and load the demo into the (empty, migrated) database; return a summary.
 
@@ -75,12 +87,12 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     year and the scores, which are computed as of that day."""
     sizes = SCALES[scale] if isinstance(scale, str) else scale
     today = today or timezone.localdate()
-    started = time.perf_counter()
+    started, phases = time.perf_counter(), {}
     data = generate(sizes, seed, make_password(PASSWORD), today=today)
     messages.add_messages(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(9)[8]), today)
     add_care(data, np.random.default_rng(np.random.SeedSequence(seed).spawn(10)[9]), today)  # care's year
     generated = time.perf_counter()
-    with transaction.atomic():
+    with _timed(phases, "records"), transaction.atomic():
         load(data.tables, into_empty=True, reset_sequences=False)
         # The surveys point at the group's preset questions, which the surveys app makes.
         group = DealerGroup.objects.get(pk=1)
@@ -115,41 +127,49 @@ def build_demo(scale: str | Scale = "small", seed: int = 1, today: date | None =
     # The points programme's history is millions of rows written by statements over many rows
     # (earnings) or in bulk (orders): its tables' foreign keys are checked once at the end.
     with foreign_keys_checked_after(apps.get_app_config("loyalty").get_models()):
-        influence_centres = _loyalty(counts, build, seed, today)
+        influence_centres = _loyalty(counts, build, seed, today, phases)
     loaded = time.perf_counter()
     # Score the base as of the build date (the end of its history), so the cards show value
     # and loyalty scores of today.
     from retain.insights.services import score_customers
 
-    scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
+    with _timed(phases, "score"):
+        scores = score_customers(as_of=today, job_day=today)  # counts as the day's insights.score run
     if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in one
         # Mark every freshly written page all-visible and give the planner its statistics, so the
         # capped counts and the managers' per-dealer figures are index-only scans from the first
         # request, not after autovacuum gets round to it (6 s at large).
-        with connection.cursor() as cursor:
+        with _timed(phases, "vacuum"), connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
     return {
         "scale": build.scale, "seed": seed, "today": today, "counts": counts, "logins": data.logins,
         "generate_seconds": generated - started, "load_seconds": loaded - generated,
         "score_seconds": time.perf_counter() - loaded, "scored": scores.run.customers,
         "visits_model": scores.run.summary.get("visits_model", ""), "influence_centres": influence_centres,
+        "phases": phases,
     }
 
 
-def _loyalty(counts: dict, build: DemoBuild, seed: int, today: date) -> int:
+def _loyalty(counts: dict, build: DemoBuild, seed: int, today: date, phases: dict) -> int:
     """The points programme's two years (earnings, goodwill, events, orders, referrals and clubs,
     partners), then the build's counts (``counts``, the loaded tables', completed here) and its
-    audit row; the influence centres planted among the referrers."""
-    points = add_points(today)
+    audit row; the influence centres planted among the referrers. Each part's time goes into
+    ``phases``."""
+    with _timed(phases, "points"):
+        points = add_points(today)
     with transaction.atomic():
-        points["events"] = sum(add_events(today).values())
-        rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
-        clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
+        with _timed(phases, "events"):
+            points["events"] = sum(add_events(today).values())
+        with _timed(phases, "rewards"):
+            rewards = add_rewards(today, np.random.default_rng(np.random.SeedSequence(seed).spawn(13)[12]))
+        with _timed(phases, "referrals and clubs"):
+            clubs = add_referrals_and_clubs(np.random.default_rng(np.random.SeedSequence(seed).spawn(14)[13]), today)
         counts["loyalty.Transfer"], counts["loyalty.goodwill"] = (points["transfers"] + points["goodwill"]
                                                                   + points["events"]), points["goodwill"]
         counts["loyalty.Reward"], counts["loyalty.Voucher"] = rewards["rewards"], rewards["vouchers"]
         counts["loyalty.Referral"], counts["loyalty.ClubMembership"] = clubs["referrals"], clubs["members"]
-        coalition = add_partners(today, seed)
+        with _timed(phases, "partners"):
+            coalition = add_partners(today, seed)
         counts["loyalty.Transfer"] += coalition["issues"] + coalition["accepts"] + coalition["expired_lots"]
         counts["loyalty.Settlement"] = coalition["settlements"]
         build.counts = counts
@@ -166,6 +186,7 @@ def describe(summary: dict, *, elapsed: float, database: str) -> str:
         f"retain demo ({summary['scale']}, seed {summary['seed']}) built in {elapsed:.1f} s "
         f"(generate {summary['generate_seconds']:.1f} s, load {summary['load_seconds']:.1f} s, "
         f"score {summary['score_seconds']:.1f} s) into {database}",
+        "  parts: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.get("phases", {}).items()),
         f"  {counts['org.Region']} regions, {counts['org.Dealer']} dealers, {counts['org.Staff']} staff",
         f"  {counts['customers.Customer']:,} customers, {counts['customers.Vehicle']:,} vehicles, "
         f"{counts['customers.Transaction']:,} transactions",
