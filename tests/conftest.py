@@ -86,6 +86,7 @@ TEST_SETTINGS = {
     "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     "LANGUAGE_CODE": "en",
+    "PREPARED_CHECK": True,  # every prepared query compared with its queryset compiled anew (retain.prepared)
 }
 
 

@@ -1,5 +1,6 @@
-"""A scan's event points awarded at once (``awards.award_all``) are what ``events.award`` gives
-one member after the other in the same order (the second implementation here): on planted members
+"""A scan's event points awarded at once (``awards.award_all``) are what awarding them one member
+after the other in the same order through ``points.earn`` gives (``award``, below: the service as
+it was before, the second implementation): on planted members
 at two dealers with tier multipliers (gold, silver, one crossing into silver with the award), the
 rule's cap per local day, the cap per year counting earlier awards and the scan's own, the
 programme's largest movement, excluded kinds and tags, a member without accounts and a source
@@ -11,15 +12,66 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.db.models import Sum
 
-from retain.customers.models import Tag
-from retain.loyalty.models import Account, Lot, Membership, Programme, TierChange, Transfer
-from retain.loyalty.services import awards, events, ledger, points, rules
+from retain.customers.models import Customer, Tag
+from retain.loyalty.models import (
+    Account,
+    EarningRule,
+    EventKind,
+    Lot,
+    Membership,
+    Programme,
+    TierChange,
+    Transfer,
+    TransferKind,
+)
+from retain.loyalty.services import awards, ledger, points, rules
 from retain.org.audit import AuditEvent
 from tests.conftest import make_customer
 
 UTC = dt.UTC
 DAY = dt.date(2026, 6, 1)
+
+
+def award(*, customer_id, event: str, source: str, day: dt.date) -> Transfer | None:
+    """One member's event points through ``points.earn`` (spendable at once, dated the day's local
+    noon), once per source; None when the rules give nothing (no active rule, excluded, capped)."""
+    EventKind(event)
+    if Transfer.objects.filter(kind=TransferKind.EARN, source=source).exists():
+        return None
+    customer = Customer.objects.get(pk=customer_id)
+    programme = ledger.programme_for(customer.dealer_id)
+    amount = _points_for(programme, customer, event, day)
+    if amount < 1:
+        return None
+    return points.earn(actor=None, customer_id=customer.pk, points=amount, source=source, pending=False, trigger=event,
+                       origin="job", now=dt.datetime.combine(day, dt.time(12), ledger.local_zone(programme)))
+
+
+def _points_for(programme, customer, event: str, day: dt.date) -> int:
+    rule = EarningRule.objects.filter(programme=programme, trigger=event, active=True, points__gt=0).first()
+    excluded = (customer.status != "active" or customer.kind in programme.excluded_customer_kinds
+                or customer.classification in programme.excluded_classifications
+                or customer.tags.filter(name__in=programme.excluded_tags).exists())
+    if rule is None or excluded:
+        return 0
+    membership = Membership.objects.filter(programme=programme, customer=customer).select_related("tier").first()
+    amount = rule.points * (membership.tier.multiplier_percent if membership and membership.tier else 100) // 100
+    zone = ledger.local_zone(programme)
+
+    def earned(since, until):
+        return Transfer.objects.filter(programme=programme, kind=TransferKind.EARN, trigger=event,
+                                       credit__customer_id=customer.pk, created_at__gte=since,
+                                       created_at__lt=until).aggregate(n=Sum("amount"))["n"] or 0
+
+    if rule.day_cap:
+        start = dt.datetime.combine(day, dt.time(), zone)
+        amount = min(amount, rule.day_cap - earned(start, start + dt.timedelta(days=1)))
+    if rule.year_cap:
+        amount = min(amount, rule.year_cap - earned(*(dt.datetime.combine(dt.date(year, 1, 1), dt.time(), zone)
+                                                      for year in (day.year, day.year + 1))))
+    return max(0, min(amount, programme.max_points_per_transfer))
 
 
 def _earn(customer, amount, day=dt.date(2026, 5, 1)):
@@ -47,9 +99,8 @@ def scans(org):
     surveyed = make_customer(dealer=org.d1, name="答卷人")  # no account yet
     earlier = make_customer(dealer=org.d1, name="老顾客")
     for n in range(2):  # 200 of the year's 300 survey points already
-        events.award(actor=None, customer_id=earlier.pk, event="survey_completed", source=f"survey:old{n}",
-                     day=dt.date(2026, 3, 1))
-    events.award(actor=None, customer_id=plain.pk, event="birthday", source=f"birthday:{plain.pk}:2026", day=DAY)
+        award(customer_id=earlier.pk, event="survey_completed", source=f"survey:old{n}", day=dt.date(2026, 3, 1))
+    award(customer_id=plain.pk, event="birthday", source=f"birthday:{plain.pk}:2026", day=DAY)
     birthdays = [(c.pk, f"birthday:{c.pk}:2026") for c in (gold, silver, crossing, plain, staff_member, fleet, far)]
     responses = [(surveyed.pk, "survey:1"), (earlier.pk, "survey:2"), (earlier.pk, "survey:3"), (surveyed.pk, "survey:4"),
                  (gold.pk, "survey:5")]
@@ -93,7 +144,7 @@ def test_a_scan_at_once_awards_what_one_after_the_other_awards(scans):
     def one_after_the_other():
         for event, found in scans:
             for customer_id, source in found:
-                events.award(actor=None, customer_id=customer_id, event=event, source=source, day=DAY)
+                award(customer_id=customer_id, event=event, source=source, day=DAY)
 
     together, apart = _run(at_once), _run(one_after_the_other)
     assert together == apart
@@ -106,8 +157,6 @@ def test_a_scan_at_once_awards_what_one_after_the_other_awards(scans):
 
 
 def _named(memberships):
-    from retain.customers.models import Customer
-
     names = dict(Customer.objects.values_list("pk", "name"))
     return [(names[row[0]], *row[1:]) for row in memberships]
 

@@ -12,7 +12,7 @@ from retain.customers.models import Customer, Transaction
 from retain.jobs.registry import job
 from retain.loyalty import balances
 from retain.loyalty.models import Membership, TierChange, Transfer
-from retain.loyalty.services import bulk, events, ledger, points, rules, tiers
+from retain.loyalty.services import awards, bulk, ledger, points, rules, tiers
 from retain.sales.models import Prospect
 from tests.conftest import make_customer
 
@@ -105,26 +105,31 @@ def test_a_member_who_still_qualifies_keeps_the_tier_at_the_anniversary(org, pro
 def test_events_once_per_source_with_caps_and_multiplier(org, programme):
     one = make_customer(dealer=org.d1, name="甲")
     day = dt.date(2026, 6, 1)
-    first = events.award(actor=None, customer_id=one.pk, event="birthday", source=f"birthday:{one.pk}:2026", day=day)
-    again = events.award(actor=None, customer_id=one.pk, event="birthday", source=f"birthday:{one.pk}:2026", day=day)
-    assert first.pk == again.pk and first.amount == 200 and first.trigger == "birthday"
+
+    def award(event, *sources):
+        before = set(Transfer.objects.values_list("pk", flat=True))
+        done = awards.award_all(event=event, day=day, found=[(one.pk, source) for source in sources])
+        made = list(Transfer.objects.exclude(pk__in=before).order_by("pk"))
+        assert done == len(made)
+        return made
+
+    [first] = award("birthday", f"birthday:{one.pk}:2026")
+    assert award("birthday", f"birthday:{one.pk}:2026") == []  # once per source
+    assert first.amount == 200 and first.trigger == "birthday"
     # surveys: 100 each, at most 300 a year
-    given = [events.award(actor=None, customer_id=one.pk, event="survey_completed", source=f"survey:{n}", day=day)
-             for n in range(4)]
-    assert [g.amount if g else None for g in given] == [100, 100, 100, None]
+    assert [t.amount for t in award("survey_completed", *(f"survey:{n}" for n in range(4)))] == [100, 100, 100]
     # a gold member earns 150 %: a referral's 2,000 is 3,000
     _earn(one, 20_000, day)
     assert balances.of(one.pk)["tier"] == "金卡"
-    referral = events.award(actor=None, customer_id=one.pk, event="referral_delivered", source="referral:1", day=day)
-    assert referral.amount == 3_000
+    assert [t.amount for t in award("referral_delivered", "referral:1")] == [3_000]
     # excluded customers earn nothing from events either
     fleet = make_customer(dealer=org.d1, name="车队", kind="company")
-    assert events.award(actor=None, customer_id=fleet.pk, event="birthday", source="birthday:x", day=day) is None
+    assert awards.award_all(event="birthday", day=day, found=[(fleet.pk, "birthday:x")]) == 0
     # an inactive rule gives nothing
     rules.set_rules(actor=org.staff["dealer_gm"], dealer_id=org.d1.pk, rules={"profile_completed": {"active": False}})
-    assert events.award(actor=None, customer_id=one.pk, event="profile_completed", source="profile:x", day=day) is None
+    assert award("profile_completed", "profile:x") == []
     with pytest.raises(ValueError):
-        events.award(actor=None, customer_id=one.pk, event="moon_landing", source="m", day=day)
+        award("moon_landing", "m")
 
 
 def test_the_daily_scans_award_birthdays_profiles_and_referrals_once(org, programme):

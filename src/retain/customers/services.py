@@ -19,6 +19,7 @@ from retain.org import audit
 from retain.org.audit_codes import AuditCode
 from retain.org.models import DepartmentKind, Staff
 from retain.org.policy import Action, Scope, dealers_in_scope, refusal, scope_of
+from retain.prepared import prepared
 
 from . import moves
 from .access import access_customer, visible_customers
@@ -284,10 +285,14 @@ def record_consent(*, actor, customer_id, purpose: str, granted: bool, channel: 
     return consent
 
 
+#: A customer's consent rows, newest first (compiled once: the card asks on every view).
+CONSENTS = prepared(lambda customer_id: Consent.objects.filter(customer_id=customer_id).order_by("-recorded_at", "-id"))
+
+
 def current_consents(customer: Customer) -> dict[str, Consent]:
     """The newest consent row per purpose."""
     latest: dict[str, Consent] = {}
-    for consent in customer.consents.order_by("-recorded_at", "-id"):
+    for consent in CONSENTS(customer.pk):
         latest.setdefault(consent.purpose, consent)
     return latest
 

@@ -20,6 +20,7 @@ from retain.org.exports import Column
 from retain.org.masking import PERSONAL_FIELDS
 from retain.org.models import AuditEvent, Staff
 from retain.org.policy import Action, allowed, refusal, require, scope_of
+from retain.prepared import prepared
 from retain.web.keyset import keyset_page
 from retain.web.pages import apply_errors, fold_form, form_errors_as_messages, post_and_redirect
 
@@ -39,7 +40,7 @@ from .forms import (
     VehicleForm,
     VerifyForm,
 )
-from .models import Customer, Transaction, Vehicle
+from .models import ClassificationChange, Customer, Transaction, Vehicle
 from .search import filter_customers
 
 PAGE_SIZE = 25
@@ -254,6 +255,11 @@ def _timeline(customer):
 
 #: The card's latest transactions; the count and the total are of them all.
 TRANSACTIONS_SHOWN = 20
+#: The card's queries that depend on the customer alone, compiled once (``prepared``).
+LATEST_TRANSACTIONS = prepared(lambda customer_id: Transaction.objects.filter(customer_id=customer_id)
+                               .select_related("vehicle")[:TRANSACTIONS_SHOWN])
+CLASSIFICATION_CHANGES = prepared(lambda customer_id: ClassificationChange.objects.filter(customer_id=customer_id)
+                                  .select_related("changed_by")[:20])
 #: The customer's tags (the many-to-many table), asked with the sections' tables: most customers have none.
 TAGGED = (Customer.tags.through, "customer")
 
@@ -275,7 +281,7 @@ def customer_card(request, customer_id):
     # every other part is one query, so the card's cost does not grow with the customer's rows.
     prefetch_related_objects([customer], "vehicles", *(["tags"] if tagged else []))
     can_see_history = may[Action.HISTORY]
-    transactions = list(customer.transactions.select_related("vehicle")[:TRANSACTIONS_SHOWN])
+    transactions = LATEST_TRANSACTIONS(customer.pk)
     cards.keep(customer, Transaction, transactions, complete=len(transactions) < TRANSACTIONS_SHOWN)
     context = {
         "customer": customer,
@@ -283,7 +289,7 @@ def customer_card(request, customer_id):
         "transactions": transactions,
         "totals": _totals(customer, transactions),
         "consents": services.current_consents(customer),
-        "classification_changes": customer.classification_changes.select_related("changed_by")[:20],
+        "classification_changes": CLASSIFICATION_CHANGES(customer.pk),
         "timeline": audit_display.present(_timeline(customer)) if can_see_history else None,
         "can_see_history": can_see_history,
         "tags": customer.tags.all() if tagged else [],

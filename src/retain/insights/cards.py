@@ -8,8 +8,13 @@ from django.utils.translation import get_language
 
 from retain.analytics import rfm
 from retain.customers.cards import CardSection, holds
+from retain.prepared import prepared
 
 from .models import CustomerScore
+
+#: The customer's latest score (compiled once: every card asks).
+LATEST_SCORE = prepared(lambda customer_id: CustomerScore.objects.filter(customer_id=customer_id)
+                        .order_by("-as_of", "-run_id")[:1])
 
 
 def _label(labels: dict, key: str) -> str:
@@ -22,9 +27,10 @@ def _label(labels: dict, key: str) -> str:
 def scores_section(actor, customer) -> CardSection | None:
     if not holds(customer, CustomerScore):
         return None
-    score = CustomerScore.objects.filter(customer=customer).order_by("-as_of", "-run_id").first()
-    if score is None:
+    found = LATEST_SCORE(customer.pk)
+    if not found:
         return None
+    score = found[0]
     return CardSection("insights/_card_scores.html", {
         "score": score,
         "tier": _label(rfm.TIERS, score.tier), "segment": _label(rfm.SEGMENTS, score.rfm_segment),

@@ -12,12 +12,19 @@ from django.db.models import Exists, OuterRef, Q
 
 from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action, allowed
+from retain.prepared import prepared
 
 from . import balances
 from .models import MEMBER_KINDS, Account, AccountKind, Tier, Transfer, TransferKind, Voucher, VoucherStatus
 from .services import ledger
 
 SHOWN = 8
+# Only what is used: each account's kind and balance, and the programme's time zone (for the
+# qualifying window). The programme and the dealer's settings have JSON and encrypted columns,
+# which were decoded once for each of the member's three accounts. Compiled once (``prepared``).
+MEMBER_ACCOUNTS = prepared(lambda customer_id: Account.objects.filter(customer_id=customer_id, kind__in=MEMBER_KINDS)
+                           .select_related(f"programme__{ledger.ZONE_WITH}")
+                           .only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}"))
 
 
 def _case_of(transfer: Transfer) -> int | None:
@@ -31,11 +38,7 @@ def points_section(actor, customer) -> CardSection | None:
     # The card's customer is in the reader's sight; points are seen in the same scope as the customer.
     if not allowed(actor, Action.VIEW_POINTS) or not holds(customer, Account):
         return None
-    # Only what is used: each account's kind and balance, and the programme's time zone (for the
-    # qualifying window). The programme and the dealer's settings have JSON and encrypted columns,
-    # which were decoded once for each of the member's three accounts.
-    accounts = {a.kind: a for a in Account.objects.filter(customer=customer, kind__in=MEMBER_KINDS)
-                .select_related(f"programme__{ledger.ZONE_WITH}").only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}")}
+    accounts = {a.kind: a for a in MEMBER_ACCOUNTS(customer.pk)}
     if not accounts:
         return None
     ids = [a.pk for a in accounts.values()]

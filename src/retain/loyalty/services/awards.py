@@ -1,11 +1,12 @@
 """Event points for a scan's members at once (the daily scans of ``events``), set-based.
 
 A scan finds hundreds to thousands of members (a day's birthdays are a 365th of a group's
-members). ``events.award`` one at a time is some forty queries each (the member, the rule, both
-caps, the transfer, the balances, the lot, its audit row, the tier refresh): 35 ms, a minute a day
-for a group of a million customers, and most of the large demo's event phase. Here a scan is a few
-statements per programme and gives what awarding the members one after the other in the order
-found gives (``tests/loyalty/test_event_awards.py`` compares the two):
+members). Awarding them one at a time through ``points.earn`` was some forty queries each (the
+member, the rule, both caps, the transfer, the balances, the lot, its audit row, the tier
+refresh): 35 ms, a minute a day for a group of a million customers, and most of the large demo's
+event phase. Here a scan is a few statements per programme and gives what awarding the members one
+after the other in the order found gives (``tests/loyalty/test_event_awards.py`` keeps the one at
+a time award as the second implementation and compares the two):
 
 - the event's rule (active, with points) of the member's programme, nothing for an excluded member
   (not active, or of an excluded kind, classification or tag);
@@ -112,7 +113,7 @@ def _programme(programme, event: str, day: dt.date, rows: list, people: dict) ->
 
 def _earned_before(programme, event: str, members: set[int], day: dt.date, zone) -> tuple[defaultdict, defaultdict]:
     """What each member earned under the event's rule on the local ``day`` and in its calendar
-    year, before the scan (what ``events.points_for`` counts for its caps)."""
+    year, before the scan (what the caps count)."""
     start, end = (dt.datetime.combine(dt.date(year, 1, 1), dt.time(), zone) for year in (day.year, day.year + 1))
     earnings = (Transfer.objects.filter(programme=programme, kind=TransferKind.EARN, trigger=event,
                                         credit__customer_id__in=members, created_at__gte=start, created_at__lt=end)

@@ -1,10 +1,10 @@
-"""Points for events (``EventKind``), under the programme's rules: ``award`` applies the event's
-rule (its fixed points, the member's tier multiplier, the caps per day and per calendar year,
-the programme's exclusions) and earns once per ``source``; a member whose qualifying points
-reach a higher tier is upgraded at once.
+"""Points for events (``EventKind``), under the programme's rules: ``awards.award_all`` applies
+the event's rule (its fixed points, the member's tier multiplier, the caps per day and per
+calendar year, the programme's exclusions) and earns once per ``source``; a member whose
+qualifying points reach a higher tier is upgraded at once.
 
 The daily scans (``loyalty.events`` job) award, for the day they are told, all their members at
-once (``awards.award_all``: the same points as ``award`` one after the other):
+once (``awards.award_all``):
 
 - ``birthday``: members (customers with a points account) born on that day (29 February on
   28 February in other years), once a year (source ``birthday:<customer>:<year>``);
@@ -23,69 +23,15 @@ partial unique index on (kind, source) only when the query names its condition."
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from retain.customers.models import Customer
 from retain.sales.models import Invitation, Prospect, ProspectStatus
 from retain.surveys.models import Response
 
-from ..models import Account, AccountKind, ClubEvent, EarningRule, EventKind, Membership, Transfer, TransferKind
-from . import awards, ledger, points, tiers
-from .ledger import ledger_write
-
-
-def _noon(programme, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(12), ledger.local_zone(programme))
-
-
-def _excluded(programme, customer: Customer) -> bool:
-    return (customer.status != "active" or customer.kind in programme.excluded_customer_kinds
-            or customer.classification in programme.excluded_classifications
-            or (programme.excluded_tags and customer.tags.filter(name__in=programme.excluded_tags).exists()))
-
-
-def _earned(programme, customer_id: int, trigger: str, since: dt.datetime, until: dt.datetime) -> int:
-    return Transfer.objects.filter(programme=programme, kind=TransferKind.EARN, trigger=trigger,
-                                   credit__customer_id=customer_id, created_at__gte=since,
-                                   created_at__lt=until).aggregate(n=Sum("amount"))["n"] or 0
-
-
-def points_for(programme, customer: Customer, event: str, day: dt.date) -> int:
-    """What the event earns the member on ``day`` under the rules (0: nothing)."""
-    rule = EarningRule.objects.filter(programme=programme, trigger=event, active=True, points__gt=0).first()
-    if rule is None or _excluded(programme, customer):
-        return 0
-    membership = Membership.objects.filter(programme=programme, customer=customer).select_related("tier").first()
-    multiplier = membership.tier.multiplier_percent if membership and membership.tier else 100
-    amount = rule.points * multiplier // 100
-    zone = ledger.local_zone(programme)
-    if rule.day_cap:
-        start = dt.datetime.combine(day, dt.time(), zone)
-        amount = min(amount, rule.day_cap - _earned(programme, customer.pk, event, start, start + dt.timedelta(days=1)))
-    if rule.year_cap:
-        start, end = (dt.datetime.combine(dt.date(year, 1, 1), dt.time(), zone) for year in (day.year, day.year + 1))
-        amount = min(amount, rule.year_cap - _earned(programme, customer.pk, event, start, end))
-    return max(0, min(amount, programme.max_points_per_transfer))
-
-
-@ledger_write
-def award(*, actor, customer_id, event: str, source: str, day: dt.date) -> Transfer | None:
-    """Earn the event's points for the member (spendable at once, dated ``day``'s local noon),
-    once per ``source``: a second call answers the first transfer. None when the rules give
-    nothing (no active rule, excluded, capped)."""
-    EventKind(event)  # ValueError for an unknown event
-    earlier = Transfer.objects.filter(kind=TransferKind.EARN, source=source).exclude(source="").first()
-    if earlier is not None:
-        return earlier
-    customer = Customer.objects.get(pk=int(customer_id))
-    programme = ledger.programme_for(customer.dealer_id)
-    amount = points_for(programme, customer, event, day)
-    if amount < 1:
-        return None
-    # (an earn qualifies: ``points.earn`` upgrades the member at once)
-    return points.earn(actor=actor, customer_id=customer.pk, points=amount, source=source, pending=False,
-                       trigger=event, origin="job" if actor is None else "system", now=_noon(programme, day))
+from ..models import Account, AccountKind, ClubEvent, EventKind, Transfer, TransferKind
+from . import awards, tiers
 
 
 def _members():
