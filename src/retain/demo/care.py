@@ -27,6 +27,7 @@ Planted:
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from retain.care import calendar
 from retain.care.models import (
@@ -337,6 +338,12 @@ def _rules(data: DemoData, n_dealers: int) -> dict:
     return {"index": {k: i for i, k in enumerate(kinds)}, "per": per, "defaults": dict(zip(kinds, defaults))}
 
 
+def _per_kind(kind: np.ndarray, value) -> np.ndarray:
+    """``value(k)`` for each task's kind, asked once per kind (millions of tasks, a dozen kinds)."""
+    codes, kinds = pd.factorize(kind)
+    return np.array([value(k) for k in kinds])[codes]
+
+
 def _tasks(data: DemoData, rng, batch: Batch, customers: dict, dealer: np.ndarray, rules: dict, role_of: dict,
            files: dict, today) -> None:
     if not batch.parts:
@@ -344,15 +351,15 @@ def _tasks(data: DemoData, rng, batch: Batch, customers: dict, dealer: np.ndarra
     kind, customer, vehicle, due = batch.column("kind"), batch.column("customer"), batch.column("vehicle"), \
         batch.column("due")
     occurrence, reason = batch.column("occurrence").astype(str), batch.column("reason").astype(str)
-    keep = due <= today + np.array([DEFAULTS[k].lead_days for k in kind.tolist()]) * DAY  # made by today
-    key = np.char.add(np.char.add(customer.astype(str), kind.astype(str)), occurrence)
-    keep &= np.isin(np.arange(key.size), np.unique(key, return_index=True)[1])  # one per customer, rule, occurrence
+    keep = due <= today + _per_kind(kind, lambda k: DEFAULTS[k].lead_days) * DAY  # made by today
+    # one per customer, rule and occurrence (the first drawn): hashed by pandas, not sorted as text
+    keep &= ~pd.DataFrame({"customer": customer, "kind": kind, "occurrence": occurrence}).duplicated().to_numpy()
     kind, customer, vehicle, due, occurrence, reason = (a[keep] for a in (kind, customer, vehicle, due, occurrence,
                                                                             reason))
     n = kind.size
     where = dealer[customer - 1]
-    rule_index = np.array([rules["index"][k] for k in kind.tolist()])
-    assignee = np.array([str(rules["defaults"][k].assignee) for k in kind.tolist()])
+    rule_index = _per_kind(kind, lambda k: rules["index"][k])
+    assignee = _per_kind(kind, lambda k: str(rules["defaults"][k].assignee))
     advisor = assignee == Assignee.SERVICE_ADVISOR
     department = np.where(advisor, DepartmentKind.SERVICE.value, DepartmentKind.SALES.value)
     person = np.where(advisor, np.ma.filled(customers["service_advisor_id"], 0)[customer - 1],
@@ -365,13 +372,13 @@ def _tasks(data: DemoData, rng, batch: Batch, customers: dict, dealer: np.ndarra
     fallback = np.where(advisor, role_of["fallback"][DepartmentKind.SERVICE][where],
                         role_of["fallback"][DepartmentKind.SALES][where])
     person = np.where(person > 0, person, fallback)
-    channel = np.array([str(rules["defaults"][k].channel) for k in kind.tolist()])
+    channel = _per_kind(kind, lambda k: str(rules["defaults"][k].channel))
 
     past = due < today
     done = past & (rng.random(n) >= OPEN_SHARE)
     outcome = np.where(done, col.pick(rng, [str(o) for o in OUTCOMES], OUTCOME_SHARES, n), "")
     done_on = np.minimum(due + rng.integers(0, 4, size=n) * DAY, today)
-    lead = np.array([DEFAULTS[k].lead_days for k in kind.tolist()])
+    lead = _per_kind(kind, lambda k: DEFAULTS[k].lead_days)
     data.tables["care.Task"] = {
         "id": col.ids(n), "dealer_id": where + 1, "customer_id": customer,
         "vehicle_id": np.ma.masked_array(vehicle, mask=vehicle < 0), "kind": kind.astype(str),
