@@ -1,9 +1,10 @@
-"""Bulk-write numpy columns into the database: COPY on PostgreSQL, executemany on SQLite.
+"""Bulk-write numpy columns into the database: COPY (CSV written by Arrow) on PostgreSQL,
+executemany on SQLite.
 
 Row-by-row ORM saves would take minutes at the medium scale; these paths take seconds. Columns
 are keyed by field attname and may be numpy masked arrays (masked = NULL). Field values are
 converted with the field's own ``get_db_prep_save`` only where the database form differs from
-the raw value (encrypted fields); everything else is formatted per numpy dtype.
+the raw value (encrypted fields); everything else is written per numpy dtype.
 
 Rows go in chunks of ``CHUNK_ROWS``, so the text of a 7.5-million-row table is never held in
 memory at once (about 60 million Python strings would be several gigabytes). Loading into empty
@@ -13,9 +14,12 @@ sorted data, and checking a foreign key with one join, is several times cheaper 
 every index and firing a constraint trigger per row (deferred to a COMMIT that then takes minutes).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -203,10 +207,11 @@ def _insert(model, columns: dict[str, np.ndarray]) -> None:
     column_list = ", ".join(connection.ops.quote_name(fields[name].column) for name in names)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for start in range(0, rows, CHUNK_ROWS):
-                    values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names]
-                    copy.write(("\n".join(map("\t".join, zip(*(_copy_text(v) for v in values)))) + "\n").encode())
+            chunks = (_csv([_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names], names)
+                      for start in range(0, rows, CHUNK_ROWS))
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
+                for chunk in _ahead(chunks):
+                    copy.write(chunk)
         else:
             placeholders = ", ".join(["%s"] * len(names))
             for start in range(0, rows, CHUNK_ROWS):
@@ -222,32 +227,42 @@ def _db_values(field, column: np.ndarray) -> np.ndarray:
     return column
 
 
-def _formatted(column: np.ndarray) -> np.ndarray:
-    """Dates and times as ISO text in UTC, which both databases read for their column types."""
+def _python_values(column: np.ndarray) -> list:
+    """SQLite's values: dates and times as ISO text in UTC, as Django stores them there."""
     data = np.ma.getdata(column)
     if np.issubdtype(data.dtype, np.datetime64):
-        if np.datetime_data(data.dtype)[0] == "D":
-            return np.datetime_as_string(data)
-        text = np.char.replace(np.datetime_as_string(data.astype("datetime64[s]")), "T", " ")
-        return np.char.add(text, "+00:00") if connection.vendor == "postgresql" else text
-    return data
-
-
-def _python_values(column: np.ndarray) -> list:
-    data = _formatted(column)
+        data = (np.datetime_as_string(data) if np.datetime_data(data.dtype)[0] == "D"
+                else np.char.replace(np.datetime_as_string(data.astype("datetime64[s]")), "T", " "))
     values = data.tolist()
     if np.ma.is_masked(column):
         values = [None if m else v for v, m in zip(values, np.ma.getmaskarray(column).tolist())]
     return values
 
 
-def _copy_text(column: np.ndarray) -> list[str]:
-    """COPY text format: \\N for NULL, t/f for booleans. Generated text holds no tabs or newlines."""
-    data = _formatted(column)
-    if data.dtype == bool:
-        text = np.where(data, "t", "f")
-    else:
-        text = data.astype(str)
-    if np.ma.is_masked(column):
-        text = np.where(np.ma.getmaskarray(column), "\\N", text)
-    return text.tolist()
+def _csv(values: list[np.ndarray], names: list[str]) -> bytes:
+    """One chunk as CSV, written by Arrow (C++; twice as fast as joining Python strings, which
+    held a large table's load to the Python process's speed): strings quoted, masked values empty
+    and unquoted (NULL to COPY's CSV format), times in UTC with their ``Z``."""
+    table = pa.table({name: _arrow(column) for name, column in zip(names, values)})
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return out.getvalue().to_pybytes()
+
+
+def _arrow(column: np.ndarray) -> pa.Array:
+    data, mask = np.ma.getdata(column), (np.ma.getmaskarray(column) if np.ma.is_masked(column) else None)
+    if np.issubdtype(data.dtype, np.datetime64) and np.datetime_data(data.dtype)[0] != "D":
+        return pa.array(data.astype("datetime64[us]"), mask=mask).cast(pa.timestamp("us", tz="UTC"))
+    return pa.array(data, mask=mask)
+
+
+def _ahead(chunks):
+    """``chunks``' items, the next one made in a thread while the caller writes this one: the
+    Python process formats a chunk while the server parses the one before (each took about half
+    of a large table's load, one after the other)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        items = iter(chunks)
+        coming = pool.submit(next, items, None)
+        while (item := coming.result()) is not None:
+            coming = pool.submit(next, items, None)
+            yield item

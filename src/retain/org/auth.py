@@ -5,15 +5,23 @@ from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from retain.prepared import prepared
+
+#: The signed-in staff member with their workplace, by key (listed, not ``first()``, whose ORDER
+#: BY cost a sixth of the query's CPU); compiled once (``prepared``): every request reads it.
+SIGNED_IN = prepared(lambda user_id: get_user_model()._default_manager.select_related("dealer", "region")
+                     .filter(pk=user_id))
+
 
 class WithWorkplace:
     """Reads the signed-in staff member together with their dealer and region: every page's
     header names them, which was one more query on every request."""
 
     def get_user(self, user_id):
-        staff = get_user_model()._default_manager
-        # one row by its key: listed, not ``first()``, whose ORDER BY costs a sixth of the query's CPU
-        found = list(staff.select_related("dealer", "region").filter(pk=user_id))
+        try:
+            found = SIGNED_IN(int(user_id))
+        except (TypeError, ValueError):
+            return None
         user = found[0] if found else None
         return user if user is not None and user.is_active else None  # as ModelBackend: no inactive user
 

@@ -4,9 +4,15 @@ and the contacts that are not prospect follow-ups (caring for an owner) with a f
 from retain.customers.access import permitted
 from retain.customers.cards import CardSection, holds
 from retain.org.policy import Action
+from retain.prepared import prepared
 
 from .access import visible_prospects
 from .models import Contact, ContactPurpose, Prospect
+
+#: The customer's latest contacts that are not prospect follow-ups (compiled once: ``prepared``).
+CARE_CONTACTS = prepared(lambda customer_id: Contact.objects.filter(customer_id=customer_id)
+                         .exclude(purpose=ContactPurpose.DEVELOPMENT).select_related("recorded_by")
+                         .order_by("-contacted_on", "-id")[:10])
 
 
 def prospects_section(actor, customer) -> CardSection:
@@ -22,8 +28,5 @@ def contacts_section(actor, customer) -> CardSection | None:
     those who may work on the customer."""
     if not permitted(actor, customer, Action.EDIT)[Action.EDIT]:  # asked once for the whole card
         return None
-    contacts = []
-    if holds(customer, Contact):
-        contacts = list(Contact.objects.filter(customer=customer).exclude(purpose=ContactPurpose.DEVELOPMENT)
-                        .select_related("recorded_by").order_by("-contacted_on", "-id")[:10])
+    contacts = CARE_CONTACTS(customer.pk) if holds(customer, Contact) else []
     return CardSection("sales/_card_contacts.html", {"customer": customer, "contacts": contacts})
