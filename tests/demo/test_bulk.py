@@ -130,3 +130,35 @@ def test_create_writes_what_bulk_create_writes_with_ids_from_the_sequence(org):
         assert "110101199001011234" not in cursor.fetchone()[0]
     programme = bulk.create(Programme, [Programme(dealer=org.d2, name="积分", excluded_tags=["内部员工", "车队"])])[0]
     assert Programme.objects.get(pk=programme.pk).excluded_tags == ["内部员工", "车队"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's load keeps its indexes")
+def test_the_remade_unique_indexes_and_constraints_still_refuse_duplicates():
+    """A load into empty tables that repeats what must be unique fails when the unique constraint
+    (a customer's tag) or the partial unique index (a dealer's transaction reference) is remade
+    after the rows, and nothing stays."""
+    from retain.customers.models import Tag, Transaction
+
+    group = DealerGroup.objects.create(name="G")
+    dealer = Dealer.objects.create(region=Region.objects.create(group=group, code="R", name="R"), code="D", name="D",
+                                   city="上海")
+    customer = Customer.objects.create(dealer=dealer, name="甲", mobile="+8613600000001")
+    tag = Tag.objects.create(group=group, name="车队")
+    twice = np.array([1, 2])
+    tagged = {"customers.Customer_tags": {"id": twice, "customer_id": np.array([customer.pk] * 2),
+                                          "tag_id": np.array([tag.pk] * 2)}}
+    with pytest.raises(IntegrityError, match="(?i)unique|duplicate"), transaction.atomic():
+        bulk.load(tagged, into_empty=True)
+    referenced = {"customers.Transaction": {
+        "id": twice, "customer_id": np.array([customer.pk] * 2), "dealer_id": np.array([dealer.pk] * 2),
+        "vehicle_id": np.ma.masked_array([0, 0], mask=[True, True]), "kind": np.array(["service"] * 2),
+        "date": np.array(["2026-01-01", "2026-01-02"], dtype="datetime64[D]"), "amount_cents": np.array([100, 200]),
+        "reference": np.array(["RO-1"] * 2), "mileage_km": np.ma.masked_array([0, 0], mask=[True, True])}}
+    with pytest.raises(IntegrityError, match="(?i)unique|duplicate"), transaction.atomic():
+        bulk.load(referenced, into_empty=True)
+    assert not Transaction.objects.exists() and not customer.tags.exists()
+    referenced["customers.Transaction"]["reference"] = np.array(["RO-1", "RO-2"])  # each once: loads
+    with transaction.atomic():
+        bulk.load(referenced, into_empty=True)
+    assert Transaction.objects.count() == 2
