@@ -136,7 +136,10 @@ def _run(award) -> dict:
         return written
 
 
-def test_a_scan_at_once_awards_what_one_after_the_other_awards(scans):
+@pytest.mark.parametrize("per_round", [awards.ROUND, 2])  # (2: the scans split into rounds)
+def test_a_scan_at_once_awards_what_one_after_the_other_awards(scans, per_round, monkeypatch):
+    monkeypatch.setattr(awards, "ROUND", per_round)
+
     def at_once():
         for event, found in scans:
             awards.award_all(event=event, day=DAY, found=found)

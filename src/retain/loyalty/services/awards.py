@@ -39,11 +39,21 @@ from .ledger import ledger_write
 MEMBER_ACCOUNTS = (AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD)
 
 
+#: Members awarded per round of statements: a first scan of complete profiles finds a group's
+#: whole base, and each round's lists of ids stay well under SQLite's 32,766 parameters.
+ROUND = 5_000
+
+
 @ledger_write
 def award_all(*, event: str, day: dt.date, found) -> int:
     """Award ``event`` on ``day`` to each (customer id, source) in ``found`` not yet earned, in
     that order; the number of awards."""
     EventKind(event)  # ValueError for an unknown event
+    found = list(found)
+    return sum(_round(event, day, found[start:start + ROUND]) for start in range(0, len(found), ROUND))
+
+
+def _round(event: str, day: dt.date, found: list) -> int:
     wanted = list(dict((source, customer_id) for customer_id, source in found if source).items())
     earned = set(Transfer.objects.filter(kind=TransferKind.EARN, source__in=[s for s, _c in wanted])
                  .exclude(source="").values_list("source", flat=True)) if wanted else set()
