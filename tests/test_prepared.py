@@ -61,6 +61,12 @@ def test_an_id_the_sql_does_not_take_is_refused(org):
         sliced(3)
 
 
+def test_rows_it_would_not_make_as_the_queryset_does_are_refused(org):
+    flat = prepared(lambda customer_id: Transaction.objects.filter(customer_id=customer_id).values_list("pk", flat=True))
+    with pytest.raises(ValueError, match="FlatValuesListIterable"):
+        flat(1)
+
+
 def test_the_tests_check_finds_a_build_that_depends_on_more_than_its_ids(two, settings):
     state = {"kind": "service"}
     drifting = prepared(lambda customer_id: Transaction.objects.filter(customer_id=customer_id, kind=state["kind"]))

@@ -156,7 +156,7 @@ def _indexes_rebuilt_after(models, *, enabled: bool):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
-        _add_foreign_keys(cursor, uniques + foreign_keys)  # (the same ALTER TABLE ... ADD CONSTRAINT)
+        _add_constraints(cursor, uniques + foreign_keys)
 
 
 @contextmanager
@@ -178,7 +178,7 @@ def foreign_keys_checked_after(models):
     yield
     check_deferred()
     with connection.cursor() as cursor:
-        _add_foreign_keys(cursor, foreign_keys)
+        _add_constraints(cursor, foreign_keys)
 
 
 def check_deferred() -> None:
@@ -202,8 +202,8 @@ def _drop_foreign_keys(cursor, tables: list[str]) -> list[tuple[str, str, str]]:
     return foreign_keys
 
 
-def _add_foreign_keys(cursor, foreign_keys: list[tuple[str, str, str]]) -> None:
-    for table, name, definition in foreign_keys:
+def _add_constraints(cursor, constraints: list[tuple[str, str, str]]) -> None:
+    for table, name, definition in constraints:
         cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
@@ -216,24 +216,25 @@ def _insert(model, columns: dict[str, np.ndarray]) -> None:
     rows = len(columns[names[0]]) if names else 0
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(fields[name].column) for name in names)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            chunks = (_csv([_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names], names)
-                      for start in range(0, rows, CHUNK_ROWS))
+    database = connections[DEFAULT_DB_ALIAS]  # (this thread's: the chunks are made in another)
+    with database.cursor() as cursor:
+        if database.vendor == "postgresql":
+            chunks = (_csv([_db_values(fields[name], columns[name][start:start + CHUNK_ROWS], database)
+                            for name in names], names) for start in range(0, rows, CHUNK_ROWS))
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
                 for chunk in _ahead(chunks):
                     copy.write(chunk)
         else:
             placeholders = ", ".join(["%s"] * len(names))
             for start in range(0, rows, CHUNK_ROWS):
-                values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS]) for name in names]
+                values = [_db_values(fields[name], columns[name][start:start + CHUNK_ROWS], database) for name in names]
                 cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
                                    zip(*(_python_values(v) for v in values)))
 
 
-def _db_values(field, column: np.ndarray) -> np.ndarray:
+def _db_values(field, column: np.ndarray, database) -> np.ndarray:
     if isinstance(field, EncryptedTextField):
-        prepared = [field.get_db_prep_save(v, connection) for v in column.tolist()]
+        prepared = [field.get_db_prep_save(v, database) for v in column.tolist()]
         return np.array(prepared, dtype=object)
     return column
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 #: Marker ids the first build is called with: no real id comes near them (a bigint's range ends
 #: at 9.2 * 10^18), and no constant of a query equals them.
@@ -58,6 +58,8 @@ class Prepared:
         missing = set(range(count)) - {index for _position, index in slots}
         if missing:
             raise ValueError(f"id {sorted(missing)} of {self.build} is not a parameter of its SQL")
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):  # (flat or named rows, values())
+            raise ValueError(f"{self.build} gives {queryset._iterable_class.__name__}: instances or values_list rows only")
         make = _instances(compiler, using) if queryset._iterable_class is ModelIterable else _rows
         self._compiled[using] = compiled = (compiler, sql, tuple(constants), slots, make)
         return compiled

@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 
 from retain import bulk
 from retain.cases.models import Compensation, CompensationKind, CompensationStatus
-from retain.loyalty.models import Account, AccountKind, Lot, Transfer, TransferKind
+from retain.loyalty.models import AccountKind, Lot, Transfer, TransferKind
 from retain.loyalty.services import goodwill, ledger
-
-MEMBER_ACCOUNTS = (AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD)
 
 
 def credit_approved() -> int:
@@ -51,7 +49,11 @@ def credit_approved() -> int:
         plans.append((compensation, programme, points, moment))
     if not plans:
         return 0
-    accounts = _member_accounts({(programme.pk, c.case__customer_id) for c, programme, _p, _m in plans})
+    members = defaultdict(set)
+    for c, programme, _p, _m in plans:
+        members[programme].add(c.case__customer_id)
+    accounts = {(programme.pk, customer): pk for programme, customers in members.items()
+                for customer, pk in ledger.member_account_ids(programme, customers).items()}
     issuers = {programme.pk: ledger.system_account(programme, AccountKind.GOODWILL) for _c, programme, _p, _m in plans}
     transfers = Transfer.objects.bulk_create([
         Transfer(programme=programme, kind=TransferKind.GOODWILL, debit=issuers[programme.pk],
@@ -64,11 +66,7 @@ def credit_approved() -> int:
         Lot(account_id=transfer.credit_id, transfer=transfer, amount=points, remaining=points,
             earned_on=(day := ledger.local_day(programme, moment)), expires_on=ledger.expires_on(programme, day))
         for transfer, (_c, programme, points, moment) in zip(transfers, plans)])
-    moved = defaultdict(int)
-    for transfer in transfers:
-        moved[transfer.debit_id] -= transfer.amount
-        moved[transfer.credit_id] += transfer.amount
-    bulk.update_by_pk(Account, "balance", dict(moved), add=True)
+    ledger.move_balances(transfers)
     bulk.update_by_pk(Compensation, "transfer", {c.pk: transfer.pk for transfer, (c, _p, _n, _m) in zip(transfers, plans)})
     return len(transfers)
 
@@ -93,15 +91,3 @@ def _credited_before(members: set[int], programmes: dict) -> tuple[defaultdict, 
         in_month[customer, _month(by_pk[programme_id], moment)] += amount
     return in_case, in_month
 
-
-def _member_accounts(members: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """(programme, customer) -> the member account's id; the member's three accounts made where
-    missing, as their first credit makes them (``ledger.member_accounts``)."""
-    Account.objects.bulk_create([Account(programme_id=programme, customer_id=customer, kind=kind)
-                                 for programme, customer in sorted(members) for kind in MEMBER_ACCOUNTS],
-                                ignore_conflicts=True)
-    customers = {customer for _p, customer in members}
-    return {(programme, customer): pk for pk, programme, customer in
-            Account.objects.filter(kind=AccountKind.MEMBER, customer_id__in=customers)
-            .values_list("pk", "programme_id", "customer_id")
-            if (programme, customer) in members}

@@ -141,7 +141,7 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
                  memo=reward.name, origin="page", created_at=_moment(day, rng, zone))
         for account, hold, reward, day, _taken in plans])
     bulk.create(LotUse, [LotUse(lot_id=lot.pk, transfer=reserve, amount=part)
-                                for reserve, (_a, _h, _r, _d, taken) in zip(reserves, plans) for lot, part in taken])
+                         for reserve, (_a, _h, _r, _d, taken) in zip(reserves, plans) for lot, part in taken])
     settlements, outcomes, vouchers = [], [], []
     for reserve, (account, hold, reward, day, _taken) in zip(reserves, plans):
         last = day + dt.timedelta(days=reward.valid_days)
@@ -181,11 +181,7 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
     bulk.update_by_pk(Lot, "remaining", {lot.pk: lot.remaining for _a, _h, _r, _d, taken in plans for lot, _p in taken})
     bulk.create(Voucher, vouchers)
     # the cached balances, by the sums of the new transfers
-    moved = defaultdict(int)
-    for transfer in [*reserves, *settled.values()]:
-        moved[transfer.debit_id] -= transfer.amount
-        moved[transfer.credit_id] += transfer.amount
-    bulk.update_by_pk(Account, "balance", {pk: change for pk, change in moved.items() if change}, add=True)
+    ledger.move_balances([*reserves, *settled.values()])
     for reward in rewards:
         if reward.stock is not None:
             left = int(rng.integers(0, 3)) if rng.random() < 0.2 else int(rng.integers(5, 40))  # a few run out

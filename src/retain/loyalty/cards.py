@@ -19,9 +19,10 @@ from .models import MEMBER_KINDS, Account, AccountKind, Tier, Transfer, Transfer
 from .services import ledger
 
 SHOWN = 8
-# Only what is used: each account's kind and balance, and the programme's time zone (for the
-# qualifying window). The programme and the dealer's settings have JSON and encrypted columns,
-# which were decoded once for each of the member's three accounts. Compiled once (``prepared``).
+#: The member's accounts, with only what is used: each one's kind and balance, and the
+#: programme's time zone (for the qualifying window). The programme and the dealer's settings have
+#: JSON and encrypted columns, which were decoded once for each of the member's three accounts.
+#: Compiled once (``prepared``).
 MEMBER_ACCOUNTS = prepared(lambda customer_id: Account.objects.filter(customer_id=customer_id, kind__in=MEMBER_KINDS)
                            .select_related(f"programme__{ledger.ZONE_WITH}")
                            .only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}"))

@@ -17,9 +17,10 @@ from . import homes
 @require_safe
 def home(request):
     """Each role's start page, served at ``/`` itself (where signing in lands, and where the
-    header's brand and "My desk" link): a redirect cost every arrival a second round trip, a second request's work and,
-    on a busy server, a second wait in its queue. The page is the start page's own view, marked
-    as that page in the menu; its links and forms name their own addresses."""
+    header's brand and "My desk" link): a redirect cost every arrival a second round trip, a
+    second request's work and, on a busy server, a second wait in its queue. The page is the start
+    page's own view, marked as that page in the menu; its links and forms name their own
+    addresses."""
     match = resolve(reverse(start_page(request.user)))
     request.resolver_match = match
     return match.func(request, *match.args, **match.kwargs)

@@ -36,9 +36,6 @@ from ..models import Account, AccountKind, EarningRule, EventKind, Lot, Membersh
 from . import ledger, tiers
 from .ledger import ledger_write
 
-MEMBER_ACCOUNTS = (AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD)
-
-
 #: Members awarded per round of statements: a first scan of complete profiles finds a group's
 #: whole base, and each round's lists of ids stay well under SQLite's 32,766 parameters.
 ROUND = 5_000
@@ -98,7 +95,7 @@ def _programme(programme, event: str, day: dt.date, rows: list, people: dict) ->
         plans.append((customer_id, source, amount))
     if not plans:
         return 0
-    accounts = _member_accounts(programme, {customer_id for customer_id, _s, _a in plans})
+    accounts = ledger.member_account_ids(programme, {customer_id for customer_id, _s, _a in plans})
     issuance = ledger.system_account(programme, AccountKind.ISSUANCE)
     noon = dt.datetime.combine(day, dt.time(12), zone)
     transfers = Transfer.objects.bulk_create([
@@ -136,11 +133,3 @@ def _earned_before(programme, event: str, members: set[int], day: dt.date, zone)
             on_day[customer_id] += total
     return on_day, in_year
 
-
-def _member_accounts(programme, customers: set[int]) -> dict[int, int]:
-    """Customer -> member account id; the member's three accounts made where missing, as a first
-    earn makes them (``ledger.member_accounts``)."""
-    Account.objects.bulk_create([Account(programme=programme, customer_id=customer_id, kind=kind)
-                                 for customer_id in sorted(customers) for kind in MEMBER_ACCOUNTS], ignore_conflicts=True)
-    return dict(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, customer_id__in=customers)
-                .values_list("customer_id", "pk"))

@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import functools
 import time
+from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -21,11 +22,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from retain import bulk
 from retain.channels.models import settings_for as channel_settings_for
 from retain.channels.models import settings_of as channel_settings_of
 
 from .. import faults
-from ..models import MAX_POINTS, SYSTEM_KINDS, Account, AccountKind, Lot, LotUse, Programme, Transfer
+from ..models import MAX_POINTS, MEMBER_KINDS, SYSTEM_KINDS, Account, AccountKind, Lot, LotUse, Programme, Transfer
 
 
 class InsufficientPoints(ValidationError):
@@ -108,7 +110,7 @@ def system_account(programme: Programme, kind: str, key: str = "") -> Account:
 
 def member_accounts(programme: Programme, customer_id: int, *, lock: bool = True) -> dict[str, Account]:
     """The member's three accounts (made on first use), locked for the transaction in id order."""
-    wanted = [AccountKind.MEMBER, AccountKind.PENDING, AccountKind.HOLD]
+    wanted = MEMBER_KINDS
     found = Account.objects.filter(programme=programme, customer_id=customer_id, kind__in=wanted).order_by("id")
     if lock:
         found = found.select_for_update()
@@ -122,6 +124,28 @@ def member_accounts(programme: Programme, customer_id: int, *, lock: bool = True
         except IntegrityError:
             pass
     return {account.kind: account for account in found.all()}
+
+
+def member_account_ids(programme: Programme, customers) -> dict[int, int]:
+    """Customer -> spendable account id, for many members at once (the writers in bulk: the
+    scans' awards, the demo's goodwill), their three accounts made where missing as
+    ``member_accounts`` makes them on a first use."""
+    customers = set(customers)
+    Account.objects.bulk_create([Account(programme=programme, customer_id=customer, kind=kind)
+                                 for customer in sorted(customers) for kind in MEMBER_KINDS], ignore_conflicts=True)
+    return dict(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, customer_id__in=customers)
+                .values_list("customer_id", "pk"))
+
+
+def move_balances(transfers) -> int:
+    """Move the cached balances by transfers written in bulk (each debit down, each credit up),
+    a statement per few thousand accounts; the points moved."""
+    moved = defaultdict(int)
+    for transfer in transfers:
+        moved[transfer.debit_id] -= transfer.amount
+        moved[transfer.credit_id] += transfer.amount
+    bulk.update_by_pk(Account, "balance", {pk: change for pk, change in moved.items() if change}, add=True)
+    return sum(transfer.amount for transfer in transfers)
 
 
 # -- posting ------------------------------------------------------------------------------------
