@@ -14,6 +14,7 @@ sorted data, and checking a foreign key with one join, is several times cheaper 
 every index and firing a constraint trigger per row (deferred to a COMMIT that then takes minutes).
 """
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ import pyarrow.csv as pa_csv
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 from retain.customers.fields import EncryptedTextField
 
@@ -57,53 +59,83 @@ def reset_sequences_of(labels: list[str]) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def create(model, objects: list) -> list:
-    """Insert unsaved ``objects`` of ``model`` and give each its id, as ``bulk_create`` does, by
-    COPY on PostgreSQL: the ids are drawn from the table's sequence first (one statement), and the
-    rows go in as the fields' database values (``pre_save`` and ``get_db_prep_save``, as an
-    INSERT would write them; skipped for the plain number, text and key fields, whose value is
-    already the database's). ``bulk_create`` compiles an INSERT of every batch and reads the ids
-    back row by row: a minute of the large demo's build for its 800,000 rewards rows (vouchers,
-    reservations, lot uses). SQLite: ``bulk_create``."""
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objects, batch_size=2_000)
-    if not objects:
-        return objects
-    meta, database = model._meta, connections[DEFAULT_DB_ALIAS]  # (the connection itself, not its proxy)
-    for obj in objects:  # a related object saved after it was assigned gives its id now, as in bulk_create
-        obj._prepare_related_fields_for_save(operation_name="bulk.create")
-    with database.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, len(objects)])
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        fields = meta.concrete_fields
-        plain = [type(field) in PLAIN_FIELDS for field in fields]
-        names = ", ".join(database.ops.quote_name(field.column) for field in fields)
-        with cursor.cursor.copy(f"COPY {database.ops.quote_name(meta.db_table)} ({names}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row([getattr(obj, field.attname) if simple
-                                else field.get_db_prep_save(field.pre_save(obj, True), database)
-                                for field, simple in zip(fields, plain)])
-    for obj in objects:
-        obj._state.adding, obj._state.db = False, database.alias
-    return objects
+def insert(model, columns: dict[str, list | np.ndarray]) -> np.ndarray:
+    """Insert rows given as columns (field attname -> Python values or a numpy array, one per
+    row) and return their ids, drawn from the table's sequence first: ``bulk_create`` without a
+    model instance per row (the large demo's 900,000 rewards rows spent most of their phase's
+    Python time in the instances' ``__init__``, their fields' conversions and the INSERTs'
+    compiling). A field not given takes its default (the clock for ``auto_now``), or NULL where
+    it may be; the rows go in as ``load`` writes them (COPY on PostgreSQL)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = set(columns) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"{model._meta.label} has no field(s) {sorted(unknown)}")
+    rows = len(next(iter(columns.values())))
+    if not rows:
+        return np.empty(0, dtype=np.int64)
+    table = {}
+    for field in fields:
+        values = columns[field.attname] if field.attname in columns else [_default(field)] * rows
+        table[field.attname] = values if isinstance(values, np.ndarray) else _column(field, values)
+    ids = _ids(model, rows)
+    _insert(model, {model._meta.pk.attname: ids, **table})
+    return ids
 
 
-#: Fields whose Python value is what the database stores (``create`` passes it as it is).
-PLAIN_FIELDS = {models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField,
-                models.SmallIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-                models.PositiveBigIntegerField, models.CharField, models.TextField, models.BooleanField,
-                models.ForeignKey, models.OneToOneField}
+def _ids(model, count: int) -> np.ndarray:
+    """``count`` new primary keys of ``model``'s table: PostgreSQL's sequence advanced by them;
+    on SQLite (one writer, inside the caller's transaction) the ones after the largest used,
+    which inserting them then records as used."""
+    meta = model._meta
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [meta.db_table, meta.pk.column, count])
+            return np.array([pk for (pk,) in cursor.fetchall()], dtype=np.int64)
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(meta.pk.column)}) FROM "
+                       f"{connection.ops.quote_name(meta.db_table)}")
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+        largest = max([largest, *(seq for (seq,) in cursor.fetchall())])
+    return np.arange(largest + 1, largest + 1 + count, dtype=np.int64)
 
 
-#: Rows per statement of :func:`update_by_pk`: two parameters each, under SQLite's 32,766.
+def _default(field):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    value = field.get_default()  # as a new instance has it: text fields "", others None
+    if value is None and not field.null:
+        raise ValueError(f"{field.model._meta.label}.{field.name} has no default and may not be NULL")
+    return value
+
+
+def _column(field, values: list) -> np.ndarray:
+    """Python values as the numpy column ``load`` writes for the field (None: NULL)."""
+    missing = [value is None for value in values]
+    if isinstance(field, models.DateTimeField):
+        utc = [None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None) for value in values]
+        data = np.array([value or dt.datetime(1970, 1, 1) for value in utc], dtype="datetime64[us]")
+    elif isinstance(field, models.DateField):
+        data = np.array([value or dt.date(1970, 1, 1) for value in values], dtype="datetime64[D]")
+    elif isinstance(field, (models.IntegerField, models.ForeignKey)):
+        data = np.array([0 if value is None else value for value in values], dtype=np.int64)
+    elif isinstance(field, models.BooleanField):
+        data = np.array([bool(value) for value in values])
+    elif isinstance(field, (models.CharField, models.TextField)):
+        data = np.array(["" if value is None else value for value in values], dtype=object)
+    else:
+        raise ValueError(f"bulk.insert does not write {type(field).__name__} ({field})")
+    return np.ma.masked_array(data, mask=missing) if any(missing) else data
+
+
+#: Rows per statement of :func:`update_by_pk` on SQLite: two parameters each, under its 32,766.
 UPDATE_ROWS = 10_000
 
 
 def update_by_pk(model, column: str, values: dict[int, int], *, add: bool = False) -> None:
     """Set ``column`` (or add to it, ``add``) row by row from ``values`` (primary key -> value),
-    in one statement per ``UPDATE_ROWS`` rows joined to a list of values. ``bulk_update`` writes a
+    in one statement joined to the keys and values as two arrays (PostgreSQL), or one per
+    ``UPDATE_ROWS`` rows joined to a list of values (SQLite). ``bulk_update`` writes a
     ``CASE`` of every row's key that the database tests for each row it updates (the rows times
     the batch), and a statement per row costs its compile and round trip: either took minutes for
     the large demo's hundreds of thousands of rows."""
@@ -113,6 +145,13 @@ def update_by_pk(model, column: str, values: dict[int, int], *, add: bool = Fals
     new = f"t.{name} + v.value" if add else "v.value"
     rows = list(values.items())
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # two array parameters, not two per row: psycopg parses every placeholder of a
+            # statement (half the time of the large demo's lot updates went in that)
+            kind = model._meta.get_field(column).db_type(connection)
+            cursor.execute(f"UPDATE {table} AS t SET {name} = {new} FROM unnest(%s::bigint[], %s::{kind}[]) "
+                           f"AS v (pk, value) WHERE t.{key} = v.pk", [list(values), list(values.values())])
+            return
         for start in range(0, len(rows), UPDATE_ROWS):
             chunk = rows[start:start + UPDATE_ROWS]
             cursor.execute(
@@ -240,11 +279,15 @@ def _db_values(field, column: np.ndarray, database) -> np.ndarray:
 
 
 def _python_values(column: np.ndarray) -> list:
-    """SQLite's values: dates and times as ISO text in UTC, as Django stores them there."""
+    """SQLite's values: dates and times as ISO text in UTC, as Django stores them there (the
+    fraction of a second only where a time has one)."""
     data = np.ma.getdata(column)
-    if np.issubdtype(data.dtype, np.datetime64):
-        data = (np.datetime_as_string(data) if np.datetime_data(data.dtype)[0] == "D"
-                else np.char.replace(np.datetime_as_string(data.astype("datetime64[s]")), "T", " "))
+    if np.issubdtype(data.dtype, np.datetime64) and np.datetime_data(data.dtype)[0] == "D":
+        data = np.datetime_as_string(data)
+    elif np.issubdtype(data.dtype, np.datetime64):
+        seconds = data.astype("datetime64[s]")
+        exact = seconds if (seconds == data).all() else data.astype("datetime64[us]")
+        data = np.char.replace(np.datetime_as_string(exact), "T", " ")
     values = data.tolist()
     if np.ma.is_masked(column):
         values = [None if m else v for v, m in zip(values, np.ma.getmaskarray(column).tolist())]

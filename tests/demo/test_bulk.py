@@ -108,28 +108,61 @@ def test_foreign_keys_checked_after_a_block_come_back_as_they_were_and_refuse_an
     assert Transaction.objects.count() == 1
 
 
-def test_create_writes_what_bulk_create_writes_with_ids_from_the_sequence(org):
-    """``bulk.create`` (COPY on PostgreSQL) stores each field as an INSERT would: an encrypted
-    field encrypted, text with a tab, a newline and a backslash as it was, dates, JSON; the ids
-    come from the table's sequence, so the next ordinary insert follows them."""
-    from retain.loyalty.models import Programme
+def test_insert_writes_columns_as_an_insert_would_with_ids_from_the_sequence(org):
+    """``bulk.insert`` (COPY on PostgreSQL) stores Python values given as columns as an INSERT
+    would: an encrypted field encrypted, text with a tab, a newline and a backslash as it was,
+    dates, aware times as the same instant, None as NULL; a field not given takes its default (the
+    clock for ``auto_now_add``); the ids come from the table's sequence, so the next ordinary
+    insert follows them. An unknown field, or a required one without a default, writes nothing."""
+    from zoneinfo import ZoneInfo
 
-    def customers(mobile):
-        return [Customer(dealer=org.d1, name="周新志", mobile=mobile, national_id="110101199001011234",
-                         address="浦东新区\t世纪大道\n1号 \\ 2号", birthday=dt.date(1990, 2, 28))]
+    from django.utils import timezone
 
-    made = bulk.create(Customer, customers("+8613800000001"))
-    ordinary = Customer.objects.bulk_create(customers("+8613800000002"))
-    assert made[0].pk and ordinary[0].pk > made[0].pk and not made[0]._state.adding
-    stored, expected = (Customer.objects.filter(pk=row[0].pk).values().get() for row in (made, ordinary))
-    differ = {key for key in stored if stored[key] != expected[key]}
-    assert {"id", "mobile"} <= differ <= {"id", "mobile", "mobile_suffix", "created_at", "updated_at"}  # (the clock)
-    assert Customer.objects.get(pk=made[0].pk).national_id == "110101199001011234"
+    from retain.loyalty.models import Account, Transfer
+    from retain.loyalty.services import ledger
+
+    address = "浦东新区\t世纪大道\n1号 \\ 2号"
+    made = bulk.insert(Customer, {"dealer_id": [org.d1.pk], "name": ["周新志"], "mobile": ["+8613800000001"],
+                                  "national_id": ["110101199001011234"], "address": [address],
+                                  "birthday": [dt.date(1990, 2, 28)]}).tolist()
+    ordinary = Customer.objects.create(dealer=org.d1, name="周新志", mobile="+8613800000002")
+    assert len(made) == 1 and ordinary.pk > made[0]
+    customer = Customer.objects.get(pk=made[0])
+    assert (customer.name, customer.national_id, customer.address, customer.birthday) == (
+        "周新志", "110101199001011234", address, dt.date(1990, 2, 28))
     with connection.cursor() as cursor:  # stored encrypted, not as typed
-        cursor.execute("SELECT national_id FROM customers_customer WHERE id = %s", [made[0].pk])
+        cursor.execute("SELECT national_id FROM customers_customer WHERE id = %s", [made[0]])
         assert "110101199001011234" not in cursor.fetchone()[0]
-    programme = bulk.create(Programme, [Programme(dealer=org.d2, name="积分", excluded_tags=["内部员工", "车队"])])[0]
-    assert Programme.objects.get(pk=programme.pk).excluded_tags == ["内部员工", "车队"]
+
+    programme = ledger.programme_for(org.d1.pk)
+    before = timezone.now()
+    accounts = bulk.insert(Account, {"programme_id": [programme.pk] * 2, "kind": ["member", "hold"],
+                                     "customer_id": [customer.pk] * 2}).tolist()
+    stored = list(Account.objects.filter(pk__in=accounts).order_by("pk").values_list("kind", "key", "balance"))
+    assert stored == [("member", "", 0), ("hold", "", 0)]
+    assert all(before <= a.created_at <= timezone.now() for a in Account.objects.filter(pk__in=accounts))
+    at = dt.datetime(2026, 3, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # 29 February, 16:30 UTC
+    first = bulk.insert(Transfer, {"programme_id": [programme.pk], "kind": ["reserve"], "debit_id": [accounts[0]],
+                                   "credit_id": [accounts[1]], "amount": [300], "memo": ["精洗洗车券"],
+                                   "origin": ["page"], "created_at": [at], "settles_id": [None]}).tolist()
+    second = bulk.insert(Transfer, {"programme_id": [programme.pk], "kind": ["void_reservation"],
+                                    "debit_id": [accounts[1]], "credit_id": [accounts[0]], "amount": [300],
+                                    "memo": [""], "origin": ["job"], "created_at": [at + dt.timedelta(days=1)],
+                                    "settles_id": first, "available_on": [dt.date(2026, 3, 2)]}).tolist()
+    rows = {t.pk: t for t in Transfer.objects.filter(pk__in=first + second)}
+    assert rows[first[0]].created_at == at and rows[first[0]].settles_id is None
+    assert rows[first[0]].available_on is None and rows[first[0]].source == "" and rows[first[0]].actor_id is None
+    assert rows[second[0]].settles_id == first[0] and rows[second[0]].available_on == dt.date(2026, 3, 2)
+    assert second[0] > first[0]
+
+    count = Transfer.objects.count()
+    with pytest.raises(ValueError, match="no field"):
+        bulk.insert(Transfer, {"programme_id": [programme.pk], "nonsense": [1]})
+    with pytest.raises(ValueError, match="debit"):
+        bulk.insert(Transfer, {"programme_id": [programme.pk], "kind": ["earn"], "credit_id": [accounts[0]],
+                               "amount": [1], "created_at": [at]})
+    assert Transfer.objects.count() == count
+    assert bulk.insert(Transfer, {"programme_id": []}).size == 0
 
 
 @pytest.mark.django_db(transaction=True)
