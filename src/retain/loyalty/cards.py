@@ -26,6 +26,11 @@ SHOWN = 8
 MEMBER_ACCOUNTS = prepared(lambda customer_id: Account.objects.filter(customer_id=customer_id, kind__in=MEMBER_KINDS)
                            .select_related(f"programme__{ledger.ZONE_WITH}")
                            .only("kind", "balance", f"programme__{ledger.ZONE_COLUMN}"))
+#: The latest movements in or out of the member's accounts (at most three: ``MEMBER_KINDS``),
+#: compiled once: called with three ids, those a member has fewer of padded with ids no account
+#: has (0, -1: distinct, as the compiled ``IN`` list is).
+MOVEMENTS = prepared(lambda a, b, c: Transfer.objects.filter(Q(debit_id__in=[a, b, c]) | Q(credit_id__in=[a, b, c]))
+                     .select_related("actor").order_by("-created_at", "-id")[:SHOWN])
 
 
 def _case_of(transfer: Transfer) -> int | None:
@@ -45,8 +50,7 @@ def points_section(actor, customer) -> CardSection | None:
     ids = [a.pk for a in accounts.values()]
     spendable = accounts.get(AccountKind.MEMBER)
     rows = []
-    for transfer in (Transfer.objects.filter(Q(debit_id__in=ids) | Q(credit_id__in=ids))
-                     .select_related("actor").order_by("-created_at", "-id")[:SHOWN]):
+    for transfer in MOVEMENTS(*ids, *[0, -1][:len(MEMBER_KINDS) - len(ids)]):
         change = (transfer.amount if spendable and transfer.credit_id == spendable.pk else 0) - \
                  (transfer.amount if spendable and transfer.debit_id == spendable.pk else 0)
         rows.append({"transfer": transfer, "change": change, "case_id": _case_of(transfer)})
