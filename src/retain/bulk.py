@@ -70,7 +70,7 @@ def insert(model, columns: dict[str, list | np.ndarray]) -> np.ndarray:
     unknown = set(columns) - {f.attname for f in fields}
     if unknown:
         raise ValueError(f"{model._meta.label} has no field(s) {sorted(unknown)}")
-    rows = len(next(iter(columns.values())))
+    rows = len(next(iter(columns.values()), []))
     if not rows:
         return np.empty(0, dtype=np.int64)
     table = {}
@@ -143,7 +143,6 @@ def update_by_pk(model, column: str, values: dict[int, int], *, add: bool = Fals
     table, name = quote(model._meta.db_table), quote(model._meta.get_field(column).column)
     key = quote(model._meta.pk.column)
     new = f"t.{name} + v.value" if add else "v.value"
-    rows = list(values.items())
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # two array parameters, not two per row: psycopg parses every placeholder of a
@@ -152,6 +151,7 @@ def update_by_pk(model, column: str, values: dict[int, int], *, add: bool = Fals
             cursor.execute(f"UPDATE {table} AS t SET {name} = {new} FROM unnest(%s::bigint[], %s::{kind}[]) "
                            f"AS v (pk, value) WHERE t.{key} = v.pk", [list(values), list(values.values())])
             return
+        rows = list(values.items())
         for start in range(0, len(rows), UPDATE_ROWS):
             chunk = rows[start:start + UPDATE_ROWS]
             cursor.execute(

@@ -85,6 +85,17 @@ def test_name_search_matches_from_the_start(org):
     assert not any(str(p).startswith("%") for p in params)  # no leading wildcard: the name index serves it
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps no per-column statistics target")
+def test_the_names_are_sampled_finely_enough_to_tell_a_rare_prefix_from_a_family_name(db):
+    """1,000 histogram buckets for the names (migration customers 0009): with the default 100 a
+    large demo's planner once took a rare prefix (李红) for 13 times its rows and read a region's
+    customers newest first instead of probing the name index (84 ms against 1 ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attstattarget FROM pg_attribute "
+                       "WHERE attrelid = 'customers_customer'::regclass AND attname = 'name'")
+        assert cursor.fetchone()[0] == 1000
+
+
 # -- the customer list: capped count, keyset pages -----------------------------------------
 
 @pytest.fixture

@@ -44,9 +44,30 @@ def test_figures_are_kept_per_dealer_and_day_then_counted_again(org):
     _visit(org, org.d1, "just_looking", timezone.now())
     kept, _ = figures.dealer_figures([org.d1.pk, org.d2.pk], today)  # d1 from the cache, d2 counted now
     assert kept[org.d1.pk] == first[org.d1.pk]
-    cache.delete(f"sales.dealer_figures:{org.d1.pk}:{today.isoformat()}")  # what FRESH_FOR seconds do
+    cache.delete(figures.key(org.d1.pk, today))  # what KEPT_FOR seconds do
     again, _ = figures.dealer_figures([org.d1.pk], today)
     assert again[org.d1.pk]["walk_ins"] == first[org.d1.pk]["walk_ins"] + 1
+
+
+def test_stale_figures_are_counted_again_by_one_request_while_the_others_show_them(org, django_assert_num_queries):
+    """Past ``FRESH_FOR`` the figures are shown as they were (with their time, and no query) by
+    the requests that come while another one counts them again; without one counting, a request
+    counts them, and lets go of the mark."""
+    today = timezone.localdate()
+    first, _ = figures.dealer_figures([org.d1.pk], today)
+    _visit(org, org.d1, "just_looking", timezone.now())
+    aged = cache.get(figures.key(org.d1.pk, today)) | {
+        "as_of": timezone.now() - dt.timedelta(seconds=figures.FRESH_FOR + 1)}
+    cache.set(figures.key(org.d1.pk, today), aged, figures.KEPT_FOR)
+    assert cache.add(figures.counting_mark(today), True)  # another request is counting
+    with django_assert_num_queries(0):
+        shown, as_of = figures.dealer_figures([org.d1.pk], today)
+    assert shown[org.d1.pk] == aged and as_of == aged["as_of"]
+    cache.delete(figures.counting_mark(today))
+    again, as_of = figures.dealer_figures([org.d1.pk], today)
+    assert again[org.d1.pk]["walk_ins"] == first[org.d1.pk]["walk_ins"] + 1 and as_of > aged["as_of"]
+    assert cache.get(figures.counting_mark(today)) is None
+    assert figures.dealer_figures([org.d1.pk], today)[0] == again  # fresh again: kept
 
 
 def test_the_dealers_page_says_how_old_its_figures_are(org, client):

@@ -4,8 +4,8 @@ the group's start page and their today page.
 Counting them means reading every register line and every prospect of the month for each of the
 scope's dealers: 300 ms for the group's hundred dealers at a million customers, on every view of
 a page that a group's managers open all day. So each dealer's figures are counted once and kept
-in the shared cache (``settings.CACHES``: a directory every server process sees) for
-``FRESH_FOR`` seconds, one entry per dealer and day, so a region's page and the group's page share
+in the shared cache (``settings.CACHES``: a directory every server process sees), counted again
+after ``FRESH_FOR`` seconds by one request while the others show them, one entry per dealer and day, so a region's page and the group's page share
 them; a dealer's managers read their own dealer's entry for the month's targets to date. The
 pages say how old the figures are; the targets table (``planning.targets_vs_actual``) counts live.
 
@@ -22,20 +22,46 @@ from django.utils import timezone
 from .models import ACTIVE_STATUSES, Prospect, ProspectStatus, ShowroomVisit, VisitOutcome
 from .periods import day_start
 
-FRESH_FOR = 300  # seconds
+FRESH_FOR = 300  # seconds; then the next request counts them again
+#: Seconds an entry is kept: past ``FRESH_FOR`` it is still shown (with its time) while one
+#: request counts it again. When entries simply expired, every request that came in meanwhile
+#: counted them at once (eight group managers: eight times 300 ms of the database's work).
+KEPT_FOR = 3600
+#: Seconds the mark of a request counting stale figures lasts if that request fails to remove it.
+COUNTING_FOR = 60
 FIELDS = ("walk_ins", "new_prospects", "orders", "deliveries", "open", "overdue", "pending")
+
+
+def key(dealer_id: int, day: dt.date) -> str:
+    return f"sales.dealer_figures:{dealer_id}:{day.isoformat()}"
+
+
+def counting_mark(day: dt.date) -> str:
+    """The cache entry a request adds while it counts stale figures again (``cache.add``: the
+    first request gets it, the others show the figures they found; the file cache's add is not
+    atomic between processes, so now and then two count)."""
+    return f"sales.dealer_figures:counting:{day.isoformat()}"
 
 
 def dealer_figures(dealer_ids: list[int], today: dt.date) -> tuple[dict[int, dict], dt.datetime | None]:
     """``{dealer_id: {field: count}}`` for ``FIELDS`` this month to ``today``, and when the oldest
-    of them was counted (None for no dealers)."""
-    keys = {pk: f"sales.dealer_figures:{pk}:{today.isoformat()}" for pk in dealer_ids}
+    of them was counted (None for no dealers). Figures never counted today are counted now;
+    figures older than ``FRESH_FOR`` are counted again by one request while others show them."""
+    keys = {pk: key(pk, today) for pk in dealer_ids}
     found = cache.get_many(list(keys.values()))
-    missing = [pk for pk, key in keys.items() if key not in found]
-    if missing:
-        counted = _count(missing, today)
-        cache.set_many({keys[pk]: counted[pk] for pk in missing}, FRESH_FOR)
-        found.update({keys[pk]: counted[pk] for pk in missing})
+    missing = [pk for pk, name in keys.items() if name not in found]
+    aged = timezone.now() - dt.timedelta(seconds=FRESH_FOR)
+    stale = [pk for pk, name in keys.items() if name in found and found[name]["as_of"] < aged]
+    counting = bool(stale) and cache.add(counting_mark(today), True, COUNTING_FOR)
+    recount = missing + (stale if counting else [])
+    if recount:
+        try:
+            counted = _count(recount, today)
+            cache.set_many({keys[pk]: counted[pk] for pk in recount}, KEPT_FOR)
+        finally:
+            if counting:
+                cache.delete(counting_mark(today))
+        found.update({keys[pk]: counted[pk] for pk in recount})
     figures = {pk: found[keys[pk]] for pk in dealer_ids}
     return figures, min((f["as_of"] for f in figures.values()), default=None)
 

@@ -127,7 +127,8 @@ def marketing(actor, today: dt.date | None = None) -> dict:
 def dealers(actor, today: dt.date | None = None) -> dict:
     """A region's or group's dealers side by side: this month's walk-ins, new prospects, orders and
     deliveries against their targets, open prospects and overdue follow-ups, defeats to decide
-    (counted at most ``sales.figures.FRESH_FOR`` seconds ago; the page says when)."""
+    (counted ``sales.figures.FRESH_FOR`` seconds ago at most, or while being counted again; the
+    page says when)."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
     scope = list(dealers_in_scope(actor, Action.VIEW).order_by("code"))
