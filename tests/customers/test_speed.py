@@ -81,8 +81,31 @@ def test_name_search_matches_from_the_start(org):
     gm = org.staff["dealer_gm"]
     assert list(search(visible_customers(gm), "周").values_list("pk", flat=True)) == [zhou.pk]
     assert list(search(visible_customers(gm), "周新志").values_list("pk", flat=True)) == [zhou.pk]
-    _sql_text, params = search(visible_customers(gm), "周新").query.sql_with_params()
-    assert not any(str(p).startswith("%") for p in params)  # no leading wildcard: the name index serves it
+    with CaptureQueriesContext(connection) as captured:
+        search(visible_customers(gm), "周新")
+    assert len(captured) == 1 and "LIKE" in captured[0]["sql"]
+    assert "%周新" not in captured[0]["sql"] and "ORDER BY" not in captured[0]["sql"]  # the name index, as it comes
+
+
+def test_a_name_with_more_matches_than_the_candidates_is_searched_as_it_is(org, monkeypatch):
+    """A few matches become the list by their ids (read first through the name index); more than
+    ``NAME_CANDIDATES`` are searched by the name itself. Either way every match in scope and
+    only those, and the list's other filters still apply."""
+    from retain.customers import search as searching
+    from retain.customers.search import filter_customers
+
+    zhous = [make_customer(dealer=org.d1, name=f"周{given}", classification=c).pk
+             for given, c in (("新志", "A"), ("丽", "B"), ("杰", "A"))]
+    make_customer(dealer=org.d1, name="李周")
+    make_customer(dealer=org.d2, name="周强")  # another dealer's: outside the GM's scope
+    gm = org.staff["dealer_gm"]
+    for candidates, by_ids in ((5, True), (2, False)):
+        monkeypatch.setattr(searching, "NAME_CANDIDATES", candidates)
+        found = search(visible_customers(gm), "周")
+        assert ("LIKE" not in str(found.query)) is by_ids
+        assert sorted(found.values_list("pk", flat=True)) == zhous
+        assert sorted(filter_customers(visible_customers(gm), q="周", classification="A")
+                      .values_list("pk", flat=True)) == [zhous[0], zhous[2]]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps no per-column statistics target")

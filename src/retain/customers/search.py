@@ -10,7 +10,13 @@ a group administrator's million:
 - a VIN or plate goes through the vehicles table's unique/plain index;
 - a name matches from its start (family name first: 周 finds every 周, 周新 narrows it), which
   the name index serves. A substring (``%新志%``) could use no index and would scan every row
-  the actor may see, which at a million rows is seconds, not milliseconds.
+  the actor may see, which at a million rows is seconds, not milliseconds. The matches are
+  first read as they come, at most ``NAME_CANDIDATES`` (the name index: a table scan would have
+  to find that many among a sample-sized guess of them, which the finer statistics of the
+  names, migration 0009, keep far above any guess they make); if that is all of them the list
+  is those rows. Asked at once for the newest matches, the planner walked the customers newest
+  first whenever it guessed a name common: on a large demo a whole group's million rows for a
+  company's 25 (200 ms; the statistics took the name for 828).
 
 Only a plate tail without its province (``A12345``) still scans the vehicles table.
 """
@@ -23,6 +29,8 @@ from django.db.models import Q
 from .models import Vehicle
 from .validators import VIN_PATTERN, normalise_mobile, normalise_plate
 
+#: Name matches read through the name index before the list is made of them (see the docstring).
+NAME_CANDIDATES = 500
 _DIGITS = re.compile(r"^\+?[\d\s\-]{4,20}$")
 _PLATE_TAIL = re.compile(r"^[A-Z0-9]{5,7}$")
 
@@ -53,7 +61,9 @@ def search(customers, q: str):
         pass
     if _PLATE_TAIL.match(upper) and any(c.isdigit() for c in upper):
         return customers.filter(_owners_of(plate__endswith=upper))
-    return customers.filter(name__startswith=q)
+    named = customers.filter(name__startswith=q)
+    candidates = list(named.order_by().values_list("pk", flat=True)[:NAME_CANDIDATES + 1])
+    return customers.filter(pk__in=candidates) if len(candidates) <= NAME_CANDIDATES else named
 
 
 def filter_customers(customers, *, q: str = "", classification: str = "", owner=None, dealer=None, tag=None):
