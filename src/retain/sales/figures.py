@@ -5,9 +5,10 @@ Counting them means reading every register line and every prospect of the month 
 scope's dealers: 300 ms for the group's hundred dealers at a million customers, on every view of
 a page that a group's managers open all day. So each dealer's figures are counted once and kept
 in the shared cache (``settings.CACHES``: a directory every server process sees), counted again
-after ``FRESH_FOR`` seconds by one request while the others show them, one entry per dealer and day, so a region's page and the group's page share
-them; a dealer's managers read their own dealer's entry for the month's targets to date. The
-pages say how old the figures are; the targets table (``planning.targets_vs_actual``) counts live.
+after ``FRESH_FOR`` seconds by one request while the others show them, one entry per dealer and
+day, so a region's page and the group's page share them; a dealer's managers read their own
+dealer's entry for the month's targets to date. The pages say how old the figures are; the
+targets table (``planning.targets_vs_actual``) counts live.
 
 The caller hands in the dealers it may see (``org.policy.dealers_in_scope``); the figures of a
 dealer are the same whoever asks, which is what lets them be shared.
@@ -25,7 +26,8 @@ from .periods import day_start
 FRESH_FOR = 300  # seconds; then the next request counts them again
 #: Seconds an entry is kept: past ``FRESH_FOR`` it is still shown (with its time) while one
 #: request counts it again. When entries simply expired, every request that came in meanwhile
-#: counted them at once (eight group managers: eight times 300 ms of the database's work).
+#: counted them at once (the load benchmark's eight group administrators: eight times 300 ms of
+#: the database's work).
 KEPT_FOR = 3600
 #: Seconds the mark of a request counting stale figures lasts if that request fails to remove it.
 COUNTING_FOR = 60
