@@ -119,14 +119,8 @@ def _dealer(programme, today: dt.date, rng, done: dict) -> None:
     chosen = [a for a, pick in zip(members, rng.random(len(members)) < SHARE_ORDERING) if pick]
     if not chosen:
         return
-    # the hold accounts are made on a member's first order (bulk earning makes none; a goodwill
-    # credit made all three)
-    holds = dict(Account.objects.filter(programme=programme, kind=AccountKind.HOLD,
-                                        customer__any=[a.customer_id for a in chosen]).values_list("customer_id", "pk"))
-    missing = [a.customer_id for a in chosen if a.customer_id not in holds]
-    holds.update(zip(missing, bulk.insert(Account, {
-        "programme_id": [programme.pk] * len(missing), "kind": [AccountKind.HOLD.value] * len(missing),
-        "customer_id": missing}).tolist()))
+    # a member's first order makes their accounts where missing (bulk earning makes no hold account)
+    holds = ledger.member_account_ids(programme, (a.customer_id for a in chosen), AccountKind.HOLD)
     # Each member orders at most ``MOST_ORDERS`` rewards, taken from the lots that expire first:
     # only the lots before which less than that many of the dearest rewards' points are left are
     # ever reached. Two years of earning are thousands of lots for some members (0.3 s of the

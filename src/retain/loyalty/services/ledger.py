@@ -126,14 +126,19 @@ def member_accounts(programme: Programme, customer_id: int, *, lock: bool = True
     return {account.kind: account for account in found.all()}
 
 
-def member_account_ids(programme: Programme, customers) -> dict[int, int]:
-    """Customer -> spendable account id, for many members at once (the writers in bulk: the
-    scans' awards, the demo's goodwill), their three accounts made where missing as
-    ``member_accounts`` makes them on a first use."""
-    customers = set(customers)
-    Account.objects.bulk_create([Account(programme=programme, customer_id=customer, kind=kind)
-                                 for customer in sorted(customers) for kind in MEMBER_KINDS], ignore_conflicts=True)
-    return dict(Account.objects.filter(programme=programme, kind=AccountKind.MEMBER, customer_id__in=customers)
+def member_account_ids(programme: Programme, customers, kind: str = AccountKind.MEMBER) -> dict[int, int]:
+    """Customer -> the id of their account of ``kind`` (the spendable one by default), for many
+    members at once (the writers in bulk: the scans' awards, the demo's goodwill and orders),
+    their three accounts made where missing as ``member_accounts`` makes them on a first use.
+    Only the missing ones are made (the demo's orders name 100,000 members, most with some
+    accounts already); one made meanwhile by another writer is kept (``ignore_conflicts``)."""
+    customers = sorted(set(customers))
+    have = set(Account.objects.filter(programme=programme, customer__any=customers, kind__in=MEMBER_KINDS)
+               .values_list("customer_id", "kind"))
+    Account.objects.bulk_create([Account(programme=programme, customer_id=customer, kind=made)
+                                 for customer in customers for made in MEMBER_KINDS if (customer, made) not in have],
+                                ignore_conflicts=True)
+    return dict(Account.objects.filter(programme=programme, kind=kind, customer__any=customers)
                 .values_list("customer_id", "pk"))
 
 
